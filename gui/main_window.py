@@ -1,0 +1,303 @@
+"""The main window: assembles the panels, the menus and the status bar, owns the workers."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
+
+from gui.app_state import AppState
+from gui.tf_loader import TensorFlowLoader, describe_devices
+
+MAX_RECENT = 8
+SETTINGS_ORG = "CNN Studio"
+SETTINGS_APP = "cnn-studio"
+
+
+def placeholder(text: str) -> QLabel:
+    """A labelled empty panel (for areas still to come)."""
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setObjectName("placeholder")
+    return label
+
+
+class MainWindow(QMainWindow):
+    """CNN Studio's one window: drawing area in the centre, builder and dashboards in docks."""
+
+    first_paint = Signal()
+
+    def __init__(self, state: AppState | None = None, load_tensorflow: bool = True) -> None:
+        super().__init__()
+        self.state = state or AppState(self)
+        self.setWindowTitle("CNN Studio")
+        self.setObjectName("main_window")
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AnimatedDocks)
+        self.tf_actions: list[QAction] = []
+        self.openers: dict[str, Callable[[str], None]] = {}
+        self._undo_handlers: list[tuple[QWidget, Callable[[], None], Callable[[], None]]] = []
+        self._shutdown_hooks: list[Callable[[], None]] = []
+        self._painted = False
+
+        self._build_panels()
+        self._build_menus()
+        self._build_status_bar()
+        self._restore_settings()
+
+        self.loader = TensorFlowLoader(self)
+        self.loader.ready.connect(self._on_tf_ready)
+        self.loader.failed.connect(self._on_tf_failed)
+        self.loader.ready.connect(self.state.tf_ready)
+        self.loader.failed.connect(self.state.tf_failed)
+        self.state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        if load_tensorflow:
+            self.state.begin_task("tensorflow")
+            self.loader.start()
+
+    # ----------------------------------------------------------------- panels
+    def _build_panels(self) -> None:
+        self.draw_panel = placeholder("Drawing area")
+        self.setCentralWidget(self.draw_panel)
+        self.builder_panel = placeholder("Layer builder")
+        self.training_panel = placeholder("Training dashboard")
+        self.explain_panel = placeholder("Explain mode")
+        self.data_panel = placeholder("Dataset")
+        self.builder_dock = self._dock("Layer builder", "builder_dock", self.builder_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.training_dock = self._dock("Training", "training_dock", self.training_panel,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.explain_dock = self._dock("Explain", "explain_dock", self.explain_panel,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.data_dock = self._dock("Dataset", "data_dock", self.data_panel,
+                                    Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.training_dock, self.explain_dock)
+        self.tabifyDockWidget(self.explain_dock, self.data_dock)
+        self.training_dock.raise_()
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def set_panel(self, dock: QDockWidget, widget: QWidget) -> None:
+        """Replace a dock's content."""
+        dock.setWidget(widget)
+
+    def show_tab(self, name: str) -> None:
+        """Bring a panel to the front: draw, builder, train, explain or data."""
+        docks = {"builder": self.builder_dock, "train": self.training_dock,
+                 "explain": self.explain_dock, "data": self.data_dock}
+        if name in docks:
+            docks[name].show()
+            docks[name].raise_()
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        if needs_tf:
+            action.setEnabled(self.state.tf_loaded)
+            self.tf_actions.append(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.new_network_action = self._action(self.file_menu, "&New network", self._not_ready,
+                                               QKeySequence.StandardKey.New)
+        self.open_network_action = self._action(self.file_menu, "&Open network...", self._not_ready,
+                                                QKeySequence.StandardKey.Open)
+        self.save_network_action = self._action(self.file_menu, "&Save network", self._not_ready,
+                                                QKeySequence.StandardKey.Save)
+        self.save_network_as_action = self._action(self.file_menu, "Save network &as...",
+                                                   self._not_ready, "Ctrl+Shift+S")
+        self.recent_menu = self.file_menu.addMenu("Open &recent")
+        self.file_menu.addSeparator()
+        self.open_model_action = self._action(self.file_menu, "Open trained &model...",
+                                              self._not_ready, "Ctrl+Shift+O", needs_tf=True)
+        self.save_model_action = self._action(self.file_menu, "Save trained m&odel...",
+                                              self._not_ready, "Ctrl+Shift+M", needs_tf=True)
+        self.file_menu.addSeparator()
+        self._action(self.file_menu, "Save &window picture...", self._save_window_picture)
+        self.file_menu.addSeparator()
+        self._action(self.file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action(self.edit_menu, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action(self.edit_menu, "&Redo", self.redo, "Ctrl+Shift+Z")
+
+        self.view_menu = bar.addMenu("&View")
+        for dock in (self.builder_dock, self.training_dock, self.explain_dock, self.data_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "&About CNN Studio", self.show_about)
+        self._refresh_recent_menu()
+
+    def _not_ready(self) -> None:
+        self.statusBar().showMessage("This action is not available yet.", 5000)
+
+    def register_undo(self, widget: QWidget, undo: Callable[[], None],
+                      redo: Callable[[], None]) -> None:
+        """Route Edit > Undo/Redo to ``widget``'s handlers while focus is inside it."""
+        self._undo_handlers.append((widget, undo, redo))
+
+    def _focused_handler(self):
+        focus = QApplication.focusWidget()
+        for widget, undo, redo in self._undo_handlers:
+            if focus is not None and (focus is widget or widget.isAncestorOf(focus)):
+                return undo, redo
+        return (self._undo_handlers[0][1], self._undo_handlers[0][2]) if self._undo_handlers else None
+
+    def undo(self) -> None:
+        """Undo in the panel that has focus (the canvas, else the layer builder)."""
+        handler = self._focused_handler()
+        if handler:
+            handler[0]()
+
+    def redo(self) -> None:
+        """Redo in the panel that has focus."""
+        handler = self._focused_handler()
+        if handler:
+            handler[1]()
+
+    def shortcut_lines(self) -> list[tuple[str, str]]:
+        """(shortcut, what it does) for every menu action with a shortcut, plus canvas keys."""
+        lines = []
+        for menu in (self.file_menu, self.edit_menu):
+            for action in menu.actions():
+                if not action.shortcut().isEmpty():
+                    lines.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                                  action.text().replace("&", "")))
+        lines += [("Esc / Delete", "Clear the canvas"), ("Ctrl+Z on the canvas", "Undo last stroke"),
+                  ("A-Z on the canvas", "Add the drawing to your dataset as that letter"),
+                  ("F1", "This list")]
+        return lines
+
+    def show_shortcuts(self) -> None:
+        """Show the keyboard shortcuts."""
+        rows = "".join(f"<tr><td><b>{key}</b></td><td>{what}</td></tr>"
+                       for key, what in self.shortcut_lines())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        """Show what the app is and the versions it runs on."""
+        versions = describe_devices(self.state.tf_info) if self.state.tf_info else "TensorFlow loading"
+        QMessageBox.about(self, "About CNN Studio",
+                          "<h3>CNN Studio</h3><p>Draw letters, build convolutional networks, "
+                          "train them and see the math behind every number.</p>"
+                          f"<p>{versions}</p>")
+
+    def _save_window_picture(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save window picture", "cnn-studio.png",
+                                              "PNG images (*.png)")
+        if path:
+            self.grab().save(path)
+
+    # ---------------------------------------------------------- recent files
+    def settings(self) -> QSettings:
+        """The app's persistent settings."""
+        return QSettings(SETTINGS_ORG, SETTINGS_APP)
+
+    def recent_files(self) -> list[str]:
+        """Most recently opened or saved files, newest first."""
+        value = self.settings().value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(item) for item in (value or [])]
+
+    def add_recent_file(self, path: str) -> None:
+        """Put ``path`` first in the recent files list."""
+        path = str(Path(path).resolve())
+        files = [path] + [item for item in self.recent_files() if item != path]
+        self.settings().setValue("recent_files", files[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    def open_path(self, path: str) -> None:
+        """Open a file with the panel that handles its type (network, model, strokes)."""
+        name = Path(path).name.lower()
+        for suffix, opener in self.openers.items():
+            if name.endswith(suffix):
+                opener(path)
+                return
+        self.statusBar().showMessage(f"Don't know how to open {Path(path).name}.", 8000)
+
+    # ------------------------------------------------------------ TensorFlow
+    def _build_status_bar(self) -> None:
+        self.tf_label = QLabel("Loading TensorFlow...")
+        self.tf_label.setObjectName("tf_status")
+        self.statusBar().addPermanentWidget(self.tf_label)
+
+    def _on_tf_ready(self, info: dict) -> None:
+        self.tf_label.setText(describe_devices(info))
+        for action in self.tf_actions:
+            action.setEnabled(True)
+        self.state.end_task("tensorflow")
+        gc.collect()
+        gc.freeze()
+
+    def _on_tf_failed(self, message: str) -> None:
+        self.tf_label.setText("TensorFlow unavailable")
+        self.statusBar().showMessage(message)
+        self.state.end_task("tensorflow")
+
+    # ------------------------------------------------------- window lifetime
+    def _restore_settings(self) -> None:
+        settings = self.settings()
+        geometry = settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        dock_state = settings.value("window_state")
+        if isinstance(dock_state, QByteArray) and not dock_state.isEmpty():
+            self.restoreState(dock_state)
+
+    def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` when the window closes (stop workers, join threads), in order added."""
+        self._shutdown_hooks.append(hook)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Save the layout, stop the workers in order, then close."""
+        settings = self.settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("window_state", self.saveState())
+        for hook in self._shutdown_hooks:
+            hook()
+        self.loader.wait()
+        super().closeEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Emit ``first_paint`` once (the start-up benchmark listens for it)."""
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_paint.emit()

@@ -1,0 +1,59 @@
+"""CNN Studio entry point: the GUI by default, subcommands for headless work."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from model.commands import COMMANDS
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1400x900, not {text!r}") from None
+    if not (320 <= width <= 7680 and 240 <= height <= 4320):
+        raise argparse.ArgumentTypeError("size must be between 320x240 and 7680x4320")
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line: GUI options plus one subparser per headless command."""
+    parser = argparse.ArgumentParser(
+        prog="cnn-studio",
+        description="Build, train and understand convolutional neural networks on letters.",
+    )
+    parser.add_argument("--screenshot", metavar="PATH",
+                        help="start offscreen, wait until the app is ready, save a PNG, exit")
+    parser.add_argument("--size", type=_size, default=None, metavar="WxH",
+                        help="window size, e.g. 1400x900 (default: last used or 1400x900)")
+    parser.add_argument("--draw", metavar="FILE.json:INDEX",
+                        help="pre-draw sample INDEX of a strokes-v1 file on the canvas")
+    parser.add_argument("--tab", metavar="NAME",
+                        help="panel to show first: draw, builder, train, explain, data")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"model.commands.{name}")
+        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and hand over to a command or to the GUI."""
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if args.command:
+        return int(args.handler(args) or 0)
+    os.environ.setdefault("MPLBACKEND", "QtAgg")
+    from gui.app import run_gui
+
+    return run_gui(screenshot=args.screenshot, size=args.size, draw=args.draw, tab=args.tab)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""Headless subcommands of ``main.py``.
+
+Each module here exposes ``HELP`` (one line), ``add_arguments(parser)`` and ``run(args) -> int``.
+Modules must not import TensorFlow at module level, so ``--help`` stays instant.
+"""
+
+COMMANDS = ("summary", "train", "classify", "pretrain", "bench")

@@ -1,0 +1,117 @@
+"""Procedural pen letters: perturb a skeleton from the table and draw it like a person would.
+
+Every sample picks one of the letter's written variants, jitters its control points, applies
+a random slant, rotation and aspect, sometimes breaks or merges strokes, adds a slow wobble
+along the pen path and draws it with a random pen width through
+:func:`model.preprocess.strokes_to_image`, the same rasterizer the canvas uses.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from model.letter_skeletons import all_skeletons
+from model.preprocess import strokes_to_image
+
+PEN_WIDTH = (0.07, 0.16)
+UPPER_WIDTH = 0.85
+LOWER_WIDTH = 0.75
+_CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
+
+
+@lru_cache(maxsize=1)
+def _table():
+    return all_skeletons()
+
+
+@lru_cache(maxsize=16)
+def _basis(steps: int) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, steps, endpoint=False)
+    powers = np.stack([np.ones_like(t), t, t * t, t * t * t], axis=1)
+    return powers @ _CR
+
+
+def smooth_curve(points: np.ndarray, steps: int = 7) -> np.ndarray:
+    """Catmull-Rom curve through ``points`` (n, 2), sampled ``steps`` times per span.
+
+    Args:
+        points: the control points the curve passes through.
+        steps: samples per span between two control points.
+
+    Returns:
+        ``(m, 2)`` array including both end points.
+    """
+    n = len(points)
+    if n < 3:
+        return points
+    padded = np.concatenate([2 * points[:1] - points[1:2], points, 2 * points[-1:] - points[-2:-1]])
+    spans = np.stack([padded[i:i + n - 1] for i in range(4)], axis=1)  # (n-1, 4, 2)
+    curve = np.einsum("tk,skd->std", _basis(steps), spans).reshape(-1, 2)
+    return np.concatenate([curve, points[-1:]])
+
+
+def _wobble(path: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.ndarray:
+    if len(path) < 2 or amplitude <= 0:
+        return path
+    seg = np.sqrt((np.diff(path, axis=0) ** 2).sum(axis=1))
+    s = np.concatenate([[0.0], np.cumsum(seg)]) / 100.0
+    freq = rng.uniform(0.5, 2.5, size=(2, 2))
+    phase = rng.uniform(0, 2 * np.pi, size=(2, 2))
+    noise = np.sin(s[:, None, None] * freq * 2 * np.pi + phase).sum(axis=1)
+    return path + amplitude * noise
+
+
+def _affine(rng: np.random.Generator) -> np.ndarray:
+    slant = np.tan(np.radians(rng.normal(8.0, 9.0)))
+    angle = np.radians(rng.normal(0.0, 5.0))
+    aspect = np.exp(rng.normal(0.0, 0.16))
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    shear = np.array([[1.0, -slant], [0.0, 1.0]])
+    scale = np.diag([aspect, 1.0])
+    return rot @ shear @ scale
+
+
+def perturbed_strokes(char: str, rng: np.random.Generator,
+                      variant: int | None = None) -> list[np.ndarray]:
+    """One randomly perturbed pen drawing of ``char``.
+
+    Args:
+        char: a letter, upper or lower case.
+        rng: the random generator (the only source of randomness).
+        variant: index of the written form to use; random when None.
+
+    Returns:
+        Strokes as ``(k, 2)`` arrays in skeleton units (about 0..100, y down).
+    """
+    variants = _table()[char]
+    skeleton = variants[rng.integers(len(variants)) if variant is None else variant]
+    jitter = rng.uniform(1.5, 5.5)
+    matrix = _affine(rng) @ np.diag([UPPER_WIDTH if char.isupper() else LOWER_WIDTH, 1.0])
+    wobble = rng.uniform(0.0, 1.0)
+    strokes = []
+    for stroke in skeleton:
+        pieces = []
+        start_shift = rng.normal(0, jitter, 2)
+        for seg in stroke:
+            noisy = seg + rng.normal(0.0, jitter, seg.shape)
+            if pieces:
+                noisy[0] = pieces[-1][-1]
+            else:
+                noisy[0] = seg[0] + start_shift
+            pieces.append(smooth_curve(noisy) if len(noisy) > 2 else noisy)
+        path = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        strokes.append(_wobble(path, rng, wobble) @ matrix.T)
+    if len(strokes) > 1 and rng.random() < 0.06:
+        i = int(rng.integers(len(strokes) - 1))
+        if len(strokes[i]) > 1 and len(strokes[i + 1]) > 1:
+            strokes[i:i + 2] = [np.concatenate([strokes[i], strokes[i + 1]])]
+    return strokes
+
+
+def stroke_letter(char: str, rng: np.random.Generator) -> np.ndarray:
+    """A 28x28 image of a procedurally drawn ``char`` (float32, ink 1.0)."""
+    strokes = perturbed_strokes(char, rng)
+    pen = rng.uniform(*PEN_WIDTH)
+    return strokes_to_image(strokes, canvas=(100.0, 100.0), pen=pen)

@@ -1,0 +1,387 @@
+"""The one training loop the GUI, the ``train`` command and the benchmarks share.
+
+:func:`train` runs ``model.fit`` on a ``tf.data`` pipeline and talks to its caller only through
+plain numpy/python values: :class:`TrainHooks` callbacks out, a :class:`TrainControl` (stop,
+pause, learning rate, probe image) in. Everything runs in the calling thread; a GUI calls it from
+a worker thread and sets the control's events from the GUI thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from model import datasets, devices, paths
+from model.devices import DeviceError, list_devices  # noqa: F401 - re-exported for callers
+from model.inference import activation_model
+from model.training_live import (  # noqa: F401 - TrainHooks/TrainControl re-exported
+    LEARNING_RATE_RANGE,
+    LiveCallback,
+    TrainConfigError,
+    TrainControl,
+    TrainHooks,
+)
+
+OPTIMIZERS = ("sgd", "adam", "rmsprop")
+#: Allowed range of every numeric :class:`TrainConfig` field, inclusive.
+RANGES: dict[str, tuple[float, float]] = {
+    "learning_rate": LEARNING_RATE_RANGE,
+    "batch_size": (1, 4096),
+    "epochs": (1, 1000),
+    "val_fraction": (0.0, 0.5),
+    "seed": (0, 2**31 - 1),
+    "report_every_batches": (1, 100_000),
+    "activation_interval_s": (0.05, 3600.0),
+    "snapshot_every_batches": (1, 100_000),
+}
+
+
+class TrainDataError(ValueError):
+    """The training or validation data do not fit the network."""
+
+
+@dataclass
+class TrainConfig:
+    """Settings of one training run (see :data:`RANGES` for the numeric limits).
+
+    Attributes:
+        optimizer: ``sgd`` (momentum 0.9), ``adam`` or ``rmsprop``.
+        learning_rate: step size of the optimizer; changeable while training runs.
+        batch_size: samples per gradient step (the global batch for ``mirrored``).
+        epochs: passes over the training data.
+        val_fraction: share of the training data held out when no validation data is given.
+        augment: random small shifts, rotations and zooms of the training images.
+        seed: seed of shuffling, hold-out split and augmentation.
+        device: ``cpu``, ``gpu`` or ``mirrored`` (see :mod:`model.devices`).
+        report_every_batches: ``on_batch`` is called every this many batches (and at epoch end).
+        activation_interval_s: least time between two ``on_snapshot`` calls.
+        snapshot_every_batches: how often the last good weights are saved for divergence.
+        tensorboard_dir: write TensorBoard logs there when set.
+    """
+
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+    epochs: int = 5
+    val_fraction: float = 0.1
+    augment: bool = False
+    seed: int = 0
+    device: str = "cpu"
+    report_every_batches: int = 10
+    activation_interval_s: float = 0.3
+    snapshot_every_batches: int = 50
+    tensorboard_dir: str | None = None
+
+    def errors(self) -> list[str]:
+        """Every problem with these settings, as messages saying what to change."""
+        problems = []
+        if self.optimizer not in OPTIMIZERS:
+            problems.append(f"optimizer {self.optimizer!r} is unknown: use {', '.join(OPTIMIZERS)}")
+        if self.device not in devices.DEVICE_KEYS:
+            problems.append(
+                f"device {self.device!r} is unknown: use {', '.join(devices.DEVICE_KEYS)}"
+            )
+        for name, (low, high) in RANGES.items():
+            value = getattr(self, name)
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not math.isfinite(value) or not low <= value <= high:
+                problems.append(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+        if self.tensorboard_dir and importlib.util.find_spec("tensorboard") is None:
+            problems.append(
+                "TensorBoard logs need the 'tensorboard' package: install it with "
+                "'pip install tensorboard' or leave the TensorBoard folder empty"
+            )
+        return problems
+
+    def validate(self) -> TrainConfig:
+        """Check every field.
+
+        Returns:
+            self, so ``config.validate()`` can be chained.
+
+        Raises:
+            TrainConfigError: listing every problem.
+        """
+        problems = self.errors()
+        if problems:
+            raise TrainConfigError("; ".join(problems))
+        return self
+
+
+@dataclass
+class TrainResult:
+    """What a training run produced.
+
+    Attributes:
+        history: per complete epoch, lists of loss, accuracy, val_* and learning_rate.
+        epochs_completed: number of complete epochs.
+        final: the latest figures (epoch-end ones, or the running ones of a stopped epoch).
+        stopped: the stop event ended training early.
+        diverged: the loss became NaN/inf; the weights went back to the last good state.
+        message: one sentence for the user about how training ended.
+        elapsed_s: wall time of the run, pauses included.
+        samples_per_s: training samples per second, pauses excluded.
+        samples_seen: training samples processed.
+        weights: the final weights (those of ``model`` after the run).
+        model: the trained Keras model.
+    """
+
+    history: dict[str, list[float]]
+    epochs_completed: int
+    final: dict[str, float]
+    stopped: bool
+    diverged: bool
+    message: str
+    elapsed_s: float
+    samples_per_s: float
+    samples_seen: int
+    weights: list[np.ndarray] = field(repr=False)
+    model: keras.Model = field(repr=False)
+
+
+def make_optimizer(name: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """A fresh Keras optimizer: ``sgd`` (momentum 0.9), ``adam`` or ``rmsprop``."""
+    learning_rate = float(learning_rate)
+    if name == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=0.9)
+    if name == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate)
+    if name == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=learning_rate)
+    raise TrainConfigError(f"optimizer {name!r} is unknown: use {', '.join(OPTIMIZERS)}")
+
+
+def augmentation(seed: int = 0) -> keras.Sequential:
+    """Random small shifts (10%), rotations (about 11 degrees) and zooms (10%), black fill."""
+    return keras.Sequential([
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="constant", seed=seed),
+        keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed + 1),
+        keras.layers.RandomZoom(0.1, fill_mode="constant", seed=seed + 2),
+    ], name="augmentation")
+
+
+def make_pipeline(
+    x: np.ndarray, y: np.ndarray, batch_size: int, *, shuffle: bool = False, seed: int = 0,
+    augment: bool = False,
+) -> tf.data.Dataset:
+    """A batched ``tf.data`` pipeline over in-memory arrays, reshuffled every epoch.
+
+    Only the sample indices are shuffled; the batches are gathered from one copy of the arrays.
+
+    Args:
+        x: (n, H, W, C) float32 images.
+        y: (n,) int class indices.
+        batch_size: samples per batch (the last one may be smaller).
+        shuffle: new random order every epoch, reproducible from ``seed``.
+        seed: shuffling and augmentation seed.
+        augment: apply :func:`augmentation` to each batch.
+
+    Returns:
+        A dataset of ``(images, labels)`` batches.
+    """
+    data = tf.data.Dataset.from_tensors((x, y)).repeat()
+    index = tf.data.Dataset.range(len(x))
+    if shuffle:
+        index = index.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    batches = tf.data.Dataset.zip((index.batch(batch_size), data)).map(
+        lambda i, xy: (tf.gather(xy[0], i), tf.gather(xy[1], i)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+    if augment:
+        layers = augmentation(seed)
+        batches = batches.map(lambda a, b: (layers(a, training=True), b),
+                              num_parallel_calls=tf.data.AUTOTUNE)
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def history_to_csv(history: dict[str, list[float]], path: str | Path) -> None:
+    """Write the training curves as CSV (one row per epoch, atomically).
+
+    Args:
+        history: ``TrainResult.history`` (or Keras ``History.history``).
+        path: the ``.csv`` file to write.
+    """
+    keys = sorted(history)
+    rows = max((len(values) for values in history.values()), default=0)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["epoch", *keys])
+    for row in range(rows):
+        values = [history[key][row] if row < len(history[key]) else "" for key in keys]
+        writer.writerow([row + 1, *[f"{v:.6g}" if isinstance(v, float) else v for v in values]])
+    paths.atomic_write_text(path, buffer.getvalue())
+
+
+def _arrays(data, what: str) -> tuple[np.ndarray, np.ndarray]:
+    if hasattr(data, "x") and hasattr(data, "y"):
+        x, y = data.x, data.y
+    else:
+        try:
+            x, y = data
+        except (TypeError, ValueError):
+            raise TrainDataError(
+                f"the {what} data must be a Dataset or an (images, labels) pair"
+            ) from None
+    x = np.asarray(x, dtype=np.float32)
+    y = np.asarray(y).astype(np.int64).reshape(-1)
+    if x.ndim == 3:
+        x = x[..., None]
+    if x.ndim != 4 or len(x) != len(y):
+        raise TrainDataError(
+            f"the {what} data have images of shape {x.shape} and {len(y)} labels: "
+            "expected (n, 28, 28, 1) images and n labels"
+        )
+    if len(x) == 0:
+        raise TrainDataError(f"the {what} data are empty: add samples or generate a dataset")
+    if not np.all(np.isfinite(x)):
+        raise TrainDataError(f"the {what} images contain NaN or infinite pixels")
+    return x, y
+
+
+def _check_fits(x: np.ndarray, y: np.ndarray, model: keras.Model, what: str) -> None:
+    shape = tuple(model.inputs[0].shape[1:])
+    classes = int(model.outputs[0].shape[-1])
+    if x.shape[1:] != shape:
+        raise TrainDataError(f"the {what} images have shape {x.shape[1:]}, the network needs {shape}")
+    if y.min() < 0 or y.max() >= classes:
+        raise TrainDataError(
+            f"the {what} labels run from {y.min()} to {y.max()}, the network has {classes} "
+            "outputs: give it an output layer with one unit per class"
+        )
+
+
+def _working_model(model, device: str, strategy) -> keras.Model:
+    """The model to fit: built/cloned into the strategy scope when its variables need it."""
+    if not isinstance(model, keras.Model):
+        return model()  # a build function, called inside the scope
+    needs_copy = strategy is not None or (
+        device == "cpu" and tf.config.list_logical_devices("GPU")
+    )
+    if not needs_copy:
+        return model
+    work = keras.models.clone_model(model)
+    work.set_weights(model.get_weights())
+    return work
+
+
+def _ends_in_softmax(model: keras.Model) -> bool:
+    activation = getattr(model.layers[-1], "activation", None)
+    return getattr(activation, "__name__", "") == "softmax"
+
+
+def train(
+    model: keras.Model | Callable[[], keras.Model],
+    train_data,
+    val_data=None,
+    config: TrainConfig | None = None,
+    hooks: TrainHooks | None = None,
+    stop_event: threading.Event | None = None,
+    pause_event: threading.Event | None = None,
+    *,
+    control: TrainControl | None = None,
+    probe_image: np.ndarray | None = None,
+) -> TrainResult:
+    """Train ``model`` with ``model.fit``, reporting through ``hooks``.
+
+    For ``device='mirrored'`` (or ``cpu`` on a GPU machine) the network is cloned into the
+    device's scope, trained there, and the trained weights are copied back into ``model``.
+
+    Args:
+        model: a built Keras model, or a function building one (called inside the device scope).
+        train_data: a ``Dataset`` (``.x``, ``.y``) or an ``(images, labels)`` pair.
+        val_data: the same for validation; None holds out ``config.val_fraction`` of train_data.
+        config: settings (defaults if None); validated first.
+        hooks: where progress goes (nothing if None).
+        stop_event: set from any thread to stop within one batch.
+        pause_event: set from any thread to pause between batches.
+        control: a :class:`TrainControl` instead of the two events (adds learning rate and
+            probe image setters).
+        probe_image: the first probe image for ``on_snapshot``.
+
+    Returns:
+        A :class:`TrainResult`; ``model`` holds the final (or restored) weights.
+
+    Raises:
+        TrainConfigError, TrainDataError, DeviceError: with a message saying what to fix.
+    """
+    config = (config or TrainConfig()).validate()
+    hooks = hooks or TrainHooks()
+    if control is None:
+        control = TrainControl(stop_event, pause_event)
+    elif stop_event is not None or pause_event is not None:
+        raise ValueError("pass either control or stop_event/pause_event, not both")
+    if probe_image is not None:
+        control.set_probe_image(probe_image)
+    x, y = _arrays(train_data, "training")
+    if val_data is not None:
+        vx, vy = _arrays(val_data, "validation")
+    else:
+        vx = vy = None
+        if config.val_fraction > 0 and len(x) >= 2:
+            kept, held = datasets.split(datasets.Dataset(x, y), config.val_fraction, config.seed)
+            x, y, vx, vy = kept.x, kept.y, held.x, held.y
+    train_ds = make_pipeline(x, y, config.batch_size, shuffle=True, seed=config.seed,
+                             augment=config.augment)
+    val_ds = None if vx is None else make_pipeline(vx, vy, config.batch_size)
+    scope, strategy = devices.device_scope(config.device)
+    steps = math.ceil(len(x) / config.batch_size)
+    start = time.perf_counter()
+    with scope:
+        work = _working_model(model, config.device, strategy)
+        target = model if isinstance(model, keras.Model) else work
+        _check_fits(x, y, work, "training")
+        if vx is not None:
+            _check_fits(vx, vy, work, "validation")
+        work.compile(
+            optimizer=make_optimizer(config.optimizer, config.learning_rate),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not _ends_in_softmax(work)),
+            metrics=["accuracy"],
+        )
+        callback = LiveCallback(config, hooks, control, steps, len(x), activation_model(work))
+        callbacks: list[keras.callbacks.Callback] = [callback]
+        if config.tensorboard_dir:
+            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir)))
+        where = config.device if strategy is None else (
+            f"{strategy.num_replicas_in_sync} mirrored devices")
+        hooks.message(
+            f"Training on {where}: {len(x)} samples, "
+            f"{0 if vx is None else len(vx)} for validation, {steps} steps per epoch"
+        )
+        callback.stopped = control.stop_event.is_set()
+        if not callback.stopped:
+            work.fit(train_ds, validation_data=val_ds, epochs=config.epochs, shuffle=False,
+                     verbose=0, callbacks=callbacks)
+        if callback.diverged_at is not None and callback.good_weights is not None:
+            work.set_weights(callback.good_weights)
+        weights = work.get_weights()
+    if target is not work:
+        target.set_weights(weights)
+    elapsed = time.perf_counter() - start
+    busy = max(elapsed - callback.paused_s, 1e-9)
+    message = callback.end_message()
+    hooks.message(message)
+    return TrainResult(
+        history=callback.history,
+        epochs_completed=len(callback.history.get("loss", [])),
+        final=dict(callback.final),
+        stopped=callback.stopped,
+        diverged=callback.diverged_at is not None,
+        message=message,
+        elapsed_s=elapsed,
+        samples_per_s=callback.samples_seen / busy,
+        samples_seen=callback.samples_seen,
+        weights=weights,
+        model=target,
+    )
+

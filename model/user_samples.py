@@ -1,0 +1,165 @@
+"""The user's own drawn letters, kept as a strokes-v1 file in the data folder.
+
+Every change rewrites the whole file atomically (temporary file + ``os.replace``), so killing
+the app in the middle of a save leaves the previous version intact. A damaged file found at
+start-up is moved aside (never overwritten) and the store starts empty.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from model.datasets import Dataset, DatasetError
+from model.paths import data_dir
+from model.preprocess import strokes_to_image
+from model.strokes import (
+    LETTERS,
+    Sample,
+    StrokesError,
+    is_letter,
+    label_to_class,
+    parse_sample,
+    read_strokes,
+    sample_obj_strokes,
+    write_strokes,
+)
+
+STORE_CANVAS = (280.0, 280.0)
+FILE_NAME = "samples.json"
+
+
+def default_path() -> Path:
+    """Where the store lives: ``data_dir()/samples.json``."""
+    return data_dir() / FILE_NAME
+
+
+def _fit_to_store(strokes, canvas: tuple[float, float]) -> list[np.ndarray]:
+    """Validate strokes drawn on ``canvas`` and scale them uniformly onto the store's canvas."""
+    if len(canvas) != 2 or not all(np.isfinite(canvas)) or min(canvas) <= 0:
+        raise StrokesError(f"canvas {canvas!r} must be two positive sizes")
+    sample = parse_sample({"strokes": sample_obj_strokes(strokes)})
+    factor = min(STORE_CANVAS[0] / canvas[0], STORE_CANVAS[1] / canvas[1])
+    return [s * factor for s in sample.strokes]
+
+
+class SampleStore:
+    """Own samples with add / delete / relabel / import / export and per-letter counts.
+
+    Args:
+        path: the store file (default :func:`default_path`).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.samples: list[Sample] = []
+        self.recovered_from: Path | None = None
+        if self.path.exists():
+            try:
+                document = read_strokes(self.path)
+                self.samples = [self._rescaled(s, document.canvas) for s in document.samples]
+            except StrokesError:
+                backup = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
+                os.replace(self.path, backup)
+                self.recovered_from = backup
+
+    @staticmethod
+    def _rescaled(sample: Sample, canvas: tuple[float, float]) -> Sample:
+        if tuple(canvas) == STORE_CANVAS:
+            return sample
+        return Sample(_fit_to_store(sample.strokes, canvas), sample.label, sample.writer)
+
+    def __len__(self) -> int:
+        return len(self.samples)
+
+    def __getitem__(self, index: int) -> Sample:
+        return self.samples[self._check(index)]
+
+    def _check(self, index: int) -> int:
+        if not -len(self.samples) <= index < len(self.samples):
+            raise IndexError(f"no sample {index}: the store has {len(self.samples)}")
+        return index % len(self.samples)
+
+    def save(self) -> None:
+        """Write the store to disk atomically."""
+        write_strokes(self.path, self.samples, STORE_CANVAS)
+
+    def add(self, label: str, strokes, canvas: tuple[float, float]) -> int:
+        """Add a drawn letter and save.
+
+        Args:
+            label: one letter A-Z or a-z (case kept).
+            strokes: list of ``(k, 2)`` point arrays drawn on ``canvas``.
+            canvas: ``(width, height)`` of the canvas.
+
+        Returns:
+            The new sample's index.
+        """
+        if not is_letter(label):
+            raise StrokesError(f"label {label!r} is not one letter A-Z or a-z")
+        self.samples.append(Sample(_fit_to_store(strokes, canvas), label, "me"))
+        self.save()
+        return len(self.samples) - 1
+
+    def delete(self, index: int) -> None:
+        """Remove sample ``index`` and save."""
+        del self.samples[self._check(index)]
+        self.save()
+
+    def relabel(self, index: int, label: str) -> None:
+        """Give sample ``index`` a new label and save."""
+        if not is_letter(label):
+            raise StrokesError(f"label {label!r} is not one letter A-Z or a-z")
+        self.samples[self._check(index)].label = label
+        self.save()
+
+    def counts(self) -> dict[str, int]:
+        """Labelled samples per class letter A..Z (case-insensitive, every letter present)."""
+        counts = dict.fromkeys(LETTERS, 0)
+        for sample in self.samples:
+            if sample.label is not None:
+                counts[sample.label.upper()] += 1
+        return counts
+
+    def image(self, index: int) -> np.ndarray:
+        """The 28x28 network input of sample ``index``."""
+        return strokes_to_image(self[index].strokes, STORE_CANVAS)
+
+    def dataset(self) -> Dataset:
+        """All labelled samples as a :class:`Dataset`.
+
+        Raises:
+            DatasetError: when there is no labelled sample yet.
+        """
+        labelled = [s for s in self.samples if s.label is not None]
+        if not labelled:
+            raise DatasetError("you have no labelled samples yet: draw a few letters and "
+                               "save them with their label first")
+        x = np.stack([strokes_to_image(s.strokes, STORE_CANVAS) for s in labelled])
+        y = np.array([label_to_class(s.label) for s in labelled], np.int64)
+        return Dataset(x, y)
+
+    def import_file(self, path: str | os.PathLike) -> int:
+        """Append every sample of a strokes-v1 file (validated first) and save.
+
+        Returns:
+            How many samples were added.
+        """
+        document = read_strokes(path)
+        added = [self._rescaled(s, document.canvas) for s in document.samples]
+        self.samples.extend(added)
+        self.save()
+        return len(added)
+
+    def export_file(self, path: str | os.PathLike, indices: list[int] | None = None) -> int:
+        """Write the samples (all, or those at ``indices``) to a strokes-v1 file.
+
+        Returns:
+            How many samples were written.
+        """
+        chosen = self.samples if indices is None else [self[i] for i in indices]
+        write_strokes(path, chosen, STORE_CANVAS)
+        return len(chosen)
