@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.app_state import AppState
+from gui.panels import install_all
 from gui.tf_loader import TensorFlowLoader, describe_devices
 
 MAX_RECENT = 8
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_menus()
         self._build_status_bar()
+        install_all(self)
         self._restore_settings()
 
         self.loader = TensorFlowLoader(self)
