@@ -8,11 +8,11 @@ and shutdown hooks. The order below is the order of installation.
 from __future__ import annotations
 
 INSTALLERS: list[str] = [
-    # "gui.draw_panel",        # canvas + prediction + activations (central)
-    # "gui.layer_builder",     # builder dock
-    # "gui.training_dashboard",
-    # "gui.explain_view",
-    # "gui.dataset_browser",
+    "gui.draw_panel",          # canvas + prediction + activations (central)
+    "gui.layer_builder",       # builder dock
+    "gui.training_dashboard",
+    "gui.explain_view",
+    "gui.dataset_browser",     # dataset dock
 ]
 
 

@@ -207,3 +207,43 @@ def mix(parts: list[tuple[Dataset, float]], n: int, seed: int = 0) -> Dataset:
         ys.append(data.y[index])
     order = rng.permutation(n)
     return Dataset(np.concatenate(xs)[order], np.concatenate(ys)[order])
+
+
+DEFAULT_WEIGHTS = {"synthetic": 1.0, "own": 0.25, "emnist": 0.0}
+
+
+def training_mix(n: int, seed: int = 0, weights: dict[str, float] | None = None,
+                 progress=None, cancel=None) -> Dataset:
+    """The available sources mixed for training: synthetic, own samples, imported EMNIST.
+
+    Own samples are oversampled to their weight's share; a source that is missing or
+    empty (no own samples yet, EMNIST never imported) is left out.
+
+    Args:
+        n: total samples (>= 1).
+        seed: random seed (synthetic data and the mixing).
+        weights: ``{"synthetic": w, "own": w, "emnist": w}``; missing keys use
+            :data:`DEFAULT_WEIGHTS`.
+        progress: ``progress(done, total)`` while synthetic data is generated.
+        cancel: ``threading.Event``-like object to stop generation.
+
+    Returns:
+        The mixed :class:`Dataset`.
+    """
+    from model import emnist
+    from model.user_samples import SampleStore
+
+    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    parts: list[tuple[Dataset, float]] = []
+    if weights["synthetic"] > 0:
+        parts.append((synthetic_dataset(n, seed, progress=progress, cancel=cancel),
+                      weights["synthetic"]))
+    if weights["own"] > 0:
+        store = SampleStore()
+        if any(s.label for s in store.samples):
+            parts.append((store.dataset(), weights["own"]))
+    if weights["emnist"] > 0:
+        imported = emnist.imported_dataset()
+        if imported is not None:
+            parts.append((imported, weights["emnist"]))
+    return mix(parts, n, seed)

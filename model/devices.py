@@ -7,7 +7,6 @@ those CPUs, which is how the tests exercise it).
 
 from __future__ import annotations
 
-import contextlib
 import platform
 
 import tensorflow as tf
@@ -66,33 +65,28 @@ def mirrored_devices() -> list[str]:
 
 
 def device_scope(device: str):
-    """A context manager inside which a model must be built, compiled and trained.
+    """Where a model must be built, compiled and trained for ``device``.
 
     Args:
         device: one of :data:`DEVICE_KEYS`.
 
     Returns:
-        ``(scope, strategy)`` where ``strategy`` is the ``tf.distribute`` strategy for
-        ``mirrored`` and None otherwise.
+        ``(make_scope, strategy)``: ``make_scope()`` gives a fresh context manager each call;
+        ``strategy`` is the ``tf.distribute`` strategy for ``mirrored``, else None.
 
     Raises:
         DeviceError: unknown key, or the device is missing.
     """
     if device == "cpu":
-        return tf.device("/CPU:0"), None
+        return (lambda: tf.device("/CPU:0")), None
     if device == "gpu":
         if not tf.config.list_logical_devices("GPU"):
             raise DeviceError(
                 "TensorFlow sees no GPU on this machine (no CUDA driver or no GPU build): "
                 "choose the 'cpu' device instead"
             )
-        return tf.device("/GPU:0"), None
+        return (lambda: tf.device("/GPU:0")), None
     if device == "mirrored":
         strategy = tf.distribute.MirroredStrategy(devices=mirrored_devices())
-        return strategy.scope(), strategy
+        return strategy.scope, strategy
     raise DeviceError(f"unknown device {device!r}: choose one of {', '.join(DEVICE_KEYS)}")
-
-
-def null_scope():
-    """A context manager that does nothing (for code paths that need no placement)."""
-    return contextlib.nullcontext()

@@ -114,8 +114,7 @@ def conv_dot_product(model, image, layer: int | str, row: int, col: int,
     pre_all = np.einsum("ijc,ijcf->f", patch, kernels) + biases
     activated = apply_keras_activation(keras_layer.activation, pre_all[None])[0]
     box = geometry.window(row, col)
-    image_box = input_box_through(model, index - 1, box.clipped(*geometry.input_size)) \
-        if index > 0 else box.clipped(*geometry.input_size)
+    image_box = input_box_through(model, index, Box(row, col, row + 1, col + 1))
     return ConvDotProduct(
         layer_index=index,
         layer_name=keras_layer.name,

@@ -190,6 +190,13 @@ def layer_shapes(model) -> list[tuple[tuple, tuple]]:
 def trace(model, image) -> Trace:
     """Run ``image`` through the model layer by layer (inference mode) and keep every output."""
     x = as_batch(image)
+    try:
+        expected = layer_shapes(model)[0][0] if model.layers else None
+    except ExplainError:
+        expected = None
+    if expected is not None and tuple(expected) != x.shape[1:]:
+        raise ExplainError(f"The network expects images shaped {tuple(expected)}, got "
+                           f"{x.shape[1:]}.")
     outputs = []
     current = x
     for layer in model.layers:
@@ -285,13 +292,28 @@ def receptive_field(model, layer: int | str, row: int, col: int) -> Box:
 
 
 def input_box_through(model, index: int, box: Box) -> Box:
-    """Map a box on the output of layer ``index`` back to the drawing (clipped at each step)."""
+    """Map a box on the output of layer ``index`` back to the drawing.
+
+    At each layer the result is the bounding box of the input pixels the windows really read
+    (taps on padding are dropped), so it is tight even with dilation.
+    """
     for current in range(index, -1, -1):
-        geometry = window_geometry(model, current)
-        first = geometry.window(box.top, box.left)
-        last = geometry.window(box.bottom - 1, box.right - 1)
-        box = Box(first.top, first.left, last.bottom, last.right).clipped(*geometry.input_size)
+        g = window_geometry(model, current)
+        rows = _axis_support(box.top, box.bottom, g, 0)
+        cols = _axis_support(box.left, box.right, g, 1)
+        box = Box(rows[0], cols[0], rows[1], cols[1])
     return box
+
+
+def _axis_support(start: int, stop: int, g: WindowGeometry, axis: int) -> tuple[int, int]:
+    """First and last+1 input index read by output indices start..stop-1 along one axis."""
+    outputs = np.arange(start, stop)
+    taps = (outputs[:, None] * g.strides[axis] - g.pad_before[axis]
+            + np.arange(g.kernel[axis])[None, :] * g.dilation[axis])
+    inside = taps[(taps >= 0) & (taps < g.input_size[axis])]
+    if inside.size == 0:  # pragma: no cover - TensorFlow padding never yields such a window
+        raise ExplainError("A window lies entirely in the padding.")
+    return int(inside.min()), int(inside.max()) + 1
 
 
 def centers_on_image(model, index: int) -> tuple[np.ndarray, np.ndarray]:

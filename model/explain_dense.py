@@ -154,8 +154,9 @@ class SoftmaxLoss:
     """The last layer's logits turned into probabilities, and the loss for a true letter.
 
     ``exp`` holds exp(logit - shift) with ``shift`` the largest logit (the same probabilities,
-    without overflow). ``loss`` is -log p(true) computed as Keras'
-    SparseCategoricalCrossentropy does (probabilities clipped to [1e-7, 1 - 1e-7]).
+    without overflow). ``loss`` is -log p(true), computed from the logits as
+    log(sum(exp(logits))) - logit(true): that is what Keras' SparseCategoricalCrossentropy
+    uses when the probabilities come from a softmax, as in training (no clipping at 1e-7).
     """
 
     logits: np.ndarray
@@ -194,7 +195,11 @@ def logits_of(model, result: Trace) -> np.ndarray:
 
 
 def cross_entropy(probabilities: np.ndarray, true_class: int) -> float:
-    """-log p(true), exactly as keras.losses.SparseCategoricalCrossentropy computes it."""
+    """-log p(true) from probabilities alone, as SparseCategoricalCrossentropy computes it.
+
+    Keras clips the probabilities to [1e-7, 1 - 1e-7] in that case, so the loss stops at
+    about 16.1; ``softmax_loss`` works from the logits and has no such limit.
+    """
     epsilon = keras.config.epsilon()
     clipped = np.clip(np.asarray(probabilities, dtype=np.float64), epsilon, 1 - epsilon)
     logs = np.log(clipped)
@@ -219,7 +224,7 @@ def softmax_loss(model, image, true_class: int | str | None = None) -> SoftmaxLo
     if true_class is not None:
         true_index = class_index(true_class, len(logits))
         probability = float(probabilities[true_index])
-        loss = cross_entropy(probabilities, true_index)
+        loss = float(shift + np.log(exp.sum()) - logits[true_index])
     return SoftmaxLoss(
         logits=logits,
         shift=shift,

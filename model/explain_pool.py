@@ -166,8 +166,7 @@ def pool_cell(model, image, layer: int | str, row: int, col: int, channel: int =
     if mode == "max":
         r, c = np.unravel_index(np.nanargmax(values), values.shape)
         source = (int(rows[r]), int(cols[c]))
-    clipped = box.clipped(*geometry.input_size)
-    image_box = input_box_through(model, index - 1, clipped) if index > 0 else clipped
+    image_box = input_box_through(model, index, Box(row, col, row + 1, col + 1))
     return PoolCell(
         layer_name=keras_layer.name,
         mode=mode,

@@ -76,7 +76,8 @@ def layer_kind(layer: keras.layers.Layer) -> str:
     return _CLASS_KINDS.get(name, name.lower())
 
 
-def _ends_in_softmax(model: keras.Model) -> bool:
+def ends_in_softmax(model: keras.Model) -> bool:
+    """True when the model's last layer applies softmax (else it outputs logits)."""
     activation = getattr(model.layers[-1], "activation", None)
     return getattr(activation, "__name__", "") == "softmax"
 
@@ -111,7 +112,7 @@ class Predictor:
             layer for layer in self._model.layers if not isinstance(layer, keras.layers.InputLayer)
         ]
         self._act_model = activation_model(self._model)
-        self._softmax = not _ends_in_softmax(self._model)
+        self._softmax = not ends_in_softmax(self._model)
         self.input_shape: tuple[int, ...] = tuple(self._model.inputs[0].shape[1:])
         self.layer_names = [layer.name for layer in self._layers]
         self.layer_kinds = [layer_kind(layer) for layer in self._layers]

@@ -1,37 +1,23 @@
-"""Spec <-> Keras: build models from specs, read specs back, save and load ``.keras`` files.
+"""Spec <-> Keras: build models from specs and read specs back from models.
 
 Each ``LayerSpec`` becomes exactly one Keras layer named ``f"{number:02d}_{kind}"`` (``01_conv2d``,
 ``02_maxpool2d``...). Sum pooling, which Keras lacks, is the registered :class:`SumPooling2D`.
+
+Two sibling modules complete it and are re-exported here, so ``from model.keras_build import
+load_model_file`` keeps working: ``model.model_files`` (save and load ``.keras`` files with their
+spec) and ``model.keras_code`` (the network as plain Keras source code).
 """
 
 from __future__ import annotations
 
-import inspect
-import os
+import importlib
 import re
-import threading
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keras
 
-from model.spec import (
-    INPUT_SHAPE,
-    LAYER_TYPES,
-    NUM_CLASSES,
-    SPEC_SUFFIX,
-    LayerSpec,
-    NetworkSpec,
-    SpecError,
-    analyze,
-    canonical,
-    load_spec,
-    resolve_params,
-    save_spec,
-)
-
-
-class ModelFileError(SpecError):
-    """A ``.keras`` file is missing, damaged, unsafe or not a network for 28x28 letters."""
+from model.spec import INPUT_SHAPE, LAYER_TYPES, LayerSpec, NetworkSpec, SpecError, resolve_params
+from model.spec_analysis import analyze
 
 
 @keras.saving.register_keras_serializable(package="cnn_studio")
@@ -48,13 +34,16 @@ class SumPooling2D(keras.layers.Layer):
 
     def __init__(self, pool_size=2, strides=None, padding="valid", **kwargs):
         super().__init__(**kwargs)
-        pair = (lambda v: (int(v), int(v)) if isinstance(v, int) else tuple(int(n) for n in v))
-        self.pool_size = pair(pool_size)
-        self.strides = pair(strides if strides is not None else pool_size)
+        self.pool_size = self._pair(pool_size)
+        self.strides = self._pair(strides if strides is not None else pool_size)
         self.padding = str(padding).lower()
         if self.padding not in ("valid", "same"):
             raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
         self.input_spec = keras.layers.InputSpec(ndim=4)
+
+    @staticmethod
+    def _pair(value) -> tuple[int, int]:
+        return (int(value), int(value)) if isinstance(value, int) else tuple(map(int, value))
 
     def call(self, inputs):
         """Sum every window with a depthwise convolution whose kernel is all ones."""
@@ -68,7 +57,7 @@ class SumPooling2D(keras.layers.Layer):
                 "padding": self.padding}
 
 
-_POOLS = {"maxpool2d": keras.layers.MaxPooling2D, "avgpool2d": keras.layers.AveragePooling2D,
+POOLS = {"maxpool2d": keras.layers.MaxPooling2D, "avgpool2d": keras.layers.AveragePooling2D,
           "sumpool2d": SumPooling2D}
 
 
@@ -108,8 +97,8 @@ def make_layer(layer: LayerSpec, index: int, seed: int | None = None) -> keras.l
             p["filters"], (p["kernel_h"], p["kernel_w"]), strides=p["stride"],
             padding=p["padding"], activation=activation, use_bias=p["use_bias"],
             kernel_initializer=_initializer(p, seed), name=name)
-    if kind in _POOLS:
-        return _POOLS[kind](pool_size=p["pool_size"], strides=p["stride"] or p["pool_size"],
+    if kind in POOLS:
+        return POOLS[kind](pool_size=p["pool_size"], strides=p["stride"] or p["pool_size"],
                             padding=p["padding"], name=name)
     if kind == "dense":
         init = keras.initializers.GlorotUniform(seed=seed)
@@ -128,7 +117,8 @@ def make_layer(layer: LayerSpec, index: int, seed: int | None = None) -> keras.l
     raise SpecError(f"Unknown layer type {kind!r}.")
 
 
-def _model_name(name: str) -> str:
+def model_name(name: str) -> str:
+    """``name`` reduced to the characters Keras accepts in a model name."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60] or "network"
 
 
@@ -149,7 +139,7 @@ def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Sequential:
     if not report.valid:
         raise SpecError("The network cannot be built:\n" + "\n".join(report.errors))
     layers = [make_layer(layer, i, seed) for i, layer in enumerate(spec.layers)]
-    return keras.Sequential([keras.Input(INPUT_SHAPE), *layers], name=_model_name(spec.name))
+    return keras.Sequential([keras.Input(INPUT_SHAPE), *layers], name=model_name(spec.name))
 
 
 def _pair_value(value, what: str, where: str) -> int:
@@ -189,7 +179,7 @@ def _layer_spec(layer, where: str) -> LayerSpec:
             "padding": layer.padding, "activation": _activation_name(
                 layer, LAYER_TYPES["conv2d"].param("activation").choices, where),
             "use_bias": layer.use_bias, "initializer": initializer, "sigma": sigma})
-    for kind, pool_class in _POOLS.items():
+    for kind, pool_class in POOLS.items():
         if cls is pool_class:
             size = _pair_value(layer.pool_size, "pool size", where)
             stride = _pair_value(layer.strides, "stride", where)
@@ -240,166 +230,37 @@ def spec_from_model(model: keras.Model) -> NetworkSpec:
                         for i, layer in enumerate(layers)], model.name)
 
 
-def spec_path_for(model_path: str | Path) -> Path:
-    """Where the spec of a saved model lives: ``net.keras`` -> ``net.cnn.json``."""
-    model_path = Path(model_path)
-    return model_path.with_name(model_path.stem + SPEC_SUFFIX)
+#: Public names defined in the sibling modules, re-exported lazily (PEP 562) because those
+#: modules import this one.
+_REEXPORTS = {
+    "model.model_files": ("ModelFileError", "spec_path_for", "save_model_file", "load_model_file",
+                          "spec_for_model_file", "load_model_and_spec"),
+    "model.keras_code": ("keras_code",),
+}
+_HOME = {name: module for module, names in _REEXPORTS.items() for name in names}
+
+if TYPE_CHECKING:  # static tools see the re-exported names
+    from model.keras_code import keras_code  # noqa: F401
+    from model.model_files import (  # noqa: F401
+        ModelFileError,
+        load_model_and_spec,
+        load_model_file,
+        save_model_file,
+        spec_for_model_file,
+        spec_path_for,
+    )
 
 
-def save_model_file(model: keras.Model, spec: NetworkSpec | None, path: str | Path) -> None:
-    """Save ``model`` to a ``.keras`` file atomically, with its spec in a sibling ``.cnn.json``.
-
-    Args:
-        model: the model to save (weights included).
-        spec: the network it was built from; None to derive it with :func:`spec_from_model`.
-        path: target file; must end in ``.keras``.
-
-    Raises:
-        ModelFileError: wrong suffix or the file cannot be written.
-    """
-    path = Path(path)
-    if path.suffix != ".keras":
-        raise ModelFileError(f"Model files must end in '.keras'; {path.name} does not.")
-    spec = spec if spec is not None else spec_from_model(model)
-    # Keras insists on the .keras suffix, so the temporary file keeps it.
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.keras")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        model.save(tmp)
-        os.replace(tmp, path)
-    except OSError as error:
-        raise ModelFileError(f"Could not save the model to {path}: {error.strerror or error}. "
-                             "Choose a folder you can write to.") from error
-    finally:
-        tmp.unlink(missing_ok=True)
-    save_spec(spec, spec_path_for(path))
+def __getattr__(name: str):
+    """Import a re-exported name from its module on first use."""
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
-def load_model_file(path: str | Path, compile: bool = True) -> keras.Model:
-    """Load a ``.keras`` model safely (no Python code from the file is ever run).
-
-    Args:
-        path: the ``.keras`` file.
-        compile: also restore the optimizer and loss saved with it.
-
-    Returns:
-        The model, checked to read 28x28x1 images and output 26 class scores.
-
-    Raises:
-        ModelFileError: missing, damaged or unsafe file, or a model of the wrong shape.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"There is no model file at {path}. Check the path, or train and "
-                             "save a network first.")
-    if path.suffix != ".keras":
-        raise ModelFileError(f"{path.name} is not a '.keras' file; CNN Studio opens models "
-                             "saved in the Keras 3 format (model.save('name.keras')).")
-    try:
-        model = keras.saving.load_model(path, compile=compile, safe_mode=True)
-    except Exception as error:  # noqa: BLE001 - corrupt zips raise many kinds of errors
-        text = str(error)
-        if "safe_mode" in text or "Lambda" in text:
-            raise ModelFileError(
-                f"{path.name} contains a Lambda layer, i.e. Python code stored in the file. "
-                "CNN Studio refuses to run code from files (it could do anything); rebuild the "
-                "network from standard layers in the layer builder.") from None
-        raise ModelFileError(f"{path.name} could not be read as a Keras model ({type(error).__name__}"
-                             f": {text[:200]}). The file may be damaged; save it again.") from None
-    in_shape = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
-    out_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else None
-    if in_shape != INPUT_SHAPE or out_shape != (NUM_CLASSES,):
-        raise ModelFileError(f"{path.name} maps {in_shape} to {out_shape}, but CNN Studio needs "
-                             f"a network from 28x28x1 images to {NUM_CLASSES} letter scores.")
-    return model
-
-
-def spec_for_model_file(path: str | Path, model: keras.Model) -> NetworkSpec:
-    """The spec of a loaded model file: its sibling ``.cnn.json`` if it matches, else derived.
-
-    Args:
-        path: the ``.keras`` file ``model`` was loaded from.
-        model: the loaded model.
-
-    Returns:
-        The network spec.
-
-    Raises:
-        SpecError: no matching sibling file and the model cannot be described as a spec.
-    """
-    sidecar = spec_path_for(path)
-    if sidecar.is_file():
-        try:
-            spec = load_spec(sidecar)
-            if canonical(spec).layers == spec_from_model(model).layers:
-                return spec
-        except SpecError:
-            pass
-    return spec_from_model(model)
-
-
-def load_model_and_spec(path: str | Path) -> tuple[keras.Model, NetworkSpec]:
-    """:func:`load_model_file` plus :func:`spec_for_model_file` in one call."""
-    model = load_model_file(path)
-    return model, spec_for_model_file(path, model)
-
-
-def _layer_code(layer: LayerSpec, index: int) -> str:
-    p, _ = resolve_params(layer)
-    name = f'name="{layer_name(index, layer.kind)}"'
-    kind = layer.kind
-    if kind == "conv2d":
-        args = [str(p["filters"]), f"({p['kernel_h']}, {p['kernel_w']})",
-                f"strides={p['stride']}", f'padding="{p["padding"]}"']
-        if p["activation"] != "none":
-            args.append(f'activation="{p["activation"]}"')
-        if not p["use_bias"]:
-            args.append("use_bias=False")
-        if p["initializer"] == "gaussian":
-            args.append(f"kernel_initializer=keras.initializers.RandomNormal(stddev={p['sigma']})")
-        elif p["initializer"] != "glorot_uniform":
-            args.append(f'kernel_initializer="{p["initializer"]}"')
-        return f"keras.layers.Conv2D({', '.join(args)}, {name})"
-    if kind in _POOLS:
-        cls = "SumPooling2D" if kind == "sumpool2d" else f"keras.layers.{_POOLS[kind].__name__}"
-        stride = p["stride"] or p["pool_size"]
-        return (f"{cls}(pool_size={p['pool_size']}, strides={stride}, "
-                f'padding="{p["padding"]}", {name})')
-    if kind == "dense":
-        bias = "" if p["use_bias"] else ", use_bias=False"
-        return f'keras.layers.Dense({p["units"]}, activation="{p["activation"]}"{bias}, {name})'
-    if kind == "activation":
-        return f'keras.layers.Activation("{p["activation"]}", {name})'
-    if kind == "dropout":
-        return f"keras.layers.Dropout({p['rate']}, {name})"
-    classes = {"batchnorm": "BatchNormalization", "flatten": "Flatten",
-               "globalavgpool2d": "GlobalAveragePooling2D"}
-    return f"keras.layers.{classes[kind]}({name})"
-
-
-def keras_code(spec: NetworkSpec) -> str:
-    """Runnable Python code that builds the same network with plain Keras.
-
-    Args:
-        spec: the network; layers of unknown kinds become comments.
-
-    Returns:
-        The source text (it defines ``model`` and prints its summary).
-    """
-    report = analyze(spec)
-    lines = [f'"""The network {spec.name!r} as plain Keras code (written by CNN Studio)."""', ""]
-    if not report.valid:
-        lines += ["# This network is not valid yet, so this code may fail:"]
-        lines += [f"#   {error}" for error in report.errors] + [""]
-    lines += ["import keras", ""]
-    if any(layer.kind == "sumpool2d" for layer in spec.layers):
-        source = inspect.getsource(SumPooling2D).splitlines()
-        lines += [line for line in source if not line.startswith("@")] + ["", ""]
-    lines += ["model = keras.Sequential(", "    [", f"        keras.Input(shape={INPUT_SHAPE}),"]
-    for index, layer in enumerate(spec.layers):
-        if layer.kind in LAYER_TYPES:
-            lines.append(f"        {_layer_code(layer, index)},")
-        else:
-            lines.append(f"        # layer {index + 1}: unknown type {layer.kind!r}")
-    lines += ["    ],", f'    name="{_model_name(spec.name)}",', ")", "model.summary()", ""]
-    return "\n".join(lines)
+def __dir__() -> list[str]:
+    """Module attributes, including the lazily re-exported ones."""
+    return sorted(set(globals()) | set(_HOME))

@@ -5,7 +5,8 @@ Both entries produce the EMNIST/MNIST normal form: the letter's bounding box is 
 the centre of the 28x28 frame. Ink is 1.0 on a 0.0 background, float32.
 
 Strokes are drawn with Pillow at 4x resolution with a round pen whose width is proportional
-to the letter's size, then box-filtered down, which gives antialiased lines.
+to the letter's size, centred by the ink's centre of mass at that resolution (a quarter of an
+output pixel), then box-filtered down, which gives antialiased lines.
 """
 
 from __future__ import annotations
@@ -94,8 +95,30 @@ def strokes_to_image(strokes, canvas: tuple[float, float] = (280.0, 280.0),
             draw.line(flat, fill=255, width=width, joint="curve")
         for x, y in (pts[0], pts[-1]):
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    small = image.reduce(SUPERSAMPLE)
-    return np.asarray(small, dtype=np.float32) * (1.0 / 255.0)
+    return _centred_reduce(np.asarray(image, dtype=np.float32))
+
+
+def _shift(arr: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    out = np.zeros_like(arr)
+    h, w = arr.shape
+    out[max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = \
+        arr[max(-dy, 0):h + min(-dy, 0), max(-dx, 0):w + min(-dx, 0)]
+    return out
+
+
+def _centred_reduce(big: np.ndarray) -> np.ndarray:
+    """Move the high-resolution ink's centre of mass to the centre, then box-filter down."""
+    total = big.sum()
+    if total > 0:
+        coords = np.arange(big.shape[0]) + 0.5
+        cy = big.sum(axis=1) @ coords / total
+        cx = big.sum(axis=0) @ coords / total
+        middle = big.shape[0] / 2.0
+        dy, dx = int(round(middle - cy)), int(round(middle - cx))
+        if dy or dx:
+            big = _shift(big, dy, dx)
+    small = big.reshape(SIZE, SUPERSAMPLE, SIZE, SUPERSAMPLE).mean(axis=(1, 3))
+    return small * np.float32(1.0 / 255.0)
 
 
 def _to_gray(bitmap) -> np.ndarray:
@@ -167,6 +190,5 @@ def bitmap_to_image(bitmap, threshold: float = 0.15) -> np.ndarray:
     padded = np.pad(crop, pad)
     image = Image.fromarray(padded, mode="F")
     box = (cx + pad - half, cy + pad - half, cx + pad + half, cy + pad + half)
-    out = image.resize((SIZE, SIZE), Image.Resampling.BOX if extent >= BOX else
-                       Image.Resampling.BILINEAR, box=box)
+    out = image.resize((SIZE, SIZE), Image.Resampling.BILINEAR, box=box)
     return np.clip(np.asarray(out, dtype=np.float32), 0.0, 1.0)

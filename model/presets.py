@@ -51,7 +51,8 @@ def _make(name: str, description: str, layers: list[LayerSpec]) -> Preset:
 
 
 _ALL = [
-    _make("classic", "The textbook CNN: conv, ReLU, max-pool twice, then flatten, dense, softmax.", [
+    _make("classic",
+          "The textbook CNN: conv, ReLU, max-pool twice, then flatten, dense, softmax.", [
         _conv(16, 5, "none"), _layer("activation", activation="relu"), _pool(),
         _conv(32, 5, "none"), _layer("activation", activation="relu"), _pool(),
         _layer("flatten"), _dense(128), _output(),

@@ -18,6 +18,8 @@ from model.preprocess import strokes_to_image
 PEN_WIDTH = (0.07, 0.16)
 UPPER_WIDTH = 0.85
 LOWER_WIDTH = 0.75
+CURSIVE_LOWER = (0.3, 0.4)
+CURSIVE_UPPER = (0.08, 0.1)
 _CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
 
 
@@ -63,6 +65,27 @@ def _wobble(path: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.
     return path + amplitude * noise
 
 
+def _with_lead_in(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Prepend the rising entry stroke of joined-up writing when the pen starts high."""
+    start = path[0]
+    if start[1] > 75:
+        return path
+    foot = start + np.array([-rng.uniform(5, 25), 0.0])
+    foot[1] = 100.0 - rng.uniform(0, 15)
+    middle = (foot + start) / 2 + np.array([rng.uniform(2, 8), rng.uniform(0, 6)])
+    return np.concatenate([smooth_curve(np.stack([foot, middle, start])), path[1:]])
+
+
+def _with_tail(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Append the small rising exit flick of joined-up writing when the pen ends low."""
+    end = path[-1]
+    if end[1] < 80 or len(path) < 2:
+        return path
+    dip = end + np.array([rng.uniform(3, 10), rng.uniform(0, 5)])
+    out = end + np.array([rng.uniform(12, 28), -rng.uniform(5, 25)])
+    return np.concatenate([path[:-1], smooth_curve(np.stack([end, dip, out]))])
+
+
 def _affine(rng: np.random.Generator) -> np.ndarray:
     slant = np.tan(np.radians(rng.normal(8.0, 9.0)))
     angle = np.radians(rng.normal(0.0, 5.0))
@@ -101,8 +124,13 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
             else:
                 noisy[0] = seg[0] + start_shift
             pieces.append(smooth_curve(noisy) if len(noisy) > 2 else noisy)
-        path = np.concatenate(pieces) if len(pieces) > 1 else pieces[0]
-        strokes.append(_wobble(path, rng, wobble) @ matrix.T)
+        strokes.append(np.concatenate(pieces) if len(pieces) > 1 else pieces[0])
+    lead_in, tail = CURSIVE_LOWER if char.islower() else CURSIVE_UPPER
+    if rng.random() < lead_in:
+        strokes[0] = _with_lead_in(strokes[0], rng)
+    if rng.random() < tail:
+        strokes[-1] = _with_tail(strokes[-1], rng)
+    strokes = [_wobble(path, rng, wobble) @ matrix.T for path in strokes]
     if len(strokes) > 1 and rng.random() < 0.06:
         i = int(rng.integers(len(strokes) - 1))
         if len(strokes[i]) > 1 and len(strokes[i + 1]) > 1:

@@ -24,7 +24,7 @@ import tensorflow as tf
 
 from model import datasets, devices, paths
 from model.devices import DeviceError, list_devices  # noqa: F401 - re-exported for callers
-from model.inference import activation_model
+from model.inference import activation_model, ends_in_softmax
 from model.training_live import (  # noqa: F401 - TrainHooks/TrainControl re-exported
     LEARNING_RATE_RANGE,
     LiveCallback,
@@ -131,7 +131,8 @@ class TrainResult:
         diverged: the loss became NaN/inf; the weights went back to the last good state.
         message: one sentence for the user about how training ended.
         elapsed_s: wall time of the run, pauses included.
-        samples_per_s: training samples per second, pauses excluded.
+        samples_per_s: training samples per second of the batch loop (first, tracing batch,
+            validation and pauses left out).
         samples_seen: training samples processed.
         weights: the final weights (those of ``model`` after the run).
         model: the trained Keras model.
@@ -249,6 +250,13 @@ def _arrays(data, what: str) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
+def _length(data) -> int:
+    try:
+        return len(data.y) if hasattr(data, "y") else len(data[1])
+    except (TypeError, IndexError, KeyError):
+        return 1  # not a sized pair: let _arrays explain what is wrong
+
+
 def _check_fits(x: np.ndarray, y: np.ndarray, model: keras.Model, what: str) -> None:
     shape = tuple(model.inputs[0].shape[1:])
     classes = int(model.outputs[0].shape[-1])
@@ -275,11 +283,6 @@ def _working_model(model, device: str, strategy) -> keras.Model:
     return work
 
 
-def _ends_in_softmax(model: keras.Model) -> bool:
-    activation = getattr(model.layers[-1], "activation", None)
-    return getattr(activation, "__name__", "") == "softmax"
-
-
 def train(
     model: keras.Model | Callable[[], keras.Model],
     train_data,
@@ -300,7 +303,8 @@ def train(
     Args:
         model: a built Keras model, or a function building one (called inside the device scope).
         train_data: a ``Dataset`` (``.x``, ``.y``) or an ``(images, labels)`` pair.
-        val_data: the same for validation; None holds out ``config.val_fraction`` of train_data.
+        val_data: the same for validation; None holds out ``config.val_fraction`` of
+            train_data; an empty one means no validation.
         config: settings (defaults if None); validated first.
         hooks: where progress goes (nothing if None).
         stop_event: set from any thread to stop within one batch.
@@ -324,28 +328,28 @@ def train(
     if probe_image is not None:
         control.set_probe_image(probe_image)
     x, y = _arrays(train_data, "training")
-    if val_data is not None:
+    vx = vy = None
+    if val_data is not None and _length(val_data) > 0:  # an empty set: no validation
         vx, vy = _arrays(val_data, "validation")
-    else:
-        vx = vy = None
-        if config.val_fraction > 0 and len(x) >= 2:
-            kept, held = datasets.split(datasets.Dataset(x, y), config.val_fraction, config.seed)
-            x, y, vx, vy = kept.x, kept.y, held.x, held.y
+    make_scope, strategy = devices.device_scope(config.device)
+    start = time.perf_counter()
+    with make_scope():
+        work = _working_model(model, config.device, strategy)
+    target = model if isinstance(model, keras.Model) else work
+    _check_fits(x, y, work, "training")
+    if vx is not None:
+        _check_fits(vx, vy, work, "validation")
+    elif val_data is None and config.val_fraction > 0 and len(x) >= 2:
+        kept, held = datasets.split(datasets.Dataset(x, y), config.val_fraction, config.seed)
+        x, y, vx, vy = kept.x, kept.y, held.x, held.y
     train_ds = make_pipeline(x, y, config.batch_size, shuffle=True, seed=config.seed,
                              augment=config.augment)
     val_ds = None if vx is None else make_pipeline(vx, vy, config.batch_size)
-    scope, strategy = devices.device_scope(config.device)
     steps = math.ceil(len(x) / config.batch_size)
-    start = time.perf_counter()
-    with scope:
-        work = _working_model(model, config.device, strategy)
-        target = model if isinstance(model, keras.Model) else work
-        _check_fits(x, y, work, "training")
-        if vx is not None:
-            _check_fits(vx, vy, work, "validation")
+    with make_scope():
         work.compile(
             optimizer=make_optimizer(config.optimizer, config.learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not _ends_in_softmax(work)),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(work)),
             metrics=["accuracy"],
         )
         callback = LiveCallback(config, hooks, control, steps, len(x), activation_model(work))
@@ -379,7 +383,7 @@ def train(
         diverged=callback.diverged_at is not None,
         message=message,
         elapsed_s=elapsed,
-        samples_per_s=callback.samples_seen / busy,
+        samples_per_s=callback.samples_per_s(busy),
         samples_seen=callback.samples_seen,
         weights=weights,
         model=target,

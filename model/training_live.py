@@ -157,6 +157,9 @@ class LiveCallback(keras.callbacks.Callback):
         self.learning_rate = float(config.learning_rate)
         self._window_t = time.perf_counter()
         self._window_samples = 0
+        self._batch_t: float | None = None  # end of the previous batch of this epoch
+        self._loop_s = 0.0  # time in the batch loops, first batch and pauses excluded
+        self._loop_samples = 0
         self._last_snapshot = -math.inf
         self._probe_version = -1
 
@@ -169,6 +172,8 @@ class LiveCallback(keras.callbacks.Callback):
         self._window_t, self._window_samples = time.perf_counter(), 0
 
     def on_train_batch_begin(self, batch, logs=None):
+        if self._batch_t is None:
+            self._batch_t = time.perf_counter()
         learning_rate = self.control.take_learning_rate()
         if learning_rate is not None and learning_rate != self.learning_rate:
             self.model.optimizer.learning_rate = learning_rate
@@ -180,6 +185,11 @@ class LiveCallback(keras.callbacks.Callback):
         size = self.config.batch_size
         self.step = batch + 1
         done = min(self.step * size, self.num_samples) - min(batch * size, self.num_samples)
+        now = time.perf_counter()
+        if self.samples_seen:  # the run's first batch mostly measures tracing: leave it out
+            self._loop_s += now - self._batch_t
+            self._loop_samples += done
+        self._batch_t = now
         self.samples_seen += done
         self._window_samples += done
         loss, accuracy = float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan))
@@ -209,6 +219,7 @@ class LiveCallback(keras.callbacks.Callback):
             self.model.stop_evaluating = True  # no validation of a cut-short epoch
 
     def on_epoch_end(self, epoch, logs=None):
+        self._batch_t = None  # validation time does not count as training time
         if self._partial_epoch():
             return
         logs = {key: float(value) for key, value in (logs or {}).items()}
@@ -264,8 +275,20 @@ class LiveCallback(keras.callbacks.Callback):
         paused = time.perf_counter() - start
         self.paused_s += paused
         self._window_t += paused
+        if self._batch_t is not None:
+            self._batch_t += paused
         if not self.control.stop_event.is_set():
             self.hooks.message("Resumed")
+
+    def samples_per_s(self, busy_s: float) -> float:
+        """Training throughput of the batch loop, without the first batch, validation and pauses.
+
+        Args:
+            busy_s: the run's unpaused wall time, used when only one batch ran.
+        """
+        if self._loop_s > 0:
+            return self._loop_samples / self._loop_s
+        return self.samples_seen / max(busy_s, 1e-9)
 
     def end_message(self) -> str:
         """One sentence saying how the run ended and, after a failure, what to try."""
@@ -274,11 +297,15 @@ class LiveCallback(keras.callbacks.Callback):
             return (
                 f"Training diverged at epoch {epoch}, step {step}: the loss became NaN or "
                 f"infinite. The weights went back to {self.good_where}. Lower the learning "
-                f"rate (e.g. 10x, to {self.learning_rate / 10:g}) and train again."
+                f"rate (e.g. 10x, to {max(self.learning_rate / 10, LEARNING_RATE_RANGE[0]):g}) "
+                "and train again."
             )
         figures = ", ".join(f"{key} {value:.4f}" for key, value in self.final.items()
                             if key != "learning_rate")
+        if self.stopped and not self.samples_seen:
+            return "Stopped before the first batch: nothing was trained."
         if self.stopped:
             return (f"Stopped at epoch {self.epoch}, step {self.step} of {self.steps} "
                     f"({len(self.history.get('loss', []))} complete epochs): {figures}")
-        return f"Finished {len(self.history.get('loss', []))} epochs: {figures}"
+        count = len(self.history.get("loss", []))
+        return f"Finished {count} epoch{'' if count == 1 else 's'}: {figures}"

@@ -57,7 +57,7 @@ def random_model(seed: int) -> keras.Sequential:
     rng = np.random.default_rng(seed)
     model = keras.Sequential([keras.Input((28, 28, 1))])
     for stage in range(2):
-        size = model.output_shape[1]
+        size = model.output_shape[1] if model.layers else 28
         if stage == 1 and (size < 2 or rng.random() < 0.3):
             break
         model.add(_conv(rng, size))
@@ -184,7 +184,7 @@ def test_sliding_plan_rebuilds_the_whole_pre_activation_map(cases):
             want = ex.pre_activation(model, image, index)
             np.testing.assert_allclose(rebuilt, want, **TOL)
             # The pre-activation itself is what the layer activates.
-            np.testing.assert_allclose(layer.activation(want[None]).numpy()[0],
+            np.testing.assert_allclose(np.asarray(layer.activation(tf.constant(want[None])))[0],
                                        result.outputs[index], **TOL)
 
 
@@ -382,11 +382,14 @@ def test_dense_neuron_equals_layer_output(cases):
             magnitudes = [abs(c.product) for c in neuron.top]
             assert magnitudes == sorted(magnitudes, reverse=True)
             assert magnitudes[0] == pytest.approx(np.abs(neuron.products).max())
-            flat = [i for i in range(index) if ex.layer_kind(model.layers[i]) == "flatten"]
+            source = index - 1
+            while ex.layer_kind(model.layers[source]) in ("dropout", "activation", "batchnorm"):
+                source -= 1
+            from_flatten = ex.layer_kind(model.layers[source]) == "flatten"
             for contribution in neuron.top:
-                if flat:
-                    source = result.input_of(flat[-1])[contribution.position]
-                    assert source == pytest.approx(contribution.input)
+                if from_flatten:
+                    value = result.input_of(source)[contribution.position]
+                    assert value == pytest.approx(contribution.input)
                 else:
                     assert contribution.position is None
 
@@ -404,9 +407,12 @@ def test_softmax_and_cross_entropy_match_keras(cases):
         linear.build((None, reference[-2].shape[-1]))
         linear.set_weights(last.get_weights())
         np.testing.assert_allclose(info.logits, linear(reference[-2][None]).numpy()[0], **TOL)
-        want = float(loss_fn(np.array([n * 3 % 26]), reference[-1][None]))
+        # Keras takes the loss from the logits behind a softmax output (as in training).
+        output = model(image[None, :, :, None], training=False)
+        want = float(loss_fn(np.array([n * 3 % 26]), output))
         assert info.true_class == n * 3 % 26
         assert info.loss == pytest.approx(want, rel=1e-5, abs=1e-5)
+        assert info.loss == pytest.approx(-math.log(info.true_probability), rel=1e-6)
         assert info.predicted == int(np.argmax(reference[-1]))
 
 
@@ -507,10 +513,14 @@ def test_grad_cam_matches_reference(cases):
         heat = ex.grad_cam(model, image)
         index = ex.last_conv_index(model)
         conv = model.layers[index]
-        probe = keras.Model(model.inputs[0], [conv.output, model.layers[-2].output])
+        head = keras.Model(model.inputs[0], conv.output)
+        tail = keras.Sequential([keras.Input(conv.output.shape[1:]),
+                                 *model.layers[index + 1:-1]])
         last = model.layers[-1]
+        maps = head(image[None, :, :, None], training=False)
         with tf.GradientTape() as tape:
-            maps, hidden = probe(image[None, :, :, None], training=False)
+            tape.watch(maps)
+            hidden = tail(maps, training=False)
             logits = tf.matmul(hidden, last.kernel) + last.bias
             score = logits[0, heat.class_index]
         grads = np.asarray(tape.gradient(score, maps))[0]

@@ -35,8 +35,8 @@ def test_file_valid_and_invalid(tmp_path, capsys):
     assert "26x26x4" in capsys.readouterr().out
 
     bad = tmp_path / "bad.cnn.json"
-    save_spec(NetworkSpec([LayerSpec("conv2d"), LayerSpec("dense", {"units": 26,
-                                                                    "activation": "softmax"})]), bad)
+    output = LayerSpec("dense", {"units": 26, "activation": "softmax"})
+    save_spec(NetworkSpec([LayerSpec("conv2d"), output]), bad)
     assert main.main(["summary", str(bad)]) == 2
     captured = capsys.readouterr()
     assert "Layer 2 Dense 26: its input is a 26x26x16 feature map" in captured.err

@@ -205,6 +205,7 @@ def test_already_stopped_trains_nothing(data):
     before = model.get_weights()
     result = train(model, data, None, config(), Recorder().hooks(), stop_event=stop)
     assert result.stopped and result.samples_seen == 0 and result.history == {}
+    assert "nothing was trained" in result.message
     for got, want in zip(model.get_weights(), before, strict=True):
         np.testing.assert_array_equal(got, want)
 
@@ -294,7 +295,7 @@ def test_diverging_loss_stops_and_restores_last_good_weights(data):
     assert all(np.all(np.isfinite(w)) for w in model.get_weights())
     for got, want in zip(result.weights, model.get_weights(), strict=True):
         np.testing.assert_array_equal(got, want)
-    for _, logs, weights in recorder.epochs:  # the GUI never receives broken weights
+    for _, _logs, weights in recorder.epochs:  # the GUI never receives broken weights
         assert all(np.all(np.isfinite(w)) for w in weights)
     assert result.message in recorder.messages
     assert result.epochs_completed < 5
@@ -338,10 +339,15 @@ def test_bad_data_and_devices_give_clear_errors(data):
 
 def test_build_function_validation_data_and_augmentation(data):
     val = easy_data(52, seed=1)
+    recorder = Recorder()
     result = train(lambda: tiny(1), data, val, config(augment=True, report_every_batches=4),
-                   Recorder().hooks())
+                   recorder.hooks())
     assert isinstance(result.model, keras.Model)
     assert result.history["val_loss"] and result.samples_seen == len(data)
+    assert "52 for validation" in " ".join(recorder.messages)
+    empty = Dataset(np.zeros((0, 28, 28, 1)), np.zeros(0))
+    result = train(result.model, data, empty, config(val_fraction=0.3))
+    assert "val_loss" not in result.history and result.samples_seen == len(data)
     for got, want in zip(result.weights, result.model.get_weights(), strict=True):
         np.testing.assert_array_equal(got, want)
 
@@ -411,3 +417,11 @@ def test_mirrored_strategy_over_two_logical_cpus():
     assert report["epochs"] == 2 and report["changed"]
     assert all(math.isfinite(v) for v in report["loss"])
     assert report["loss"][-1] < report["loss"][0]
+
+
+def test_network_with_logits_output_trains_with_a_matching_loss(data):
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(26)])  # no softmax: the loss applies it
+    result = train(model, data, None, config(epochs=2, learning_rate=0.05))
+    assert all(math.isfinite(v) for v in result.history["loss"] + result.history["val_loss"])
+    assert result.history["loss"][-1] < result.history["loss"][0]

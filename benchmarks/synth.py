@@ -1,0 +1,123 @@
+"""Speed of the synthetic letter generator versus the bare rasterization it is built on.
+
+Measures in the same run (``--runs`` alternations, medians): (a) baseline: only
+``strokes_to_image`` on pre-made strokes of realistic size, one process; (b) the full
+generator (perturbation, fonts, rasterization) in one process; (c) the parallel generator with
+one process per core, including the pool start. Also times a single ``strokes_to_image`` call
+(the canvas calls it on every mouse move). Prints JSON. Goals: (c) >= 3000 samples/s on
+2 cores, single call < 2 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np  # noqa: E402
+
+from model import synth  # noqa: E402
+from model.font_letters import glyph_table  # noqa: E402
+from model.preprocess import strokes_to_image  # noqa: E402
+from model.synth_strokes import perturbed_strokes  # noqa: E402
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / max(seconds, 1e-9)
+
+
+def baseline(n: int) -> float:
+    """Samples/s of rasterizing ready-made letter strokes (no generation work)."""
+    rng = np.random.default_rng(0)
+    strokes = [perturbed_strokes("ABCDEFGHabcdefgh"[i % 16], rng) for i in range(64)]
+    start = time.perf_counter()
+    for i in range(n):
+        strokes_to_image(strokes[i % 64], (100.0, 100.0), pen=0.12)
+    return _rate(n, time.perf_counter() - start)
+
+
+def single_call_ms(n: int = 300) -> float:
+    """Median milliseconds of one ``strokes_to_image`` call on a 3-stroke, 120-point letter."""
+    rng = np.random.default_rng(1)
+    strokes = [np.cumsum(rng.normal(0, 3, (40, 2)), axis=0) + 140 for _ in range(3)]
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        strokes_to_image(strokes, (280.0, 280.0))
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
+    """Save a PNG: for each letter, generated samples, then real ones when the file exists."""
+    from PIL import Image
+
+    from model import paths
+    from model.strokes import LETTERS, read_strokes
+
+    real: dict[str, list] = {}
+    canvas = (280.0, 280.0)
+    if paths.REAL_HANDWRITING.exists():
+        document = read_strokes(paths.REAL_HANDWRITING)
+        canvas = document.canvas
+        for sample in document.samples:
+            real.setdefault(sample.label, []).append(sample)
+    rng = np.random.default_rng(seed)
+    rows = []
+    gap = np.zeros((28, 6), np.float32)
+    for case in (str.upper, str.lower):
+        for letter in LETTERS:
+            char = case(letter)
+            tiles = [synth.sample_image(char, rng) for _ in range(per_letter)]
+            picked = real.get(char, [])[:: max(1, len(real.get(char, [])) // per_letter)]
+            tiles += [gap] + [strokes_to_image(s.strokes, canvas) for s in picked[:per_letter]]
+            rows.append(np.concatenate(tiles, axis=1))
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in rows]
+    halves = [np.concatenate(rows[:26]), np.concatenate(rows[26:])]
+    sheet = np.concatenate([halves[0], np.ones((28 * 26, 8)), halves[1]], axis=1)
+    Image.fromarray((255 - sheet * 255).astype(np.uint8)).save(path, optimize=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=12000, help="samples per parallel run")
+    parser.add_argument("--runs", type=int, default=3, help="alternations (medians reported)")
+    parser.add_argument("--sheet", type=Path, default=None,
+                        help="also save a contact sheet PNG (generated | real) to this path")
+    args = parser.parse_args()
+    if args.sheet is not None:
+        contact_sheet(args.sheet)
+    glyph_table()
+    base, serial, parallel = [], [], []
+    for run in range(args.runs):
+        base.append(baseline(2000))
+        start = time.perf_counter()
+        synth.generate(2000, seed=run, workers=1)
+        serial.append(_rate(2000, time.perf_counter() - start))
+        start = time.perf_counter()
+        synth.generate(args.samples, seed=run)
+        parallel.append(_rate(args.samples, time.perf_counter() - start))
+    result = {
+        "cores": os.cpu_count(),
+        "baseline_rasterize_samples_per_s": round(statistics.median(base)),
+        "generator_1_process_samples_per_s": round(statistics.median(serial)),
+        "generator_parallel_samples_per_s": round(statistics.median(parallel)),
+        "generator_1_process_vs_baseline": round(statistics.median(serial)
+                                                 / statistics.median(base), 3),
+        "parallel_vs_baseline": round(statistics.median(parallel) / statistics.median(base), 3),
+        "strokes_to_image_ms": round(single_call_ms(), 3),
+        "goal_samples_per_s": 3000,
+    }
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

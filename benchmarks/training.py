@@ -1,0 +1,233 @@
+"""Training benchmark: in-app training with the live dashboard versus bare ``model.fit``.
+
+Both train the same network (a preset, freshly initialised each round) on the same synthetic
+data with the same batch size, optimizer and validation split, alternately, in one process.
+Throughput is measured between the end of the first epoch and the end of the last one (so
+tracing and data preparation are excluded on both sides). During in-app training a 10 ms
+QTimer in the GUI thread measures how late the event loop answers; the same probe runs on the
+idle window first as a baseline.
+
+Goals: in-app / bare throughput >= 0.90; GUI-timer lateness p99 <= 20 ms and max <= 80 ms.
+
+Usage: ``python benchmarks/training.py [--rounds 3] [--epochs 3] [--samples 8000]
+[--preset classic] [--batch 64]``; prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _setup_environment(home: str) -> None:
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    os.environ["CNN_STUDIO_HOME"] = home
+    os.environ["XDG_CONFIG_HOME"] = os.path.join(home, "config")
+    os.environ.setdefault("MPLBACKEND", "QtAgg")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+class LatenessProbe:
+    """A 10 ms timer in the GUI thread recording how late each tick arrives."""
+
+    def __init__(self, interval_ms: int = 10) -> None:
+        from PySide6.QtCore import Qt, QTimer
+
+        self.interval = interval_ms / 1000.0
+        self.timer = QTimer()
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.samples: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.samples = []
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> list[float]:
+        self.timer.stop()
+        return self.samples
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.samples.append(max(now - self._last - self.interval, 0.0) * 1000.0)
+        self._last = now
+
+
+def summarize(values: list[float]) -> dict:
+    """p50 / p99 / max of lateness samples in ms."""
+    if not values:
+        return {"ticks": 0}
+    ordered = sorted(values)
+    pick = lambda q: ordered[min(int(q * len(ordered)), len(ordered) - 1)]  # noqa: E731
+    return {"ticks": len(ordered), "p50_ms": round(pick(0.5), 2), "p99_ms": round(pick(0.99), 2),
+            "max_ms": round(ordered[-1], 2)}
+
+
+def run_event_loop(app, seconds: float) -> None:
+    """Let the Qt event loop run for ``seconds``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def bare_fit(spec, train, val, config: dict) -> float:
+    """Samples per second of plain ``model.fit`` after the first epoch."""
+    import keras
+
+    from model.keras_build import build_model
+    from model.training import make_optimizer
+
+    model = build_model(spec, seed=config["seed"])
+    softmax = getattr(getattr(model.layers[-1], "activation", None), "__name__", "") == "softmax"
+    model.compile(optimizer=make_optimizer(config["optimizer"], config["learning_rate"]),
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not softmax),
+                  metrics=["accuracy"])
+    ends: list[float] = []
+
+    class EpochTimes(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            ends.append(time.perf_counter())
+
+    model.fit(train.x, train.y, batch_size=config["batch_size"], epochs=config["epochs"],
+              validation_data=(val.x, val.y), shuffle=True, verbose=0, callbacks=[EpochTimes()])
+    return len(train) * (config["epochs"] - 1) / (ends[-1] - ends[0])
+
+
+def app_fit(window, probe: LatenessProbe, n_train: int, config: dict) -> tuple[float, list[float],
+                                                                             dict]:
+    """Samples per second of training through the dashboard, and the GUI lateness meanwhile."""
+    from PySide6.QtCore import QEventLoop, Qt
+
+    dashboard = window.training_dashboard
+    dashboard.reset_weights()
+    ends: list[float] = []
+    if not dashboard.start_training():
+        raise RuntimeError(f"training did not start: {dashboard.message.text()}")
+    worker = dashboard.worker
+    worker.epoch_done.connect(lambda *_: ends.append(time.perf_counter()),
+                              Qt.ConnectionType.DirectConnection)
+    loop = QEventLoop()
+    worker.model_built.connect(lambda *_: probe.start())
+    worker.finished.connect(loop.quit)
+    worker.failed.connect(loop.quit)
+    loop.exec()
+    lateness = probe.stop()
+    dashboard.run.join()
+    if len(ends) != config["epochs"]:
+        raise RuntimeError(f"in-app training ended early: {dashboard.message.text()}")
+    counters = {"curve_full_draws": dashboard.curves.full_draws,
+                "curve_partial_draws": dashboard.curves.partial_draws,
+                "kernel_updates": dashboard.kernels.updates,
+                "activation_updates": dashboard.activations.serial}
+    return n_train * (config["epochs"] - 1) / (ends[-1] - ends[0]), lateness, counters
+
+
+def configure(window, preset: str, config: dict, samples: int) -> None:
+    """Put the preset in the builder and the settings in the dashboard's form."""
+    from model.presets import get_preset
+
+    builder = getattr(window, "layer_builder", None)
+    if builder is not None:
+        builder.load_preset(preset)
+    else:
+        window.state.spec = get_preset(preset)
+    controls = window.training_dashboard.controls
+    controls.optimizer.setCurrentIndex(controls.optimizer.findData(config["optimizer"]))
+    controls.learning_rate.setValue(config["learning_rate"])
+    controls.batch_size.setValue(config["batch_size"])
+    controls.epochs.setValue(config["epochs"])
+    controls.val_fraction.setValue(config["val_fraction"])
+    controls.seed.setValue(config["seed"])
+    controls.samples.setValue(samples)
+    controls.augment.setChecked(False)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark and return the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=8000)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--preset", default="classic")
+    parser.add_argument("--idle-seconds", type=float, default=3.0)
+    args = parser.parse_args(argv)
+    _setup_environment(tempfile.mkdtemp(prefix="cnn-studio-bench-"))
+    import matplotlib
+
+    matplotlib.use("QtAgg")
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.show_tab("train")
+    deadline = time.monotonic() + 180
+    while not (window.state.tf_loaded and window.state.idle) and time.monotonic() < deadline:
+        run_event_loop(app, 0.1)
+
+    from model import datasets
+
+    config = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": args.batch,
+              "epochs": args.epochs, "val_fraction": 0.1, "seed": 0}
+    data = datasets.synthetic_dataset(args.samples, seed=0)
+    train, val = datasets.split(data, config["val_fraction"], config["seed"])
+    configure(window, args.preset, config, args.samples)
+    window.training_dashboard.tabs.setCurrentIndex(1)
+    window.state.drawing_changed.emit(val.x[3][..., 0])  # the "drawing" whose activations show
+    run_event_loop(app, 1.0)
+    gc.collect()
+    gc.freeze()
+
+    probe = LatenessProbe()
+    probe.start()
+    run_event_loop(app, args.idle_seconds)
+    idle = probe.stop()
+
+    bare, inapp, lateness, counters = [], [], [], {}
+    for _ in range(args.rounds):
+        bare.append(bare_fit(window.state.spec, train, val, config))
+        rate, late, counters = app_fit(window, probe, len(train), config)
+        inapp.append(rate)
+        lateness += late
+    window.close()
+    ratio = statistics.median(inapp) / statistics.median(bare)
+    busy = summarize(lateness)
+    report = {
+        "benchmark": "training",
+        "preset": args.preset, "samples_train": len(train), "samples_val": len(val),
+        "batch_size": args.batch, "epochs_per_run": args.epochs, "rounds": args.rounds,
+        "bare_fit_samples_per_s": [round(v) for v in bare],
+        "in_app_samples_per_s": [round(v) for v in inapp],
+        "ratio_in_app_to_bare": round(ratio, 3),
+        "paired_ratios": [round(a / b, 3) for a, b in zip(inapp, bare, strict=True)],
+        "gui_lateness_training": busy,
+        "gui_lateness_idle": summarize(idle),
+        "dashboard_last_run": counters,
+        "goal": {"ratio_min": 0.90, "p99_ms_max": 20, "max_ms_max": 80},
+        "meets_goal": ratio >= 0.90 and busy.get("p99_ms", 1e9) <= 20
+        and busy.get("max_ms", 1e9) <= 80,
+    }
+    return report
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(), indent=2))

@@ -1,0 +1,285 @@
+"""The draw panel in the real window: mouse strokes in, the same answer as `classify` out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from gui.prediction_view import UNSURE_BELOW, PredictionView
+from model import paths
+from model.preprocess import strokes_to_image
+from model.strokes import Sample, write_strokes
+
+SHAPES = {  # unit-square skeletons of a few letters that a tiny network tells apart
+    "L": [[(0.2, 0.0), (0.2, 1.0), (0.8, 1.0)]],
+    "T": [[(0.0, 0.0), (1.0, 0.0)], [(0.5, 0.0), (0.5, 1.0)]],
+    "O": [[(0.5 + 0.45 * np.cos(t), 0.5 + 0.5 * np.sin(t)) for t in np.linspace(0, 6.3, 40)]],
+    "X": [[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]],
+    "V": [[(0.0, 0.0), (0.5, 1.0), (1.0, 0.0)]],
+    "Z": [[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]],
+}
+
+
+def letter_strokes(letter: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """A jittered drawing of ``letter`` on a 280x280 canvas."""
+    angle = rng.uniform(-0.2, 0.2)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    size = rng.uniform(120, 200, size=2)
+    origin = rng.uniform(30, 250 - size)
+    strokes = []
+    for stroke in SHAPES[letter]:
+        pts = np.array(stroke, float)
+        pts = np.concatenate([np.linspace(a, b, 8, endpoint=False)
+                              for a, b in zip(pts[:-1], pts[1:], strict=True)] + [pts[-1:]])
+        pts = ((pts - 0.5) @ rotation.T + 0.5) * size + origin + rng.normal(0, 1.5, pts.shape)
+        strokes.append(np.clip(pts, 0, 280))
+    return strokes
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A folder holding a tiny network trained on the shapes above, as ``default.keras``."""
+    from model.keras_build import build_model, save_model_file
+    from model.presets import get_preset
+    from model.strokes import label_to_class
+
+    rng = np.random.default_rng(0)
+    pairs = [(letter_strokes(letter, rng), label_to_class(letter))
+             for letter in SHAPES for _ in range(60)]
+    x = np.stack([strokes_to_image(s, (280, 280)) for s, _ in pairs])[..., None]
+    y = np.array([label for _, label in pairs])
+    spec = get_preset("tiny")
+    model = build_model(spec, seed=0)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=8, batch_size=32, verbose=0)
+    folder = tmp_path_factory.mktemp("model")
+    save_model_file(model, spec, folder / "default.keras")
+    return folder
+
+
+def open_window(qtbot, monkeypatch, folder):
+    from gui.main_window import MainWindow
+
+    monkeypatch.setattr(paths, "DEFAULT_MODEL_DIR", folder)
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.resize(1300, 900)
+    window.show()
+    qtbot.waitUntil(lambda: window.state.tf_loaded and window.state.idle, timeout=120_000)
+    return window
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch, model_dir):
+    window = open_window(qtbot, monkeypatch, model_dir)
+    assert window.inference.has_model
+    yield window
+    window.close()
+
+
+def drag(canvas, points) -> None:
+    """A real mouse drag through logical canvas points (moves carry the held left button)."""
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
+    for x, y in points[1:]:
+        pos = canvas.to_widget(x, y)
+        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
+                                                   canvas.mapToGlobal(pos),
+                                                   Qt.MouseButton.NoButton, left, none))
+    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
+
+
+def wait_for_answer(qtbot, panel) -> None:
+    qtbot.waitUntil(lambda: panel.shown_seq == panel.requested_seq
+                    and panel.prediction_view.probs is not None, timeout=10_000)
+
+
+def classify_json(tmp_path, strokes_file, model_file) -> dict:
+    from model.commands import classify
+
+    out = tmp_path / "out.json"
+    args = argparse.Namespace(images=[], strokes=str(strokes_file), model=str(model_file),
+                              json_out=str(out), quiet=True, batch_size=256)
+    assert classify.run(args) == 0
+    return json.loads(out.read_text())
+
+
+def test_mouse_drawn_letters_get_the_same_answer_as_classify(window, qtbot, tmp_path,
+                                                             model_dir):
+    rng = np.random.default_rng(7)
+    samples = [Sample(letter_strokes(letter, rng), letter) for letter in "LTOXVZ"]
+    strokes_file = tmp_path / "letters.json"
+    write_strokes(strokes_file, samples, (280, 280))
+    expected = classify_json(tmp_path, strokes_file, model_dir / "default.keras")
+    panel, canvas = window.draw_panel, window.canvas
+    images = []
+    window.state.drawing_changed.connect(images.append)
+    shown = []
+    for sample, row in zip(samples, expected["predictions"], strict=True):
+        QTest.keyClick(canvas, Qt.Key.Key_Escape)
+        for stroke in sample.strokes:
+            drag(canvas, stroke)
+        wait_for_answer(qtbot, panel)
+        view = panel.prediction_view
+        shown.append(view.top_letter)
+        assert view.top_letter == row["predicted"]
+        assert float(view.probs.max()) == pytest.approx(row["probability"], abs=0.05)
+        assert view.letter_label.text() == row["predicted"]
+        np.testing.assert_array_equal(images[-1], strokes_to_image(canvas.strokes, (280, 280)))
+        assert len(panel.activation_view.rows) == len(window.state.prediction.activations)
+    assert shown == list("LTOXVZ"), "the tiny network reads these shapes"
+
+
+def test_prediction_updates_while_the_pen_is_down(window, qtbot):
+    canvas, panel = window.canvas, window.draw_panel
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, left, none, canvas.to_widget(40, 40).toPoint())
+    for i in range(1, 20):
+        pos = canvas.to_widget(40 + 8 * i, 40 + 9 * i)
+        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
+                                                   canvas.mapToGlobal(pos),
+                                                   Qt.MouseButton.NoButton, left, none))
+        qtbot.wait(5)
+    qtbot.waitUntil(lambda: panel.prediction_view.probs is not None, timeout=10_000)
+    assert canvas.strokes == [], "the stroke is still being drawn"
+    QTest.mouseRelease(canvas, left, none, canvas.to_widget(200, 220).toPoint())
+    assert len(canvas.strokes) == 1
+
+
+def test_empty_canvas_shows_nothing(window, qtbot):
+    panel = window.draw_panel
+    assert panel.prediction_view.top_letter is None and panel.activation_view.rows == []
+    drag(window.canvas, [(50, 50), (200, 220)])
+    wait_for_answer(qtbot, panel)
+    assert panel.activation_view.rows
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
+    assert window.canvas.is_empty()
+    assert panel.prediction_view.top_letter is None
+    assert panel.prediction_view.letter_label.text() == ""
+    assert panel.activation_view.rows == []
+    assert not panel.preview.array.any()
+    qtbot.wait(100)  # a late answer for the old drawing must not come back
+    assert panel.prediction_view.top_letter is None
+
+
+def test_a_single_dot_and_a_huge_scribble_are_read_without_trouble(window, qtbot):
+    canvas, panel = window.canvas, window.draw_panel
+    QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     canvas.to_widget(140, 140).toPoint())
+    wait_for_answer(qtbot, panel)
+    assert panel.image.max() > 0.5 and np.isclose(panel.prediction_view.probs.sum(), 1, atol=1e-4)
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)
+    rng = np.random.default_rng(3)
+    drag(canvas, rng.uniform(0, 280, size=(3000, 2)))
+    wait_for_answer(qtbot, panel)
+    assert np.isfinite(panel.image).all() and panel.image.mean() > 0.3
+    assert panel.prediction_view.top_letter is not None
+
+
+def test_not_sure_state():
+    view = PredictionView()
+    probs = np.full(26, 0.6 / 25, np.float32)
+    probs[2] = 0.4
+    view.set_probs(probs)
+    assert view.unsure and view.top_letter == "C"
+    assert view.verdict_label.text().startswith("Not sure")
+    probs = np.zeros(26, np.float32)
+    probs[[4, 5, 6]] = [0.9, 0.07, 0.03]
+    view.set_probs(probs)
+    assert not view.unsure and "90% sure" in view.verdict_label.text()
+    assert view.top3_label.text().split() == ["E", "90.0%", "F", "7.0%", "G", "3.0%"]
+    assert UNSURE_BELOW == 0.5
+    view.clear()
+    assert view.top_letter is None and view.verdict_label.text() == ""
+
+
+def test_undo_redo_and_clear_from_the_keyboard(window, qtbot):
+    canvas = window.canvas
+    drag(canvas, [(20, 20), (250, 20)])
+    drag(canvas, [(140, 20), (140, 260)])
+    canvas.setFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes) == 1
+    QTest.keyClick(canvas, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(canvas.strokes) == 2
+    window.draw_panel.undo_button.click()
+    assert len(canvas.strokes) == 1
+    QTest.mouseClick(window.draw_panel.clear_button, Qt.MouseButton.LeftButton)
+    assert canvas.is_empty()
+
+
+def test_letter_key_adds_the_drawing_to_the_dataset(window, qtbot):
+    from model.user_samples import SampleStore
+
+    before = SampleStore().counts()["T"]
+    canvas, panel = window.canvas, window.draw_panel
+    drag(canvas, [(20, 20), (250, 20)])
+    drag(canvas, [(140, 20), (140, 260)])
+    canvas.setFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+    assert panel.add_bar.isVisible() and "<b>T</b>" in panel.add_bar.label.text()
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    assert not panel.add_bar.isVisible() and len(canvas.strokes) == 2, "Esc only cancels"
+    QTest.keyClick(canvas, Qt.Key.Key_T, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(canvas, Qt.Key.Key_Return)
+    store = SampleStore()
+    assert store.counts()["T"] == before + 1
+    saved = store[len(store) - 1]
+    assert saved.label == "T" and len(saved.strokes) == 2
+    assert "Added to your dataset as T" in window.statusBar().currentMessage()
+    assert canvas.is_empty() and not panel.add_bar.isVisible()
+
+
+def test_draw_sample_from_file(window, qtbot, tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "one.json"
+    doubled = [stroke * 2 for stroke in letter_strokes("X", rng)]
+    write_strokes(path, [Sample(doubled, "X")], (560, 560))
+    assert window.draw_sample_from_file(str(path), 0)
+    assert not window.state.idle, "--screenshot waits for this prediction"
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    assert window.draw_panel.prediction_view.top_letter == "X"
+    points = np.concatenate(window.canvas.strokes)
+    assert points.max() <= 280 and points.max() - points.min() > 100
+    assert not window.draw_sample_from_file(str(path), 5)
+    assert "index 5 does not exist" in capsys.readouterr().err
+    assert "does not exist" in window.statusBar().currentMessage()
+    (tmp_path / "bad.json").write_text("{not json")
+    assert not window.draw_sample_from_file(str(tmp_path / "bad.json"), 0)
+    assert "not valid JSON" in capsys.readouterr().err
+    assert window.state.idle
+
+
+def test_a_broken_model_file_keeps_the_current_model(window, qtbot, tmp_path):
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"this is not a zip file")
+    window.draw_panel.load_model(str(broken))
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    assert "Could not open the model" in window.draw_panel.model_label.text()
+    drag(window.canvas, [(40, 40), (40, 250), (200, 250)])
+    wait_for_answer(qtbot, window.draw_panel)
+    assert window.draw_panel.prediction_view.top_letter == "L"
+
+
+@pytest.mark.parametrize("content", [None, b"PK\x03\x04 damaged"])
+def test_missing_or_corrupt_default_model_leaves_the_canvas_working(qtbot, monkeypatch,
+                                                                     tmp_path, content):
+    if content is not None:
+        (tmp_path / "default.keras").write_bytes(content)
+    window = open_window(qtbot, monkeypatch, tmp_path)
+    panel = window.draw_panel
+    assert "No trained model" in panel.prediction_view.message_label.text()
+    assert "pretrain" in panel.prediction_view.message_label.text()
+    drag(window.canvas, [(40, 40), (200, 250)])
+    assert panel.image is not None and panel.preview.array.max() > 0.5
+    assert panel.prediction_view.top_letter is None
+    assert "No trained model" in panel.prediction_view.message_label.text()
+    window.close()

@@ -1,0 +1,135 @@
+"""The user's own samples store: add, delete, relabel, import/export, atomic saves."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from model import user_samples
+from model.datasets import DatasetError
+from model.strokes import Sample as StrokeSample
+from model.strokes import StrokesError, read_strokes, write_strokes
+from model.user_samples import STORE_CANVAS, SampleStore
+
+T = [np.array([[10.0, 10.0], [90.0, 10.0]]), np.array([[50.0, 10.0], [50.0, 95.0]])]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SampleStore(tmp_path / "samples.json")
+
+
+def test_default_path_is_in_the_data_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
+    assert user_samples.default_path() == tmp_path / "data" / "samples.json"
+
+
+def test_add_saves_immediately_and_reloads(store):
+    assert store.add("T", T, (100, 100)) == 0
+    store.add("t", T, (200, 100))
+    again = SampleStore(store.path)
+    assert [s.label for s in again.samples] == ["T", "t"]
+    assert read_strokes(store.path).canvas == STORE_CANVAS
+    # strokes are scaled uniformly onto the store's canvas
+    np.testing.assert_allclose(again[0].strokes[0][1], [252.0, 28.0])
+    np.testing.assert_allclose(again[1].strokes[0][1], [126.0, 14.0])
+
+
+def test_counts_images_and_dataset(store):
+    store.add("A", T, (100, 100))
+    store.add("a", T, (100, 100))
+    store.add("Z", T, (100, 100))
+    counts = store.counts()
+    assert counts["A"] == 2 and counts["Z"] == 1 and counts["B"] == 0 and len(counts) == 26
+    image = store.image(0)
+    assert image.shape == (28, 28) and image.max() > 0.9
+    data = store.dataset()
+    assert len(data) == 3 and list(data.y) == [0, 0, 25]
+
+
+def test_empty_store_dataset_explains(store):
+    with pytest.raises(DatasetError, match="no labelled samples"):
+        store.dataset()
+
+
+def test_delete_and_relabel(store):
+    for label in "ABC":
+        store.add(label, T, (100, 100))
+    store.delete(1)
+    store.relabel(0, "q")
+    assert [s.label for s in SampleStore(store.path).samples] == ["q", "C"]
+    with pytest.raises(IndexError):
+        store.delete(5)
+    with pytest.raises(StrokesError):
+        store.relabel(0, "7")
+
+
+@pytest.mark.parametrize("label", ["", "ab", "1", "ß", None])
+def test_bad_labels_are_rejected_without_saving(store, label):
+    with pytest.raises(StrokesError):
+        store.add(label, T, (100, 100))
+    assert not store.path.exists()
+
+
+@pytest.mark.parametrize("strokes,canvas", [
+    ([], (100, 100)),
+    ([np.zeros((0, 2))], (100, 100)),
+    ([np.array([[1.0, np.nan]])], (100, 100)),
+    ([[1, 2, 3]], (100, 100)),
+    (T, (0, 100)),
+])
+def test_bad_strokes_are_rejected(store, strokes, canvas):
+    with pytest.raises(StrokesError):
+        store.add("A", strokes, canvas)
+    assert len(store) == 0
+
+
+def test_import_and_export_round_trip(store, tmp_path):
+    src = tmp_path / "in.json"
+    write_strokes(src, [StrokeSample([t * 0.5 for t in T], "K"),
+                        StrokeSample(T, None)], (140, 140))
+    assert store.import_file(src) == 2
+    out = tmp_path / "out.json"
+    assert store.export_file(out, [0]) == 1
+    doc = read_strokes(out)
+    assert doc.samples[0].label == "K"
+    np.testing.assert_allclose(doc.samples[0].strokes[0][0], [10.0, 10.0])
+
+
+def test_import_of_a_bad_file_changes_nothing(store, tmp_path):
+    store.add("A", T, (100, 100))
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "strokes-v1", "canvas": {"width": 9, "height": 9},
+                               "samples": [{"label": "A", "strokes": [[[1, 2]]]},
+                                           {"label": "A", "strokes": []}]}))
+    with pytest.raises(StrokesError, match="sample 1"):
+        store.import_file(bad)
+    assert len(SampleStore(store.path)) == 1
+
+
+def test_a_crash_during_save_keeps_the_old_file(store, monkeypatch):
+    store.add("A", T, (100, 100))
+    before = store.path.read_bytes()
+
+    def boom(*args):
+        raise OSError("killed")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError):
+        store.add("B", T, (100, 100))
+    monkeypatch.undo()
+    assert store.path.read_bytes() == before
+    assert [p.name for p in store.path.parent.iterdir()] == ["samples.json"]
+
+
+def test_damaged_store_is_moved_aside_not_lost(tmp_path):
+    path = tmp_path / "samples.json"
+    path.write_text('{"format": "strokes-v1", "canvas": ')
+    store = SampleStore(path)
+    assert len(store) == 0 and store.recovered_from is not None
+    assert store.recovered_from.read_text().startswith('{"format"')
+    store.add("A", T, (100, 100))
+    assert len(SampleStore(path)) == 1
