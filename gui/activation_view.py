@@ -151,7 +151,8 @@ class FeatureMapGrid(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.cell = DEFAULT_MAP_SIZE
-        self._images: list[QImage] = []
+        self._strip: QImage | None = None  # all maps side by side: one image, one colour table
+        self.count = 0
         self.values: np.ndarray | None = None
         self.signed = False
         self.scale = 1.0
@@ -169,8 +170,10 @@ class FeatureMapGrid(QWidget):
         self.serial = serial
         self.signed, self.scale = scale_for(values)
         table = DIVERGING_TABLE if self.signed else SEQUENTIAL_TABLE
-        levels = np.moveaxis(to_levels(values, self.signed, self.scale), -1, 0)
-        self._images = [array_to_qimage(level, table) for level in levels]
+        h, w, count = values.shape
+        levels = to_levels(values, self.signed, self.scale)            # (h, w, c)
+        self._strip = array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w), table)
+        self.count = count
         if count_changed:
             self.updateGeometry()
         self.update()
@@ -193,7 +196,7 @@ class FeatureMapGrid(QWidget):
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
         """Height for all maps at ``width``."""
-        rows = -(-len(self._images) // self._columns(width)) if self._images else 0
+        rows = -(-self.count // self._columns(width)) if self.count else 0
         return rows * (self.cell + self._label_h() + GAP)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -210,7 +213,7 @@ class FeatureMapGrid(QWidget):
 
     def map_at(self, x: float, y: float) -> int | None:
         """The map under a widget position, or None."""
-        for index in range(len(self._images)):
+        for index in range(self.count):
             if self.map_rect(index).contains(x, y):
                 return index
         return None
@@ -238,9 +241,13 @@ class FeatureMapGrid(QWidget):
         painter = QPainter(self)
         label_h = self._label_h()
         painter.setPen(QColor(90, 90, 90))
-        for index, image in enumerate(self._images):
+        exposed = QRectF(event.rect())
+        h, w = (self.values.shape[:2]) if self.values is not None else (0, 0)
+        for index in range(self.count if self._strip is not None else 0):
             rect = self.map_rect(index)
-            painter.drawImage(rect, image)
+            if not rect.adjusted(0, 0, 0, label_h).intersects(exposed):
+                continue
+            painter.drawImage(rect, self._strip, QRectF(index * w, 0, w, h))
             painter.drawText(QRectF(rect.left(), rect.bottom(), rect.width(), label_h),
                              Qt.AlignmentFlag.AlignCenter, str(index))
         painter.end()
@@ -348,6 +355,8 @@ class LayerRow(QFrame):
         self.title.setObjectName("layer_title")
         self.stats = QLabel()
         self.stats.setStyleSheet("color: #666;")
+        self.stats.setMinimumWidth(self.stats.fontMetrics().horizontalAdvance("min -0.000  max -0.000") + 8)
+        self.stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title)

@@ -8,19 +8,14 @@ download and loading run as background jobs (``gui.data_workers``) with progress
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QSizePolicy,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -29,13 +24,12 @@ from PySide6.QtWidgets import (
 from gui import data_workers as jobs
 from gui.sample_actions import SampleActions
 from gui.sample_editor import ObservedSampleStore, SampleEditor
+from gui.source_controls import EmnistControls, SyntheticControls
 from gui.task_panel import TaskPanel
 from gui.thumbnail_grid import CountStrip, ThumbnailGrid
 from model.strokes import LETTERS
 
 MAX_SHOWN = 5000
-SYNTH_COUNT_RANGE = (26, 500_000)
-SEED_RANGE = (0, 2**31 - 1)
 SOURCES = {"own": "My samples", "synthetic": "Synthetic letters (preview)",
            "emnist": "EMNIST letters (imported)"}
 TASK_TEXT = {"synthetic": "Generating synthetic letters", "emnist-import": "Importing EMNIST",
@@ -78,6 +72,9 @@ class DatasetBrowser(QWidget):
         self.source_combo = QComboBox()
         self.source_combo.setObjectName("source_combo")
         self.source_combo.setToolTip("Which letters to show")
+        self.source_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.source_combo.setMinimumContentsLength(12)
         self.letter_combo = QComboBox()
         self.letter_combo.setObjectName("letter_filter")
         self.letter_combo.addItem("All letters", "")
@@ -97,36 +94,13 @@ class DatasetBrowser(QWidget):
         self.missing_label.setStyleSheet("color: #c62828;")
 
         self.own_actions = SampleActions(self.state, self.editor, self.selected_own)
-        self.count_spin = QSpinBox()
-        self.count_spin.setObjectName("synthetic_count")
-        self.count_spin.setRange(*SYNTH_COUNT_RANGE)
-        self.count_spin.setValue(260)
-        self.count_spin.setGroupSeparatorShown(True)
-        self.count_spin.setToolTip("How many letters to generate (balanced over A-Z). Sets are "
-                                   "cached: generating the training set size here (10,000 by "
-                                   "default) makes the first training start at once.")
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setObjectName("synthetic_seed")
-        self.seed_spin.setRange(*SEED_RANGE)
-        self.seed_spin.setToolTip("Random seed: the same count and seed give the same letters")
-        self.generate_button = QPushButton("Generate")
-        self.generate_button.setObjectName("generate_button")
-        synthetic = QWidget()
-        synth_row = QHBoxLayout(synthetic)
-        synth_row.setContentsMargins(0, 0, 0, 0)
-        synth_row.addWidget(QLabel("Samples"))
-        synth_row.addWidget(self.count_spin)
-        synth_row.addWidget(QLabel("Seed"))
-        synth_row.addWidget(self.seed_spin)
-        synth_row.addWidget(self.generate_button)
-        synth_row.addStretch(1)
-
+        self.synthetic_controls = SyntheticControls(self.tasks)
         emnist_note = QLabel("EMNIST letters: real handwriting from the NIST database, "
                              "shown as imported (read-only here).")
         emnist_note.setWordWrap(True)
         self.actions = QStackedWidget()
         self.actions.addWidget(self.own_actions)
-        self.actions.addWidget(synthetic)
+        self.actions.addWidget(self.synthetic_controls)
         self.actions.addWidget(emnist_note)
         self.actions.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
 
@@ -135,18 +109,7 @@ class DatasetBrowser(QWidget):
         self.info.setObjectName("browser_info")
         self.info.setWordWrap(True)
 
-        self.emnist_status = QLabel()
-        self.emnist_status.setObjectName("emnist_status")
-        self.emnist_import_button = QPushButton("Import EMNIST files...")
-        self.emnist_import_button.setToolTip("Read EMNIST letters from the official gzip IDX "
-                                             "pair (choose the images file), the .mat or a CSV")
-        self.emnist_download_button = QPushButton("Download EMNIST")
-        self.emnist_download_button.setToolTip("Download the official EMNIST archive (about "
-                                               "540 MB; resumes if interrupted) and import it")
-        emnist_row = QHBoxLayout()
-        emnist_row.addWidget(self.emnist_status, 1)
-        emnist_row.addWidget(self.emnist_import_button)
-        emnist_row.addWidget(self.emnist_download_button)
+        self.emnist_controls = EmnistControls(self.tasks)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -156,7 +119,7 @@ class DatasetBrowser(QWidget):
         layout.addWidget(self.actions)
         layout.addWidget(self.grid, 1)
         layout.addWidget(self.info)
-        layout.addLayout(emnist_row)
+        layout.addWidget(self.emnist_controls)
         layout.addWidget(self.tasks)
 
     def _connect(self) -> None:
@@ -166,10 +129,6 @@ class DatasetBrowser(QWidget):
         self.grid.selectionModel().selectionChanged.connect(self._update_info)
         self.grid.delete_requested.connect(self._delete_key)
         self.own_actions.imported.connect(lambda: self.set_source("own"))
-        self.generate_button.clicked.connect(self.generate_synthetic)
-        self.emnist_import_button.clicked.connect(self.import_emnist)
-        self.emnist_download_button.clicked.connect(self.download_emnist)
-        self.tasks.changed.connect(self._update_buttons)
         self.tasks.finished.connect(self._task_finished)
         self.tasks.failed.connect(self._task_failed)
         self.tasks.cancelled.connect(self._task_cancelled)
@@ -193,8 +152,7 @@ class DatasetBrowser(QWidget):
         self.source_combo.blockSignals(False)
         if self.source != current:
             self._source_chosen()
-        self.emnist_status.setText(f"EMNIST: {self.emnist_total:,} letters imported"
-                                   if self.emnist_total else "EMNIST: not imported")
+        self.emnist_controls.show_count(self.emnist_total)
 
     def set_source(self, key: str) -> None:
         """Show source ``key`` ('own', 'synthetic' or 'emnist' when imported)."""
@@ -209,7 +167,7 @@ class DatasetBrowser(QWidget):
     def _source_chosen(self) -> None:
         self.actions.setCurrentIndex(list(SOURCES).index(self.source))
         if self.source == "synthetic" and self.synthetic is None:
-            self.generate_synthetic()
+            self.synthetic_controls.generate()
         if self.source == "emnist" and self.emnist is None:
             self.tasks.start("emnist-load", jobs.emnist_load_job(), "Loading EMNIST...")
         self.rebuild()
@@ -249,7 +207,7 @@ class DatasetBrowser(QWidget):
         if current is None:
             self.grid.thumbs.set_items([], [], lambda key: None)
             self.strip.set_counts([0] * len(LETTERS))
-            self.missing_label.setText("")
+            self._show_missing("")
             loading = "Generating..." if self.source == "synthetic" else "Loading EMNIST..."
             self.grid.set_empty_text(loading)
             self._update_info()
@@ -257,7 +215,7 @@ class DatasetBrowser(QWidget):
         labels, classes, image_at = current
         counts = np.bincount(classes[classes >= 0], minlength=len(LETTERS))
         self.strip.set_counts(counts)
-        self.missing_label.setText(_missing_text(self.strip.missing()))
+        self._show_missing(_missing_text(self.strip.missing()))
         letter = self.letter_combo.currentData() or ""
         keys = (np.flatnonzero(classes == LETTERS.index(letter)) if letter
                 else np.arange(len(classes)))
@@ -266,6 +224,10 @@ class DatasetBrowser(QWidget):
         self.grid.thumbs.set_items(keys.tolist(), [labels[k] for k in keys], image_at)
         self.grid.set_empty_text(self._empty_text(letter))
         self._update_info()
+
+    def _show_missing(self, text: str) -> None:
+        self.missing_label.setText(text)
+        self.missing_label.setVisible(bool(text))
 
     def _empty_text(self, letter: str) -> str:
         if self.source == "own" and not self.store.samples:
@@ -331,32 +293,6 @@ class DatasetBrowser(QWidget):
         QMessageBox.warning(self, title, text)
 
     # ------------------------------------------------------------ background
-    def _update_buttons(self) -> None:
-        emnist_busy = self.tasks.running("emnist-import") or self.tasks.running("emnist-download")
-        self.emnist_import_button.setEnabled(not emnist_busy)
-        self.emnist_download_button.setEnabled(not emnist_busy)
-        self.generate_button.setEnabled(not self.tasks.running("synthetic"))
-
-    def generate_synthetic(self) -> None:
-        """Generate (or read from the cache) the synthetic letters for the count and seed."""
-        n, seed = self.count_spin.value(), self.seed_spin.value()
-        self.tasks.start("synthetic", jobs.synthetic_job(n, seed),
-                         f"Generating {n:,} synthetic letters (seed {seed})...")
-
-    def import_emnist(self) -> None:
-        """Ask for an EMNIST file and import it in the background."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import EMNIST letters", "",
-            "EMNIST letters (*.gz *.mat *.csv);;All files (*)")
-        if path:
-            self.tasks.start("emnist-import", jobs.emnist_import_job(path),
-                             f"Importing {Path(path).name}...")
-
-    def download_emnist(self) -> None:
-        """Download the official EMNIST archive and import its letters, in the background."""
-        self.tasks.start("emnist-download", jobs.emnist_download_job(),
-                         "Downloading EMNIST...", unit="bytes")
-
     def _task_finished(self, name: str, result) -> None:
         if name == "synthetic":
             self.synthetic = (np.rint(result.x[..., 0] * 255).astype(np.uint8), result.y)

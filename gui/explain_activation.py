@@ -79,10 +79,10 @@ class ActivationTab(ExplainTab):
         maps = QHBoxLayout()
         self.before_view = MapView("Before", min_side=120)
         self.after_view = MapView("After", min_side=120)
-        self.curve = CurvePlot()
+        self.curve: CurvePlot | None = None  # made on first use (matplotlib loads then)
+        self.maps_row = maps
         maps.addWidget(self.before_view)
         maps.addWidget(self.after_view)
-        maps.addWidget(self.curve)
         self.body.addLayout(maps)
         self.summary = QLabel()
         self.summary.setObjectName("activation_summary")
@@ -147,6 +147,9 @@ class ActivationTab(ExplainTab):
         self.before_view.set_array(before, "signed")
         self.after_view.title = f"After {curve.name}"
         self.after_view.set_array(after, "signed")
+        if self.curve is None:
+            self.curve = CurvePlot()
+            self.maps_row.addWidget(self.curve)
         self.curve.show_curve(curve, before, after)
         negatives = int((before < 0).sum())
         text = (f"{comparison.layer_name}: {before.size} values, {negatives} of them negative "

@@ -41,6 +41,7 @@ class ConvView:
     feature_map: np.ndarray     # the layer's real output for the filter, (H', W')
     plan: object                # model.explain.SlidingPlan
     dot: object                 # model.explain.ConvDotProduct
+    after: tuple[str, str, float] | None = None  # next activation layer: (name, function, value)
 
 
 def compute_conv_view(model, image, layer: int, filter_index: int,
@@ -56,8 +57,13 @@ def compute_conv_view(model, image, layer: int, filter_index: int,
     if cell is None:
         cell = tuple(int(v) for v in np.unravel_index(np.argmax(feature), feature.shape))
     dot = ex.conv_dot_product(model, image, layer, cell[0], cell[1], filter_index)
+    after = None
+    if layer + 1 < len(model.layers) and ex.layer_kind(model.layers[layer + 1]) == "activation":
+        following = model.layers[layer + 1]
+        after = (following.name, getattr(following.activation, "__name__", "activation"),
+                 float(result.outputs[layer + 1][cell[0], cell[1], filter_index]))
     return ConvView(result.image[..., 0], result.input_of(layer), feature,
-                    ex.sliding_plan(model, layer), dot)
+                    ex.sliding_plan(model, layer), dot, after)
 
 
 def activation_line(name: str, z: float, value: float) -> str:
@@ -148,8 +154,8 @@ class ConvTab(ExplainTab):
         self.channel_spin.valueChanged.connect(lambda _: self.show_view())
         self.feature_view.cell_clicked.connect(self.select_cell)
         self.play_button.toggled.connect(self.play)
-        self.step_button.clicked.connect(self.step)
-        self.reset_button.clicked.connect(self.stop_animation)
+        self.step_button.clicked.connect(lambda: self.step())
+        self.reset_button.clicked.connect(lambda: self.stop_animation())
         self.speed_slider.valueChanged.connect(self._on_speed)
         self._on_speed(self.speed_slider.value())
 
@@ -251,7 +257,13 @@ class ConvTab(ExplainTab):
                                  + (" (italic: zero padding)" if padded.any() else ""))
         self.kernel_title.setText(f"Kernel of filter {dot.filter_index}"
                                   + (f", channel {channel}" if not first else ""))
-        self.formula.setText(self.formula_html(dot, channel, taps))
+        text = self.formula_html(dot, channel, taps)
+        if view.after is not None:
+            name, function, value = view.after
+            text += (f"<br>The next layer, {name}, applies {function}: "
+                     f"{function}({format_number(dot.value, 5)}) = "
+                     f"<b>{format_number(value, 5)}</b>")
+        self.formula.setText(text)
 
     @staticmethod
     def formula_html(dot, channel: int, taps: int) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from gui.explain_activation import ActivationTab
 from gui.explain_backprop import BackpropTab
-from gui.explain_base import ExplainContext, ExplainTab
+from gui.explain_base import ExplainTab
 from gui.explain_conv import ConvTab
 from gui.explain_dense import DenseTab
 from gui.explain_kernels import KernelsTab
@@ -22,6 +22,7 @@ from gui.explain_robustness import RobustnessTab
 from gui.explain_saliency import SaliencyTab
 from gui.explain_sizes import SizesTab
 from gui.explain_softmax import SoftmaxTab
+from gui.explain_worker import ExplainContext
 
 #: attribute name -> tab class, in the order the tabs appear.
 TABS = {

@@ -1,9 +1,9 @@
-"""The layer builder panel: palette, layer table, property editor, diagram, files and undo.
+"""The layer builder panel: palette, layer table, property editor, diagram and undo.
 
 Every edit is a command on the panel's ``QUndoStack`` (see ``gui.builder_commands``); after each
 one the panel re-analyses the network (pure Python, instant), refreshes its views and publishes
 the spec as ``state.spec`` / ``state.spec_changed``. ``install(window)`` puts it in the builder
-dock and connects the File menu's network actions.
+dock and connects the File menu's network actions (handled in ``gui.builder_files``).
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QMimeData, QPoint, Qt, QTimer
-from PySide6.QtGui import QDrag, QUndoStack
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
-    QFileDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -38,11 +35,12 @@ from gui.builder_commands import (
     ReplaceNetworkCommand,
     SetParamCommand,
 )
+from gui.builder_files import NetworkFilesMixin, default_spec
 from gui.code_view import CodeView
 from gui.layer_editor import LayerEditor
-from gui.layer_table import KIND_MIME, LayerTableModel, LayerTableView
+from gui.layer_palette import PaletteButton
+from gui.layer_table import LayerTableModel, LayerTableView
 from gui.network_diagram import NetworkDiagram
-from model.paths import DEFAULT_MODEL_DIR
 from model.presets import PRESETS, get_preset
 from model.spec import (
     LAYER_TYPES,
@@ -52,67 +50,15 @@ from model.spec import (
     analyze,
     default_layer,
     is_output_layer,
-    load_spec,
-    save_spec,
     with_output_layer,
 )
 
-PALETTE_NAMES = {"maxpool2d": "MaxPool", "avgpool2d": "AvgPool", "sumpool2d": "SumPool",
-                 "globalavgpool2d": "GlobalAvgPool", "batchnorm": "BatchNorm"}
 DOCK_WIDTH = 690
-FILE_FILTER = "CNN Studio networks (*.cnn.json);;JSON files (*.json);;All files (*)"
 OUTPUT_MESSAGE = ("The network must end in Dense(26, softmax): one probability per letter "
                   "A-Z. (A Flatten is added first when the maps are still 3-D.)")
 
 
-def default_spec() -> NetworkSpec:
-    """The shipped default model's network if it exists and reads, else the classic preset."""
-    path = DEFAULT_MODEL_DIR / ("default" + SPEC_SUFFIX)
-    if path.exists():
-        try:
-            return load_spec(path)
-        except SpecError:
-            pass
-    return get_preset("classic")
-
-
-class PaletteButton(QPushButton):
-    """A layer type: click to add it after the selected layer, or drag it into the table."""
-
-    def __init__(self, kind: str, parent: QWidget | None = None) -> None:
-        ltype = LAYER_TYPES[kind]
-        super().__init__(PALETTE_NAMES.get(kind, ltype.label), parent)
-        self.kind = kind
-        self.setObjectName(f"palette_{kind}")
-        self.setToolTip(f"<b>{ltype.label}</b><p>{ltype.help}</p>"
-                        "<p><i>Click to add after the selected layer, or drag into the list.</i></p>")
-        self._press: QPoint | None = None
-
-    def mime_data(self) -> QMimeData:
-        """What a drag of this button carries (the layer kind)."""
-        data = QMimeData()
-        data.setData(KIND_MIME, self.kind.encode())
-        return data
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
-        self._press = event.position().toPoint()
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Start a drag once the mouse moved far enough with the button held."""
-        if (self._press is not None and event.buttons() & Qt.MouseButton.LeftButton and
-                (event.position().toPoint() - self._press).manhattanLength()
-                >= QApplication.startDragDistance()):
-            self._press = None
-            self.setDown(False)
-            drag = QDrag(self)
-            drag.setMimeData(self.mime_data())
-            drag.exec(Qt.DropAction.CopyAction)
-            return
-        super().mouseMoveEvent(event)
-
-
-class LayerBuilderPanel(QWidget):
+class LayerBuilderPanel(NetworkFilesMixin, QWidget):
     """The builder: edits a ``NetworkDocument`` through an undo stack and shows it live.
 
     Args:
@@ -137,6 +83,7 @@ class LayerBuilderPanel(QWidget):
             if hasattr(state, signal):
                 getattr(state, signal).connect(self._forget_confirmation)
         self._on_changed(-1)
+        self.table.select_layer(0)
 
     # --------------------------------------------------------------- widgets
     def _build(self) -> None:
@@ -218,20 +165,17 @@ class LayerBuilderPanel(QWidget):
         editor_scroll = QScrollArea()
         editor_scroll.setWidget(self.editor)
         editor_scroll.setWidgetResizable(True)
-        editor_scroll.setMinimumWidth(200)
+        editor_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        editor_scroll.setFrameShape(QFrame.Shape.StyledPanel)
         self.diagram = NetworkDiagram()
         self.diagram.layer_clicked.connect(self.table.select_layer)
 
-        middle = QSplitter(Qt.Orientation.Horizontal)
-        middle.addWidget(list_box)
-        middle.addWidget(editor_scroll)
-        middle.setStretchFactor(0, 3)
-        middle.setStretchFactor(1, 2)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(middle)
-        self.splitter.addWidget(self.diagram)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        for widget in (list_box, editor_scroll, self.diagram):
+            self.splitter.addWidget(widget)
+            self.splitter.setCollapsible(self.splitter.count() - 1, False)
+        self.splitter.setStretchFactor(2, 1)
+        self.splitter.setSizes([305, 205, 280])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -428,6 +372,10 @@ class LayerBuilderPanel(QWidget):
         if self._push(ReplaceNetworkCommand(self.doc, spec, f"Load preset {name}", 0, None)):
             self.state.message.emit(f"Loaded the {name} preset: {PRESETS[name].description}")
 
+    def load_network(self, spec: NetworkSpec, text: str = "Load network") -> bool:
+        """Show another network (e.g. a loaded model's), undoably; False if the user declined."""
+        return self._push(ReplaceNetworkCommand(self.doc, spec, text, 0, None))
+
     def _preset_chosen(self, row: int) -> None:
         self.presets.setCurrentIndex(0)
         if row > 0:
@@ -442,78 +390,6 @@ class LayerBuilderPanel(QWidget):
         """Redo the last undone edit."""
         if self.stack.canRedo() and self.confirm_edit():
             self.stack.redo()
-
-    # ----------------------------------------------------------------- files
-    def new_network(self) -> None:
-        """File > New network: start empty or from a preset (undoable)."""
-        items = ["Empty network"] + [f"{n}: {p.description}" for n, p in PRESETS.items()]
-        item, ok = QInputDialog.getItem(self, "New network", "Start from:", items, 0, False)
-        if not ok or not item:
-            return
-        if item == items[0]:
-            self._push(ReplaceNetworkCommand(self.doc, NetworkSpec([]), "New network", -1, None))
-        else:
-            self.load_preset(item.split(":", 1)[0])
-
-    def open_network(self) -> None:
-        """File > Open network: choose a ``.cnn.json`` file."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open network", self._folder(), FILE_FILTER)
-        if path:
-            self.open_path(path)
-
-    def open_path(self, path: str) -> bool:
-        """Open the network file ``path``; a bad file shows a message and changes nothing."""
-        try:
-            spec = load_spec(path)
-        except SpecError as error:
-            QMessageBox.warning(self, "Could not open the network", str(error))
-            return False
-        path = str(Path(path).resolve())
-        if not self._push(ReplaceNetworkCommand(self.doc, spec, f"Open {Path(path).name}", 0,
-                                                path)):
-            return False
-        self.stack.setClean()
-        self._remember(path)
-        return True
-
-    def save(self) -> bool:
-        """File > Save network: to its file, or ask for one."""
-        return self.save_to(self.doc.path) if self.doc.path else self.save_as()
-
-    def save_as(self) -> bool:
-        """File > Save network as: choose a file name (``.cnn.json`` is added if missing)."""
-        suggestion = str(Path(self._folder()) / (self.doc.spec.name + SPEC_SUFFIX))
-        path, _ = QFileDialog.getSaveFileName(self, "Save network", suggestion, FILE_FILTER)
-        if not path:
-            return False
-        if not path.lower().endswith(".json"):
-            path += SPEC_SUFFIX
-        return self.save_to(path)
-
-    def save_to(self, path: str) -> bool:
-        """Write the network to ``path`` atomically; a failure shows a message."""
-        try:
-            save_spec(self.doc.spec, path)
-        except SpecError as error:
-            QMessageBox.warning(self, "Could not save the network", str(error))
-            return False
-        self.doc.path = str(Path(path).resolve())
-        self.stack.setClean()
-        self._update_header()
-        self._remember(self.doc.path)
-        self.state.message.emit(f"Saved the network to {self.doc.path}")
-        return True
-
-    def _folder(self) -> str:
-        if self.doc.path:
-            return str(Path(self.doc.path).parent)
-        from model.paths import data_dir
-
-        return str(data_dir())
-
-    def _remember(self, path: str) -> None:
-        if self.host is not None and hasattr(self.host, "add_recent_file"):
-            self.host.add_recent_file(path)
 
     def show_code(self) -> None:
         """Open the "Python code" window for the current network."""

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFormLayout,
+    QGridLayout,
     QLabel,
     QSpinBox,
     QVBoxLayout,
@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from model.spec import LAYER_TYPES, LayerSpec, ParamDef, resolve_params
+
+COLUMNS = 2  # label/field pairs per row
 
 
 def range_text(p: ParamDef) -> str:
@@ -87,7 +89,7 @@ def set_widget_value(widget: QWidget, value) -> None:
 
 
 class LayerEditor(QWidget):
-    """Title, explanation and one input per setting of the selected layer.
+    """Title, explanation and one input per setting of the selected layer, in two columns.
 
     Signals:
         param_changed(name, value): the user changed a setting.
@@ -106,20 +108,17 @@ class LayerEditor(QWidget):
         self.title.setFont(font)
         self.help = QLabel()
         self.help.setWordWrap(True)
-        self.help.setStyleSheet("color: palette(mid);")
+        self.help.setStyleSheet("color: #555555;")
         self.error = QLabel()
         self.error.setObjectName("editor_error")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #8b0000;")
-        self.form = QFormLayout()
-        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        for widget in (self.title, self.help):
-            layout.addWidget(widget)
-        layout.addLayout(self.form)
-        layout.addWidget(self.error)
-        layout.addStretch(1)
+        self.grid_host = QWidget()
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(6, 4, 6, 4)
+        for widget in (self.title, self.help, self.grid_host, self.error):
+            self.layout_.addWidget(widget)
+        self.layout_.addStretch(1)
         self.widgets: dict[str, QWidget] = {}
         self.labels: dict[str, QLabel] = {}
         self._key: tuple[int, str] | None = None
@@ -148,19 +147,29 @@ class LayerEditor(QWidget):
         self.error.setVisible(bool(error))
 
     def _rebuild(self, ltype) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
+        old, self.grid_host = self.grid_host, QWidget()
+        self.layout_.replaceWidget(old, self.grid_host)
+        old.hide()
+        old.deleteLater()
+        grid = QGridLayout(self.grid_host)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(4)
+        for column in (1, 3):
+            grid.setColumnStretch(column, 1)
         self.widgets, self.labels = {}, {}
         self._defs = list(ltype.params) if ltype else []
         if ltype is not None:
             self.help.setText(ltype.help if self._defs else
                               ltype.help + " It has no settings.")
-        for p in self._defs:
+        for n, p in enumerate(self._defs):
             widget = make_widget(p)
             label = QLabel(p.label + ":")
             label.setToolTip(widget.toolTip())
             label.setBuddy(widget)
-            self.form.addRow(label, widget)
+            row, column = divmod(n, COLUMNS)
+            grid.addWidget(label, row, 2 * column)
+            grid.addWidget(widget, row, 2 * column + 1)
             self.widgets[p.name], self.labels[p.name] = widget, label
             self._connect(p.name, widget)
 

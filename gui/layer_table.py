@@ -26,7 +26,7 @@ KIND_MIME = "application/x-cnn-studio-layer-kind"
 ROW_MIME = "application/x-cnn-studio-layer-row"
 COLUMNS = ("Layer", "Output shape", "Params", "MACs")
 LAYER, SHAPE, PARAMS, MACS = range(len(COLUMNS))
-COLUMN_SAMPLES = ("", "28x28x256 ", "20,000,000", "999.9M")
+COLUMN_SAMPLES = ("", "28x28x128", "2,000,000", "999.9M")
 ERROR_BACKGROUND = QColor("#f6c9c9")
 ERROR_TEXT = QColor("#8b0000")
 RAW_ROLE = Qt.ItemDataRole.UserRole
@@ -242,7 +242,7 @@ class LayerTableView(QTableView):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(column, max(
                 self.fontMetrics().horizontalAdvance(COLUMN_SAMPLES[column]),
-                header.fontMetrics().horizontalAdvance(COLUMNS[column])) + 14)
+                header.fontMetrics().horizontalAdvance(COLUMNS[column])) + 12)
         model.modelReset.connect(self.update_spans)
         model.dataChanged.connect(self.update_spans)
 

@@ -27,8 +27,8 @@ class TaskRow(QWidget):
         self.label.setWordWrap(True)
         self.bar = QProgressBar()
         self.bar.setRange(0, 0)
-        self.bar.setMaximumWidth(160)
-        self.bar.setFormat("%p%")
+        self.bar.setMinimumWidth(150)
+        self.bar.setMaximumWidth(200)
         self.cancel_button = QPushButton("Cancel")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -44,9 +44,9 @@ class TaskRow(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setValue(min(1000, int(done * 1000 // total)))
         if self.unit == "bytes":
-            self.bar.setToolTip(f"{done / 2**20:,.1f} of {total / 2**20:,.1f} MB")
+            self.bar.setFormat(f"{done / 2**20:,.0f} of {total / 2**20:,.0f} MB")
         else:
-            self.bar.setToolTip(f"{done:,} of {total:,}")
+            self.bar.setFormat(f"{done:,} of {total:,}")
 
 
 class TaskPanel(QWidget):

@@ -73,7 +73,8 @@ class ThumbnailModel(QAbstractListModel):
         self._pixmaps.clear()
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(  # noqa: N802 - Qt API
+            self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         """Number of thumbnails (Qt API)."""
         return 0 if parent.isValid() else len(self._keys)
 

@@ -85,10 +85,11 @@ def pre_activation(model, image, layer: int | str) -> np.ndarray:
     is the layer's input. The result has the layer's output shape (no batch dimension).
     """
     index = resolve_layer(model, layer)
-    return _pre_activation(model.layers[index], trace(model, image).input_of(index))
+    return layer_pre_activation(model.layers[index], trace(model, image).input_of(index))
 
 
-def _pre_activation(keras_layer, x: np.ndarray) -> np.ndarray:
+def layer_pre_activation(keras_layer, x: np.ndarray) -> np.ndarray:
+    """What ``keras_layer`` feeds into its activation for input ``x`` (no batch dimension)."""
     kind = layer_kind(keras_layer)
     if kind == "activation":
         return x
@@ -120,7 +121,7 @@ def activation_comparison(model, image, layer: int | str, channel: int = 0,
     index = resolve_layer(model, layer)
     keras_layer = model.layers[index]
     result = trace(model, image)
-    before_all = _pre_activation(keras_layer, result.input_of(index))
+    before_all = layer_pre_activation(keras_layer, result.input_of(index))
     output_all = result.outputs[index]
     if before_all.ndim == 3:
         channel = check_index(channel, before_all.shape[2], "channel")

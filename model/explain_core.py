@@ -164,6 +164,19 @@ def as_batch(image) -> np.ndarray:
     return array
 
 
+def model_input(model, image) -> np.ndarray:
+    """``image`` as a batch of one, checked against the model's input shape."""
+    x = as_batch(image)
+    try:
+        expected = layer_shapes(model)[0][0] if model.layers else None
+    except ExplainError:
+        expected = None
+    if expected is not None and tuple(expected) != x.shape[1:]:
+        raise ExplainError(f"The network expects images shaped {tuple(expected)}, got "
+                           f"{x.shape[1:]}.")
+    return x
+
+
 def layer_shapes(model) -> list[tuple[tuple, tuple]]:
     """(input shape, output shape) of each layer, without the batch dimension."""
     shapes = []
@@ -189,14 +202,7 @@ def layer_shapes(model) -> list[tuple[tuple, tuple]]:
 
 def trace(model, image) -> Trace:
     """Run ``image`` through the model layer by layer (inference mode) and keep every output."""
-    x = as_batch(image)
-    try:
-        expected = layer_shapes(model)[0][0] if model.layers else None
-    except ExplainError:
-        expected = None
-    if expected is not None and tuple(expected) != x.shape[1:]:
-        raise ExplainError(f"The network expects images shaped {tuple(expected)}, got "
-                           f"{x.shape[1:]}.")
+    x = model_input(model, image)
     outputs = []
     current = x
     for layer in model.layers:

@@ -14,10 +14,10 @@ import tensorflow as tf
 
 from model.explain_core import (
     ExplainError,
-    as_batch,
     check_index,
     layer_kind,
     layer_shapes,
+    model_input,
     resolve_layer,
 )
 from model.explain_dense import class_index
@@ -86,11 +86,11 @@ def backprop_step(model, image, true_class: int | str, layer: int | str, unit: i
     if layer_kind(keras_layer) not in ("conv2d", "dense"):
         raise ExplainError(f"Layer {keras_layer.name} has no kernel; pick a conv2d or dense "
                            "layer.")
-    if not 0 < float(learning_rate) <= 100:
+    if not isinstance(learning_rate, int | float) or not 0 < learning_rate <= 100:
         raise ExplainError(f"The learning rate must be in (0, 100], got {learning_rate}.")
     if scope not in SCOPES:
         raise ExplainError(f"Unknown scope {scope!r}; choose one of {', '.join(SCOPES)}.")
-    x = as_batch(image)
+    x = model_input(model, image)
     true_index = class_index(true_class, int(layer_shapes(model)[-1][1][-1]))
     unit = check_index(unit, int(keras_layer.kernel.shape[-1]), "unit")
     y = np.array([true_index])
@@ -98,6 +98,9 @@ def backprop_step(model, image, true_class: int | str, layer: int | str, unit: i
     copy = copy_model(model)
     copy_layer = copy.layers[index]
     positions = {id(weight): i for i, weight in enumerate(copy.trainable_weights)}
+    if id(copy_layer.kernel) not in positions:
+        raise ExplainError(f"Layer {keras_layer.name} is frozen (not trainable); unfreeze it "
+                           "to see a training step.")
     if scope == "all":
         variables = list(copy.trainable_weights)
     else:

@@ -107,8 +107,9 @@ class PoolCell:
 
     ``values`` is the (pool rows, pool cols) window on the input channel, NaN where it hangs
     over the border ('same' padding; such positions are ignored). ``result`` is the hand-made
-    max/average/sum, ``model_value`` what Keras computed. ``source`` is the input position the
-    max came from (None for average and sum).
+    max/average/sum, ``model_value`` what Keras computed. ``count`` is the number of real
+    values in the window (sum = average * count). ``source`` is the input position the max came
+    from (None for average and sum).
     """
 
     layer_name: str
@@ -120,6 +121,7 @@ class PoolCell:
     image_box: Box
     values: np.ndarray
     valid: np.ndarray
+    count: int
     result: float
     model_value: float
     source: tuple[int, int] | None
@@ -177,6 +179,7 @@ def pool_cell(model, image, layer: int | str, row: int, col: int, channel: int =
         image_box=image_box,
         values=values,
         valid=valid,
+        count=int(valid.sum()),
         result=float(_reduce(values, mode, None)),
         model_value=float(result.outputs[index][row, col, channel]),
         source=source,

@@ -9,9 +9,9 @@ import tensorflow as tf
 
 from model.explain_core import (
     ExplainError,
-    as_batch,
     centers_on_image,
     layer_kind,
+    model_input,
     resolve_layer,
 )
 from model.explain_dense import class_index
@@ -41,11 +41,12 @@ def _normalise(values: np.ndarray) -> np.ndarray:
     return np.clip(values / peak, 0.0, 1.0).astype(np.float32)
 
 
-def _target_class(model, x, chosen) -> tuple[int, np.ndarray]:
-    probabilities = np.asarray(model(x, training=False))[0]
+def _pick(scores, chosen) -> int:
+    """The chosen class index, or the highest-scoring one when ``chosen`` is None."""
+    values = np.asarray(scores)[0]
     if chosen is None:
-        return int(np.argmax(probabilities)), probabilities
-    return class_index(chosen, len(probabilities)), probabilities
+        return int(np.argmax(values))
+    return class_index(chosen, len(values))
 
 
 def saliency_map(model, image, target: int | str | None = None) -> HeatMap:
@@ -56,11 +57,12 @@ def saliency_map(model, image, target: int | str | None = None) -> HeatMap:
         image: the drawing.
         target: letter or class index; None for the predicted letter.
     """
-    x = tf.constant(as_batch(image))
-    target_index, _ = _target_class(model, x, target)
+    x = tf.constant(model_input(model, image))
     with tf.GradientTape() as tape:
         tape.watch(x)
-        probability = model(x, training=False)[0, target_index]
+        probabilities = model(x, training=False)
+        target_index = _pick(probabilities, target)
+        probability = probabilities[0, target_index]
     gradient = tape.gradient(probability, x)
     raw = np.abs(np.asarray(gradient)[0]).max(axis=-1)
     return HeatMap(_normalise(raw), "saliency", target_index, None, raw)
@@ -109,9 +111,10 @@ def grad_cam(model, image, target: int | str | None = None,
     if layer_kind(model.layers[index]) != "conv2d":
         raise ExplainError(f"Grad-CAM needs a conv2d layer; {model.layers[index].name} is a "
                            f"{layer_kind(model.layers[index])} layer.")
-    x = tf.constant(as_batch(image))
-    target_index, _ = _target_class(model, x, target)
+    x = tf.constant(model_input(model, image))
     last_index = len(model.layers) - 1
+    if index == last_index:
+        raise ExplainError("Grad-CAM needs layers after the conv layer; add the output layers.")
     with tf.GradientTape() as tape:
         hidden = x
         for position, keras_layer in enumerate(model.layers[:last_index]):
@@ -119,9 +122,9 @@ def grad_cam(model, image, target: int | str | None = None,
             if position == index:
                 feature_maps = hidden
                 tape.watch(feature_maps)
-        if index == last_index:  # pragma: no cover - a conv layer cannot end a classifier
-            raise ExplainError("Grad-CAM needs layers after the conv layer.")
-        score = _score(model, hidden, last_index)[0, target_index]
+        scores = _score(model, hidden, last_index)
+        target_index = _pick(scores, target)
+        score = scores[0, target_index]
     gradients = np.asarray(tape.gradient(score, feature_maps))[0]
     maps = np.asarray(feature_maps)[0]
     weights = gradients.mean(axis=(0, 1))

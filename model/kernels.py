@@ -162,7 +162,7 @@ def set_first_layer_kernel(model, filter_index: int, matrix, image, bias: float 
     Returns:
         A KernelEdit with the changed model and the filter's feature map.
     """
-    from model.explain_activations import pre_activation
+    from model.explain_activations import layer_pre_activation
     from model.explain_core import layer_kind, trace
     from model.explain_grad import copy_model
 
@@ -198,6 +198,7 @@ def set_first_layer_kernel(model, filter_index: int, matrix, image, bias: float 
     weights[..., filter_index] = values
     layer.kernel.assign(weights)
     stored_bias = float(layer.bias.numpy()[filter_index]) if layer.use_bias else 0.0
+    result = trace(target, image)
     return KernelEdit(
         model=target,
         layer_index=index,
@@ -205,6 +206,6 @@ def set_first_layer_kernel(model, filter_index: int, matrix, image, bias: float 
         filter_index=filter_index,
         kernel=np.asarray(layer.kernel.numpy())[..., filter_index],
         bias=stored_bias,
-        feature_map=trace(target, image).outputs[index][..., filter_index],
-        pre_activation=pre_activation(target, image, index)[..., filter_index],
+        feature_map=result.outputs[index][..., filter_index],
+        pre_activation=layer_pre_activation(layer, result.input_of(index))[..., filter_index],
     )

@@ -184,8 +184,8 @@ def analyze(spec: NetworkSpec) -> NetworkReport:
         report = LayerReport(index, kind, title, shape, None, 0, 0)
         prefix = f"Layer {index + 1} {title}"
         if kind not in LAYER_TYPES:
-            report.error = (f"Layer {index + 1}: unknown layer type {show_value(kind)}. Use one of: "
-                            f"{', '.join(LAYER_TYPES)}.")
+            report.error = (f"Layer {index + 1}: unknown layer type {show_value(kind)}. Use one "
+                            f"of: {', '.join(LAYER_TYPES)}.")
         elif output_at is not None:
             report.error = (f"{prefix} comes after the output layer (layer {output_at.number} "
                             f"{output_at.title}), which must be last. Remove it or move it above "

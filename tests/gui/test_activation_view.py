@@ -53,7 +53,7 @@ def test_each_layer_gets_a_row_of_the_right_kind(view):
     view.set_prediction(fake_prediction())
     bodies = [type(row.body) for row in view.rows]
     assert bodies == [FeatureMapGrid] * 3 + [VectorBars] * 3
-    assert len(view.rows[0].body._images) == 6
+    assert view.rows[0].body.count == 6
     assert view.rows[3].body.as_strip, "1176 values are drawn as a heat strip"
     assert not view.rows[4].body.as_strip
     assert view.rows[-1].output and list(view.rows[-1].body.labels)[:3] == ["A", "B", "C"]

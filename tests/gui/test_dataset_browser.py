@@ -75,6 +75,7 @@ def test_counts_missing_letters_and_thumbnails_of_the_network_input(window):
         3, 2, 1, 0)
     assert panel.strip.missing() == LETTERS[3:]
     assert "D" in panel.missing_label.text() and "A," not in panel.missing_label.text()
+    assert panel.missing_label.isVisible()
     assert labels_shown(panel) == list("AAAbbC")
     pixmap = panel.grid.thumbs.data(panel.grid.thumbs.index(4), Qt.ItemDataRole.DecorationRole)
     assert isinstance(pixmap, QPixmap) and pixmap.width() == 56
@@ -95,6 +96,15 @@ def test_store_changes_from_canvas_or_disk_refresh_the_browser(window, qtbot):
     panel.refresh()
     assert count(panel, "Q") == 1 and count(panel, "A") == 0
     assert labels_shown(panel) == ["Q"]
+
+
+def test_a_drawing_added_on_the_canvas_appears_in_the_browser(window, qtbot):
+    panel, draw = window.dataset_browser, window.draw_panel
+    draw.canvas.set_strokes([np.array([[10.0, 90.0], [50.0, 10.0], [90.0, 90.0]])], (100.0, 100.0))
+    draw.offer_sample("w")
+    qtbot.mouseClick(draw.add_bar.add_button, Qt.MouseButton.LeftButton)
+    assert count(panel, "W") == 1 and labels_shown(panel)[-1] == "w"
+    assert [s.label for s in read_strokes(default_path()).samples][-1] == "w"
 
 
 def test_letter_filter_from_combo_and_count_strip(window, qtbot):
@@ -191,14 +201,14 @@ def test_bad_strokes_file_gives_a_message_naming_it(window, qtbot, tmp_path, mon
 
 def test_synthetic_preview_generates_in_a_worker(window, qtbot):
     panel = window.dataset_browser
-    panel.count_spin.setValue(52)
-    panel.seed_spin.setValue(3)
+    panel.synthetic_controls.count_spin.setValue(52)
+    panel.synthetic_controls.seed_spin.setValue(3)
     panel.source_combo.setCurrentIndex(panel.source_combo.findData("synthetic"))
     qtbot.waitUntil(lambda: panel.synthetic is not None, timeout=30_000)
     assert panel.grid.thumbs.rowCount() == 52 and panel.strip.counts == [2] * 26
-    assert panel.missing_label.text() == "" and not panel.own_actions.isVisible()
+    assert not panel.missing_label.isVisible() and not panel.own_actions.isVisible()
     first = panel.synthetic[0].copy()
-    qtbot.mouseClick(panel.generate_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.synthetic_controls.generate_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.tasks.running("synthetic"), timeout=30_000)
     np.testing.assert_array_equal(panel.synthetic[0], first)  # same seed, same letters
 
@@ -221,10 +231,11 @@ def test_long_generation_shows_progress_and_cancel_stops_it(window, qtbot, monke
     qtbot.waitUntil(lambda: "synthetic" in panel.tasks.rows
                     and panel.tasks.rows["synthetic"].bar.value() == 100, timeout=10_000)
     row = panel.tasks.rows["synthetic"]
-    assert not panel.generate_button.isEnabled() and not window.state.idle
+    assert not panel.synthetic_controls.generate_button.isEnabled() and not window.state.idle
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.tasks.running("synthetic"), timeout=10_000)
-    assert "cancelled" in panel.grid.empty_text and panel.generate_button.isEnabled()
+    assert "cancelled" in panel.grid.empty_text
+    assert panel.synthetic_controls.generate_button.isEnabled()
     assert window.state.idle
 
 
@@ -234,12 +245,12 @@ def test_download_fails_fast_offline_and_the_app_stays_usable(window, qtbot, mon
 
     monkeypatch.setattr(emnist, "OFFICIAL_URL", "http://127.0.0.1:9/gzip.zip")
     panel = window.dataset_browser
-    qtbot.mouseClick(panel.emnist_download_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.emnist_controls.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(warnings), timeout=15_000)
     title, text = warnings[-1]
     assert title == "EMNIST download failed" and "cannot reach" in text
     assert "127.0.0.1" in text and "Import" in text
-    assert panel.emnist_download_button.isEnabled() and not panel.tasks.rows
+    assert panel.emnist_controls.download_button.isEnabled() and not panel.tasks.rows
     panel.letter_combo.setCurrentIndex(panel.letter_combo.findData("A"))
     assert labels_shown(panel) == list("AAA")
 
@@ -264,10 +275,10 @@ def test_tiny_emnist_csv_import_adds_the_emnist_source(window, qtbot, tmp_path, 
                         staticmethod(lambda *a, **k: (str(csv), "")))
     panel = window.dataset_browser
     assert panel.source_combo.findData("emnist") == -1
-    assert "not imported" in panel.emnist_status.text()
-    qtbot.mouseClick(panel.emnist_import_button, Qt.MouseButton.LeftButton)
+    assert "not imported" in panel.emnist_controls.status.text()
+    qtbot.mouseClick(panel.emnist_controls.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.emnist is not None, timeout=30_000)
-    assert panel.source == "emnist" and "52 letters" in panel.emnist_status.text()
+    assert panel.source == "emnist" and "52 letters" in panel.emnist_controls.status.text()
     assert panel.strip.counts == [2] * 26 and panel.grid.thumbs.rowCount() == 52
     images, _ = panel.emnist
     assert images.dtype == np.uint8 and images.shape == (52, 28, 28) and images.max() == 255
@@ -284,10 +295,11 @@ def test_bad_emnist_file_gives_a_message_naming_it(window, qtbot, tmp_path, monk
 
     bad = tmp_path / name
     bad.write_bytes(content)
+    (tmp_path / name.replace("images-idx3", "labels-idx1")).write_bytes(content)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(bad), "")))
     panel = window.dataset_browser
-    qtbot.mouseClick(panel.emnist_import_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(panel.emnist_controls.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(warnings), timeout=15_000)
     assert warnings[-1][0] == "EMNIST import failed"
     assert name in warnings[-1][1] and problem in warnings[-1][1]

@@ -177,7 +177,7 @@ def test_a_single_dot_and_a_huge_scribble_are_read_without_trouble(window, qtbot
     assert panel.image.max() > 0.5 and np.isclose(panel.prediction_view.probs.sum(), 1, atol=1e-4)
     QTest.keyClick(canvas, Qt.Key.Key_Delete)
     rng = np.random.default_rng(3)
-    drag(canvas, rng.uniform(0, 280, size=(3000, 2)))
+    drag(canvas, rng.uniform(0, 280, size=(1500, 2)))
     wait_for_answer(qtbot, panel)
     assert np.isfinite(panel.image).all() and panel.image.mean() > 0.3
     assert panel.prediction_view.top_letter is not None

@@ -31,6 +31,19 @@ def builder(window):
     return window.layer_builder
 
 
+@pytest.fixture
+def panel(qtbot):
+    """The builder panel alone (quicker) for tests that need no menus or other panels."""
+    from gui.app_state import AppState
+    from gui.layer_builder import LayerBuilderPanel
+
+    widget = LayerBuilderPanel(AppState())
+    qtbot.addWidget(widget)
+    widget.resize(600, 900)
+    widget.show()
+    return widget
+
+
 def click(qtbot, widget):
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
 
@@ -177,80 +190,80 @@ def test_undo_of_preset_load_and_output_layer(window, builder, qtbot):
     assert not is_output_layer(builder.spec.layers[-1]) and builder.banner.isVisible()
 
 
-def test_fields_refuse_or_clamp_out_of_range_values(builder, qtbot):
-    builder.table.select_layer(0)
-    filters = field(builder, "filters")
+def test_fields_refuse_or_clamp_out_of_range_values(panel, qtbot):
+    panel.table.select_layer(0)
+    filters = field(panel, "filters")
     assert (filters.minimum(), filters.maximum()) == (1, 256)
     assert "kernels" in filters.toolTip() and "1 to 256" in filters.toolTip()
     type_into(qtbot, filters, "9999")
     assert filters.value() <= 256
-    assert builder.spec.layers[0].params["filters"] == filters.value()
-    type_into(qtbot, field(builder, "kernel_h"), "0")
-    assert field(builder, "kernel_h").value() >= 1
-    assert builder.spec.layers[0].params["kernel_h"] >= 1
-    assert field(builder, "sigma").isEnabled() is False   # only used by the gaussian initializer
-    choose(qtbot, field(builder, "initializer"), "gaussian")
-    assert field(builder, "sigma").isEnabled()
+    assert panel.spec.layers[0].params["filters"] == filters.value()
+    type_into(qtbot, field(panel, "kernel_h"), "0")
+    assert field(panel, "kernel_h").value() >= 1
+    assert panel.spec.layers[0].params["kernel_h"] >= 1
+    assert field(panel, "sigma").isEnabled() is False   # only used by the gaussian initializer
+    choose(qtbot, field(panel, "initializer"), "gaussian")
+    assert field(panel, "sigma").isEnabled()
 
-    click(qtbot, builder.palette_buttons["dropout"])
-    rate = field(builder, "rate")
+    click(qtbot, panel.palette_buttons["dropout"])
+    rate = field(panel, "rate")
     type_into(qtbot, rate, "5")
     assert 0.0 <= rate.value() <= 0.9
     type_into(qtbot, rate, "-3")
-    assert builder.spec.layers[builder.current_index()].params["rate"] >= 0.0
-    assert analyze(builder.spec).valid
+    assert panel.spec.layers[panel.current_index()].params["rate"] >= 0.0
+    assert analyze(panel.spec).valid
 
 
-def test_invalid_layer_is_red_with_its_message(builder, qtbot):
-    builder.table.select_layer(0)
-    click(qtbot, builder.palette_buttons["dense"])          # Dense right after a Conv2D
-    row = builder.current_index()
-    table = builder.table_model
+def test_invalid_layer_is_red_with_its_message(panel, qtbot):
+    panel.table.select_layer(0)
+    click(qtbot, panel.palette_buttons["dense"])          # Dense right after a Conv2D
+    row = panel.current_index()
+    table = panel.table_model
     assert table.index(row, 0).data(Qt.ItemDataRole.BackgroundRole) == ERROR_BACKGROUND
     message = table.index(row, SHAPE).data()           # in place of the shape and counts
     assert message.startswith("Its input is a 28x28x16 feature map") and "Flatten" in message
-    assert builder.table.columnSpan(row, SHAPE) == 3 and builder.table.columnSpan(0, SHAPE) == 1
+    assert panel.table.columnSpan(row, SHAPE) == 3 and panel.table.columnSpan(0, SHAPE) == 1
     assert "Flatten" in table.index(row, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert table.index(row + 1, 0).data(Qt.ItemDataRole.BackgroundRole) is None
-    assert "Flatten" in builder.issues.text()
+    assert "Flatten" in panel.issues.text()
     assert "Flatten" in table.index(table.layer_count, 0).data(PROBLEM_ROLE)
-    assert builder.editor.error.isVisible() and "Flatten" in builder.editor.error.text()
-    assert any(b.error for b in builder.diagram.blocks)
+    assert panel.editor.error.isVisible() and "Flatten" in panel.editor.error.text()
+    assert any(b.error for b in panel.diagram.blocks)
 
 
-def test_output_banner_moves_an_output_layer_that_is_not_last(builder, qtbot):
-    last = len(builder.spec.layers) - 1
-    builder.table.select_layer(last)
-    click(qtbot, builder.up_button)
-    assert builder.banner.isVisible() and "Move" in builder.banner_button.text()
-    click(qtbot, builder.banner_button)
-    assert is_output_layer(builder.spec.layers[-1]) and not builder.banner.isVisible()
+def test_output_banner_moves_an_output_layer_that_is_not_last(panel, qtbot):
+    last = len(panel.spec.layers) - 1
+    panel.table.select_layer(last)
+    click(qtbot, panel.up_button)
+    assert panel.banner.isVisible() and "Move" in panel.banner_button.text()
+    click(qtbot, panel.banner_button)
+    assert is_output_layer(panel.spec.layers[-1]) and not panel.banner.isVisible()
 
 
-def test_new_layers_are_inserted_before_the_output_layer(builder, qtbot):
-    builder.table.clearSelection()
-    click(qtbot, builder.palette_buttons["dropout"])
-    assert kinds(builder)[-2:] == ["dropout", "dense"] and is_output_layer(builder.spec.layers[-1])
+def test_new_layers_are_inserted_before_the_output_layer(panel, qtbot):
+    panel.table.clearSelection()
+    click(qtbot, panel.palette_buttons["dropout"])
+    assert kinds(panel)[-2:] == ["dropout", "dense"] and is_output_layer(panel.spec.layers[-1])
 
 
-def test_drag_reorder_and_palette_drop(builder, qtbot):
+def test_drag_reorder_and_palette_drop(panel, qtbot):
     # Offscreen, QDrag.exec cannot be driven by synthetic mouse events, so these drops call the
     # model's dropMimeData with the mime data the real drags carry: the path a real drop takes.
-    model = builder.table_model
-    before = kinds(builder)
+    model = panel.table_model
+    before = kinds(panel)
     data = model.mimeData([model.index(0, 0)])
     assert model.canDropMimeData(data, Qt.DropAction.MoveAction, 3, 0, QModelIndex())
     model.dropMimeData(data, Qt.DropAction.MoveAction, 3, 0, QModelIndex())   # gap before row 3
-    qtbot.waitUntil(lambda: kinds(builder) != before)
-    assert kinds(builder) == before[1:3] + before[:1] + before[3:]
-    assert builder.current_index() == 2
-    builder.undo()
-    assert kinds(builder) == before
+    qtbot.waitUntil(lambda: kinds(panel) != before)
+    assert kinds(panel) == before[1:3] + before[:1] + before[3:]
+    assert panel.current_index() == 2
+    panel.undo()
+    assert kinds(panel) == before
 
-    button = builder.palette_buttons["batchnorm"]
+    button = panel.palette_buttons["batchnorm"]
     model.dropMimeData(button.mime_data(), Qt.DropAction.CopyAction, 1, 0, QModelIndex())
-    qtbot.waitUntil(lambda: len(kinds(builder)) == len(before) + 1)
-    assert kinds(builder)[1] == "batchnorm"
+    qtbot.waitUntil(lambda: len(kinds(panel)) == len(before) + 1)
+    assert kinds(panel)[1] == "batchnorm"
     foreign = model.mimeData([model.index(0, 0)])
     foreign.setData("application/x-cnn-studio-layer-row", b"123:0")   # from another window
     assert not model.canDropMimeData(foreign, Qt.DropAction.MoveAction, 2, 0, QModelIndex())
@@ -354,7 +367,7 @@ def test_python_code_view(window, builder, qtbot, monkeypatch):
 
 
 def test_default_spec_prefers_the_shipped_model(tmp_path, monkeypatch):
-    import gui.layer_builder as layer_builder
+    import gui.builder_files as layer_builder
     from model.spec import save_spec
 
     monkeypatch.setattr(layer_builder, "DEFAULT_MODEL_DIR", tmp_path)
@@ -363,3 +376,14 @@ def test_default_spec_prefers_the_shipped_model(tmp_path, monkeypatch):
     assert layer_builder.default_spec() == get_preset("tiny")
     (tmp_path / "default.cnn.json").write_text("garbage")
     assert canonical(layer_builder.default_spec()) == canonical(get_preset("classic"))
+
+
+def test_builder_modules_do_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys, gui.layer_builder, gui.code_view, gui.network_diagram; "
+            "print('tensorflow' in sys.modules or 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.strip() == "False"

@@ -190,3 +190,13 @@ def test_bad_model_image_and_arguments_exit_2(strokes_file, tmp_path, capsys):
     assert main.main(["classify"]) == 2
     assert main.main(["classify", "--strokes", str(strokes_file), "x.png"]) == 2
     assert main.main(["classify", "--strokes", str(strokes_file), "--batch-size", "0"]) == 2
+
+
+def test_per_class_accuracy_and_most_confused_pairs():
+    true = np.array([0, 0, 1, 1, 2, 2, 2])
+    guess = np.array([0, 1, 1, 1, 1, 1, 0])
+    assert classify.per_class_accuracy(true, guess) == {"A": (0.5, 2), "B": (1.0, 2),
+                                                        "C": (0.0, 3)}
+    assert classify.confused_pairs(true, guess) == [("C", "B", 2), ("A", "B", 1),
+                                                    ("C", "A", 1)]
+    assert classify.confused_pairs(true, true) == []

@@ -357,6 +357,10 @@ def test_pool_cell_equals_layer_output(cases):
                     np.testing.assert_allclose(cell.result, want, **TOL)
                     np.testing.assert_allclose(cell.model_value, want, **TOL)
                     assert np.all(np.isnan(cell.values[~cell.valid]))
+                    assert cell.count == cell.valid.sum() >= 1
+                    if kind == "sumpool2d":
+                        mean = np.nanmean(cell.values)
+                        assert cell.result == pytest.approx(mean * cell.count, rel=1e-6)
                     if kind == "maxpool2d":
                         source = ex.layer_activations(model, image).input_of(index)[
                             cell.source[0], cell.source[1], channel]

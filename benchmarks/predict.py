@@ -1,0 +1,172 @@
+"""Latency benchmark: pen-up on the canvas until the probabilities AND activations are painted.
+
+Runs the real main window offscreen. Each run draws a letter's strokes but the last, lets the
+app settle, then draws the last stroke and sends a real mouse release; the clock stops when
+the prediction view and the visible activation rows have painted the new prediction. The
+baseline, measured alternately in the same run, is the bare ``tf.function`` forward pass of
+the same network. Prints JSON. Goal: median at most 30 ms.
+
+Usage: ``python benchmarks/predict.py [RUNS] [--model PATH]``
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+GOAL_MS = 30.0
+TIMEOUT_S = 10.0
+
+
+def _strokes_samples(count: int):
+    """Up to ``count`` drawings: real handwriting when available, else simple shapes."""
+    import numpy as np
+
+    from model.paths import REAL_HANDWRITING
+    from model.strokes import read_strokes
+
+    if REAL_HANDWRITING.is_file():
+        document = read_strokes(REAL_HANDWRITING)
+        several = [s for s in document.samples if len(s.strokes) >= 2]
+        samples = [several[i] for i in np.linspace(0, len(several) - 1, count).astype(int)]
+        return [s.strokes for s in samples], document.canvas, "chars74k real handwriting"
+    t = np.linspace(0, 1, 30)[:, None]
+    shapes = [[np.hstack([40 + 200 * t, 40 + 0 * t]), np.hstack([140 + 0 * t, 40 + 200 * t])],
+              [np.hstack([40 + 200 * t, 40 + 200 * t]), np.hstack([240 - 200 * t, 40 + 200 * t])]]
+    return [shapes[i % 2] for i in range(count)], (280.0, 280.0), "synthetic T and X"
+
+
+def _wait(app, done, timeout: float = TIMEOUT_S) -> float:
+    """Run the event loop until ``done()``; returns the time it became true.
+
+    Uses ``QEventLoop.processEvents`` (an instance method): PySide6 6.12.0 on Python 3.11 drops
+    a reference to ``None`` in every call of a static void method such as
+    ``QApplication.processEvents``, which a polling loop turns into a crash within seconds.
+    """
+    from PySide6.QtCore import QEventLoop
+
+    loop = QEventLoop()
+    deadline = time.perf_counter() + timeout
+    while not done():
+        if time.perf_counter() > deadline:
+            raise TimeoutError("the app did not finish in time")
+        loop.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 1)
+    return time.perf_counter()
+
+
+def _model(path: str | None):
+    from model.inference import load_default_model
+    from model.keras_build import ModelFileError, build_model, load_model_file
+    from model.presets import get_preset
+
+    try:
+        return (load_model_file(path) if path else load_default_model()), (path or "default")
+    except ModelFileError:
+        return build_model(get_preset("classic"), seed=0), "classic preset, untrained (no default)"
+
+
+def _bare_forward_ms(fn, x, repeats: int = 15) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn(x).numpy()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def main(runs: int = 30, model_path: str | None = None) -> dict:
+    """Measure ``runs`` pen-ups and the bare forward pass; return the report."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("MPLBACKEND", "QtAgg")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import matplotlib
+
+    matplotlib.use("QtAgg")
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from gui.canvas import fit_strokes
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    _wait(app, lambda: window.state.tf_loaded and window.state.idle, timeout=180)
+    import tensorflow as tf
+
+    model, model_name = _model(model_path)
+    if model_name != "default" or not window.inference.has_model:
+        window.state.model_changed.emit(model)
+        _wait(app, lambda: window.state.idle and window.inference.has_model, timeout=60)
+    def forward(x):
+        return model(x, training=False)
+
+    bare = tf.function(forward, autograph=False)
+    x = tf.zeros((1, 28, 28, 1))
+    bare(x)
+
+    panel, canvas = window.draw_panel, window.canvas
+    pview, aview = panel.prediction_view, panel.activation_view
+
+    def shown() -> bool:
+        return (panel.shown_seq == panel.requested_seq and pview.probs is not None
+                and pview.bars.painted_probs is pview.probs and aview.painted())
+
+    drawings, source, source_name = _strokes_samples(runs + 3)
+    painted, predicted, bares = [], [], []
+    arrived = {}
+    window.state.prediction_ready.connect(lambda _p: arrived.__setitem__("t", time.perf_counter()))
+    for index, strokes in enumerate(drawings):
+        fitted = fit_strokes(strokes, source, margin=20.0)
+        canvas.clear()
+        canvas.set_strokes(fitted[:-1])
+        _wait(app, shown)
+        last = [canvas.to_widget(*point) for point in fitted[-1]]
+        canvas.begin_stroke(last[0])
+        for point in last[1:]:
+            canvas.extend_stroke(point)
+        app.processEvents()
+        canvas._emit_timer.stop()  # keep a throttled update from landing inside the measurement
+        arrived.clear()
+        start = time.perf_counter()
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           QPointF(last[-1]).toPoint())
+        end = _wait(app, shown)
+        if index >= 3:  # the first few warm up caches and code paths
+            painted.append((end - start) * 1000)
+            predicted.append((arrived.get("t", end) - start) * 1000)
+            bares.append(_bare_forward_ms(bare, x))
+    window.close()
+    median, bare_median = statistics.median(painted), statistics.median(bares)
+    return {
+        "benchmark": "predict",
+        "runs": len(painted),
+        "model": model_name,
+        "layers": len(model.layers),
+        "drawings": source_name,
+        "pen_up_to_painted_ms_median": round(median, 2),
+        "pen_up_to_painted_ms_p90": round(sorted(painted)[int(0.9 * (len(painted) - 1))], 2),
+        "pen_up_to_prediction_signal_ms_median": round(statistics.median(predicted), 2),
+        "bare_tf_function_forward_ms_median": round(bare_median, 3),
+        "ratio_painted_to_bare_forward": round(median / bare_median, 2),
+        "goal": {"pen_up_to_painted_ms_max": GOAL_MS},
+        "meets_goal": median <= GOAL_MS,
+    }
+
+
+if __name__ == "__main__":
+    arguments = sys.argv[1:]
+    path = None
+    if "--model" in arguments:
+        at = arguments.index("--model")
+        path = arguments[at + 1] if at + 1 < len(arguments) else None
+        del arguments[at:at + 2]
+    print(json.dumps(main(int(arguments[0]) if arguments else 30, path), indent=2))

@@ -1,0 +1,58 @@
+"""Explain mode: moving the drawing with sliders, and the heat map of where the network looked."""
+
+from __future__ import annotations
+
+import numpy as np
+from explain_support import prepared, small_cnn, wait_idle
+from PySide6.QtCore import Qt
+
+from gui.explain_robustness import top_lines
+
+
+def test_shift_slider_updates_the_prediction(ready_window, qtbot):
+    from model.transforms import transform_image
+
+    model = small_cnn()
+    tab, image = prepared(ready_window, qtbot, model, "robustness_tab")
+    np.testing.assert_allclose(tab.moved_view.values, image, atol=1e-6)
+    before = tab.moved.probabilities
+    slider = tab.sliders["dx"]
+    for _ in range(6):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    tab.sliders["angle"].setValue(20)
+    wait_idle(ready_window, qtbot)
+    assert tab.slider_labels["dx"].text() == "6 px"
+    moved = transform_image(image, dx=6, angle=20)
+    np.testing.assert_allclose(tab.moved_view.values, moved, atol=1e-6)
+    probabilities = np.asarray(model(moved[None, :, :, None]))[0]
+    np.testing.assert_allclose(tab.moved.probabilities, probabilities, atol=1e-5)
+    assert not np.allclose(before, probabilities)
+    letter, p = top_lines(probabilities)[0]
+    assert f"<b>{letter}</b></td><td align='right'>{p * 100:.1f}%" in tab.moved_top.text()
+    first_conv = np.asarray(model.layers[0](moved[None, :, :, None]))[0]
+    np.testing.assert_allclose(tab.map_views[2].values, first_conv[..., 2], atol=1e-5)
+    assert tab.map_views[3].isVisible() and not tab.map_views[4].isVisible()  # 4 filters
+
+    qtbot.mouseClick(tab.reset_button, Qt.MouseButton.LeftButton)
+    wait_idle(ready_window, qtbot)
+    assert tab.values() == {"dx": 0.0, "dy": 0.0, "angle": 0.0, "scale": 1.0}
+    np.testing.assert_allclose(tab.moved.probabilities, before, atol=1e-6)
+
+
+def test_heat_map_for_the_predicted_and_a_chosen_letter(ready_window, qtbot):
+    from model import explain as ex
+
+    model = small_cnn()
+    tab, image = prepared(ready_window, qtbot, model, "saliency_tab")
+    expected = ex.grad_cam(model, image)
+    assert tab.heat.class_index == expected.class_index
+    assert tab.heat.layer_name == "01_conv2d"
+    np.testing.assert_allclose(tab.heat.values, expected.values, atol=1e-5)
+    assert tab.heat_view.shape == (28, 28)
+    tab.target_combo.setCurrentIndex(tab.target_combo.findText("K"))
+    tab.method_combo.setCurrentIndex(tab.method_combo.findData("saliency"))
+    wait_idle(ready_window, qtbot)
+    saliency = ex.saliency_map(model, image, "K")
+    assert tab.heat.method == "saliency" and tab.heat.class_index == 10
+    np.testing.assert_allclose(tab.heat.values, saliency.values, atol=1e-5)
+    assert "for the letter K" in tab.caption.text()

@@ -1,0 +1,179 @@
+"""The training dashboard's workers: a training run in a QThread, short tasks, data sources."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QThread
+
+from gui import training_worker as tw
+from model.datasets import Dataset, DatasetError
+from model.presets import get_preset
+
+
+def easy_data(n: int = 260, seed: int = 0) -> Dataset:
+    """Class c is a bright bar on row c + 1, plus a little noise: learnable in one epoch."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 26
+    x = rng.random((n, 28, 28, 1), dtype=np.float32) * 0.1
+    for i, label in enumerate(y):
+        x[i, label + 1, 2:26, 0] = 1.0
+    return Dataset(x, y)
+
+
+CONFIG = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 26, "epochs": 1,
+          "val_fraction": 0.2, "seed": 0}
+
+
+def start(worker) -> tw.ThreadedRun:
+    run = tw.ThreadedRun(worker, [worker.finished, worker.failed], "test-training")
+    run.start()
+    return run
+
+
+def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkeypatch):
+    import tensorflow  # noqa: F401 - the worker imports it; load it outside the timed wait
+
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
+    worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
+    worker.set_learning_rate(0.02)  # before the run: applied at its first batch
+    built, batches, epochs, snapshots = [], [], [], []
+    worker.model_built.connect(lambda model, names: built.append((model, names)))
+    worker.batch.connect(lambda *args: batches.append(args))
+    worker.epoch_done.connect(lambda *args: epochs.append(args))
+    worker.snapshot.connect(lambda *args: snapshots.append(args))
+    with qtbot.waitSignal(worker.finished, timeout=120_000) as finished:
+        run = start(worker)
+    assert run.join()
+    report = finished.args[0]
+    model, names = built[0]
+    assert names == ["01_conv2d", "02_maxpool2d", "03_flatten", "04_dense"]
+    assert model is not worker.model  # the app gets its own copy
+    assert [b[:3] for b in batches][-1] == (1, 8, 8)  # 208 samples in batches of 26
+    assert epochs[0][0] == 1 and epochs[0][1]["learning_rate"] == pytest.approx(0.02)
+    activations, kernels = snapshots[0]
+    assert [a.shape for a in activations] == [(26, 26, 8), (13, 13, 8), (1352,), (26,)]
+    assert kernels[0].shape == (3, 3, 1, 8)
+    assert not report["cancelled"] and report["epochs_completed"] == 1
+    assert len(report["val_true"]) == len(report["val_pred"]) == len(report["val_images"]) == 52
+    assert report["val_pred"].dtype.kind == "i"
+    for got, want in zip(report["weights"], worker.model.get_weights(), strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_continuing_trains_a_copy_of_the_given_model(qtbot, monkeypatch):
+    from model.keras_build import build_model
+
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
+    given = build_model(get_preset("tiny"), seed=1)
+    before = [w.copy() for w in given.get_weights()]
+    worker = tw.TrainingWorker(tw.TrainJob(spec=None, config=dict(CONFIG), model=given))
+    with qtbot.waitSignal(worker.finished, timeout=120_000) as finished:
+        run = start(worker)
+    run.join()
+    for got, want in zip(given.get_weights(), before, strict=True):
+        np.testing.assert_array_equal(got, want)  # the app's model is untouched...
+    changed = [not np.array_equal(a, b) for a, b in zip(finished.args[0]["weights"], before,
+                                                           strict=True)]
+    assert any(changed)  # ...and training started from its weights
+
+
+def test_stop_during_data_preparation_cancels(qtbot, monkeypatch):
+    from model.synth import GenerationCancelled
+
+    started = threading.Event()
+
+    def slow_data(choice, seed, progress=None, cancel=None):
+        started.set()
+        for done in range(1000):
+            if cancel.wait(0.01):
+                raise GenerationCancelled("cancelled")
+            progress(done, 1000)
+        raise AssertionError("never cancelled")
+
+    monkeypatch.setattr(tw, "gather_data", slow_data)
+    worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
+    progress = []
+    worker.data_progress.connect(lambda done, total: progress.append(done))
+    with qtbot.waitSignal(worker.finished, timeout=60_000) as finished:
+        run = start(worker)
+        assert started.wait(30)
+        qtbot.waitUntil(lambda: len(progress) > 2)
+        worker.request_stop()
+    run.join()
+    assert finished.args[0] == {"cancelled": True, "message": "Data generation cancelled."}
+
+
+def test_bad_settings_and_bad_data_fail_with_a_message(qtbot, monkeypatch):
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
+    worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"),
+                                           config=dict(CONFIG, batch_size=0)))
+    with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
+        run = start(worker)
+    run.join()
+    assert "batch_size must be between 1 and 4096" in failed.args[0]
+
+    def no_data(*args, **kwargs):
+        raise DatasetError("No training data: tick a source.")
+
+    monkeypatch.setattr(tw, "gather_data", no_data)
+    worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
+    with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
+        run = start(worker)
+    run.join()
+    assert failed.args[0] == "No training data: tick a source."
+
+
+def test_gather_data_mixes_sources_by_weight(monkeypatch):
+    from model import datasets
+
+    synthetic = easy_data(520)
+    own = Dataset(np.zeros((4, 28, 28, 1), np.float32), np.full(4, 25))
+    monkeypatch.setattr(datasets, "synthetic_dataset", lambda n, **kw: synthetic.subset(
+        slice(0, n)))
+    monkeypatch.setattr("model.user_samples.SampleStore.dataset", lambda self: own)
+    only_synthetic = tw.gather_data(tw.DataChoice(samples=260), seed=0)
+    assert len(only_synthetic) == 260
+    mixed = tw.gather_data(tw.DataChoice(samples=300, synthetic_weight=1.0, own_weight=1.0), 0)
+    assert len(mixed) == 300
+    assert 140 <= int(np.sum(mixed.y == 25)) <= 160  # half of them drawn from 4 own samples
+    with pytest.raises(DatasetError, match="tick at least one source"):
+        tw.gather_data(tw.DataChoice(samples=300, synthetic_weight=0.0), 0)
+    monkeypatch.setattr("model.emnist.imported_dataset", lambda: None)
+    with pytest.raises(DatasetError, match="EMNIST is not imported"):
+        tw.gather_data(tw.DataChoice(samples=300, emnist_weight=1.0), 0)
+
+
+def test_task_worker_and_gui_call(qtbot):
+    from PySide6.QtWidgets import QApplication
+
+    gui_thread = QApplication.instance().thread()
+    seen = []
+    relay = tw.GuiCall(lambda value: seen.append((value, QThread.currentThread() is gui_thread)))
+    worker = tw.TaskWorker(lambda: 41 + 1)
+    run = tw.ThreadedRun(worker, [worker.done, worker.failed], "task")
+    worker.done.connect(relay.call)
+    with qtbot.waitSignal(worker.done, timeout=10_000):
+        run.start()
+    qtbot.waitUntil(lambda: seen)
+    assert seen == [(42, True)]  # delivered in the GUI thread, not the worker's
+    assert run.join()
+
+    def broken():
+        raise KeyError("nope")
+
+    worker = tw.TaskWorker(broken)
+    run = tw.ThreadedRun(worker, [worker.done, worker.failed], "task")
+    with qtbot.waitSignal(worker.failed, timeout=10_000) as failed:
+        run.start()
+    assert failed.args[0] == "KeyError: 'nope'"
+    assert run.join()
+
+
+def test_describe_error_keeps_user_messages_and_names_the_rest():
+    from model.spec import SpecError
+
+    assert tw.describe_error(SpecError("Add a layer.")) == "Add a layer."
+    assert tw.describe_error(RuntimeError("boom")) == "RuntimeError: boom"
