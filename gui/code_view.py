@@ -1,13 +1,10 @@
 """A window showing the network as plain Keras Python code, read-only, with a Copy button.
 
-The text comes from ``model.keras_build.keras_code``. That module imports Keras, so the code is
-produced only once TensorFlow has finished loading in the background; until then the window
-says so and fills itself when the ``tf_ready`` signal arrives.
+The text comes from ``model.keras_code.keras_code``, which is plain text work (no TensorFlow),
+so the code is shown at once, even while TensorFlow is still loading.
 """
 
 from __future__ import annotations
-
-import sys
 
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
@@ -20,23 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from model.keras_code import keras_code
 from model.spec import NetworkSpec
-
-WAITING = ("# The Python code appears here as soon as TensorFlow has finished loading\n"
-           "# (a few seconds after start-up).\n")
-
-
-def keras_available() -> bool:
-    """True once Keras is imported (then importing ``model.keras_build`` is instant)."""
-    return "keras" in sys.modules and "tensorflow" in sys.modules
 
 
 def code_for(spec: NetworkSpec) -> str:
-    """The Keras code of ``spec``, or a waiting note while TensorFlow is still loading."""
-    if not keras_available():
-        return WAITING
-    from model.keras_build import keras_code
-
+    """The Keras code of ``spec`` (a comment explaining the failure if it cannot be written)."""
     try:
         return keras_code(spec)
     except Exception as error:  # show any failure as text, never crash
@@ -78,14 +64,13 @@ class CodeView(QDialog):
         self.refresh()
 
     def refresh(self, *_args) -> None:
-        """Regenerate the text (also called when TensorFlow becomes ready)."""
+        """Regenerate the text."""
         text = code_for(self.spec)
         if text != self.editor.toPlainText():
             bar = self.editor.verticalScrollBar()
             position = bar.value()
             self.editor.setPlainText(text)
             bar.setValue(position)
-        self.copy_button.setEnabled(text != WAITING)
 
     def copy(self) -> None:
         """Put the code on the clipboard."""

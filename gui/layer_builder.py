@@ -395,8 +395,6 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         """Open the "Python code" window for the current network."""
         if self.code_view is None:
             self.code_view = CodeView(self)
-            if hasattr(self.state, "tf_ready"):
-                self.state.tf_ready.connect(self.code_view.refresh)
         self.code_view.set_spec(self.spec)
         self.code_view.show()
         self.code_view.raise_()

@@ -11,11 +11,11 @@ spec) and ``model.keras_code`` (the network as plain Keras source code).
 from __future__ import annotations
 
 import importlib
-import re
 from typing import TYPE_CHECKING
 
 import keras
 
+from model.keras_code import layer_name, model_name  # noqa: F401 - re-exported
 from model.spec import INPUT_SHAPE, LAYER_TYPES, LayerSpec, NetworkSpec, SpecError, resolve_params
 from model.spec_analysis import analyze
 
@@ -59,11 +59,6 @@ class SumPooling2D(keras.layers.Layer):
 
 POOLS = {"maxpool2d": keras.layers.MaxPooling2D, "avgpool2d": keras.layers.AveragePooling2D,
           "sumpool2d": SumPooling2D}
-
-
-def layer_name(index: int, kind: str) -> str:
-    """Keras name of the layer at 0-based ``index``: ``03_dense``."""
-    return f"{index + 1:02d}_{kind}"
 
 
 def _seed(seed: int | None, index: int) -> int | None:
@@ -115,11 +110,6 @@ def make_layer(layer: LayerSpec, index: int, seed: int | None = None) -> keras.l
     if kind == "globalavgpool2d":
         return keras.layers.GlobalAveragePooling2D(name=name)
     raise SpecError(f"Unknown layer type {kind!r}.")
-
-
-def model_name(name: str) -> str:
-    """``name`` reduced to the characters Keras accepts in a model name."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60] or "network"
 
 
 def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Sequential:

@@ -2,11 +2,34 @@
 
 from __future__ import annotations
 
-import inspect
+import ast
+import re
+from pathlib import Path
 
-from model.keras_build import POOLS, SumPooling2D, layer_name, model_name
 from model.spec import INPUT_SHAPE, LAYER_TYPES, LayerSpec, NetworkSpec, resolve_params
 from model.spec_analysis import analyze
+
+_POOL_CLASSES = {"maxpool2d": "keras.layers.MaxPooling2D",
+                 "avgpool2d": "keras.layers.AveragePooling2D", "sumpool2d": "SumPooling2D"}
+
+
+def layer_name(index: int, kind: str) -> str:
+    """Keras name of the layer at 0-based ``index``: ``03_dense``."""
+    return f"{index + 1:02d}_{kind}"
+
+
+def model_name(name: str) -> str:
+    """``name`` reduced to the characters Keras accepts in a model name."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:60] or "network"
+
+
+def _sum_pooling_source() -> list[str]:
+    """The source of ``keras_build.SumPooling2D``, read as text so no Keras import is needed."""
+    source = (Path(__file__).with_name("keras_build.py")).read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ClassDef) and node.name == "SumPooling2D":
+            return ast.get_source_segment(source, node).splitlines()
+    return []
 
 
 def _layer_code(layer: LayerSpec, index: int) -> str:
@@ -25,8 +48,8 @@ def _layer_code(layer: LayerSpec, index: int) -> str:
         elif p["initializer"] != "glorot_uniform":
             args.append(f'kernel_initializer="{p["initializer"]}"')
         return f"keras.layers.Conv2D({', '.join(args)}, {name})"
-    if kind in POOLS:
-        cls = "SumPooling2D" if kind == "sumpool2d" else f"keras.layers.{POOLS[kind].__name__}"
+    if kind in _POOL_CLASSES:
+        cls = _POOL_CLASSES[kind]
         stride = p["stride"] or p["pool_size"]
         return (f"{cls}(pool_size={p['pool_size']}, strides={stride}, "
                 f'padding="{p["padding"]}", {name})')
@@ -58,8 +81,7 @@ def keras_code(spec: NetworkSpec) -> str:
         lines += [f"#   {error}" for error in report.errors] + [""]
     lines += ["import keras", ""]
     if any(layer.kind == "sumpool2d" for layer in spec.layers):
-        source = inspect.getsource(SumPooling2D).splitlines()
-        lines += [line for line in source if not line.startswith("@keras")] + ["", ""]
+        lines += _sum_pooling_source() + ["", ""]
     lines += ["model = keras.Sequential(", "    [", f"        keras.Input(shape={INPUT_SHAPE}),"]
     for index, layer in enumerate(spec.layers):
         if layer.kind in LAYER_TYPES:

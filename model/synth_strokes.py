@@ -20,6 +20,7 @@ UPPER_WIDTH = 0.85
 LOWER_WIDTH = 0.75
 CURSIVE_LOWER = (0.3, 0.4)
 CURSIVE_UPPER = (0.08, 0.1)
+LOOP_CHANCE = (0.15, 0.45)  # (upper case, lower case)
 _CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
 
 
@@ -86,6 +87,68 @@ def _with_tail(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([path[:-1], smooth_curve(np.stack([end, dip, out]))])
 
 
+def _dense(piece: np.ndarray, count: int = 10) -> np.ndarray:
+    if len(piece) >= count:
+        return piece
+    t = np.linspace(0.0, 1.0, count)[:, None]
+    return piece[0] + t * (piece[-1] - piece[0]) if len(piece) == 2 else piece
+
+
+def _fade(piece: np.ndarray, shift: np.ndarray, length: float) -> np.ndarray:
+    """Move ``piece`` by ``shift`` at its start, fading to nothing after ``length`` units."""
+    seg = np.sqrt((np.diff(piece, axis=0) ** 2).sum(axis=1))
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    weight = np.clip(1.0 - s / max(length, 1e-6), 0.0, 1.0) ** 1.5
+    return piece + weight[:, None] * shift
+
+
+def _direction(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    d = b - a
+    norm = float(np.hypot(*d))
+    return d / norm if norm > 1e-6 else None
+
+
+def loop_cusps(pieces: list[np.ndarray], rng: np.random.Generator,
+               chance: float) -> list[np.ndarray]:
+    """Turn pen reversals into the narrow loops of joined-up writing.
+
+    Where the pen goes up and straight back down (an ascender, as in b, d, h, k, l, t) or
+    down a descender and back up (g, j, q, y), each such cusp becomes, with probability
+    ``chance``, a loop a few units wide.
+
+    Args:
+        pieces: consecutive segments of one stroke (each starts where the previous ended).
+        rng: the random generator.
+        chance: probability of looping each eligible cusp.
+
+    Returns:
+        The new list of pieces.
+    """
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        prev = out[-1]
+        cusp = prev[-1]
+        u = _direction(prev[-2], cusp) if len(prev) > 1 else None
+        v = _direction(piece[0], piece[1]) if len(piece) > 1 else None
+        eligible = (u is not None and v is not None and float(u @ v) < -0.85
+                    and (u[1] < -0.5 or (u[1] > 0.5 and cusp[1] > 105)))
+        if not eligible or rng.random() >= chance:
+            out.append(piece)
+            continue
+        width = rng.uniform(5.0, 12.0)
+        normal = np.array([-u[1], u[0]]) * (1.0 if rng.random() < 0.5 else -1.0)
+        prev, nxt = _dense(prev), _dense(piece)
+        fade = rng.uniform(25.0, 60.0)
+        prev = _fade(prev[::-1], -normal * width / 2, fade)[::-1]
+        nxt = _fade(nxt, normal * width / 2, fade)
+        apex = cusp + u * width * 0.45
+        top = smooth_curve(np.stack([prev[-2], prev[-1], apex, nxt[0], nxt[1]]), steps=4)
+        out[-1] = prev[:-2]
+        out.append(top)
+        out.append(nxt[1:])
+    return [p for p in out if len(p)]
+
+
 def _affine(rng: np.random.Generator) -> np.ndarray:
     slant = np.tan(np.radians(rng.normal(8.0, 9.0)))
     angle = np.radians(rng.normal(0.0, 5.0))
@@ -113,6 +176,7 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
     jitter = rng.uniform(1.5, 5.5)
     matrix = _affine(rng) @ np.diag([UPPER_WIDTH if char.isupper() else LOWER_WIDTH, 1.0])
     wobble = rng.uniform(0.0, 1.0)
+    loops = LOOP_CHANCE[char.islower()]
     strokes = []
     for stroke in skeleton:
         pieces = []
@@ -124,6 +188,8 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
             else:
                 noisy[0] = seg[0] + start_shift
             pieces.append(smooth_curve(noisy) if len(noisy) > 2 else noisy)
+        if len(pieces) > 1:
+            pieces = loop_cusps(pieces, rng, loops)
         strokes.append(np.concatenate(pieces) if len(pieces) > 1 else pieces[0])
     lead_in, tail = CURSIVE_LOWER if char.islower() else CURSIVE_UPPER
     if rng.random() < lead_in:

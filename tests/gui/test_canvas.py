@@ -135,3 +135,23 @@ def test_set_strokes_fits_another_canvas(canvas):
     assert events[-1][1] is True
     wide = fit_strokes([np.array([[0.0, 0.0], [100.0, 50.0]])], (100, 50))
     np.testing.assert_allclose(wide[0], [[0, 70], [280, 210]])
+
+
+def test_tablet_pen_draws_with_pressure(canvas):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QPointingDevice, QTabletEvent
+
+    device = QPointingDevice.primaryPointingDevice()
+    left = Qt.MouseButton.LeftButton
+    points = [(30, 30, 0.2), (90, 120, 0.6), (160, 200, 1.0)]
+    kinds = [QEvent.Type.TabletPress, QEvent.Type.TabletMove, QEvent.Type.TabletRelease]
+    for (x, y, pressure), kind in zip(points, kinds, strict=True):
+        pos = canvas.to_widget(x, y)
+        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.TabletRelease else left
+        event = QTabletEvent(kind, device, pos, canvas.mapToGlobal(pos), pressure, 0.0, 0.0,
+                             0.0, 0.0, 0.0, Qt.KeyboardModifier.NoModifier, left, buttons)
+        QApplication.sendEvent(canvas, event)
+    assert len(canvas.strokes) == 1
+    np.testing.assert_allclose(canvas.strokes[0], [(30, 30), (90, 120)], atol=1e-6)
+    assert list(canvas._pressures[0]) == pytest.approx([0.2, 0.6])
+    canvas.grab()

@@ -8,7 +8,6 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
-from gui.code_view import WAITING
 from gui.layer_table import ERROR_BACKGROUND, PROBLEM_ROLE, RAW_ROLE, SHAPE
 from model.presets import get_preset
 from model.spec import analyze, canonical, is_output_layer, load_spec
@@ -345,19 +344,10 @@ def test_new_network_from_a_preset(window, builder, monkeypatch):
     assert canonical(builder.spec) == canonical(get_preset("dense"))
 
 
-def test_python_code_view(window, builder, qtbot, monkeypatch):
-    import gui.code_view as code_view
-
-    monkeypatch.setattr(code_view, "keras_available", lambda: False)
+def test_python_code_view(window, builder, qtbot):
     click(qtbot, builder.findChild(type(builder.up_button), "code_button"))
     view = builder.code_view
     assert view.isVisible() and view.editor.isReadOnly()
-    assert view.editor.toPlainText() == WAITING and not view.copy_button.isEnabled()
-
-    import keras  # noqa: F401 - what the background loader does
-
-    monkeypatch.setattr(code_view, "keras_available", lambda: True)
-    window.state.tf_ready.emit({})
     text = view.editor.toPlainText()
     assert "keras.layers.Conv2D(16, (5, 5)" in text and "keras.Input" in text
     click(qtbot, view.copy_button)
