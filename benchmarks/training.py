@@ -121,8 +121,11 @@ def app_fit(window, probe: LatenessProbe, n_train: int, config: dict) -> tuple[f
     worker = dashboard.worker
     worker.epoch_done.connect(lambda *_: ends.append(time.perf_counter()),
                               Qt.ConnectionType.DirectConnection)
+    from gui.training_worker import GuiCall
+
     loop = QEventLoop()
-    worker.model_built.connect(lambda *_: probe.start())
+    starter = GuiCall(lambda _model: probe.start())  # the probe's timer lives in the GUI thread
+    worker.model_built.connect(starter.call)
     worker.finished.connect(loop.quit)
     worker.failed.connect(loop.quit)
     loop.exec()

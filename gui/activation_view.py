@@ -2,346 +2,42 @@
 
 :class:`ActivationView` is a standalone widget: give it anything with ``activations`` (one
 array per layer, batch dimension removed), ``layer_names`` and optionally ``layer_kinds`` and
-``probs`` (e.g. ``model.inference.Prediction``). Arrays become ``QImage`` s directly (8-bit
-indexed colour), so an update costs well under a millisecond per layer.
+``probs`` (e.g. ``model.inference.Prediction``). The drawing widgets live in
+``gui.activation_maps``.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
     QScrollArea,
-    QSizePolicy,
     QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.activation_maps import (
+    DEFAULT_MAP_SIZE,
+    MAP_SIZE_RANGE,
+    FeatureMapGrid,
+    PixelImage,
+    VectorBars,
+    colour_table,
+    scale_for,
+)
 from model.strokes import LETTERS
 
-MAP_SIZE_RANGE = (20, 160)
-DEFAULT_MAP_SIZE = 52
-GAP = 6
-MAX_BARS = 160
-STRIP_CELL = 6
-_SEQUENTIAL = [(0, 0, 4), (40, 11, 84), (101, 21, 110), (159, 42, 99), (212, 72, 66),
-               (245, 125, 21), (250, 193, 39), (252, 255, 164)]
-_DIVERGING = [(33, 102, 172), (103, 169, 207), (209, 229, 240), (247, 247, 247),
-              (253, 219, 199), (239, 138, 98), (178, 24, 43)]
+__all__ = ["ActivationView", "FeatureMapGrid", "LayerRow", "PixelImage", "VectorBars"]
+
 KIND_LABELS = {"conv2d": "convolution", "activation": "activation", "maxpool2d": "max pooling",
                "avgpool2d": "average pooling", "sumpool2d": "sum pooling", "flatten": "flatten",
                "globalavgpool2d": "global average pooling", "dense": "dense",
                "dropout": "dropout (off when predicting)", "batchnorm": "batch normalisation"}
-
-
-def _table(anchors: list[tuple[int, int, int]]) -> list[int]:
-    stops = np.linspace(0.0, 1.0, len(anchors))
-    levels = np.linspace(0.0, 1.0, 256)
-    rgb = np.stack([np.interp(levels, stops, [a[c] for a in anchors]) for c in range(3)], axis=1)
-    rgb = np.round(rgb).astype(np.uint32)
-    return [int(0xFF000000 | (r << 16) | (g << 8) | b) for r, g, b in rgb]
-
-
-SEQUENTIAL_TABLE = _table(_SEQUENTIAL)
-DIVERGING_TABLE = _table(_DIVERGING)
-GRAY_TABLE = _table([(0, 0, 0), (255, 255, 255)])
-
-
-def color_at(table: list[int], level: float) -> QColor:
-    """The colour of ``level`` (0..1) in a colour table."""
-    return QColor.fromRgb(table[int(np.clip(level, 0.0, 1.0) * 255)])
-
-
-def scale_for(values: np.ndarray) -> tuple[bool, float]:
-    """``(signed, scale)`` to map a layer's values into a colour table."""
-    lo, hi = float(np.min(values)), float(np.max(values))
-    signed = lo < 0.0
-    scale = max(abs(lo), abs(hi)) if signed else hi
-    return signed, (scale if scale > 1e-12 else 1.0)
-
-
-def to_levels(values: np.ndarray, signed: bool, scale: float) -> np.ndarray:
-    """Values as uint8 colour indices: 0..scale, or -scale..scale with 0 in the middle."""
-    scaled = (values / (2.0 * scale) + 0.5) if signed else values / scale
-    return np.clip(np.nan_to_num(scaled) * 255.0 + 0.5, 0, 255).astype(np.uint8)
-
-
-def array_to_qimage(levels: np.ndarray, table: list[int]) -> QImage:
-    """A 2-D uint8 array as an indexed-colour QImage (owning its data)."""
-    levels = np.ascontiguousarray(levels, dtype=np.uint8)
-    h, w = levels.shape
-    image = QImage(levels.data, w, h, w, QImage.Format.Format_Indexed8)
-    image.setColorTable(table)
-    return image.copy()
-
-
-class PixelImage(QWidget):
-    """A small 2-D array shown enlarged, pixel for pixel, with an optional pixel grid."""
-
-    def __init__(self, table: list[int] | None = None, grid: bool = True,
-                 parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.table = table or GRAY_TABLE
-        self.grid = grid
-        self.array: np.ndarray | None = None
-        self._image: QImage | None = None
-        self.setMinimumSize(84, 84)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
-
-    def set_array(self, array: np.ndarray | None, signed: bool = False,
-                  scale: float | None = None, table: list[int] | None = None) -> None:
-        """Show ``array`` (2-D); values 0..scale (or -scale..scale when ``signed``)."""
-        self.array = None if array is None else np.asarray(array, dtype=np.float32)
-        if table is not None:
-            self.table = table
-        if self.array is None:
-            self._image = None
-        else:
-            if scale is None:
-                signed, scale = scale_for(self.array)
-            self._image = array_to_qimage(to_levels(self.array, signed, scale), self.table)
-        self.update()
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Square."""
-        return QSize(168, 168)
-
-    def image_rect(self) -> QRectF:
-        """Where the image is drawn: the largest centred square of whole pixels."""
-        if self.array is None:
-            return QRectF()
-        h, w = self.array.shape
-        cell = max(1, int(min(self.width() / w, self.height() / h)))
-        return QRectF((self.width() - cell * w) // 2, (self.height() - cell * h) // 2,
-                      cell * w, cell * h)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """The image, nearest-neighbour scaled, and grid lines between pixels."""
-        painter = QPainter(self)
-        if self._image is None:
-            painter.fillRect(self.rect(), QColor(235, 236, 240))
-            painter.end()
-            return
-        rect = self.image_rect()
-        painter.drawImage(rect, self._image)
-        h, w = self.array.shape
-        cell = rect.width() / w
-        if self.grid and cell >= 4:
-            painter.setPen(QPen(QColor(90, 90, 100, 110), 1))
-            for i in range(w + 1):
-                x = int(rect.left() + i * cell)
-                painter.drawLine(x, int(rect.top()), x, int(rect.bottom()))
-            for j in range(h + 1):
-                y = int(rect.top() + j * cell)
-                painter.drawLine(int(rect.left()), y, int(rect.right()), y)
-        painter.end()
-
-
-class FeatureMapGrid(QWidget):
-    """All feature maps of one layer in a grid that reflows with the width; click to enlarge."""
-
-    map_clicked = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.cell = DEFAULT_MAP_SIZE
-        self._strip: QImage | None = None  # all maps side by side: one image, one colour table
-        self.count = 0
-        self.values: np.ndarray | None = None
-        self.signed = False
-        self.scale = 1.0
-        self.painted_serial = -1
-        self.serial = -1
-        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-        self.setMouseTracking(True)
-
-    def set_values(self, values: np.ndarray, serial: int = 0) -> None:
-        """Show the maps of ``values`` (height, width, channels)."""
-        count_changed = self.values is None or self.values.shape != values.shape
-        self.values = values
-        self.serial = serial
-        self.signed, self.scale = scale_for(values)
-        table = DIVERGING_TABLE if self.signed else SEQUENTIAL_TABLE
-        h, w, count = values.shape
-        levels = to_levels(values, self.signed, self.scale)            # (h, w, c)
-        self._strip = array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w), table)
-        self.count = count
-        if count_changed:
-            self.updateGeometry()
-        self.update()
-
-    def set_cell(self, cell: int) -> None:
-        """Size of one map on screen in pixels."""
-        self.cell = int(np.clip(cell, *MAP_SIZE_RANGE))
-        self.updateGeometry()
-        self.update()
-
-    def _label_h(self) -> int:
-        return self.fontMetrics().height()
-
-    def _columns(self, width: int) -> int:
-        return max(1, (width + GAP) // (self.cell + GAP))
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        """Rows depend on the width."""
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        """Height for all maps at ``width``."""
-        rows = -(-self.count // self._columns(width)) if self.count else 0
-        return rows * (self.cell + self._label_h() + GAP)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Eight maps a row."""
-        width = 8 * (self.cell + GAP)
-        return QSize(width, self.heightForWidth(width))
-
-    def map_rect(self, index: int) -> QRectF:
-        """Screen rectangle of map ``index``."""
-        cols = self._columns(self.width())
-        row, col = divmod(index, cols)
-        return QRectF(col * (self.cell + GAP), row * (self.cell + self._label_h() + GAP),
-                      self.cell, self.cell)
-
-    def map_at(self, x: float, y: float) -> int | None:
-        """The map under a widget position, or None."""
-        for index in range(self.count):
-            if self.map_rect(index).contains(x, y):
-                return index
-        return None
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Clicking a map asks the view to enlarge it."""
-        index = self.map_at(event.position().x(), event.position().y())
-        if index is not None and event.button() == Qt.MouseButton.LeftButton:
-            self.map_clicked.emit(index)
-        super().mousePressEvent(event)
-
-    def mouseMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Tooltip: which map and its value range."""
-        index = self.map_at(event.position().x(), event.position().y())
-        if index is None or self.values is None:
-            self.setToolTip("")
-        else:
-            channel = self.values[..., index]
-            self.setToolTip(f"Feature map {index}: values {channel.min():.3g} .. "
-                            f"{channel.max():.3g}. Click to enlarge.")
-        super().mouseMoveEvent(event)
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Each map with its number under it."""
-        painter = QPainter(self)
-        label_h = self._label_h()
-        painter.setPen(QColor(90, 90, 90))
-        exposed = QRectF(event.rect())
-        h, w = (self.values.shape[:2]) if self.values is not None else (0, 0)
-        for index in range(self.count if self._strip is not None else 0):
-            rect = self.map_rect(index)
-            if not rect.adjusted(0, 0, 0, label_h).intersects(exposed):
-                continue
-            painter.drawImage(rect, self._strip, QRectF(index * w, 0, w, h))
-            painter.drawText(QRectF(rect.left(), rect.bottom(), rect.width(), label_h),
-                             Qt.AlignmentFlag.AlignCenter, str(index))
-        painter.end()
-        self.painted_serial = self.serial
-
-
-class VectorBars(QWidget):
-    """A 1-D activation: bars (up to ``MAX_BARS`` values) or a wrapped heat strip."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.values: np.ndarray | None = None
-        self.labels: str | list[str] | None = None
-        self.painted_serial = -1
-        self.serial = -1
-        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        policy.setHeightForWidth(True)
-        self.setSizePolicy(policy)
-
-    def set_values(self, values: np.ndarray, labels=None, serial: int = 0) -> None:
-        """Show ``values``; ``labels`` names each value (e.g. the letters of the output)."""
-        count_changed = self.values is None or self.values.shape != values.shape
-        self.values = np.asarray(values, dtype=np.float32).reshape(-1)
-        self.labels = labels
-        self.serial = serial
-        if count_changed:
-            self.updateGeometry()
-        self.update()
-
-    @property
-    def as_strip(self) -> bool:
-        """Whether the vector is too long for bars."""
-        return self.values is not None and len(self.values) > MAX_BARS
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        """A strip wraps with the width."""
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
-        """Bars are a fixed height; a strip needs one row of cells per width."""
-        if self.values is None:
-            return 0
-        if self.as_strip:
-            per_row = max(1, width // STRIP_CELL)
-            return -(-len(self.values) // per_row) * STRIP_CELL
-        return 90 + (self.fontMetrics().height() if self.labels is not None else 0)
-
-    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
-        """Wide."""
-        return QSize(400, self.heightForWidth(400))
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Bars around a zero line, or coloured cells."""
-        painter = QPainter(self)
-        values = self.values
-        if values is not None and len(values):
-            if self.as_strip:
-                self._paint_strip(painter, values)
-            else:
-                self._paint_bars(painter, values)
-        painter.end()
-        self.painted_serial = self.serial
-
-    def _paint_strip(self, painter: QPainter, values: np.ndarray) -> None:
-        signed, scale = scale_for(values)
-        table = DIVERGING_TABLE if signed else SEQUENTIAL_TABLE
-        per_row = max(1, self.width() // STRIP_CELL)
-        levels = to_levels(values, signed, scale)
-        pad = (-len(levels)) % per_row
-        grid = np.concatenate([levels, np.full(pad, 0 if not signed else 128, np.uint8)])
-        image = array_to_qimage(grid.reshape(-1, per_row), table)
-        painter.drawImage(QRectF(0, 0, per_row * STRIP_CELL, image.height() * STRIP_CELL), image)
-
-    def _paint_bars(self, painter: QPainter, values: np.ndarray) -> None:
-        label_h = self.fontMetrics().height() if self.labels is not None else 0
-        height = self.height() - label_h
-        lo, hi = min(0.0, float(values.min())), max(0.0, float(values.max()))
-        span = (hi - lo) or 1.0
-        zero = height * hi / span
-        slot = self.width() / len(values)
-        best = int(np.argmax(values))
-        painter.setPen(QPen(QColor(200, 200, 210), 1))
-        painter.drawLine(0, int(zero), self.width(), int(zero))
-        for i, value in enumerate(values):
-            top = zero - height * max(value, 0.0) / span
-            bottom = zero - height * min(value, 0.0) / span
-            color = QColor(230, 120, 40) if (self.labels is not None and i == best) else (
-                QColor(96, 122, 170) if value >= 0 else QColor(190, 80, 80))
-            painter.fillRect(QRectF(i * slot + slot * 0.1, top, max(1.0, slot * 0.8),
-                                    max(bottom - top, 0.5)), color)
-            if self.labels is not None:
-                painter.setPen(QColor(60, 60, 60))
-                painter.drawText(QRectF(i * slot, height, slot, label_h),
-                                 Qt.AlignmentFlag.AlignCenter, str(self.labels[i]))
 
 
 class LayerRow(QFrame):
@@ -355,7 +51,8 @@ class LayerRow(QFrame):
         self.title.setObjectName("layer_title")
         self.stats = QLabel()
         self.stats.setStyleSheet("color: #666;")
-        self.stats.setMinimumWidth(self.stats.fontMetrics().horizontalAdvance("min -0.000  max -0.000") + 8)
+        self.stats.setFixedWidth(self.stats.fontMetrics().horizontalAdvance("min -0.000  max -0.000")
+                                 + 12)
         self.stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
@@ -414,7 +111,7 @@ class ActivationView(QWidget):
         top.addWidget(QLabel("Map size"))
         top.addWidget(self.zoom)
 
-        self.detail = PixelImage(SEQUENTIAL_TABLE)
+        self.detail = PixelImage()
         self.detail.setFixedSize(168, 168)
         self.detail_label = QLabel()
         self.detail_label.setWordWrap(True)
@@ -500,6 +197,7 @@ class ActivationView(QWidget):
     def _rebuild(self, signature: tuple, output: bool) -> None:
         for row in self.rows:
             self._rows_layout.removeWidget(row)
+            row.hide()  # deleteLater waits for the event loop; until then it must not paint
             row.deleteLater()
         self.rows = []
         self._signature = signature
@@ -553,7 +251,7 @@ class ActivationView(QWidget):
         values = self._values[layer]
         signed, scale = scale_for(values)
         self.detail.set_array(values[..., channel], signed, scale,
-                              DIVERGING_TABLE if signed else SEQUENTIAL_TABLE)
+                              colour_table(signed))
         one = values[..., channel]
         self.detail_label.setText(
             f"<b>{self.rows[layer].name}</b>, feature map {channel}<br>"

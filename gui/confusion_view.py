@@ -94,6 +94,12 @@ class ConfusionGrid(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
         painter.fillRect(self.rect(), QColor("white"))
         left, top, cell = self._geometry()
         font = QFont(self.font())
@@ -144,6 +150,12 @@ class ClassAccuracyBars(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
         if self.accuracy is None:
             return
         width = self.width() / 26

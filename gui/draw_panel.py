@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.activation_view import GRAY_TABLE, ActivationView, PixelImage
+from gui.activation_maps import GRAY_TABLE, PixelImage
+from gui.activation_view import ActivationView
 from gui.canvas import PEN_RANGE, DrawingCanvas
 from gui.inference_worker import NO_MODEL_MESSAGE, InferenceService
 from gui.prediction_view import PredictionView
@@ -79,6 +80,7 @@ class DrawPanel(QWidget):
         self.requested_seq = 0
         self._draw_task_seq: int | None = None
         self.no_model = False
+        self._closed = False
         self.store_provider = None
         self.inference = InferenceService(state, self)
         self._build()
@@ -176,7 +178,7 @@ class DrawPanel(QWidget):
     # ------------------------------------------------------------- drawing flow
     def start_inference(self) -> None:
         """Start the worker thread and load the default model (TensorFlow must be loaded)."""
-        if not self.inference.running:
+        if not self.inference.running and not self._closed:
             self.model_label.setText("Model: loading the default model...")
             self.inference.start()
 
@@ -185,11 +187,11 @@ class DrawPanel(QWidget):
         canvas = self.canvas.canvas_size
         image = strokes_to_image(strokes, canvas) if strokes else None
         self.image = image
+        self.requested_seq = self.inference.predict(image)  # first: the worker starts at once
         self.preview.set_array(image if image is not None else np.zeros((28, 28), np.float32),
                                False, 1.0)
         self.state.strokes_changed.emit((strokes, canvas))
         self.state.drawing_changed.emit(image)
-        self.requested_seq = self.inference.predict(image)
         if image is None:
             self._hide_add_bar()
             self.shown_seq = self.requested_seq
@@ -308,7 +310,8 @@ class DrawPanel(QWidget):
         self.canvas.clear()
 
     def shutdown(self) -> None:
-        """Stop the inference thread (window closing)."""
+        """Stop the inference thread (window closing); it is not started again."""
+        self._closed = True
         self.inference.stop()
 
 
@@ -323,5 +326,6 @@ def install(window) -> None:
     panel.store_provider = lambda: getattr(window, "sample_store", None)
     window.register_undo(panel.canvas, panel.canvas.undo_stroke, panel.canvas.redo_stroke)
     window.add_shutdown_hook(panel.shutdown)
+    panel.canvas.setFocus()  # letter keys and Ctrl+Z work on the canvas from the start
     if window.state.tf_loaded:
         panel.start_inference()

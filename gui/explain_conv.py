@@ -311,6 +311,12 @@ class ConvTab(ExplainTab):
         self.cell = (row, col)
         self.recompute()
 
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Pause the animation while the tab is hidden."""
+        if self.play_button.isChecked():
+            self.play_button.setChecked(False)
+        super().hideEvent(event)
+
     def stop_animation(self, refresh: bool = True) -> None:
         """End the animation and show the whole feature map."""
         self.timer.stop()

@@ -10,7 +10,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 #: At most this many filters (rows) and input channels (columns) are drawn for one layer.
 MAX_ROWS = 32
@@ -105,6 +112,12 @@ class MosaicCanvas(QWidget):
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
         painter = QPainter(self)
+        try:
+            self._paint(painter)
+        finally:
+            painter.end()
+
+    def _paint(self, painter: QPainter) -> None:
         if self._image is None:
             painter.setPen(QColor("#888"))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No kernels yet")
@@ -124,7 +137,14 @@ class KernelView(QWidget):
         self.layer_combo.setObjectName("kernel_layer")
         self.layer_combo.setToolTip("Which convolution layer's kernels to show")
         self.layer_combo.currentIndexChanged.connect(self._redraw)
+        # Neither the combo nor the label may widen the dock when their text changes mid-run
+        # (a wider dock resizes the curves, which then need a full matplotlib redraw).
+        self.layer_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layer_combo.setMinimumContentsLength(14)
         self.info = QLabel("")
+        self.info.setWordWrap(True)
+        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.info.setStyleSheet("color: #666")
         self.canvas = MosaicCanvas()
         top = QHBoxLayout()

@@ -1,10 +1,12 @@
 """Matplotlib helpers for live plots that stay cheap while a network trains.
 
 A full ``draw()`` of a small figure costs 25-35 ms of the GUI thread, which then competes with
-TensorFlow for the CPU. :class:`LiveCurves` therefore draws a full frame only when the axes
-change (start, rescale, resize, zoom); between those it paints just the new line segments onto
-the rendered image and blits the axes. The full lines are kept up to date with ``set_data`` so
-any full draw (zoom, pan, save as PNG) shows everything.
+TensorFlow for the CPU (and the GIL, which makes it far slower while training runs).
+:class:`LiveCurves` therefore draws a full frame only when the axes change (start, resize, zoom,
+end of a run); in between it paints just the new line segments onto the rendered image and
+blits the axes. While a run is live the axes stay fixed (points above the loss axis are clipped
+until the run ends). The full lines are kept up to date with ``set_data`` so any full draw
+(zoom, pan, save as PNG) shows everything.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 #: Weight of the newest point in the exponential moving average of the training curves.
 SMOOTHING = 0.15
+#: Initial top of the loss axis: a fresh 26-class network starts near ln(26) = 3.26.
+LOSS_TOP = 3.5
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#d62728"
 
@@ -117,8 +121,10 @@ class LiveCurves(QWidget):
         self.acc_axes.set_ylim(0.0, 1.0)
         self._smooth: dict[str, float | None] = {"loss": None, "accuracy": None}
         self._xmax = 1.0
-        self._loss_top = 1.0
+        self._loss_top = LOSS_TOP
         self._applied: tuple = ()
+        self._live = False
+        self._rescale = False
         self._needs_full = True
         self._dirty = False
         self.full_draws = 0
@@ -137,7 +143,8 @@ class LiveCurves(QWidget):
             curve.clear()
         self._smooth = {"loss": None, "accuracy": None}
         self._xmax = float(max(epochs, 1))
-        self._loss_top = 1.0
+        self._loss_top = LOSS_TOP
+        self._rescale = False
         self._apply_limits()
         self._needs_full = self._dirty = True
 
@@ -163,21 +170,37 @@ class LiveCurves(QWidget):
             self._smooth[name] = smooth
             self.curves[f"{name}_raw"].series.append(x, value)
             self.curves[f"{name}_smooth"].series.append(x, smooth)
-        if math.isfinite(loss) and loss > self._loss_top:
-            self._loss_top = loss
-            self._needs_full = True
+        self._raise_loss_top(loss)
         self._dirty = True
 
     def add_val(self, x: float, loss: float, accuracy: float) -> None:
         """Add one validation point (once per epoch)."""
         if math.isfinite(loss):
             self.curves["val_loss"].series.append(x, loss)
-            if loss > self._loss_top:
-                self._loss_top = loss
-                self._needs_full = True
+            self._raise_loss_top(loss)
         if math.isfinite(accuracy):
             self.curves["val_accuracy"].series.append(x, accuracy)
         self._dirty = True
+
+    def _raise_loss_top(self, loss: float) -> None:
+        if math.isfinite(loss) and loss > self._loss_top:
+            self._loss_top = loss
+            self._rescale = True
+
+    def set_live(self, live: bool) -> None:
+        """While live, keep the axes fixed (no full redraws); at the end, rescale if needed.
+
+        Args:
+            live: whether a run is adding points now.
+        """
+        self._live = live
+        if not live and self._rescale:
+            self._needs_full = True
+
+    def draw_now(self) -> None:
+        """Draw the whole figure at once (e.g. before a run starts, while the CPU is free)."""
+        self._needs_full = True
+        self.refresh()
 
     def point_count(self, name: str) -> int:
         """How many points series ``name`` holds (e.g. ``loss_raw``, ``val_accuracy``)."""
@@ -212,9 +235,10 @@ class LiveCurves(QWidget):
             self._dirty = False
             self._needs_full = True  # painted in full when shown again
             return False
-        if self._needs_full:
+        if self._needs_full or (self._rescale and not self._live):
             if not self._user_moved_view():
                 self._apply_limits()
+                self._rescale = False
             self._needs_full = self._dirty = False
             self.canvas.draw()
             return True

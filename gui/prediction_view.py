@@ -103,6 +103,12 @@ class PredictionView(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bars = ProbabilityBars()
+        # Answers of different lengths must not change the panel's minimum size: that would
+        # re-layout (and repaint) the whole window on every prediction.
+        self.letter_label.setFixedWidth(80)
+        for label in (self.verdict_label, self.top3_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.setMinimumWidth(120)
 
         text_box = QVBoxLayout()
         text_box.addStretch(1)

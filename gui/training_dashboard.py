@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -74,6 +75,9 @@ class TrainingDashboard(QWidget):
         self._last_batch = (0, 0, 0.0, 0.0)
         self._rate = 0.0
         self._steps_total = 0
+        self._progress_value = 0
+        self._active = False
+        self.last_report: dict | str | None = None  # the latest run's end (report or message)
 
         self.controls = TrainingControls()
         self.train_button = QPushButton("Train")
@@ -170,8 +174,9 @@ class TrainingDashboard(QWidget):
     # ------------------------------------------------------------ training
     @property
     def running(self) -> bool:
-        """Whether a training run (or its data preparation) is in progress."""
-        return self.run is not None and self.run.running()
+        """Whether a training run (or its data preparation) is in progress (until its end
+        has been handled here)."""
+        return self._active
 
     def start_training(self) -> bool:
         """Freeze the builder's spec and start a run (after checking it).
@@ -196,6 +201,8 @@ class TrainingDashboard(QWidget):
         job = TrainJob(spec=spec, config=config, data=self.controls.data_choice(),
                        model=self.model if continuing else None)
         self.model_spec = spec
+        if self.run is not None:
+            self.run.join()  # the previous thread is ending (its end was handled already)
         self.worker = worker = TrainingWorker(job)
         worker.set_probe(self._probe_image())
         if self.probe_choice.currentIndex() == 1:
@@ -215,11 +222,30 @@ class TrainingDashboard(QWidget):
         self._rate = 0.0
         self.progress.setRange(0, 0)
         self.progress.setFormat("Preparing...")
+        self.last_report = None
+        self._active = True
         self._set_running(True)
         self.tabs.setCurrentIndex(1)
+        self._prepare_views(spec)
         self.run.start()
         self.timer.start()
         return True
+
+    def _prepare_views(self, spec) -> None:
+        """Lay out the live views now, while the CPU is free, so that updates during training
+        only change pixels: the curves' axes and one activation row per layer (empty maps)."""
+        from model.keras_code import layer_name
+        from model.spec import analyze
+
+        self.curves.set_live(True)
+        self.curves.draw_now()
+        report = analyze(spec)
+        names = [layer_name(i, layer.kind) for i, layer in enumerate(spec.layers)]
+        shapes = [tuple(layer.output_shape) for layer in report.layers]
+        if all(shapes) and len(shapes) == len(names):
+            self.names = names
+            self.activations.set_activations([np.zeros(s, np.float32) for s in shapes], names,
+                                             [layer_kind(n) for n in names])
 
     def _checked_spec(self):
         from model.spec import analyze, with_output_layer
@@ -372,8 +398,11 @@ class TrainingDashboard(QWidget):
 
     def _on_finished(self, report: dict) -> None:
         self.timer.stop()
+        self.curves.set_live(False)
         self.refresh()
+        self._active = False
         self._set_running(False)
+        self.last_report = report
         if report.get("cancelled"):
             self.progress.setRange(0, 1)
             self.progress.setFormat(report["message"])
@@ -397,7 +426,10 @@ class TrainingDashboard(QWidget):
 
     def _on_failed(self, message: str) -> None:
         self.timer.stop()
+        self.curves.set_live(False)
+        self._active = False
         self._set_running(False)
+        self.last_report = message
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.setFormat("Training could not start")

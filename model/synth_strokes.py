@@ -17,10 +17,12 @@ from model.preprocess import strokes_to_image
 
 PEN_WIDTH = (0.07, 0.16)
 UPPER_WIDTH = 0.85
-LOWER_WIDTH = 0.75
+LOWER_WIDTH = 0.68
 CURSIVE_LOWER = (0.3, 0.4)
 CURSIVE_UPPER = (0.08, 0.1)
 LOOP_CHANCE = (0.15, 0.45)  # (upper case, lower case)
+ASCENDER = (1.0, 1.7)
+DESCENDER = (1.0, 1.9)
 _CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
 
 
@@ -87,6 +89,16 @@ def _with_tail(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([path[:-1], smooth_curve(np.stack([end, dip, out]))])
 
 
+def _stretch(points: np.ndarray, ascend: float, descend: float) -> np.ndarray:
+    """Lengthen ascenders (above y=40) and descenders (below y=100) of small letters."""
+    if ascend == 1.0 and descend == 1.0:
+        return points
+    y = points[:, 1]
+    y = np.where(y < 40.0, 40.0 - (40.0 - y) * ascend, y)
+    y = np.where(y > 100.0, 100.0 + (y - 100.0) * descend, y)
+    return np.stack([points[:, 0], y], axis=1)
+
+
 def _dense(piece: np.ndarray, count: int = 10) -> np.ndarray:
     if len(piece) >= count:
         return piece
@@ -150,7 +162,7 @@ def loop_cusps(pieces: list[np.ndarray], rng: np.random.Generator,
 
 
 def _affine(rng: np.random.Generator) -> np.ndarray:
-    slant = np.tan(np.radians(rng.normal(8.0, 9.0)))
+    slant = np.tan(np.radians(rng.normal(10.0, 9.0)))
     angle = np.radians(rng.normal(0.0, 5.0))
     aspect = np.exp(rng.normal(0.0, 0.16))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
@@ -177,12 +189,14 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
     matrix = _affine(rng) @ np.diag([UPPER_WIDTH if char.isupper() else LOWER_WIDTH, 1.0])
     wobble = rng.uniform(0.0, 1.0)
     loops = LOOP_CHANCE[char.islower()]
+    ascend, descend = (rng.uniform(*ASCENDER), rng.uniform(*DESCENDER)) if char.islower() \
+        else (1.0, 1.0)
     strokes = []
     for stroke in skeleton:
         pieces = []
         start_shift = rng.normal(0, jitter, 2)
         for seg in stroke:
-            noisy = seg + rng.normal(0.0, jitter, seg.shape)
+            noisy = _stretch(seg, ascend, descend) + rng.normal(0.0, jitter, seg.shape)
             if pieces:
                 noisy[0] = pieces[-1][-1]
             else:

@@ -9,16 +9,15 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from gui.activation_view import (
-    DIVERGING_TABLE,
-    SEQUENTIAL_TABLE,
-    ActivationView,
+from gui.activation_maps import (
     FeatureMapGrid,
     PixelImage,
     VectorBars,
     array_to_qimage,
+    colour_table,
     to_levels,
 )
+from gui.activation_view import ActivationView
 
 
 def fake_prediction(seed: int = 0, logits: bool = False):
@@ -115,9 +114,13 @@ def test_colour_levels_keep_zero_in_place():
     values = np.array([[-2.0, 0.0, 2.0]], np.float32)
     np.testing.assert_array_equal(to_levels(values, True, 2.0), [[0, 128, 255]])
     np.testing.assert_array_equal(to_levels(np.array([[0.0, 1.0]]), False, 1.0), [[0, 255]])
-    image = array_to_qimage(to_levels(values, True, 2.0), DIVERGING_TABLE)
-    assert image.width() == 3 and image.pixel(1, 0) == DIVERGING_TABLE[128]
-    assert len(SEQUENTIAL_TABLE) == 256
+    signed = colour_table(True)
+    image = array_to_qimage(to_levels(values, True, 2.0), signed)
+    assert image.width() == 3 and image.pixel(1, 0) == signed[128]
+    white = image.pixelColor(1, 0)
+    assert min(white.red(), white.green(), white.blue()) > 230, "zero is white"
+    assert image.pixelColor(0, 0).blue() > image.pixelColor(0, 0).red(), "negative is blue"
+    assert len(colour_table(False)) == 256
 
 
 def test_pixel_image_draws_its_array(qtbot):

@@ -283,3 +283,64 @@ def test_missing_or_corrupt_default_model_leaves_the_canvas_working(qtbot, monke
     assert panel.prediction_view.top_letter is None
     assert "No trained model" in panel.prediction_view.message_label.text()
     window.close()
+
+
+class SlowPredictor:
+    """Stands in for model.inference.Predictor: slow, and remembers what it was asked."""
+
+    def __init__(self):
+        self.seen, self.weights = [], None
+
+    def forward(self, image):
+        import time
+        from types import SimpleNamespace
+
+        time.sleep(0.03)
+        self.seen.append(float(image.sum()))
+        return SimpleNamespace(probs=np.full(26, 1 / 26, np.float32))
+
+    def set_weights(self, weights):
+        self.weights = weights
+
+
+def test_the_worker_computes_only_the_newest_request(qtbot):
+    from gui.app_state import AppState
+    from gui.inference_worker import InferenceService
+
+    state = AppState()
+    service = InferenceService(state)
+    service.start(load_default=False)
+    fake = SlowPredictor()
+    service.worker.predictor = fake
+    results = []
+    service.prediction_ready.connect(lambda seq, _p: results.append(seq))
+    for value in range(1, 11):
+        service.predict(np.full((28, 28), value / 100, np.float32))
+    qtbot.waitUntil(lambda: results == [10], timeout=5000)
+    qtbot.wait(100)
+    assert results == [10] and fake.seen == [pytest.approx(784 * 0.1)], "stale requests dropped"
+    state.weights_updated.emit([np.ones(3)])
+    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
+    assert results == [10, 10] and fake.weights is not None, "new weights re-predict the drawing"
+    service.predict(None)
+    state.weights_updated.emit([np.ones(3)])
+    qtbot.wait(100)
+    assert len(results) == 2, "an empty canvas is not predicted"
+    service.stop()
+
+
+def test_a_model_from_another_panel_takes_over(window, qtbot):
+    from model.inference import Predictor
+    from model.keras_build import build_model
+    from model.presets import get_preset
+
+    other = build_model(get_preset("dense"), seed=3)
+    window.state.model_changed.emit(other)
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    assert "Model:" in window.draw_panel.model_label.text()
+    drag(window.canvas, [(40, 40), (40, 250), (200, 250)])
+    wait_for_answer(qtbot, window.draw_panel)
+    expected = Predictor(other).forward(window.draw_panel.image).probs
+    np.testing.assert_allclose(window.draw_panel.prediction_view.probs, expected, atol=1e-5)
+    kinds = [row.kind for row in window.draw_panel.activation_view.rows]
+    assert kinds == ["flatten", "dense", "dense", "dense"]

@@ -6,7 +6,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import QObject, QThread
 
 from gui import training_worker as tw
 from model.datasets import Dataset, DatasetError
@@ -27,10 +27,63 @@ CONFIG = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 26, "epochs"
           "val_fraction": 0.2, "seed": 0}
 
 
-def start(worker) -> tw.ThreadedRun:
-    run = tw.ThreadedRun(worker, [worker.finished, worker.failed], "test-training")
+class Recorder(QObject):
+    """Collects a worker's signals in the GUI thread (a QObject receiver gets queued calls)."""
+
+    def __init__(self, worker=None) -> None:
+        super().__init__()
+        self.calls: dict[str, list[tuple]] = {}
+        if worker is not None:
+            for name in ("model_built", "batch", "epoch_done", "snapshot", "finished", "failed",
+                         "data_progress", "done"):
+                signal = getattr(worker, name, None)
+                if signal is not None:
+                    signal.connect(getattr(self, f"on_{name}"))
+
+    def _add(self, name: str, args: tuple) -> None:
+        self.calls.setdefault(name, []).append(args)
+
+    def on_model_built(self, *args):
+        self._add("model_built", args)
+
+    def on_batch(self, *args):
+        self._add("batch", args)
+
+    def on_epoch_done(self, *args):
+        self._add("epoch_done", args)
+
+    def on_snapshot(self, *args):
+        self._add("snapshot", args)
+
+    def on_finished(self, *args):
+        self._add("finished", args)
+
+    def on_failed(self, *args):
+        self._add("failed", args)
+
+    def on_data_progress(self, *args):
+        self._add("data_progress", args)
+
+    def on_done(self, *args):
+        self._add("done", args)
+
+    def get(self, name: str) -> list[tuple]:
+        return self.calls.get(name, [])
+
+    def ended(self) -> bool:
+        return bool(self.get("finished") or self.get("failed") or self.get("done"))
+
+
+def run_to_end(qtbot, worker, recorder: Recorder, during=None) -> Recorder:
+    """Run ``worker`` in its thread until it reports its end (calling ``during()`` once)."""
+    end_signals = [getattr(worker, n) for n in ("finished", "failed", "done") if hasattr(worker, n)]
+    run = tw.ThreadedRun(worker, end_signals, "test-worker")
     run.start()
-    return run
+    if during is not None:
+        during()
+    qtbot.waitUntil(recorder.ended, timeout=120_000)
+    assert run.join()
+    return recorder
 
 
 def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkeypatch):
@@ -39,16 +92,10 @@ def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkey
     monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
     worker.set_learning_rate(0.02)  # before the run: applied at its first batch
-    built, batches, epochs, snapshots = [], [], [], []
-    worker.model_built.connect(lambda model, names: built.append((model, names)))
-    worker.batch.connect(lambda *args: batches.append(args))
-    worker.epoch_done.connect(lambda *args: epochs.append(args))
-    worker.snapshot.connect(lambda *args: snapshots.append(args))
-    with qtbot.waitSignal(worker.finished, timeout=120_000) as finished:
-        run = start(worker)
-    assert run.join()
-    report = finished.args[0]
-    model, names = built[0]
+    got = run_to_end(qtbot, worker, Recorder(worker))
+    batches, epochs, snapshots = got.get("batch"), got.get("epoch_done"), got.get("snapshot")
+    report = got.get("finished")[0][0]
+    model, names = got.get("model_built")[0]
     assert names == ["01_conv2d", "02_maxpool2d", "03_flatten", "04_dense"]
     assert model is not worker.model  # the app gets its own copy
     assert [b[:3] for b in batches][-1] == (1, 8, 8)  # 208 samples in batches of 26
@@ -70,13 +117,10 @@ def test_continuing_trains_a_copy_of_the_given_model(qtbot, monkeypatch):
     given = build_model(get_preset("tiny"), seed=1)
     before = [w.copy() for w in given.get_weights()]
     worker = tw.TrainingWorker(tw.TrainJob(spec=None, config=dict(CONFIG), model=given))
-    with qtbot.waitSignal(worker.finished, timeout=120_000) as finished:
-        run = start(worker)
-    run.join()
+    report = run_to_end(qtbot, worker, Recorder(worker)).get("finished")[0][0]
     for got, want in zip(given.get_weights(), before, strict=True):
         np.testing.assert_array_equal(got, want)  # the app's model is untouched...
-    changed = [not np.array_equal(a, b) for a, b in zip(finished.args[0]["weights"], before,
-                                                           strict=True)]
+    changed = [not np.array_equal(a, b) for a, b in zip(report["weights"], before, strict=True)]
     assert any(changed)  # ...and training started from its weights
 
 
@@ -95,35 +139,32 @@ def test_stop_during_data_preparation_cancels(qtbot, monkeypatch):
 
     monkeypatch.setattr(tw, "gather_data", slow_data)
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
-    progress = []
-    worker.data_progress.connect(lambda done, total: progress.append(done))
-    with qtbot.waitSignal(worker.finished, timeout=60_000) as finished:
-        run = start(worker)
+    recorder = Recorder(worker)
+
+    def stop_after_some_progress():
         assert started.wait(30)
-        qtbot.waitUntil(lambda: len(progress) > 2)
+        qtbot.waitUntil(lambda: len(recorder.get("data_progress")) > 2, timeout=30_000)
         worker.request_stop()
-    run.join()
-    assert finished.args[0] == {"cancelled": True, "message": "Data generation cancelled."}
+
+    run_to_end(qtbot, worker, recorder, stop_after_some_progress)
+    assert recorder.get("finished") == [({"cancelled": True,
+                                          "message": "Data generation cancelled."},)]
 
 
 def test_bad_settings_and_bad_data_fail_with_a_message(qtbot, monkeypatch):
     monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"),
                                            config=dict(CONFIG, batch_size=0)))
-    with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
-        run = start(worker)
-    run.join()
-    assert "batch_size must be between 1 and 4096" in failed.args[0]
+    failed = run_to_end(qtbot, worker, Recorder(worker)).get("failed")
+    assert "batch_size must be between 1 and 4096" in failed[0][0]
 
     def no_data(*args, **kwargs):
         raise DatasetError("No training data: tick a source.")
 
     monkeypatch.setattr(tw, "gather_data", no_data)
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
-    with qtbot.waitSignal(worker.failed, timeout=60_000) as failed:
-        run = start(worker)
-    run.join()
-    assert failed.args[0] == "No training data: tick a source."
+    failed = run_to_end(qtbot, worker, Recorder(worker)).get("failed")
+    assert failed == [("No training data: tick a source.",)]
 
 
 def test_gather_data_mixes_sources_by_weight(monkeypatch):
@@ -153,23 +194,16 @@ def test_task_worker_and_gui_call(qtbot):
     seen = []
     relay = tw.GuiCall(lambda value: seen.append((value, QThread.currentThread() is gui_thread)))
     worker = tw.TaskWorker(lambda: 41 + 1)
-    run = tw.ThreadedRun(worker, [worker.done, worker.failed], "task")
     worker.done.connect(relay.call)
-    with qtbot.waitSignal(worker.done, timeout=10_000):
-        run.start()
-    qtbot.waitUntil(lambda: seen)
+    run_to_end(qtbot, worker, Recorder(worker))
+    qtbot.waitUntil(lambda: bool(seen))
     assert seen == [(42, True)]  # delivered in the GUI thread, not the worker's
-    assert run.join()
 
     def broken():
         raise KeyError("nope")
 
     worker = tw.TaskWorker(broken)
-    run = tw.ThreadedRun(worker, [worker.done, worker.failed], "task")
-    with qtbot.waitSignal(worker.failed, timeout=10_000) as failed:
-        run.start()
-    assert failed.args[0] == "KeyError: 'nope'"
-    assert run.join()
+    assert run_to_end(qtbot, worker, Recorder(worker)).get("failed") == [("KeyError: 'nope'",)]
 
 
 def test_describe_error_keeps_user_messages_and_names_the_rest():
