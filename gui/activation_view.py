@@ -94,6 +94,7 @@ class ActivationView(QWidget):
         self.rows: list[LayerRow] = []
         self.serial = 0
         self._signature: tuple | None = None
+        self._parked: tuple[tuple, list[LayerRow]] | None = None  # rows hidden by clear()
         self._values: list[np.ndarray] = []
         self._detail_at: tuple[int, int] | None = None
 
@@ -178,7 +179,13 @@ class ActivationView(QWidget):
             kinds.append("softmax")
         signature = tuple((n, k, v.shape) for n, k, v in zip(names, kinds, values, strict=True))
         if signature != self._signature:
-            self._rebuild(signature, output=probs is not None)
+            if self._parked and self._parked[0] == signature:  # same network as before a clear
+                self._signature, self.rows = self._parked
+                self._parked = None
+                for row in self.rows:
+                    row.show()
+            else:
+                self._rebuild(signature, output=probs is not None)
         self.serial += 1
         self._values = values
         for row, value in zip(self.rows, values, strict=True):
@@ -187,18 +194,27 @@ class ActivationView(QWidget):
         self._refresh_detail()
 
     def clear(self, message: str = "Draw a letter to see what each layer makes of it.") -> None:
-        """Remove the layers and show ``message``."""
-        self._rebuild((), output=False)
+        """Hide the layers (kept for the next drawing of the same network) and show ``message``."""
+        if self.rows:
+            for row in self.rows:
+                row.hide()
+            self._discard(self._parked[1] if self._parked else [])
+            self._parked = (self._signature, self.rows)
+        self.rows, self._signature = [], ()
         self._values = []
         self.message.setText(message)
         self.message.show()
         self.close_detail()
 
-    def _rebuild(self, signature: tuple, output: bool) -> None:
-        for row in self.rows:
+    def _discard(self, rows: list[LayerRow]) -> None:
+        for row in rows:
             self._rows_layout.removeWidget(row)
             row.hide()  # deleteLater waits for the event loop; until then it must not paint
             row.deleteLater()
+
+    def _rebuild(self, signature: tuple, output: bool) -> None:
+        self._discard(self.rows + (self._parked[1] if self._parked else []))
+        self._parked = None
         self.rows = []
         self._signature = signature
         for index, (name, kind, shape) in enumerate(signature):

@@ -49,10 +49,7 @@ def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    os.environ.setdefault("MPLBACKEND", "QtAgg")
-    import matplotlib
-
-    matplotlib.use("QtAgg")
+    os.environ.setdefault("MPLBACKEND", "QtAgg")  # before TensorFlow imports pyplot
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -61,7 +58,7 @@ def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CNN Studio")
     app.setOrganizationName("CNN Studio")
-    window = MainWindow()
+    window = MainWindow(defer_panels=True)
     if size or screenshot:
         window.resize(*(size or (1400, 900)))
     if tab:

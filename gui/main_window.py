@@ -6,20 +6,22 @@ import gc
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QWidget,
 )
 
 from gui.app_state import AppState
-from gui.panels import install_all
+from gui.panels import FIRST, LATER, install_all
 from gui.tf_loader import TensorFlowLoader, describe_devices
 
 MAX_RECENT = 8
@@ -35,12 +37,32 @@ def placeholder(text: str) -> QLabel:
     return label
 
 
+def scrollable(widget: QWidget) -> QScrollArea:
+    """``widget`` inside a frameless scroll area that resizes it to fit when there is room."""
+    area = QScrollArea()
+    area.setObjectName(f"{widget.objectName() or 'panel'}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    area.setMinimumWidth(min(widget.minimumSizeHint().width(), 320))
+    return area
+
+
 class MainWindow(QMainWindow):
     """CNN Studio's one window: drawing area in the centre, builder and dashboards in docks."""
 
     first_paint = Signal()
 
-    def __init__(self, state: AppState | None = None, load_tensorflow: bool = True) -> None:
+    def __init__(self, state: AppState | None = None, load_tensorflow: bool = True,
+                 defer_panels: bool = False) -> None:
+        """Build the window.
+
+        Args:
+            state: shared state (a new one by default).
+            load_tensorflow: start importing TensorFlow in the background.
+            defer_panels: install the panels behind dock tabs after the first paint (the app
+                does this to appear sooner; tests get every panel at once).
+        """
         super().__init__()
         self.state = state or AppState(self)
         self.setWindowTitle("CNN Studio")
@@ -56,7 +78,14 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_menus()
         self._build_status_bar()
-        install_all(self)
+        install_all(self, FIRST)
+        if not isinstance(self.centralWidget(), QScrollArea):
+            self.set_central(self.centralWidget())
+        if defer_panels:
+            self.state.begin_task("panels")
+            self.first_paint.connect(lambda: QTimer.singleShot(0, self._install_later_panels))
+        else:
+            install_all(self, LATER)
         self._restore_settings()
 
         self.loader = TensorFlowLoader(self)
@@ -97,8 +126,14 @@ class MainWindow(QMainWindow):
         return dock
 
     def set_panel(self, dock: QDockWidget, widget: QWidget) -> None:
-        """Replace a dock's content."""
-        dock.setWidget(widget)
+        """Put ``widget`` in ``dock`` (scrollable, so no panel forces the window wider)."""
+        dock.panel = widget
+        dock.setWidget(scrollable(widget))
+
+    def set_central(self, widget: QWidget) -> None:
+        """Put ``widget`` in the central area (scrollable, like the docks)."""
+        self.central_panel = widget
+        self.setCentralWidget(scrollable(widget))
 
     def show_tab(self, name: str) -> None:
         """Bring a panel to the front: draw, builder, train, explain or data."""
@@ -107,6 +142,10 @@ class MainWindow(QMainWindow):
         if name in docks:
             docks[name].show()
             docks[name].raise_()
+
+    def _install_later_panels(self) -> None:
+        install_all(self, LATER)
+        self.state.end_task("panels")
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:
@@ -294,7 +333,6 @@ class MainWindow(QMainWindow):
         settings.setValue("window_state", self.saveState())
         for hook in self._shutdown_hooks:
             hook()
-        self.loader.wait()
         super().closeEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override

@@ -16,6 +16,7 @@ import math
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 #: Weight of the newest point in the exponential moving average of the training curves.
@@ -259,9 +260,8 @@ class LiveCurves(QWidget):
             curve.tail.draw(renderer)
             curve.drawn = size
             painted = True
-        if painted:
-            self.canvas.blit(self.loss_axes.bbox)
-            self.canvas.blit(self.acc_axes.bbox)
+        if painted:  # one blit (one paint) for both axes
+            self.canvas.blit(Bbox.union([self.loss_axes.bbox, self.acc_axes.bbox]))
             self.partial_draws += 1
 
     def _on_full_draw(self, _event) -> None:

@@ -124,6 +124,7 @@ class PredictionView(QWidget):
         layout.addWidget(self.message_label)
         layout.addWidget(self.bars, 1)
         self.probs: np.ndarray | None = None
+        self._styled_unsure: bool | None = None
         self.clear()
 
     @property
@@ -159,16 +160,18 @@ class PredictionView(QWidget):
         best = top_k(probs, 3)
         letter, p = best[0]
         self.letter_label.setText(letter)
-        if p < UNSURE_BELOW:
-            self.letter_label.setStyleSheet("color: #9a9a9a;")
+        unsure = p < UNSURE_BELOW
+        if unsure:
             self.verdict_label.setText(f"Not sure: best guess {letter} at {p:.0%}")
-            self.verdict_label.setStyleSheet("color: #b06010;")
         else:
-            self.letter_label.setStyleSheet("color: #1c2a44;")
             self.verdict_label.setText(f"{letter}, {p:.0%} sure")
-            self.verdict_label.setStyleSheet("color: #1c6a30;")
+        if unsure != self._styled_unsure:  # style sheets are slow to apply: only on a change
+            self._styled_unsure = unsure
+            self.letter_label.setStyleSheet("color: #9a9a9a;" if unsure else "color: #1c2a44;")
+            self.verdict_label.setStyleSheet("color: #b06010;" if unsure else "color: #1c6a30;")
         self.top3_label.setText("   ".join(f"{name} {value:.1%}" for name, value in best))
-        self.message_label.setText("")
-        self.message_label.setStyleSheet("")
-        self.message_label.setVisible(False)
+        if self.message_label.isVisible() or self.message_label.text():
+            self.message_label.setText("")
+            self.message_label.setStyleSheet("")
+            self.message_label.setVisible(False)
         self.bars.set_probs(probs)

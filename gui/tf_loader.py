@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import traceback
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, Signal
 
 
 def describe_tensorflow() -> dict:
@@ -33,45 +34,42 @@ def describe_devices(info: dict) -> str:
     return f"TensorFlow {info.get('tensorflow', '?')} · Keras {info.get('keras', '?')} · {device}"
 
 
-class _Importer(QObject):
-    ready = Signal(dict)
-    failed = Signal(str)
-
-    def run(self) -> None:
-        try:
-            info = describe_tensorflow()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            traceback.print_exc()
-            self.failed.emit(
-                f"TensorFlow could not be loaded ({exc}). Drawing and designing still work; "
-                "reinstall with 'make install' to train and predict."
-            )
-            return
-        self.ready.emit(info)
-
-
 class TensorFlowLoader(QObject):
-    """Starts the import in a QThread; emits ``ready(info)`` or ``failed(message)``."""
+    """Imports TensorFlow in a daemon thread; emits ``ready(info)`` or ``failed(message)``.
+
+    A plain daemon thread (not a QThread): an import cannot be interrupted, and a user who
+    closes the window while TensorFlow is still loading must not wait for it.
+    """
 
     ready = Signal(dict)
     failed = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = QThread()
-        self._thread.setObjectName("tensorflow-loader")
-        self._importer = _Importer()
-        self._importer.moveToThread(self._thread)
-        self._thread.started.connect(self._importer.run)
-        self._importer.ready.connect(self.ready)
-        self._importer.failed.connect(self.failed)
-        self._importer.ready.connect(self._thread.quit)
-        self._importer.failed.connect(self._thread.quit)
+        self._thread = threading.Thread(target=self._run, name="tensorflow-loader", daemon=True)
 
     def start(self) -> None:
         """Begin importing TensorFlow."""
         self._thread.start()
 
-    def wait(self, ms: int = 30000) -> bool:
-        """Wait for the loader thread to finish (used on shutdown)."""
-        return self._thread.wait(ms)
+    def _run(self) -> None:
+        try:
+            info = describe_tensorflow()
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+            traceback.print_exc()
+            self._emit(self.failed,
+                       f"TensorFlow could not be loaded ({exc}). Drawing and designing still "
+                       "work; reinstall with 'python3 dev.py install' to train and predict.")
+            return
+        self._emit(self.ready, info)
+
+    @staticmethod
+    def _emit(signal, value) -> None:
+        try:
+            signal.emit(value)
+        except RuntimeError:  # the window was closed while TensorFlow was loading
+            pass
+
+    def is_loading(self) -> bool:
+        """Whether the import is still running."""
+        return self._thread.is_alive()

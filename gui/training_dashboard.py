@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -36,6 +37,7 @@ from gui.training_files import ModelFiles
 from gui.training_worker import ThreadedRun, TrainingWorker, TrainJob
 
 REFRESH_HZ = 4
+SLICE_GAP_MS = 4
 _KIND = re.compile(r"^\d+_([a-z0-9]+)$")
 
 
@@ -70,7 +72,8 @@ class TrainingDashboard(QWidget):
         self.model_spec = None
         self.epochs_done = 0
         self.names: list[str] = []
-        self._pending_snapshot = None
+        self._pending_activations = self._pending_kernels = None
+        self._slices: list = []
         self._progress_text = ""
         self._last_batch = (0, 0, 0.0, 0.0)
         self._rate = 0.0
@@ -104,6 +107,10 @@ class TrainingDashboard(QWidget):
         self.message.setObjectName("training_message")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._message_lines = self.message.fontMetrics().lineSpacing() * 3 + 4
+        self.message.setMinimumHeight(self._message_lines)
 
         self.curves = LiveCurves()
         self.activations = ActivationView()
@@ -159,7 +166,7 @@ class TrainingDashboard(QWidget):
 
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REFRESH_HZ)
-        self.timer.timeout.connect(self.refresh)
+        self.timer.timeout.connect(self._tick)
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.toggled.connect(self.set_paused)
         self.stop_button.clicked.connect(self.stop_training)
@@ -237,6 +244,7 @@ class TrainingDashboard(QWidget):
         from model.keras_code import layer_name
         from model.spec import analyze
 
+        self.layout().activate()  # settle the geometry first: a later resize means a redraw
         self.curves.set_live(True)
         self.curves.draw_now()
         report = analyze(spec)
@@ -313,6 +321,10 @@ class TrainingDashboard(QWidget):
 
     def _set_running(self, running: bool) -> None:
         self.state.training = running
+        # During a run the message keeps a fixed height: a message growing by a line would
+        # shift and resize the plots, forcing full matplotlib redraws (the whole text is in
+        # the tooltip and the status bar). Afterwards it may grow again.
+        self.message.setMaximumHeight(self._message_lines if running else 16_777_215)
         self.controls.set_running(running)
         self.train_button.setEnabled(not running and self.state.tf_loaded)
         self.reset_button.setEnabled(not running)
@@ -371,30 +383,64 @@ class TrainingDashboard(QWidget):
     def _on_epoch(self, epoch: int, logs: dict, weights) -> None:
         self.curves.add_val(self.epochs_done + epoch, logs.get("val_loss", float("nan")),
                             logs.get("val_accuracy", float("nan")))
-        if self.model is not None:
-            self.model.set_weights(weights)
-        self.state.weights_updated.emit(weights)
+        self.state.weights_updated.emit(weights)  # the worker already put them in self.model
 
     def _on_snapshot(self, activations, kernels) -> None:
-        self._pending_snapshot = (activations, kernels)
+        self._pending_activations, self._pending_kernels = activations, kernels
 
     def refresh(self) -> None:
-        """Repaint what changed since the last tick (called by the timer, at most 4 Hz)."""
-        self.curves.refresh()
-        if self._progress_text:
-            self.progress.setRange(0, max(self._steps_total, 1))
-            self.progress.setValue(self._progress_value)
-            self.progress.setFormat(self._progress_text)
-            self._progress_text = ""
-        if self._pending_snapshot is not None:
-            activations, kernels = self._pending_snapshot
-            self._pending_snapshot = None
-            if activations and len(activations) == len(self.names):
-                self.activations.set_activations(activations, self.names,
-                                                 [layer_kind(n) for n in self.names])
-            conv_names = [n for n in self.names if layer_kind(n) == "conv2d"]
-            self.kernels.set_kernels(kernels, conv_names if len(conv_names) == len(kernels)
-                                     else None)
+        """Repaint everything that changed since the last tick, at once."""
+        self._slices = []
+        for step in self._refresh_steps():
+            step()
+
+    def _tick(self) -> None:
+        """The timer's tick (at most 4 Hz): repaint what changed, one view per event-loop pass.
+
+        Slicing keeps each stretch of GUI-thread work short, so that the event loop (e.g. a
+        click) is never kept waiting for the whole refresh while training loads the CPU.
+        """
+        self._slices = self._refresh_steps()
+        self._next_slice()
+
+    def _refresh_steps(self) -> list:
+        return [self._refresh_curves, self._refresh_progress, self._refresh_activations,
+                self._refresh_kernels]
+
+    def _next_slice(self) -> None:
+        while self._slices:
+            if self._slices.pop(0)() and self._slices:
+                QTimer.singleShot(SLICE_GAP_MS, self._next_slice)
+                return
+
+    def _refresh_curves(self) -> bool:
+        return self.curves.refresh()
+
+    def _refresh_progress(self) -> bool:
+        if not self._progress_text:
+            return False
+        self.progress.setRange(0, max(self._steps_total, 1))
+        self.progress.setValue(self._progress_value)
+        self.progress.setFormat(self._progress_text)
+        self._progress_text = ""
+        return True
+
+    def _refresh_activations(self) -> bool:
+        activations, self._pending_activations = self._pending_activations, None
+        if not activations or len(activations) != len(self.names):
+            return False
+        self.activations.set_activations(activations, self.names,
+                                         [layer_kind(n) for n in self.names])
+        return True
+
+    def _refresh_kernels(self) -> bool:
+        kernels, self._pending_kernels = self._pending_kernels, None
+        if kernels is None:
+            return False
+        conv_names = [n for n in self.names if layer_kind(n) == "conv2d"]
+        self.kernels.set_kernels(kernels, conv_names if len(conv_names) == len(kernels)
+                                 else None)
+        return True
 
     def _on_finished(self, report: dict) -> None:
         self.timer.stop()
@@ -410,8 +456,7 @@ class TrainingDashboard(QWidget):
             return
         self.epochs_done += report["epochs_completed"]
         if self.model is not None:
-            self.model.set_weights(report["weights"])
-            self.state.weights_updated.emit(report["weights"])
+            self.state.weights_updated.emit(report["weights"])  # already in self.model
             self.state.trained = True
         self.progress.setFormat(("Diverged" if report["diverged"] else "Stopped"
                                  if report["stopped"] else "Finished")
@@ -465,6 +510,7 @@ class TrainingDashboard(QWidget):
     def _show_message(self, text: str, error: bool = False) -> None:
         self.message.setStyleSheet("color: #b00020;" if error else "")
         self.message.setText(text)
+        self.message.setToolTip(text)
         self.state.message.emit(text.splitlines()[0] if text else "")
 
 

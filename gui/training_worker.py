@@ -125,7 +125,7 @@ class TrainingWorker(QObject):
     status = Signal(str)                    # a line for the dashboard
     model_built = Signal(object, object)    # (copy of the Keras model for the app, layer names)
     batch = Signal(int, int, int, float, float, float)  # epoch, step, steps, loss, acc, rate
-    epoch_done = Signal(int, object, object)  # epoch, logs dict, weights list
+    epoch_done = Signal(int, object, object)  # epoch, logs, weights (already in the app's copy)
     snapshot = Signal(object, object)       # activations list, kernels list
     finished = Signal(object)               # dict: see _finish
     failed = Signal(str)
@@ -141,7 +141,8 @@ class TrainingWorker(QObject):
         self._pending_probe: tuple[bool, np.ndarray | None] = (False, None)
         self._probe_images: np.ndarray | None = None
         self._sample_index = 0
-        self.model = None  # the trained Keras model, set when run() ends
+        self.model = None  # the Keras model being trained (private to this thread)
+        self.app_model = None  # the copy handed to the app; gets the weights after each epoch
 
     # ------------------------------------------------- requests (any thread)
     def request_stop(self) -> None:
@@ -224,7 +225,8 @@ class TrainingWorker(QObject):
             model = build_model(job.spec, seed=config.seed)
         self.model = model
         names = [layer.name for layer in model.layers]
-        self.model_built.emit(_clone(keras, model), names)
+        self.app_model = _clone(keras, model)
+        self.model_built.emit(self.app_model, names)
         control = TrainControl(self.stop_event, self.pause_event)
         with self._lock:
             self._probe_images = (val if val is not None else data).x
@@ -235,16 +237,21 @@ class TrainingWorker(QObject):
             if not has_probe or probe is None or not np.any(probe):
                 probe = self._sample(self._sample_index)
             control.set_probe_image(probe)
-        hooks = TrainHooks(on_batch=self.batch.emit, on_epoch=self.epoch_done.emit,
+        hooks = TrainHooks(on_batch=self.batch.emit, on_epoch=self._epoch_done,
                            on_snapshot=self.snapshot.emit, on_message=self.status.emit)
         result = train(model, data, val, config, hooks, control=control)
         return result, val
+
+    def _epoch_done(self, epoch: int, logs: dict, weights: list[np.ndarray]) -> None:
+        self.app_model.set_weights(weights)  # here, not in the GUI thread
+        self.epoch_done.emit(epoch, logs, weights)
 
     def _finish(self, outcome) -> None:
         if outcome is None:
             self.finished.emit({"cancelled": True, "message": "Training cancelled."})
             return
         result, val = outcome
+        self.app_model.set_weights(result.weights)
         report = {
             "cancelled": False, "message": result.message, "stopped": result.stopped,
             "diverged": result.diverged, "history": result.history,

@@ -21,7 +21,7 @@ from model.font_letters import font_letter
 from model.strokes import LETTERS
 from model.synth_strokes import stroke_letter
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 CHUNK = 1000
 DEFAULT_FONT_SHARE = 0.3
 DEFAULT_LOWER_SHARE = 0.5

@@ -18,10 +18,11 @@ from model.preprocess import strokes_to_image
 PEN_WIDTH = (0.07, 0.16)
 UPPER_WIDTH = 0.85
 LOWER_WIDTH = 0.68
-CURSIVE_LOWER = (0.3, 0.4)
+CURSIVE_LOWER = (0.45, 0.6)
 CURSIVE_UPPER = (0.08, 0.1)
 LOOP_CHANCE = (0.15, 0.45)  # (upper case, lower case)
 ASCENDER = (1.0, 1.7)
+WARP = 9.0
 DESCENDER = (1.0, 1.9)
 _CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
 
@@ -71,7 +72,7 @@ def _wobble(path: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.
 def _with_lead_in(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Prepend the rising entry stroke of joined-up writing when the pen starts high."""
     start = path[0]
-    if start[1] > 75:
+    if start[1] > 75 or start[0] > 30:
         return path
     foot = start + np.array([-rng.uniform(5, 25), 0.0])
     foot[1] = 100.0 - rng.uniform(0, 15)
@@ -87,6 +88,21 @@ def _with_tail(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     dip = end + np.array([rng.uniform(3, 10), rng.uniform(0, 5)])
     out = end + np.array([rng.uniform(12, 28), -rng.uniform(5, 25)])
     return np.concatenate([path[:-1], smooth_curve(np.stack([end, dip, out]))])
+
+
+def _warp_field(rng: np.random.Generator):
+    """A smooth random displacement of the whole letter (a few long sine waves)."""
+    amplitude = rng.uniform(0.0, WARP) * rng.random(3)
+    angle = rng.uniform(0, 2 * np.pi, 3)
+    waves = np.stack([np.cos(angle), np.sin(angle)], axis=1) / rng.uniform(80, 220, (3, 1))
+    phase = rng.uniform(0, 2 * np.pi, 3)
+    push = rng.normal(0.0, 1.0, (3, 2))
+    push /= np.linalg.norm(push, axis=1, keepdims=True)
+
+    def apply(points: np.ndarray) -> np.ndarray:
+        shift = np.sin(2 * np.pi * points @ waves.T + phase) * amplitude
+        return points + shift @ push
+    return apply
 
 
 def _stretch(points: np.ndarray, ascend: float, descend: float) -> np.ndarray:
@@ -210,7 +226,8 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
         strokes[0] = _with_lead_in(strokes[0], rng)
     if rng.random() < tail:
         strokes[-1] = _with_tail(strokes[-1], rng)
-    strokes = [_wobble(path, rng, wobble) @ matrix.T for path in strokes]
+    warp = _warp_field(rng)
+    strokes = [warp(_wobble(path, rng, wobble)) @ matrix.T for path in strokes]
     if len(strokes) > 1 and rng.random() < 0.06:
         i = int(rng.integers(len(strokes) - 1))
         if len(strokes[i]) > 1 and len(strokes[i + 1]) > 1:

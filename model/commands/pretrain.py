@@ -17,6 +17,7 @@ from model.spec import LayerSpec, NetworkSpec, default_layer
 
 HELP = "train the default network on built-in synthetic letters (reproducible)"
 DEFAULT_OUT = paths.DEFAULT_MODEL_DIR / "default.keras"
+LABEL_SMOOTHING = 0.1
 
 
 def _layer(kind: str, **params) -> LayerSpec:
@@ -96,13 +97,18 @@ def run(args: argparse.Namespace) -> int:
     model = build_model(spec, seed=args.seed)
     steps = args.epochs * -(-len(train) // args.batch_size)
     schedule = keras.optimizers.schedules.CosineDecay(2e-3, steps, alpha=0.02)
-    model.compile(keras.optimizers.Adam(schedule), "sparse_categorical_crossentropy",
+    model.compile(keras.optimizers.Adam(schedule),
+                  keras.losses.CategoricalCrossentropy(label_smoothing=LABEL_SMOOTHING),
                   metrics=["accuracy"])
     print(f"network: {model.count_params():,} parameters; training {len(train)} samples, "
           f"validating on {len(val)}")
     fit_start = time.perf_counter()
-    history = model.fit(train.x, train.y, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_data=(val.x, val.y), shuffle=True, verbose=0,
+    def one_hot(labels):
+        return keras.utils.to_categorical(labels, 26)
+
+    history = model.fit(train.x, one_hot(train.y), batch_size=args.batch_size,
+                        epochs=args.epochs, validation_data=(val.x, one_hot(val.y)),
+                        shuffle=True, verbose=0,
                         callbacks=[_EpochPrinter(len(train))])
     fit_time = time.perf_counter() - fit_start
     final = {k: v[-1] for k, v in history.history.items()}

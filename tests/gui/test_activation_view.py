@@ -78,6 +78,12 @@ def test_updates_reuse_rows_and_repaint(view, qtbot):
 
 def test_a_different_network_rebuilds(view):
     view.set_prediction(fake_prediction())
+    rows = list(view.rows)
+    view.clear()
+    assert view.rows == [] and not any(row.isVisible() for row in rows)
+    view.set_prediction(fake_prediction(2))
+    assert view.rows == rows, "after a clear, the same network reuses its rows"
+    assert all(row.isVisible() for row in rows)
     view.set_activations([np.ones(10, np.float32)], ["01_dense"], ["dense"])
     assert len(view.rows) == 1
     view.clear("nothing here")

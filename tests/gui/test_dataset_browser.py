@@ -70,7 +70,7 @@ def select_rows(qtbot, panel, rows: list[int]) -> None:
 
 def test_counts_missing_letters_and_thumbnails_of_the_network_input(window):
     panel = window.dataset_browser
-    assert window.data_dock.widget() is panel and window.sample_store is panel.store
+    assert window.data_dock.panel is panel and window.sample_store is panel.store
     assert (count(panel, "A"), count(panel, "B"), count(panel, "C"), count(panel, "D")) == (
         3, 2, 1, 0)
     assert panel.strip.missing() == LETTERS[3:]

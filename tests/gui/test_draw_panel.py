@@ -285,18 +285,21 @@ def test_missing_or_corrupt_default_model_leaves_the_canvas_working(qtbot, monke
     window.close()
 
 
-class SlowPredictor:
-    """Stands in for model.inference.Predictor: slow, and remembers what it was asked."""
+class GatedPredictor:
+    """Stands in for model.inference.Predictor: its first pass waits until the test says go."""
 
     def __init__(self):
+        import threading
+
         self.seen, self.weights = [], None
+        self.started, self.go = threading.Event(), threading.Event()
 
     def forward(self, image):
-        import time
         from types import SimpleNamespace
 
-        time.sleep(0.03)
-        self.seen.append(float(image.sum()))
+        self.started.set()
+        self.go.wait(5)
+        self.seen.append(round(float(image.mean()), 4))
         return SimpleNamespace(probs=np.full(26, 1 / 26, np.float32))
 
     def set_weights(self, weights):
@@ -310,23 +313,28 @@ def test_the_worker_computes_only_the_newest_request(qtbot):
     state = AppState()
     service = InferenceService(state)
     service.start(load_default=False)
-    fake = SlowPredictor()
-    service.worker.predictor = fake
-    results = []
-    service.prediction_ready.connect(lambda seq, _p: results.append(seq))
-    for value in range(1, 11):
-        service.predict(np.full((28, 28), value / 100, np.float32))
-    qtbot.waitUntil(lambda: results == [10], timeout=5000)
-    qtbot.wait(100)
-    assert results == [10] and fake.seen == [pytest.approx(784 * 0.1)], "stale requests dropped"
-    state.weights_updated.emit([np.ones(3)])
-    qtbot.waitUntil(lambda: len(results) == 2, timeout=5000)
-    assert results == [10, 10] and fake.weights is not None, "new weights re-predict the drawing"
-    service.predict(None)
-    state.weights_updated.emit([np.ones(3)])
-    qtbot.wait(100)
-    assert len(results) == 2, "an empty canvas is not predicted"
-    service.stop()
+    try:
+        fake = GatedPredictor()
+        service.worker.predictor = fake
+        results = []
+        service.prediction_ready.connect(lambda seq, _p: results.append(seq))
+        service.predict(np.full((28, 28), 0.01, np.float32))
+        assert fake.started.wait(5), "the worker picked up the first request"
+        for value in range(2, 11):  # arrive while the first one is being computed
+            service.predict(np.full((28, 28), value / 100, np.float32))
+        fake.go.set()
+        qtbot.waitUntil(lambda: results == [1, 10], timeout=5000)
+        qtbot.wait(100)
+        assert results == [1, 10] and fake.seen == [0.01, 0.1], "requests 2..9 were dropped"
+        state.weights_updated.emit([np.ones(3)])
+        qtbot.waitUntil(lambda: len(results) == 3, timeout=5000)
+        assert results[-1] == 10 and fake.weights is not None, "new weights re-predict the drawing"
+        service.predict(None)
+        state.weights_updated.emit([np.ones(3)])
+        qtbot.wait(100)
+        assert len(results) == 3, "an empty canvas is not predicted"
+    finally:
+        service.stop()
 
 
 def test_a_model_from_another_panel_takes_over(window, qtbot):

@@ -77,7 +77,7 @@ def kinds(builder):
 
 
 def test_starts_with_classic_and_publishes_the_spec(window, builder, qtbot):
-    assert window.builder_dock.widget() is builder
+    assert window.builder_dock.panel is builder
     assert canonical(builder.spec).layers == canonical(get_preset("classic")).layers
     assert canonical(window.state.spec).layers == canonical(builder.spec).layers
     with qtbot.waitSignal(window.state.spec_changed) as blocker:

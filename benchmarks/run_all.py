@@ -1,0 +1,215 @@
+"""Runs every benchmark and writes one JSON report, a Markdown table and plots.
+
+Each benchmark is a script in this folder that prints JSON; this runs them one after another
+(in fresh processes, so they don't disturb each other), keeps their raw output, and turns the
+headline figures into rows: figure, value, baseline measured in the same run, ratio, goal.
+
+Usage: ``python benchmarks/run_all.py [--quick] [--only NAME ...] [--out DIR] [--update-readme]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+#: name -> (script, full-run arguments, quick-run arguments)
+BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
+    "startup": ("startup.py", ["5"], ["3"]),
+    "synth": ("synth.py", [], ["--samples", "4000", "--runs", "1"]),
+    "real_accuracy": ("real_accuracy.py", [], []),
+    "predict": ("predict.py", ["40"], ["15"]),
+    "training": ("training.py", [], ["--rounds", "1", "--epochs", "2", "--samples", "4000"]),
+}
+
+
+def run_benchmark(name: str, quick: bool) -> dict:
+    """Run one benchmark script; returns its JSON (or an ``error`` entry)."""
+    script, full, short = BENCHMARKS[name]
+    started = time.monotonic()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
+    try:
+        result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script),
+                                 *(short if quick else full)], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=1800)
+    except subprocess.TimeoutExpired:
+        return {"error": "timed out after 30 minutes"}
+    data = last_json_object(result.stdout)
+    if data is None:
+        return {"error": f"exit {result.returncode}; no JSON printed. "
+                         f"stderr tail: {result.stderr[-400:]}"}
+    data["_seconds"] = round(time.monotonic() - started, 1)
+    return data
+
+
+def last_json_object(text: str) -> dict | None:
+    """The last complete JSON object printed (benchmarks may log lines before it)."""
+    decoder = json.JSONDecoder()
+    for start in [i for i, ch in enumerate(text) if ch == "{"]:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict) and not text[end:].strip():
+            return value
+    return None
+
+
+def _row(area, figure, value, baseline="", ratio="", goal="", met=None) -> dict:
+    return {"area": area, "figure": figure, "value": value, "baseline": baseline,
+            "ratio": ratio, "goal": goal, "met": met}
+
+
+def rows_for(name: str, data: dict) -> list[dict]:
+    """Headline rows of one benchmark's JSON."""
+    if "error" in data or "skipped" in data:
+        return [_row(name, "not measured", data.get("error") or data.get("skipped"))]
+    get = data.get
+    if name == "startup":
+        return [_row("start-up", "window first paint (median)", f"{get('first_paint_s_median')} s",
+                     f"import tensorflow {get('tensorflow_import_s_median')} s",
+                     get("ratio_first_paint_to_tf_import"), "≤ 1.0 s and ratio ≤ 0.25",
+                     get("meets_goal"))]
+    if name == "synth":
+        speed = get("generator_parallel_samples_per_s")
+        return [_row("synthetic data", f"letters generated per second ({get('cores')} cores)",
+                     speed, f"rasterize only {get('baseline_rasterize_samples_per_s')}/s",
+                     get("parallel_vs_baseline"), "≥ 3000/s", speed is not None and speed >= 3000),
+                _row("synthetic data", "one strokes_to_image call", f"{get('strokes_to_image_ms')} ms",
+                     goal="< 2 ms", met=(get("strokes_to_image_ms") or 99) < 2)]
+    if name == "real_accuracy":
+        upper, lower = get("upper_accuracy_pct"), get("lower_accuracy_pct")
+        base = get("baseline_accuracy_pct", get("majority_class_accuracy_pct", ""))
+        pairs = ", ".join(f"{p['true']}→{p['predicted']} ({p['count']})"
+                          for p in (get("most_confused") or [])[:5])
+        return [_row("real handwriting", "default model, upper case", f"{upper} %",
+                     f"{base} % (most common class)" if base != "" else "", "", "≥ 97 %",
+                     upper is not None and upper >= 97),
+                _row("real handwriting", "default model, lower case", f"{lower} %",
+                     "", "", "≥ 90 %", lower is not None and lower >= 90),
+                _row("real handwriting", "most confused pairs", pairs)]
+    if name == "predict":
+        return [_row("prediction", "pen-up → probabilities and activations painted (median)",
+                     f"{get('pen_up_to_painted_ms_median')} ms",
+                     f"bare tf.function forward {get('bare_tf_function_forward_ms_median')} ms",
+                     get("ratio_painted_to_bare_forward"), "≤ 30 ms", get("meets_goal"))]
+    if name == "training":
+        bare = get("bare_fit_samples_per_s") or []
+        app = get("in_app_samples_per_s") or []
+        busy, idle = get("gui_lateness_training") or {}, get("gui_lateness_idle") or {}
+        ratio = get("ratio_in_app_to_bare")
+        return [_row("training", "in-app samples/s with live dashboard",
+                     max(app) if app else "", f"bare model.fit {max(bare) if bare else ''}/s",
+                     ratio, "ratio ≥ 0.90", ratio is not None and ratio >= 0.90),
+                _row("training", "GUI timer lateness while training (p99 / max)",
+                     f"{busy.get('p99_ms')} / {busy.get('max_ms')} ms",
+                     f"idle {idle.get('p99_ms')} / {idle.get('max_ms')} ms", "",
+                     "p99 ≤ 20 ms, max ≤ 80 ms",
+                     (busy.get("p99_ms") or 1e9) <= 20 and (busy.get("max_ms") or 1e9) <= 80)]
+    return []
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| area | figure | value | baseline (same run) | ratio | goal | met |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        met = "" if r["met"] is None else ("yes" if r["met"] else "**no**")
+        lines.append(f"| {r['area']} | {r['figure']} | {r['value']} | {r['baseline']} | "
+                     f"{r['ratio']} | {r['goal']} | {met} |")
+    return "\n".join(lines)
+
+
+def make_plots(results: dict, out: Path) -> list[str]:
+    """Pictures of the figures a person would rather look at than read."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+    latencies = results.get("predict", {}).get("pen_up_to_painted_ms_all")
+    if latencies:
+        fig, ax = plt.subplots(figsize=(5, 3), dpi=100)
+        ax.hist(latencies, bins=20, color="#4477aa")
+        ax.axvline(30, color="#cc3311", linestyle="--", label="goal 30 ms")
+        ax.set_xlabel("pen-up → painted (ms)")
+        ax.set_ylabel("drawings")
+        ax.set_title("Prediction latency")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / "latency.png")
+        plt.close(fig)
+        made.append("latency.png")
+    history_file = ROOT / "assets" / "models" / "default.history.json"
+    if history_file.exists():
+        history = json.loads(history_file.read_text())
+        epochs = history.get("epochs") or []
+        upper = [e.get("real_upper_pct") for e in epochs]
+        lower = [e.get("real_lower_pct") for e in epochs]
+        if epochs and any(v is not None for v in upper):
+            fig, ax = plt.subplots(figsize=(5, 3), dpi=100)
+            xs = list(range(1, len(epochs) + 1))
+            ax.plot(xs, upper, marker="o", label="upper case")
+            ax.plot(xs, lower, marker="o", label="lower case")
+            ax.set_xlabel("epoch of `pretrain`")
+            ax.set_ylabel("accuracy on real handwriting (%)")
+            ax.set_title("Default network on real handwriting")
+            ax.legend()
+            fig.tight_layout()
+            fig.savefig(out / "real_accuracy.png")
+            plt.close(fig)
+            made.append("real_accuracy.png")
+    return made
+
+
+def update_readme(table: str) -> bool:
+    """Replace the README's performance table (between the bench markers)."""
+    text = README.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    _, tail = rest.split(README_END, 1)
+    README.write_text(f"{head}{README_START}\n{table}\n{README_END}{tail}")
+    return True
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks and write ``report.json``, ``report.md`` and plots to ``--out``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs (minutes, not tens)")
+    parser.add_argument("--only", nargs="+", choices=sorted(BENCHMARKS), help="run only these")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="rewrite the README's performance table from this report")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    for name in args.only or list(BENCHMARKS):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        results[name] = run_benchmark(name, args.quick)
+    rows = [row for name, data in results.items() for row in rows_for(name, data)]
+    table = markdown_table(rows)
+    report = {"created": time.strftime("%Y-%m-%d %H:%M:%S"), "quick": args.quick,
+              "machine": {"cores": os.cpu_count(), "platform": sys.platform},
+              "rows": rows, "results": results}
+    (args.out / "report.json").write_text(json.dumps(report, indent=2))
+    plots = make_plots(results, args.out)
+    images = "".join(f"\n![{p}](benchmarks/results/{p})" for p in plots)
+    (args.out / "report.md").write_text(f"# Benchmark report ({report['created']})\n\n{table}\n{images}\n")
+    if args.update_readme and not update_readme(table + "\n" + images):
+        print("README has no bench markers; table not inserted.", file=sys.stderr)
+    print(table)
+    return 0 if all("error" not in data for data in results.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""Untrusted files and oversized networks are refused before they can do harm.
+
+- A ``.keras`` file with a Lambda layer (Python bytecode inside the file) is refused by
+  ``load_model_file``, and the code in it never runs. A control load with Keras's safe mode
+  switched off proves the payload would have run.
+- A config naming a class from an arbitrary Python module is refused without importing it.
+- A network too large for memory is refused by ``build_model`` before any Keras layer is
+  created, and the message carries the size estimate.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import zipfile
+
+import keras
+import pytest
+
+from model import keras_build
+from model.keras_build import ModelFileError, build_model, load_model_file, save_model_file
+from model.presets import get_preset
+from model.spec import MAX_ACTIVATION_BYTES, MAX_PARAMS, LayerSpec, NetworkSpec, SpecError, \
+    analyze, save_spec
+
+
+def _lambda_model_file(tmp_path, marker):
+    # A real lambda (Keras stores its bytecode in the file) with the marker path as a constant.
+    payload = eval(f"lambda tensor: (open({str(marker)!r}, 'w').close(), tensor)[1]")  # noqa: S307
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Lambda(payload),
+                              keras.layers.Dense(26, activation="softmax")])
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    marker.unlink()  # building the model above ran the payload once; start clean
+    return path
+
+
+def test_lambda_layer_is_refused_and_its_code_never_runs(tmp_path):
+    marker = tmp_path / "payload-ran.txt"
+    path = _lambda_model_file(tmp_path, marker)
+    with pytest.raises(ModelFileError, match="Lambda") as refused:
+        load_model_file(path)
+    assert "refuses to run code" in str(refused.value)
+    assert not marker.exists(), "loading the file executed code stored in it"
+
+    keras.saving.load_model(path, safe_mode=False)  # control: the payload is real
+    assert marker.exists()
+
+
+def _rewrite_config(source, target, change) -> None:
+    """Copy a .keras zip, passing its config.json through ``change(dict)``."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == "config.json":
+                data = json.dumps(change(json.loads(data))).encode()
+            new.writestr(info.filename, data)
+
+
+def test_class_from_a_foreign_module_is_refused_without_importing_it(tmp_path, monkeypatch):
+    marker = tmp_path / "imported.txt"
+    (tmp_path / "evil_layers.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n"
+        "import keras\n"
+        "class Dense(keras.layers.Dense):\n"
+        "    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    spec = get_preset("tiny")
+    good, bad = tmp_path / "good.keras", tmp_path / "bad.keras"
+    save_model_file(build_model(spec, seed=0), spec, good)
+
+    def point_to_evil(config):
+        config["config"]["layers"][-1]["module"] = "evil_layers"
+        config["config"]["layers"][-1]["registered_name"] = "evil_layers>Dense"
+        return config
+
+    _rewrite_config(good, bad, point_to_evil)
+    with pytest.raises(ModelFileError):
+        load_model_file(bad)
+    assert not marker.exists() and "evil_layers" not in sys.modules
+
+
+def test_refused_model_file_leaves_a_message_that_says_what_to_do(tmp_path):
+    path = tmp_path / "not-a-model.keras"
+    path.write_bytes(b"PK\x03\x04" + b"\x00" * 64)
+    with pytest.raises(ModelFileError) as refused:
+        load_model_file(path)
+    assert path.name in str(refused.value) and "save it again" in str(refused.value)
+
+
+# ----------------------------------------------------------------- oversized networks
+def _dense_giant() -> NetworkSpec:
+    return NetworkSpec([LayerSpec("conv2d", {"filters": 64, "padding": "same"}),
+                        LayerSpec("flatten"), LayerSpec("dense", {"units": 4096}),
+                        LayerSpec("dense", {"units": 26, "activation": "softmax"})], "giant")
+
+
+def _activation_giant() -> NetworkSpec:
+    conv = {"filters": 256, "kernel_h": 1, "kernel_w": 1, "padding": "same"}
+    return NetworkSpec([LayerSpec("conv2d", dict(conv)) for _ in range(3)] +
+                       [LayerSpec("globalavgpool2d"),
+                        LayerSpec("dense", {"units": 26, "activation": "softmax"})], "wide")
+
+
+@pytest.fixture
+def no_keras_layers(monkeypatch):
+    """Fail the test if ``build_model`` gets as far as creating Keras layers."""
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a Keras layer was created for a network that must be refused")
+
+    monkeypatch.setattr(keras_build, "make_layer", forbidden)
+
+
+def test_huge_dense_network_is_refused_before_building_with_the_estimate(no_keras_layers):
+    params = (3 * 3 * 1 * 64 + 64) + (28 * 28 * 64 * 4096 + 4096) + (4096 * 26 + 26)
+    assert params > MAX_PARAMS
+    with pytest.raises(SpecError) as refused:
+        build_model(_dense_giant())
+    message = str(refused.value)
+    assert f"{params:,}" in message and f"{MAX_PARAMS:,}" in message
+    assert "Layer 3 Dense 4096" in message  # names the layer to shrink
+
+
+def test_huge_activation_memory_is_refused_before_building_with_the_estimate(no_keras_layers):
+    report = analyze(_activation_giant())
+    per_batch = report.activation_bytes
+    assert per_batch > MAX_ACTIVATION_BYTES
+    assert per_batch == 128 * 4 * (3 * 28 * 28 * 256 + 256 + 26)
+    with pytest.raises(SpecError) as refused:
+        build_model(_activation_giant())
+    message = str(refused.value)
+    assert f"{per_batch / 2**20:,.0f} MB" in message and "fewer filters" in message
+
+
+def test_huge_network_file_is_refused_by_the_train_command(tmp_path, capsys):
+    from main import main
+
+    path = tmp_path / "giant.cnn.json"
+    save_spec(_dense_giant(), path)
+    code = main(["train", str(path), "--out", str(tmp_path / "giant.keras")])
+    assert code == 2
+    assert "parameters" in capsys.readouterr().err
+    assert not (tmp_path / "giant.keras").exists()
+
+
+def test_too_many_layers_is_refused():
+    spec = NetworkSpec([LayerSpec("dropout") for _ in range(150)] +
+                       [LayerSpec("flatten"), LayerSpec("dense", {"units": 26,
+                                                                   "activation": "softmax"})])
+    assert not analyze(spec).valid
+    with pytest.raises(SpecError, match="at most 100"):
+        build_model(spec)
+
+
+def test_large_but_allowed_network_still_builds():
+    """Control: the limits do not refuse a network just below them."""
+    spec = NetworkSpec([LayerSpec("conv2d", {"filters": 32, "padding": "same"}),
+                        LayerSpec("maxpool2d"), LayerSpec("flatten"),
+                        LayerSpec("dense", {"units": 2048}),
+                        LayerSpec("dense", {"units": 26, "activation": "softmax"})])
+    report = analyze(spec)
+    assert report.valid and report.total_params > MAX_PARAMS // 2
+    assert build_model(spec).count_params() == report.total_params
