@@ -49,6 +49,7 @@ class LayerRow(QFrame):
         self.index, self.name, self.kind = index, name, kind
         self.title = QLabel()
         self.title.setObjectName("layer_title")
+        self.title.setWordWrap(True)  # a long title must not widen the view past its viewport
         self.stats = QLabel()
         self.stats.setStyleSheet("color: #666;")
         self.stats.setFixedWidth(self.stats.fontMetrics().horizontalAdvance("min -0.000  max -0.000")
@@ -56,8 +57,7 @@ class LayerRow(QFrame):
         self.stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
-        head.addWidget(self.title)
-        head.addStretch(1)
+        head.addWidget(self.title, 1)
         head.addWidget(self.stats)
         self.body: FeatureMapGrid | VectorBars
         self.body = FeatureMapGrid() if len(shape) == 3 else VectorBars()

@@ -15,9 +15,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QSplitter,
     QVBoxLayout,
@@ -33,6 +35,7 @@ from model.preprocess import strokes_to_image
 from model.strokes import StrokesError, read_strokes
 
 DRAW_TASK = "draw-prediction"
+WIDE_LAYOUT_MIN = 700  # panel width from which the prediction sits beside the canvas
 
 
 class AddSampleBar(QFrame):
@@ -115,7 +118,7 @@ class DrawPanel(QWidget):
 
         self.preview = PixelImage(GRAY_TABLE, grid=True)
         self.preview.setObjectName("input_preview")
-        self.preview.setFixedSize(170, 170)
+        self.preview.setFixedSize(116, 116)
         self.preview.set_array(np.zeros((28, 28), np.float32), False, 1.0)
         self.preview.setToolTip("The 28x28 image the network receives (1.0 = white ink)")
         self.prediction_view = PredictionView()
@@ -123,22 +126,29 @@ class DrawPanel(QWidget):
         self.model_label.setObjectName("model_label")
         self.model_label.setWordWrap(True)
         self.model_label.setStyleSheet("color: #666;")
-        preview_box = QVBoxLayout()
-        preview_box.addWidget(QLabel("<b>Network input</b> (28x28)"))
+        self._left = QWidget()
+        self._left.setLayout(left)
+        left.setContentsMargins(0, 0, 0, 0)
+        self._preview_box = QWidget()
+        preview_box = QVBoxLayout(self._preview_box)
+        preview_box.setContentsMargins(0, 0, 0, 0)
+        preview_box.addWidget(QLabel("<b>Network input</b>"))
         preview_box.addWidget(self.preview)
+        preview_box.addWidget(self.model_label)
         preview_box.addStretch(1)
-        answer = QVBoxLayout()
+        self._preview_box.setFixedWidth(122)
+        self._answer = QWidget()
+        answer = QVBoxLayout(self._answer)
+        answer.setContentsMargins(0, 0, 0, 0)
         answer.addWidget(QLabel("<b>Prediction</b>"))
         answer.addWidget(self.prediction_view, 1)
-        answer.addWidget(self.model_label)
-        right = QHBoxLayout()
-        right.addLayout(preview_box)
-        right.addLayout(answer, 1)
         top = QWidget()
-        top_layout = QHBoxLayout(top)
-        top_layout.setContentsMargins(4, 4, 4, 4)
-        top_layout.addLayout(left, 4)
-        top_layout.addLayout(right, 5)
+        # The arrangement follows the width (see resizeEvent), so the wide arrangement's
+        # minimum width must not stop the panel from becoming narrower.
+        top.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._grid = QGridLayout(top)
+        self._grid.setContentsMargins(4, 4, 4, 4)
+        self._wide: bool | None = None
 
         self.activation_view = ActivationView()
         self.splitter = QSplitter(Qt.Orientation.Vertical)
@@ -146,7 +156,7 @@ class DrawPanel(QWidget):
         self.splitter.addWidget(self.activation_view)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
-        self.splitter.setSizes([380, 420])
+        self._arrange(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -157,6 +167,34 @@ class DrawPanel(QWidget):
         for shortcut in (*self._enter, self._escape):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.setEnabled(False)
+
+    def _arrange(self, wide: bool) -> None:
+        """Prediction beside the canvas when there is room, else below it."""
+        if wide == self._wide:
+            return
+        self._wide = wide
+        grid = self._grid
+        for widget in (self._left, self._preview_box, self._answer):
+            grid.removeWidget(widget)
+        if wide:
+            grid.addWidget(self._left, 0, 0)
+            grid.addWidget(self._preview_box, 0, 1)
+            grid.addWidget(self._answer, 0, 2)
+        else:
+            grid.addWidget(self._left, 0, 0, 1, 2)
+            grid.addWidget(self._preview_box, 1, 0)
+            grid.addWidget(self._answer, 1, 1)
+        grid.setColumnStretch(0, 4 if wide else 0)
+        grid.setColumnStretch(1, 0 if wide else 1)
+        grid.setColumnStretch(2, 5 if wide else 0)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(1, 0)
+        self.splitter.setSizes([380, 420] if wide else [560, 340])
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Switch between the wide and the narrow arrangement."""
+        self._arrange(event.size().width() >= WIDE_LAYOUT_MIN)
+        super().resizeEvent(event)
 
     def _connect(self) -> None:
         self.canvas.strokes_changed.connect(self._on_strokes)

@@ -86,7 +86,7 @@ class MosaicCanvas(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._buffer: np.ndarray | None = None
-        self.setMinimumSize(120, 60)
+        self.setMinimumSize(60, 60)
 
     def set_rgb(self, rgb: np.ndarray | None) -> None:
         """Show ``rgb`` (uint8 (h, w, 3)) or nothing."""
@@ -141,7 +141,7 @@ class KernelView(QWidget):
         # (a wider dock resizes the curves, which then need a full matplotlib redraw).
         self.layer_combo.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.layer_combo.setMinimumContentsLength(14)
+        self.layer_combo.setMinimumContentsLength(8)
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

@@ -27,7 +27,7 @@ class ProbabilityBars(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("probability_bars")
-        self.setMinimumSize(260, 110)
+        self.setMinimumSize(200, 100)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._probs: np.ndarray | None = None
         self.painted_probs: np.ndarray | None = None
@@ -111,13 +111,12 @@ class PredictionView(QWidget):
             label.setMinimumWidth(120)
 
         text_box = QVBoxLayout()
-        text_box.addStretch(1)
         text_box.addWidget(self.verdict_label)
         text_box.addWidget(self.top3_label)
-        text_box.addStretch(1)
         head = QHBoxLayout()
         head.addWidget(self.letter_label)
         head.addLayout(text_box, 1)
+        head.setAlignment(text_box, Qt.AlignmentFlag.AlignVCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
@@ -169,7 +168,8 @@ class PredictionView(QWidget):
             self._styled_unsure = unsure
             self.letter_label.setStyleSheet("color: #9a9a9a;" if unsure else "color: #1c2a44;")
             self.verdict_label.setStyleSheet("color: #b06010;" if unsure else "color: #1c6a30;")
-        self.top3_label.setText("   ".join(f"{name} {value:.1%}" for name, value in best))
+        self.top3_label.setText("   ".join(f"{name} {value:.0%}" if value >= 0.01 else
+                                           f"{name} <1%" for name, value in best))
         if self.message_label.isVisible() or self.message_label.text():
             self.message_label.setText("")
             self.message_label.setStyleSheet("")

@@ -129,7 +129,9 @@ class TrainingControls(QWidget):
         self.epochs = _spin(*EPOCHS_RANGE, 3, "Passes over the training data")
         self.val_fraction = _dspin(*VAL_FRACTION_RANGE, 0.1, 0.05,
                                    "Share of the data held out to measure generalisation")
-        self.augment = QCheckBox("Augment (small random shifts, turns, zooms)")
+        self.augment = QCheckBox("Augment (shift, turn, zoom)")
+        self.augment.setToolTip("Small random shifts, rotations and zooms of the training "
+                                "images: more variety, usually better on real handwriting")
         self.seed = _spin(*SEED_RANGE, 0, "Seed of initial weights, shuffling and data")
         self.device = QComboBox()
         self.device.setObjectName("device")

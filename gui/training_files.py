@@ -61,14 +61,16 @@ class ModelFiles(QWidget):
         self.evaluate_result = QLabel("")
         self.evaluate_result.setObjectName("evaluate_result")
         self.evaluate_result.setWordWrap(True)
-        self.png_button = QPushButton("Save curves as PNG...")
-        self.csv_button = QPushButton("Save history as CSV...")
+        self.png_button = QPushButton("Curves as PNG...")
+        self.png_button.setToolTip("Save the loss and accuracy curves as a PNG image")
+        self.csv_button = QPushButton("History as CSV...")
+        self.csv_button.setToolTip("Save the per-epoch figures (loss, accuracy...) as CSV")
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.evaluate_button, 0, 0)
-        layout.addWidget(self.png_button, 0, 1)
-        layout.addWidget(self.csv_button, 0, 2)
-        layout.addWidget(self.evaluate_result, 1, 0, 1, 3)
+        layout.addWidget(self.evaluate_button, 0, 0, 1, 2)
+        layout.addWidget(self.evaluate_result, 1, 0, 1, 2)
+        layout.addWidget(self.png_button, 2, 0)
+        layout.addWidget(self.csv_button, 2, 1)
         self.evaluate_button.clicked.connect(self.ask_evaluate)
         self.png_button.clicked.connect(self.ask_save_png)
         self.csv_button.clicked.connect(self.ask_save_csv)
@@ -127,27 +129,34 @@ class ModelFiles(QWidget):
         self.dashboard._show_message(message, error=True)
 
     # ---------------------------------------------------------- model files
+    def active_model(self):
+        """``(model, spec)``: the one trained or opened here, else the app's active model."""
+        if self.dashboard.model is not None:
+            return self.dashboard.model, self.dashboard.model_spec
+        return self.state.model, self.state.model_spec
+
     def ask_save_model(self) -> None:
         """File > Save trained model."""
         if self.dashboard.running:
             self.dashboard._show_message("Wait for training to end (or stop it) before saving.")
             return
-        if self.dashboard.model is None:
+        model, spec = self.active_model()
+        if model is None:
             QMessageBox.information(self, "Save trained model",
                                     "There is no trained model yet: train one first.")
             return
+        from model.keras_code import model_name
         from model.paths import data_dir
 
-        default = str(data_dir() / f"{self.dashboard.model_spec.name or 'network'}.keras") \
-            if self.dashboard.model_spec is not None else str(data_dir() / "network.keras")
+        default = str(data_dir() / f"{model_name(spec.name if spec else 'network')}.keras")
         path, _ = QFileDialog.getSaveFileName(self, "Save trained model", default,
                                               "Keras models (*.keras)")
         if path:
             self.save_model_file(path if path.endswith(".keras") else path + ".keras")
 
     def save_model_file(self, path: str) -> ThreadedRun:
-        """Save the dashboard's model and its spec to ``path`` in a worker."""
-        model, spec = self.dashboard.model, self.dashboard.model_spec
+        """Save the active model and its spec to ``path`` in a worker."""
+        model, spec = self.active_model()
 
         def save():
             from model.keras_build import save_model_file
@@ -192,7 +201,7 @@ class ModelFiles(QWidget):
         dashboard = self.dashboard
         dashboard.model, dashboard.model_spec, dashboard.epochs_done = model, spec, 0
         names = [layer.name for layer in model.layers]
-        dashboard.names = names
+        dashboard.live.set_layer_names(names)
         kernels = [np.asarray(layer.kernel) for layer in model.layers
                    if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
         dashboard.kernels.set_kernels(kernels, [n for n, layer in zip(names, model.layers,
@@ -230,8 +239,8 @@ class ModelFiles(QWidget):
             self.evaluate_file(path)
 
     def evaluate_file(self, path: str) -> ThreadedRun | None:
-        """Evaluate the dashboard's model on the labelled samples of a strokes-v1 file."""
-        model = self.dashboard.model
+        """Evaluate the active model on the labelled samples of a strokes-v1 file."""
+        model = self.active_model()[0]
         if model is None:
             self.evaluate_result.setText("Train or open a model first.")
             return None

@@ -100,8 +100,8 @@ def gather_data(choice: DataChoice, seed: int, progress=None, cancel=None):
     if not parts:
         raise datasets.DatasetError("No training data: tick at least one source that has "
                                     "samples (synthetic letters always do).")
-    if len(parts) == 1 and choice.synthetic_weight > 0:
-        return parts[0][0]
+    if len(parts) == 1 and len(parts[0][0]) <= choice.samples:
+        return parts[0][0]  # one source, no bigger than asked for: all of it, once
     return datasets.mix(parts, choice.samples, seed)
 
 

@@ -185,7 +185,8 @@ LAYER_TYPES: dict[str, LayerType] = {t.kind: t for t in [
 
 def show_value(value: object) -> str:
     """``repr(value)`` cut to 40 characters, for messages about bad values."""
-    text = repr(value)
+    huge = isinstance(value, int) and value.bit_length() > 10_000  # repr() would raise
+    text = "a number with thousands of digits" if huge else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

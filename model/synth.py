@@ -23,7 +23,7 @@ from model.synth_strokes import stroke_letter
 
 GENERATOR_VERSION = 2
 CHUNK = 1000
-DEFAULT_FONT_SHARE = 0.3
+DEFAULT_FONT_SHARE = 0.2
 DEFAULT_LOWER_SHARE = 0.5
 MAX_SAMPLES = 2_000_000
 

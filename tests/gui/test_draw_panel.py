@@ -191,10 +191,10 @@ def test_not_sure_state():
     assert view.unsure and view.top_letter == "C"
     assert view.verdict_label.text().startswith("Not sure")
     probs = np.zeros(26, np.float32)
-    probs[[4, 5, 6]] = [0.9, 0.07, 0.03]
+    probs[[4, 5, 6]] = [0.9, 0.095, 0.005]
     view.set_probs(probs)
     assert not view.unsure and "90% sure" in view.verdict_label.text()
-    assert view.top3_label.text().split() == ["E", "90.0%", "F", "7.0%", "G", "3.0%"]
+    assert view.top3_label.text().split() == ["E", "90%", "F", "10%", "G", "<1%"]
     assert UNSURE_BELOW == 0.5
     view.clear()
     assert view.top_letter is None and view.verdict_label.text() == ""

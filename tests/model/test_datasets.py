@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import datasets
+from model import datasets, synth
 from model.datasets import Dataset, DatasetError, mix, split, synthetic_dataset
 
 
@@ -36,7 +36,7 @@ def test_synthetic_dataset_is_cached_and_reproducible(tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
     calls = []
     first = synthetic_dataset(52, seed=2, workers=1, progress=lambda d, t: calls.append((d, t)))
-    path = datasets.synthetic_cache_path(52, 2, 0.3, 0.5)
+    path = datasets.synthetic_cache_path(52, 2, synth.DEFAULT_FONT_SHARE, 0.5)
     assert path.exists() and calls[-1] == (52, 52)
     assert np.array_equal(np.bincount(first.y), np.full(26, 2))
     monkeypatch.setattr(datasets.synth, "generate", lambda *a, **k: pytest.fail("not cached"))
@@ -47,7 +47,7 @@ def test_synthetic_dataset_is_cached_and_reproducible(tmp_path, monkeypatch):
 
 def test_damaged_cache_is_regenerated(tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
-    path = datasets.synthetic_cache_path(26, 9, 0.3, 0.5)
+    path = datasets.synthetic_cache_path(26, 9, synth.DEFAULT_FONT_SHARE, 0.5)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"not a zip")
     data = synthetic_dataset(26, seed=9, workers=1)

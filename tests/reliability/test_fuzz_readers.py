@@ -27,8 +27,14 @@ from model import emnist
 from model.datasets import Dataset, DatasetError, load_npz, save_npz
 from model.presets import get_preset
 from model.spec import NetworkSpec, SpecError, analyze, from_json, load_spec, to_json
-from model.strokes import Sample, StrokesError, StrokesFile, parse_strokes, read_strokes, \
-    write_strokes
+from model.strokes import (
+    Sample,
+    StrokesError,
+    StrokesFile,
+    parse_strokes,
+    read_strokes,
+    write_strokes,
+)
 from model.user_samples import SampleStore
 
 FUZZ = settings(max_examples=60, deadline=None, database=None,

@@ -75,27 +75,35 @@ def _child(write_fd: int, store_path, model_path, model, marker: int) -> None:
 
 
 def _run_and_kill(store_path, model_path, model, marker: int, delay: float) -> list[str]:
-    """Fork a saving child, SIGKILL it after ``delay`` seconds, return the lines it reported."""
+    """Fork a saving child, SIGKILL it ``delay`` seconds after it reported ready, return the
+    lines it reported."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child
         os.close(read_fd)
         _child(write_fd, store_path, model_path, model, marker)
     os.close(write_fd)
-    chunks = []
+    data = b""
+    deadline = time.monotonic() + 60  # until the child reports ready (or fails)
+    while b"\n" not in data and (left := deadline - time.monotonic()) > 0:
+        if select.select([read_fd], [], [], left)[0]:
+            chunk = os.read(read_fd, 65536)
+            if not chunk:
+                break
+            data += chunk
     deadline = time.monotonic() + delay
     while (left := deadline - time.monotonic()) > 0:
         if select.select([read_fd], [], [], left)[0]:
             chunk = os.read(read_fd, 65536)
             if not chunk:
                 break
-            chunks.append(chunk)
+            data += chunk
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
     while chunk := os.read(read_fd, 65536):
-        chunks.append(chunk)
+        data += chunk
     os.close(read_fd)
-    return b"".join(chunks).decode().splitlines()
+    return data.decode().splitlines()
 
 
 def _check_store(store_path, at_least: int) -> int:
@@ -154,7 +162,6 @@ def kill_trials(tmp_path, trials: int, seed: int) -> dict:
 
 def test_kill_during_save(tmp_path):
     saves = kill_trials(tmp_path, trials=8, seed=1)
-    print(saves)
     assert saves["models"] >= 8, f"the children hardly saved anything: {saves}"
 
 

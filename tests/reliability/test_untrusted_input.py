@@ -20,8 +20,15 @@ import pytest
 from model import keras_build
 from model.keras_build import ModelFileError, build_model, load_model_file, save_model_file
 from model.presets import get_preset
-from model.spec import MAX_ACTIVATION_BYTES, MAX_PARAMS, LayerSpec, NetworkSpec, SpecError, \
-    analyze, save_spec
+from model.spec import (
+    MAX_ACTIVATION_BYTES,
+    MAX_PARAMS,
+    LayerSpec,
+    NetworkSpec,
+    SpecError,
+    analyze,
+    save_spec,
+)
 
 
 def _lambda_model_file(tmp_path, marker):

@@ -1,0 +1,260 @@
+"""What the dashboard shows while a network trains: curves, progress, activations, kernels.
+
+The training worker's signals only store numbers here and mark views dirty; ONE QTimer repaints
+the dirty views at most :data:`REFRESH_HZ` times a second, one view per event-loop pass, so the
+GUI thread leaves the CPU (and the GIL) to TensorFlow and a click is never kept waiting.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.activation_view import ActivationView
+from gui.kernel_view import KernelView
+from gui.plots import LiveCurves
+
+REFRESH_HZ = 4
+SLICE_GAP_MS = 4
+_KIND = re.compile(r"^\d+_([a-z0-9]+)$")
+
+
+def layer_kind(name: str) -> str:
+    """The spec kind in a layer name such as ``01_conv2d`` (``layer`` when there is none)."""
+    match = _KIND.match(name)
+    return match.group(1) if match else "layer"
+
+
+def format_eta(seconds: float) -> str:
+    """``1:05:03`` / ``4:07`` style remaining time."""
+    seconds = int(max(seconds, 0))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+class LiveViews(QWidget):
+    """Curves on top; the probe image's activations and the kernels below.
+
+    Args:
+        progress: the dashboard's progress bar (epoch, step, samples/s, ETA go there).
+
+    Signals:
+        probe_changed(): the user chose another image for the activations.
+    """
+
+    probe_changed = Signal()
+
+    def __init__(self, progress: QProgressBar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.progress = progress
+        self.names: list[str] = []
+        self.epochs_before = 0   # epochs trained before this run (x offset of the curves)
+        self.epochs = self.batch_size = 1
+        self._pending_activations = self._pending_kernels = None
+        self._slices: list = []
+        self._last_batch = (0, 0, 0.0, 0.0)
+        self._rate = 0.0
+        self._progress = (0, 0, "")  # value, maximum, text (empty: nothing new)
+
+        self.curves = LiveCurves()
+        self.activations = ActivationView()
+        self.activations.heading.setText("<b>Activations (live)</b>")
+        self.activations.clear("Activations of the drawing (or a sample) appear while training.")
+        self.probe_choice = QComboBox()
+        self.probe_choice.addItems(["the drawing", "data sample"])
+        self.probe_choice.setToolTip("Whose activations to show: the canvas drawing (a "
+                                     "validation sample while the canvas is empty) or a sample")
+        self.probe_sample = QSpinBox()
+        self.probe_sample.setRange(0, 100_000)
+        self.probe_sample.setEnabled(False)
+        self.probe_choice.currentIndexChanged.connect(self._on_probe_choice)
+        self.probe_sample.valueChanged.connect(lambda _v: self.probe_changed.emit())
+        probe_row = QHBoxLayout()
+        probe_row.addWidget(QLabel("Activations of"))
+        probe_row.addWidget(self.probe_choice)
+        probe_row.addWidget(self.probe_sample)
+        probe_row.addStretch(1)
+        act_box = QWidget()
+        act_layout = QVBoxLayout(act_box)
+        act_layout.setContentsMargins(0, 0, 0, 0)
+        act_layout.addLayout(probe_row)
+        act_layout.addWidget(self.activations, 1)
+        act_box.setMinimumWidth(150)  # the dock may be narrow: the maps scroll or clip
+        self.kernels = KernelView()
+        self.kernels.setMinimumWidth(110)
+        lower = QSplitter(Qt.Orientation.Horizontal)
+        lower.addWidget(act_box)
+        lower.addWidget(self.kernels)
+        lower.setSizes([300, 200])
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.curves)
+        splitter.addWidget(lower)
+        splitter.setSizes([260, 300])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // REFRESH_HZ)
+        self.timer.timeout.connect(self.tick)
+
+    @property
+    def probe_is_sample(self) -> bool:
+        """Whether the activations are of a data sample rather than of the drawing."""
+        return self.probe_choice.currentIndex() == 1
+
+    def _on_probe_choice(self, _index: int) -> None:
+        self.probe_sample.setEnabled(self.probe_is_sample)
+        self.probe_changed.emit()
+
+    # ----------------------------------------------------------- run phases
+    def start_run(self, spec, epochs: int, batch_size: int, epochs_before: int) -> None:
+        """Lay the views out now, while the CPU is free, so that updates during training only
+        change pixels: the curves' axes and one activation row per layer (empty maps).
+
+        Args:
+            spec: the network being trained (``NetworkSpec``).
+            epochs: epochs of this run.
+            batch_size: samples per batch (for the ETA).
+            epochs_before: epochs the network was trained before (0 for a fresh network).
+        """
+        from model.keras_code import layer_name
+        from model.spec import analyze
+
+        self.epochs, self.batch_size, self.epochs_before = epochs, batch_size, epochs_before
+        if epochs_before:
+            self.curves.extend_epochs(epochs_before + epochs)
+        else:
+            self.curves.reset(epochs)
+        self._last_batch, self._rate, self._progress = (0, 0, 0.0, 0.0), 0.0, (0, 0, "")
+        self._pending_activations = self._pending_kernels = None
+        self.window().layout().activate()  # settle the geometry: a later resize means a redraw
+        self.curves.set_live(True)
+        self.curves.draw_now()
+        report = analyze(spec)
+        names = [layer_name(i, layer.kind) for i, layer in enumerate(spec.layers)]
+        shapes = [tuple(layer.output_shape) for layer in report.layers]
+        if all(shapes) and len(shapes) == len(names):
+            self.names = names
+            self.activations.set_activations([np.zeros(s, np.float32) for s in shapes], names,
+                                             [layer_kind(n) for n in names])
+        self.timer.start()
+
+    def set_paused(self, paused: bool) -> None:
+        """Stop repainting while paused (after one last refresh); resume afterwards."""
+        if paused:
+            self.refresh()
+            self.timer.stop()
+        else:
+            self.timer.start()
+
+    def end_run(self) -> None:
+        """Show the last data and rescale the curves if points went off the axes."""
+        self.timer.stop()
+        self.curves.set_live(False)
+        self.refresh()
+
+    def reset(self, epochs: int) -> None:
+        """Forget the curves, activations and kernels."""
+        self.epochs_before = 0
+        self.curves.reset(epochs)
+        self.curves.refresh()
+        self.kernels.clear()
+        self.activations.clear("Activations appear while training.")
+
+    # -------------------------------------------------- data from the worker
+    def set_layer_names(self, names: list[str]) -> None:
+        """The trained model's layer names (one per activation)."""
+        self.names = list(names)
+
+    def add_batch(self, epoch: int, step: int, steps: int, loss: float, accuracy: float,
+                  rate: float) -> None:
+        """A progress report: running means of the epoch so far (see ``TrainHooks``)."""
+        last_epoch, last_step, last_loss, last_acc = self._last_batch
+        if epoch != last_epoch:
+            last_step, last_loss, last_acc = 0, 0.0, 0.0
+        span = max(step - last_step, 1)  # the mean over the batches since the last report
+        window_loss = (step * loss - last_step * last_loss) / span
+        window_acc = (step * accuracy - last_step * last_acc) / span
+        self._last_batch = (epoch, step, loss, accuracy)
+        x = self.epochs_before + epoch - 1 + step / max(steps, 1)
+        self.curves.add_train(x, window_loss, window_acc)
+        self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+        total = self.epochs * steps
+        done = (epoch - 1) * steps + step
+        eta = (total - done) * self.batch_size / max(self._rate, 1e-9)
+        self._progress = (done, total, f"Epoch {epoch}/{self.epochs} · step {step}/{steps} · "
+                                       f"{self._rate:,.0f} samples/s · ETA {format_eta(eta)}")
+
+    def add_epoch(self, epoch: int, logs: dict) -> None:
+        """Validation figures after an epoch."""
+        self.curves.add_val(self.epochs_before + epoch, logs.get("val_loss", float("nan")),
+                            logs.get("val_accuracy", float("nan")))
+
+    def add_snapshot(self, activations, kernels, paused: bool = False) -> None:
+        """New activations of the probe image and kernels (shown at the next tick)."""
+        self._pending_activations, self._pending_kernels = activations, kernels
+        if paused:
+            self.tick()  # the timer sleeps while paused (e.g. the user drew something new)
+
+    # ------------------------------------------------------------- painting
+    def refresh(self) -> None:
+        """Repaint everything that changed, at once."""
+        self._slices = []
+        for step in self._steps():
+            step()
+
+    def tick(self) -> None:
+        """The timer's tick: repaint what changed, one view per event-loop pass."""
+        self._slices = self._steps()
+        self._next_slice()
+
+    def _steps(self) -> list:
+        return [self.curves.refresh, self._refresh_progress, self._refresh_activations,
+                self._refresh_kernels]
+
+    def _next_slice(self) -> None:
+        while self._slices:
+            if self._slices.pop(0)() and self._slices:
+                QTimer.singleShot(SLICE_GAP_MS, self._next_slice)
+                return
+
+    def _refresh_progress(self) -> bool:
+        value, maximum, text = self._progress
+        if not text:
+            return False
+        self.progress.setRange(0, max(maximum, 1))
+        self.progress.setValue(value)
+        self.progress.setFormat(text)
+        self._progress = (value, maximum, "")
+        return True
+
+    def _refresh_activations(self) -> bool:
+        activations, self._pending_activations = self._pending_activations, None
+        if not activations or len(activations) != len(self.names):
+            return False
+        self.activations.set_activations(activations, self.names,
+                                         [layer_kind(n) for n in self.names])
+        return True
+
+    def _refresh_kernels(self) -> bool:
+        kernels, self._pending_kernels = self._pending_kernels, None
+        if kernels is None:
+            return False
+        conv_names = [n for n in self.names if layer_kind(n) == "conv2d"]
+        self.kernels.set_kernels(kernels, conv_names if len(conv_names) == len(kernels)
+                                 else None)
+        return True
