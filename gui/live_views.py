@@ -92,9 +92,11 @@ class LiveViews(QWidget):
         act_layout.setContentsMargins(0, 0, 0, 0)
         act_layout.addLayout(probe_row)
         act_layout.addWidget(self.activations, 1)
-        act_box.setMinimumWidth(150)  # the dock may be narrow: the maps scroll or clip
+        # Fixed minimum sizes: new activations or kernel texts must never enlarge the dock
+        # (a resize of the curves costs a full matplotlib redraw while training runs).
+        act_box.setMinimumSize(150, 120)
         self.kernels = KernelView()
-        self.kernels.setMinimumWidth(110)
+        self.kernels.setMinimumSize(110, 120)
         lower = QSplitter(Qt.Orientation.Horizontal)
         lower.addWidget(act_box)
         lower.addWidget(self.kernels)
@@ -141,9 +143,7 @@ class LiveViews(QWidget):
             self.curves.reset(epochs)
         self._last_batch, self._rate, self._progress = (0, 0, 0.0, 0.0), 0.0, (0, 0, "")
         self._pending_activations = self._pending_kernels = None
-        self.window().layout().activate()  # settle the geometry: a later resize means a redraw
         self.curves.set_live(True)
-        self.curves.draw_now()
         report = analyze(spec)
         names = [layer_name(i, layer.kind) for i, layer in enumerate(spec.layers)]
         shapes = [tuple(layer.output_shape) for layer in report.layers]
@@ -151,6 +151,8 @@ class LiveViews(QWidget):
             self.names = names
             self.activations.set_activations([np.zeros(s, np.float32) for s in shapes], names,
                                              [layer_kind(n) for n in names])
+        # One full draw after the layouts settle (a resize later would cost another one).
+        self.curves.draw_soon()
         self.timer.start()
 
     def set_paused(self, paused: bool) -> None:

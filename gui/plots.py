@@ -203,6 +203,17 @@ class LiveCurves(QWidget):
         self._needs_full = True
         self.refresh()
 
+    def draw_soon(self) -> None:
+        """Draw the whole figure once pending layout changes are applied (one coalesced
+        ``draw_idle``: a resize of the canvas in the meantime costs no second draw)."""
+        for curve in self.curves.values():
+            curve.sync()
+        if not self._user_moved_view():
+            self._apply_limits()
+            self._rescale = False
+        self._needs_full = self._dirty = False
+        self.canvas.draw_idle()
+
     def point_count(self, name: str) -> int:
         """How many points series ``name`` holds (e.g. ``loss_raw``, ``val_accuracy``)."""
         return self.curves[name].series.size

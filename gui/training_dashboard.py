@@ -29,6 +29,18 @@ from gui.training_files import ModelFiles
 from gui.training_worker import ThreadedRun, TrainingWorker, TrainJob
 
 
+class _FixedLayout(QVBoxLayout):
+    """A layout that does not claim height-for-width.
+
+    The main window puts each panel in a resizable scroll area, which sizes a height-for-width
+    panel to its preferred height; ours would then grow and shrink with the live views'
+    contents, resizing the curves (a full matplotlib redraw) in the middle of training.
+    """
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return False
+
+
 class TrainingDashboard(QWidget):
     """Everything about training one network, in the training dock.
 
@@ -103,7 +115,7 @@ class TrainingDashboard(QWidget):
         self.tabs.addTab(self.live, "Live")
         self.tabs.addTab(results, "Results")
 
-        layout = QVBoxLayout(self)
+        layout = _FixedLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)

@@ -16,7 +16,7 @@ from model.letter_skeletons import all_skeletons
 from model.preprocess import strokes_to_image
 
 PEN_WIDTH = (0.07, 0.16)
-UPPER_WIDTH = 0.85
+UPPER_WIDTH = 0.8
 LOWER_WIDTH = 0.68
 CURSIVE_LOWER = (0.45, 0.6)
 CURSIVE_UPPER = (0.08, 0.1)

@@ -183,15 +183,16 @@ def test_a_single_dot_and_a_huge_scribble_are_read_without_trouble(window, qtbot
     assert panel.prediction_view.top_letter is not None
 
 
-def test_not_sure_state():
+def test_not_sure_state(qtbot):
     view = PredictionView()
+    qtbot.addWidget(view)
     probs = np.full(26, 0.6 / 25, np.float32)
     probs[2] = 0.4
     view.set_probs(probs)
     assert view.unsure and view.top_letter == "C"
     assert view.verdict_label.text().startswith("Not sure")
     probs = np.zeros(26, np.float32)
-    probs[[4, 5, 6]] = [0.9, 0.095, 0.005]
+    probs[[4, 5, 6]] = [0.9, 0.096, 0.004]
     view.set_probs(probs)
     assert not view.unsure and "90% sure" in view.verdict_label.text()
     assert view.top3_label.text().split() == ["E", "90%", "F", "10%", "G", "<1%"]

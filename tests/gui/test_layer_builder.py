@@ -13,6 +13,14 @@ from model.presets import get_preset
 from model.spec import analyze, canonical, is_output_layer, load_spec
 
 
+@pytest.fixture(autouse=True)
+def start_with_classic(tmp_path_factory, monkeypatch):
+    """Start from the classic preset, whatever network the shipped model has."""
+    import gui.builder_files
+
+    monkeypatch.setattr(gui.builder_files, "DEFAULT_MODEL_DIR", tmp_path_factory.mktemp("none"))
+
+
 @pytest.fixture
 def window(qtbot):
     """The main window without TensorFlow (the builder must work before it loads)."""

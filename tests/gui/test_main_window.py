@@ -7,7 +7,9 @@ from PySide6.QtWidgets import QDockWidget
 from gui.main_window import MainWindow
 
 
-def test_window_has_the_areas_menus_and_loading_status(main_window):
+def test_window_has_the_areas_menus_and_loading_status(qtbot):
+    main_window = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(main_window)
     docks = {dock.objectName() for dock in main_window.findChildren(QDockWidget)}
     assert {"builder_dock", "training_dock", "explain_dock", "data_dock"} <= docks
     assert main_window.centralWidget() is not None

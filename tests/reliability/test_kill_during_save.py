@@ -142,7 +142,7 @@ def kill_trials(tmp_path, trials: int, seed: int) -> dict:
     samples, marker = INITIAL_SAMPLES, 0
     saves = {"samples": 0, "models": 0, "in_flight_kept": 0}
     for _ in range(trials):
-        lines = _run_and_kill(store_path, model_path, model, marker, rng.uniform(0.05, 1.5))
+        lines = _run_and_kill(store_path, model_path, model, marker, rng.uniform(0.05, 1.0))
         errors = [line for line in lines if line.startswith("error")]
         assert not errors, errors[0]
         assert lines and lines[0] == f"ready {samples} 0", lines[:1]
