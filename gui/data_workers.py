@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -270,8 +272,9 @@ def emnist_count() -> int | None:
             with np.load(path, allow_pickle=False) as data:
                 total += len(data["y"])
                 found = True
-        except (OSError, KeyError, ValueError):
-            continue
+        except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile,
+                zlib.error):
+            continue  # a damaged cache is reported when the data is loaded, not here
     return total if found else None
 
 

@@ -17,14 +17,31 @@ import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg, NavigationToolbar2QT
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
-from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 #: Weight of the newest point in the exponential moving average of the training curves.
-SMOOTHING = 0.15
+SMOOTHING = 0.3
 #: Initial top of the loss axis: a fresh 26-class network starts near ln(26) = 3.26.
 LOSS_TOP = 3.5
 TRAIN_COLOR = "#1f77b4"
 VAL_COLOR = "#d62728"
+
+
+def freeze_icons(toolbar: QToolBar) -> None:
+    """Render the toolbar's icons once: matplotlib's icons re-read and re-render their SVG
+    files at every paint, which costs the GUI thread milliseconds each time the toolbar is
+    repainted during training."""
+    size = toolbar.iconSize()
+    ratio = toolbar.devicePixelRatioF()
+    for action in toolbar.actions():
+        icon = action.icon()
+        if not icon.isNull():
+            frozen = QIcon()
+            for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled, QIcon.Mode.Active):
+                for state in (QIcon.State.Off, QIcon.State.On):
+                    frozen.addPixmap(icon.pixmap(size, ratio, mode, state), mode, state)
+            action.setIcon(frozen)
 
 
 class GrowingSeries:
@@ -99,6 +116,7 @@ class LiveCurves(QWidget):
         self.canvas.setMinimumHeight(180)
         self.toolbar = NavigationToolbar2QT(self.canvas, self)
         self.toolbar.setObjectName("curves_toolbar")
+        freeze_icons(self.toolbar)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

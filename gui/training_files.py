@@ -7,6 +7,8 @@ Lambda layer, which is refused because loading it would run code) are explained 
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +38,9 @@ def count_sources() -> tuple[int, int | None]:
         try:
             with np.load(path, allow_pickle=False) as data:
                 total += len(data["y"])
-        except (OSError, ValueError, KeyError):
-            continue
+        except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile,
+                zlib.error):
+            continue  # a damaged cache is reported when the data is loaded, not here
     return own, (total or None)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,8 +101,10 @@ def load_npz(path: str | Path) -> Dataset:
     try:
         with np.load(path, allow_pickle=False) as data:
             return Dataset(data["x"], data["y"])
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise DatasetError(f"{path}: not a readable dataset file ({exc})") from exc
+    except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile,
+            zlib.error) as exc:  # TypeError: a bare .npy (an array, not an archive)
+        raise DatasetError(f"{path}: not a readable dataset file, it is damaged or of "
+                           f"another kind ({exc}); delete it or import the data again") from exc
 
 
 def synthetic_cache_path(n: int, seed: int, font_share: float, lower_share: float) -> Path:

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import http.client
+import math
 import os
+import queue
 import re
 import struct
+import threading
 import urllib.error
 import urllib.request
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +32,7 @@ from model.preprocess import bitmap_to_image
 
 OFFICIAL_URL = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
 LETTER_FILES = ("emnist-letters-train", "emnist-letters-test")
+CANCEL_POLL_S = 0.1  # how often a download checks its cancel event
 
 
 class DownloadCancelled(Exception):
@@ -54,8 +60,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     try:
         with _open(path) as handle:
             data = handle.read()
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        raise DatasetError(f"{path}: cannot read ({exc})") from exc
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        raise DatasetError(f"{path}: cannot read, the file is damaged ({exc}); "
+                           "download or copy it again") from exc
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DatasetError(f"{path}: not an IDX file of bytes (bad magic number)")
     ndim = data[3]
@@ -63,7 +70,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     if ndim < 1 or len(data) < header:
         raise DatasetError(f"{path}: truncated IDX header")
     shape = struct.unpack(f">{ndim}I", data[4:header])
-    size = int(np.prod(shape))
+    size = math.prod(shape)  # exact: np.prod would overflow int64 for a forged header
     if len(data) - header < size:
         raise DatasetError(f"{path}: truncated, holds {len(data) - header} of {size} bytes")
     return np.frombuffer(data, np.uint8, size, header).reshape(shape)
@@ -224,29 +231,62 @@ def download(url: str = OFFICIAL_URL, dest: str | os.PathLike | None = None, pro
         raise DatasetError(f"cannot reach {url} ({reason}). Check the internet connection, "
                            "or download the EMNIST files elsewhere and use Import.") from exc
     if response is not None:
-        with response:
-            resumed = response.status == 206
-            length = int(response.headers.get("Content-Length") or 0)
-            total = length + (have if resumed else 0)
-            done = have if resumed else 0
+        resumed = response.status == 206
+        length = int(response.headers.get("Content-Length") or 0)
+        total = length + (have if resumed else 0)
+        done = have if resumed else 0
+        blocks, stop = _start_reader(response)
+        try:
             with open(part, "ab" if resumed else "wb") as handle:
                 while True:
                     if cancel is not None and cancel.is_set():
                         raise DownloadCancelled("download cancelled; it resumes next time")
                     try:
-                        block = response.read(1 << 16)
-                    except OSError as exc:
-                        raise DatasetError(f"download of {url} was interrupted ({exc}); "
-                                           "try again to resume") from exc
+                        block = blocks.get(timeout=CANCEL_POLL_S)
+                    except queue.Empty:
+                        continue  # the reader thread's socket timeout bounds a stall
+                    if isinstance(block, BaseException):
+                        raise DatasetError(f"download of {url} was interrupted ({block}); "
+                                           "try again to resume") from block
                     if not block:
                         break
                     handle.write(block)
                     done += len(block)
                     if progress is not None:
                         progress(done, total)
+        finally:
+            stop.set()
     _verify(part, sha256)
     os.replace(part, dest)
     return dest
+
+
+def _start_reader(response) -> tuple[queue.Queue, threading.Event]:
+    """Read ``response`` in a daemon thread so a stalled socket never blocks cancel.
+
+    The thread owns the response and closes it; blocks (bytes), then ``b""`` at the end or
+    the read's exception, arrive on the returned queue. Setting the event stops the thread
+    after its current read (which the urlopen timeout bounds).
+    """
+    blocks: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    block = response.read1(1 << 16)
+                except (OSError, ValueError, http.client.HTTPException) as exc:
+                    blocks.put(exc)
+                    return
+                blocks.put(block)
+                if not block:
+                    return
+        finally:
+            response.close()
+
+    threading.Thread(target=run, name="emnist-download-reader", daemon=True).start()
+    return blocks, stop
 
 
 def _verify(path: Path, sha256: str | None) -> None:

@@ -73,8 +73,12 @@ def class_to_letter(index: int) -> str:
 
 
 def _is_number(value: object) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value))
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float (hundreds of digits)
+        return False
 
 
 def _parse_canvas(obj: dict) -> tuple[float, float]:
@@ -168,6 +172,10 @@ def read_strokes(path: str | os.PathLike) -> StrokesFile:
     except json.JSONDecodeError as exc:
         raise StrokesError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); "
                            "is the file truncated?") from exc
+    except (ValueError, RecursionError) as exc:  # absurdly long numbers, deep nesting
+        raise StrokesError(f"{path}: not a strokes file, its JSON is too deeply nested or "
+                           f"holds absurd numbers ({type(exc).__name__}); "
+                           "choose another file") from None
     try:
         return parse_strokes(obj)
     except StrokesError as exc:

@@ -8,6 +8,7 @@ a worker thread and sets the control's events from the GUI thread.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import io
@@ -283,6 +284,28 @@ def _working_model(model, device: str, strategy) -> keras.Model:
     return work
 
 
+@contextlib.contextmanager
+def _released_custom_gradients():
+    """Forget the custom-gradient functions that this run's traces registered.
+
+    TensorFlow keeps every traced ``CustomGradient-*`` function (Keras' optimizer uses them) in
+    a global registry forever, and with it each traced graph: about 5 MB per training run that
+    ``keras.backend.clear_session()`` does not free. The traces of a finished run are never
+    used again (the next run compiles and traces anew), so their entries are dropped.
+    """
+    from tensorflow.python.framework import ops
+
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    before = set(registry) if isinstance(registry, dict) else None
+    try:
+        yield
+    finally:
+        if before is not None:
+            for name in [n for n in list(registry) if n not in before]:
+                if str(name).startswith("CustomGradient-"):
+                    registry.pop(name, None)
+
+
 def train(
     model: keras.Model | Callable[[], keras.Model],
     train_data,
@@ -364,8 +387,9 @@ def train(
         )
         callback.stopped = control.stop_event.is_set()
         if not callback.stopped:
-            work.fit(train_ds, validation_data=val_ds, epochs=config.epochs, shuffle=False,
-                     verbose=0, callbacks=callbacks)
+            with _released_custom_gradients():
+                work.fit(train_ds, validation_data=val_ds, epochs=config.epochs, shuffle=False,
+                         verbose=0, callbacks=callbacks)
         if callback.diverged_at is not None and callback.good_weights is not None:
             work.set_weights(callback.good_weights)
         weights = work.get_weights()

@@ -8,6 +8,7 @@ start-up is moved aside (never overwritten) and the store starts empty.
 from __future__ import annotations
 
 import os
+import re
 import time
 from pathlib import Path
 
@@ -30,11 +31,56 @@ from model.strokes import (
 
 STORE_CANVAS = (280.0, 280.0)
 FILE_NAME = "samples.json"
+STALE_TEMP_S = 60.0  # a temporary save file this old is left over from a killed save
+# .NAME.PID.tmp (atomic_write_bytes) and .STEM.PID.THREAD.tmp.keras (model files)
+_TEMP_NAME = re.compile(r"^\..+\.(\d{1,10})(?:\.tmp|\.\d+\.tmp\.keras)$")
 
 
 def default_path() -> Path:
     """Where the store lives: ``data_dir()/samples.json``."""
     return data_dir() / FILE_NAME
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # exists but belongs to someone else (or an absurd number)
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporary files left in ``folder`` by saves that were killed midway.
+
+    Matches the names :func:`model.paths.atomic_write_bytes` (``.NAME.PID.tmp``) and the
+    model writer (``.STEM.PID.THREAD.tmp.keras``) use. A file is stale when the process that
+    wrote it is gone, or when it is older than :data:`STALE_TEMP_S` (the pid was reused).
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = list(Path(folder).glob(".*.tmp")) + list(Path(folder).glob(".*.tmp.keras"))
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        match = _TEMP_NAME.match(path.name)
+        if match is None:
+            continue
+        try:
+            old = now - path.stat().st_mtime > STALE_TEMP_S
+            if old or not _pid_alive(int(match.group(1))):
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # vanished meanwhile (the save finished) or not ours to delete
+    return removed
 
 
 def _fit_to_store(strokes, canvas: tuple[float, float]) -> list[np.ndarray]:
@@ -57,14 +103,37 @@ class SampleStore:
         self.path = Path(path) if path is not None else default_path()
         self.samples: list[Sample] = []
         self.recovered_from: Path | None = None
+        self.recovery_reason: str | None = None
+        remove_stale_temp_files(self.path.parent)
         if self.path.exists():
             try:
                 document = read_strokes(self.path)
                 self.samples = [self._rescaled(s, document.canvas) for s in document.samples]
-            except StrokesError:
-                backup = self.path.with_name(f"{self.path.name}.broken-{int(time.time())}")
-                os.replace(self.path, backup)
-                self.recovered_from = backup
+            except (StrokesError, ValueError, RecursionError, MemoryError) as exc:
+                if isinstance(exc.__cause__, OSError):  # unreadable (permissions), not damaged
+                    raise exc.__cause__ from None
+                self.samples = []
+                self.recovery_reason = str(exc)[:500]
+                self.recovered_from = self._move_aside()
+
+    @property
+    def recovery_message(self) -> str | None:
+        """What to tell the user when a damaged file was moved aside at start-up, else None."""
+        if self.recovered_from is None:
+            return None
+        return (f"Your samples file was damaged ({self.recovery_reason}); it was kept as "
+                f"{self.recovered_from.name} and a new, empty one was started.")
+
+    def _move_aside(self) -> Path:
+        """Rename the damaged store file to a free ``<name>.broken-<timestamp>`` name."""
+        stamp = int(time.time())
+        backup = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        n = 1
+        while backup.exists():
+            backup = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+            n += 1
+        os.replace(self.path, backup)
+        return backup
 
     @staticmethod
     def _rescaled(sample: Sample, canvas: tuple[float, float]) -> Sample:
