@@ -69,7 +69,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
     def __init__(self, state, window=None, spec: NetworkSpec | None = None) -> None:
         super().__init__()
         self.setObjectName("layer_builder")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(440)
         self.state, self.host = state, window
         self.doc = NetworkDocument(spec if spec is not None else default_spec(), self)
         self.stack = QUndoStack(self)

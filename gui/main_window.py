@@ -321,6 +321,14 @@ class MainWindow(QMainWindow):
         dock_state = settings.value("window_state")
         if isinstance(dock_state, QByteArray) and not dock_state.isEmpty():
             self.restoreState(dock_state)
+        else:  # first start: builder and right-hand docks 30 % each, the drawing the rest
+            self.first_paint.connect(lambda: QTimer.singleShot(50, self._default_dock_sizes))
+
+    def _default_dock_sizes(self) -> None:
+        width = self.width()
+        self.resizeDocks([self.builder_dock, self.training_dock],
+                         [int(width * 0.30), int(width * 0.30)], Qt.Orientation.Horizontal)
+        self.training_dock.raise_()
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` when the window closes (stop workers, join threads), in order added."""

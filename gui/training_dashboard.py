@@ -50,7 +50,7 @@ class TrainingDashboard(QWidget):
 
     def __init__(self, window) -> None:
         super().__init__()
-        self.window, self.state = window, window.state
+        self.main_window, self.state = window, window.state
         self.setObjectName("training_dashboard")
         self.run: ThreadedRun | None = None
         self.worker: TrainingWorker | None = None

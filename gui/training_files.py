@@ -54,7 +54,7 @@ class ModelFiles(QWidget):
     def __init__(self, dashboard) -> None:
         super().__init__()
         self.dashboard = dashboard
-        self.window, self.state = dashboard.window, dashboard.state
+        self.main_window, self.state = dashboard.main_window, dashboard.state
         self.history: dict | None = None
         self.tasks: list[ThreadedRun] = []
         self.evaluate_button = QPushButton("Evaluate on real handwriting...")
@@ -80,14 +80,14 @@ class ModelFiles(QWidget):
 
     def connect_actions(self) -> None:
         """Take over File > Save/Open trained model and ``.keras`` in Open recent."""
-        for action, slot in ((self.window.save_model_action, self.ask_save_model),
-                             (self.window.open_model_action, self.ask_open_model)):
+        for action, slot in ((self.main_window.save_model_action, self.ask_save_model),
+                             (self.main_window.open_model_action, self.ask_open_model)):
             try:
                 action.triggered.disconnect()
             except (RuntimeError, TypeError):
                 pass
             action.triggered.connect(slot)
-        self.window.openers[".keras"] = self.open_model_file
+        self.main_window.openers[".keras"] = self.open_model_file
 
     def set_running(self, running: bool) -> None:
         """Disable what must wait until training ends."""
@@ -168,7 +168,7 @@ class ModelFiles(QWidget):
             return path
 
         def saved(_result) -> None:
-            self.window.add_recent_file(path)
+            self.main_window.add_recent_file(path)
             self.dashboard._show_message(f"Saved the trained model to {path}.")
 
         return self.run_task("save-model", save, saved)
@@ -214,12 +214,12 @@ class ModelFiles(QWidget):
         self.state.model, self.state.model_spec, self.state.trained = model, spec, True
         self.state.model_changed.emit(model)
         self.put_spec_in_builder(spec)
-        self.window.add_recent_file(path)
+        self.main_window.add_recent_file(path)
         dashboard._show_message(f"Opened {Path(path).name}: it is now the active model.")
 
     def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:
         """Show ``spec`` in the layer builder (an undoable edit there), else publish it."""
-        builder = getattr(self.window, "layer_builder", None)
+        builder = getattr(self.main_window, "layer_builder", None)
         if builder is not None and hasattr(builder, "stack") and hasattr(builder, "doc"):
             if builder.spec.layers == spec.layers:
                 return

@@ -94,8 +94,8 @@ def _parse_canvas(obj: dict) -> tuple[float, float]:
 
 def _parse_stroke(stroke: object, index: int, s_index: int) -> np.ndarray:
     where = f"sample {index}, stroke {s_index}"
-    if not isinstance(stroke, list) or not stroke:
-        raise StrokesError(f"{where}: a stroke must be a non-empty list of [x, y] points")
+    if not isinstance(stroke, list):
+        raise StrokesError(f"{where}: a stroke must be a list of [x, y] points")
     for p_index, point in enumerate(stroke):
         if (not isinstance(point, (list, tuple)) or len(point) != 2
                 or not all(_is_number(v) for v in point)):
@@ -124,6 +124,9 @@ def parse_sample(raw: object, index: int = 0) -> Sample:
         raise StrokesError(f"sample {index}: label {label!r} is not one ASCII letter A-Z/a-z")
     writer = raw.get("writer")
     parsed = [_parse_stroke(stroke, index, s) for s, stroke in enumerate(strokes)]
+    parsed = [stroke for stroke in parsed if len(stroke)]  # an empty stroke draws nothing
+    if not parsed:
+        raise StrokesError(f"sample {index}: has no strokes with points (needs at least one)")
     return Sample(parsed, label, None if writer is None else str(writer))
 
 

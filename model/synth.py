@@ -90,6 +90,26 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's worker processes now, dropping their unfinished chunks.
+
+    ``shutdown`` alone lets every running chunk finish, which delays closing the app.
+    Python 3.14 has ``terminate_workers`` for this; older versions keep the processes in
+    ``_processes``, which must be read before ``shutdown`` clears it.
+    """
+    terminate_workers = getattr(pool, "terminate_workers", None)
+    if terminate_workers is not None:
+        terminate_workers()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(1.0)
+
+
 def default_workers() -> int:
     """Processes to use: the machine's cores (at least 1)."""
     return max(1, os.cpu_count() or 1)
@@ -145,7 +165,7 @@ def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
             while pending:
                 finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 if cancel is not None and cancel.is_set():
-                    pool.shutdown(wait=False, cancel_futures=True)
+                    _terminate(pool)
                     raise GenerationCancelled("synthetic data generation was cancelled")
                 for future in finished:
                     index = pending.pop(future)

@@ -60,8 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="random seed for data, weights and shuffling (default 0)")
     parser.add_argument("--samples", type=_int_range(260, 2_000_000), default=80_000,
                         help="synthetic training samples (default 80000)")
-    parser.add_argument("--epochs", type=_int_range(1, 200), default=6,
-                        help="passes over the data (default 6)")
+    parser.add_argument("--epochs", type=_int_range(1, 200), default=7,
+                        help="passes over the data (default 7)")
     parser.add_argument("--batch-size", type=_int_range(8, 4096), default=128,
                         help="samples per training step (default 128)")
     parser.add_argument("--workers", type=_int_range(1, 64), default=None,

@@ -287,3 +287,19 @@ def test_fields_use_the_ranges_training_accepts(window):
     assert box.value() == pytest.approx(0.01)
     box.setValue(1e3)
     assert box.value() == 10.0  # clamped to the range
+
+
+def test_file_menu_model_actions_are_served_here(window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    shown, asked = [], []
+    monkeypatch.setattr(QMessageBox, "information",
+                        lambda parent, title, text, *a: shown.append((title, text)))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda *args, **kwargs: (asked.append(args[1]), ("", ""))[1])
+    window.state.model = None
+    window.save_model_action.trigger()
+    assert shown == [("Save trained model", "There is no trained model yet: train one first.")]
+    window.open_model_action.trigger()
+    assert asked == ["Open trained model"]
+    assert window.openers[".keras"] == window.training_dashboard.files.open_model_file

@@ -113,3 +113,12 @@ def test_truncated_real_file_is_reported(tmp_path):
     path.write_text(text[: len(text) // 2])
     with pytest.raises(StrokesError, match="truncated"):
         read_strokes(path)
+
+
+def test_empty_strokes_are_dropped_but_an_all_empty_sample_is_refused():
+    doc = parse_strokes(_doc([{"strokes": [[], [[1, 2]]]}]))
+    assert len(doc.samples[0].strokes) == 1
+    with pytest.raises(StrokesError, match="sample 0"):
+        parse_strokes(_doc([{"strokes": [[], []]}]))
+    with pytest.raises(StrokesError, match="sample 0, stroke 0"):
+        parse_strokes(_doc([{"strokes": ["abc"]}]))
