@@ -43,7 +43,7 @@ def run_checks(pytest_args: list[str]) -> int:
     steps = [
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "lint-imports"), "--no-cache"],
-        [str(PYTHON), "-m", "pytest", *pytest_args],
+        [str(PYTHON), "-m", "pytest", "-q", *pytest_args],
     ]
     for step in steps:
         print("$", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)),

@@ -56,7 +56,7 @@ def single_call_ms(n: int = 300) -> float:
 
 def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
     """Save a PNG: for each letter, generated samples, then real ones when the file exists."""
-    from PIL import Image
+    from PIL import Image, ImageDraw
 
     from model import paths
     from model.strokes import LETTERS, read_strokes
@@ -82,7 +82,15 @@ def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in rows]
     halves = [np.concatenate(rows[:26]), np.concatenate(rows[26:])]
     sheet = np.concatenate([halves[0], np.ones((28 * 26, 8)), halves[1]], axis=1)
-    Image.fromarray((255 - sheet * 255).astype(np.uint8)).save(path, optimize=True)
+    body = Image.fromarray((255 - sheet * 255).astype(np.uint8))
+    image = Image.new("L", (body.width, body.height + 14), 255)
+    image.paste(body, (0, 14))
+    draw = ImageDraw.Draw(image)
+    half = halves[0].shape[1] + 8
+    for x0 in (0, half):
+        draw.text((x0 + 4, 1), "generated", fill=0)
+        draw.text((x0 + 28 * per_letter + 10, 1), "real (Chars74K)", fill=0)
+    image.save(path, optimize=True)
 
 
 def main() -> int:

@@ -93,11 +93,8 @@ class ConfusionGrid(QWidget):
                         f"{int(self.matrix[row, col])} samples")
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        try:
+        with QPainter(self) as painter:
             self._paint(painter)
-        finally:
-            painter.end()
 
     def _paint(self, painter: QPainter) -> None:
         painter.fillRect(self.rect(), QColor("white"))
@@ -149,11 +146,8 @@ class ClassAccuracyBars(QWidget):
         self.update()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        try:
+        with QPainter(self) as painter:
             self._paint(painter)
-        finally:
-            painter.end()
 
     def _paint(self, painter: QPainter) -> None:
         if self.accuracy is None:

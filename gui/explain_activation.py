@@ -63,19 +63,14 @@ class ActivationTab(ExplainTab):
     title = "Activation"
 
     def build(self) -> None:
-        controls = QHBoxLayout()
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("activation_layer")
         self.channel_spin = QSpinBox()
         self.function_combo = QComboBox()
         self.function_combo.setObjectName("activation_function")
         self.function_combo.addItems(FUNCTIONS)
-        for text, widget in (("Layer", self.layer_combo), ("Map", self.channel_spin),
-                             ("Function", self.function_combo)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        self.body.addLayout(controls)
+        self.add_controls(("Layer", self.layer_combo), ("Map", self.channel_spin),
+                          ("Function", self.function_combo))
         maps = QHBoxLayout()
         self.before_view = MapView("Before", min_side=120)
         self.after_view = MapView("After", min_side=120)

@@ -13,7 +13,14 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from gui.explain_base import ExplainTab, class_name, fill_layer_combo, help_label, letter_combo
+from gui.explain_base import (
+    ExplainTab,
+    class_name,
+    fill_layer_combo,
+    help_label,
+    letter_combo,
+    set_range_quietly,
+)
 from gui.explain_softmax import set_true_combo
 from gui.heatmap import MapView, format_number
 
@@ -55,19 +62,14 @@ class BackpropTab(ExplainTab):
     title = "Backprop"
 
     def build(self) -> None:
-        first = QHBoxLayout()
         self.true_combo = letter_combo()
         self.true_combo.setObjectName("backprop_true_letter")
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("backprop_layer")
         self.unit_spin = QSpinBox()
         self.channel_spin = QSpinBox()
-        for text, widget in (("True letter", self.true_combo), ("Layer", self.layer_combo),
-                             ("Kernel", self.unit_spin), ("Channel", self.channel_spin)):
-            first.addWidget(QLabel(text))
-            first.addWidget(widget)
-        first.addStretch(1)
-        self.body.addLayout(first)
+        self.add_controls(("True letter", self.true_combo), ("Layer", self.layer_combo),
+                          ("Kernel", self.unit_spin), ("Channel", self.channel_spin))
         second = QHBoxLayout()
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setObjectName("backprop_lr")
@@ -139,11 +141,8 @@ class BackpropTab(ExplainTab):
                              else None)
         channels = kernel_shape[2] if len(kernel_shape) == 4 else (
             self.source_shape[2] if self.source_shape else 1)
-        for spin, top in ((self.unit_spin, kernel_shape[-1] - 1), (self.channel_spin,
-                                                                   channels - 1)):
-            blocked = spin.blockSignals(True)
-            spin.setRange(0, int(top))
-            spin.blockSignals(blocked)
+        set_range_quietly(self.unit_spin, kernel_shape[-1] - 1)
+        set_range_quietly(self.channel_spin, channels - 1)
         self.channel_spin.setEnabled(channels > 1)
         is_conv = len(kernel_shape) == 4
         self.kernel_view.title = "Kernel w" if is_conv else "Weights w (on the maps)"

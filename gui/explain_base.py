@@ -13,8 +13,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -195,6 +197,34 @@ class ExplainTab(QWidget):
     def layers_of(self, *kinds: str) -> list[tuple[int, str, str]]:
         """The layers of the given kinds."""
         return [entry for entry in self.layers if entry[2] in kinds]
+
+    def add_controls(self, *pairs: tuple[str, QWidget],
+                     trailing: tuple[QWidget, ...] = ()) -> QHBoxLayout:
+        """Add a row of labelled controls to the top of ``self.body``.
+
+        Args:
+            *pairs: (label text, widget) for each control, left to right.
+            trailing: Unlabelled widgets placed after the controls.
+
+        Returns:
+            The row's layout (already added to ``self.body``).
+        """
+        row = QHBoxLayout()
+        for text, widget in pairs:
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        for widget in trailing:
+            row.addWidget(widget)
+        row.addStretch(1)
+        self.body.addLayout(row)
+        return row
+
+
+def set_range_quietly(spin: QSpinBox, top: int) -> None:
+    """Set ``spin``'s range to 0..``top`` without emitting valueChanged."""
+    blocked = spin.blockSignals(True)
+    spin.setRange(0, int(top))
+    spin.blockSignals(blocked)
 
 
 def fill_layer_combo(combo: QComboBox, layers: list[tuple[int, str, str]]) -> None:

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explain_base import ExplainTab, fill_layer_combo, help_label
+from gui.explain_base import ExplainTab, fill_layer_combo, help_label, set_range_quietly
 from gui.heatmap import MapView, NumberGrid, format_number
 
 FIELD_COLOUR = QColor(0, 170, 80)
@@ -79,7 +79,6 @@ class ConvTab(ExplainTab):
     title = "Convolution"
 
     def build(self) -> None:
-        controls = QHBoxLayout()
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("conv_layer")
         self.filter_spin = QSpinBox()
@@ -88,12 +87,8 @@ class ConvTab(ExplainTab):
         self.channel_spin.setObjectName("conv_channel")
         self.channel_spin.setToolTip("Which input channel the grids and the input map show; "
                                      "the sum runs over all of them.")
-        for text, widget in (("Layer", self.layer_combo), ("Filter", self.filter_spin),
-                             ("Input channel", self.channel_spin)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        self.body.addLayout(controls)
+        self.add_controls(("Layer", self.layer_combo), ("Filter", self.filter_spin),
+                          ("Input channel", self.channel_spin))
 
         animation = QHBoxLayout()
         self.play_button = QPushButton("Play")
@@ -178,11 +173,8 @@ class ConvTab(ExplainTab):
         if model is None or layer is None:
             return
         keras_layer = model.layers[layer]
-        for spin, top in ((self.filter_spin, int(keras_layer.filters) - 1),
-                          (self.channel_spin, int(keras_layer.kernel.shape[2]) - 1)):
-            blocked = spin.blockSignals(True)
-            spin.setRange(0, top)
-            spin.blockSignals(blocked)
+        set_range_quietly(self.filter_spin, int(keras_layer.filters) - 1)
+        set_range_quietly(self.channel_spin, int(keras_layer.kernel.shape[2]) - 1)
         self.channel_spin.setEnabled(self.channel_spin.maximum() > 0)
 
     def _on_layer(self) -> None:

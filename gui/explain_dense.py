@@ -14,7 +14,13 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
-from gui.explain_base import ExplainTab, class_name, fill_layer_combo, help_label
+from gui.explain_base import (
+    ExplainTab,
+    class_name,
+    fill_layer_combo,
+    help_label,
+    set_range_quietly,
+)
 from gui.explain_conv import activation_line
 from gui.heatmap import MapView, format_number
 
@@ -39,18 +45,13 @@ class DenseTab(ExplainTab):
     title = "Dense"
 
     def build(self) -> None:
-        controls = QHBoxLayout()
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("dense_layer")
         self.unit_spin = QSpinBox()
         self.unit_spin.setObjectName("dense_unit")
         self.unit_name = QLabel()
-        for text, widget in (("Layer", self.layer_combo), ("Neuron", self.unit_spin)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addWidget(self.unit_name)
-        controls.addStretch(1)
-        self.body.addLayout(controls)
+        self.add_controls(("Layer", self.layer_combo), ("Neuron", self.unit_spin),
+                          trailing=(self.unit_name,))
         row = QHBoxLayout()
         self.formula = QLabel()
         self.formula.setObjectName("dense_formula")
@@ -94,9 +95,7 @@ class DenseTab(ExplainTab):
         model, layer = self.ctx.model, self.layer_combo.currentData()
         if model is None or layer is None:
             return
-        blocked = self.unit_spin.blockSignals(True)
-        self.unit_spin.setRange(0, int(model.layers[layer].units) - 1)
-        self.unit_spin.blockSignals(blocked)
+        set_range_quietly(self.unit_spin, int(model.layers[layer].units) - 1)
 
     def _on_layer(self) -> None:
         self._update_range()

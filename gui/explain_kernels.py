@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from gui.explain_base import ExplainTab, help_label
+from gui.explain_base import ExplainTab, help_label, set_range_quietly
 from gui.heatmap import MapView, NumberGrid, format_number
 
 PRESET_TEXTS = {
@@ -74,7 +74,6 @@ class KernelsTab(ExplainTab):
     title = "Kernels"
 
     def build(self) -> None:
-        controls = QHBoxLayout()
         self.filter_spin = QSpinBox()
         self.filter_spin.setObjectName("kernel_filter")
         self.preset_combo = QComboBox()
@@ -85,12 +84,8 @@ class KernelsTab(ExplainTab):
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 9999)
         self.seed_spin.setToolTip("Random seed of the Gaussian random kernel")
-        for text, widget in (("Filter", self.filter_spin), ("Preset", self.preset_combo),
-                             ("Seed", self.seed_spin)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        self.body.addLayout(controls)
+        self.add_controls(("Filter", self.filter_spin), ("Preset", self.preset_combo),
+                          ("Seed", self.seed_spin))
         row = QHBoxLayout()
         left = QVBoxLayout()
         left.addWidget(QLabel("Kernel (type numbers, Enter to apply)"))
@@ -150,9 +145,7 @@ class KernelsTab(ExplainTab):
         conv = self.layers_of("conv2d")
         if conv and self.ctx.model is not None:
             filters = int(self.ctx.model.layers[conv[0][0]].filters)
-            blocked = self.filter_spin.blockSignals(True)
-            self.filter_spin.setRange(0, filters - 1)
-            self.filter_spin.blockSignals(blocked)
+            set_range_quietly(self.filter_spin, filters - 1)
 
     def kernel_shape(self) -> tuple[int, int]:
         """(rows, cols) of the first conv layer's kernels."""

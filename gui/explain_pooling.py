@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox
 
-from gui.explain_base import ExplainTab, fill_layer_combo, help_label
+from gui.explain_base import ExplainTab, fill_layer_combo, help_label, set_range_quietly
 from gui.heatmap import MapView, NumberGrid, format_number
 
 POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
@@ -47,15 +47,10 @@ class PoolingTab(ExplainTab):
     title = "Pooling"
 
     def build(self) -> None:
-        controls = QHBoxLayout()
         self.layer_combo = QComboBox()
         self.layer_combo.setObjectName("pool_layer")
         self.channel_spin = QSpinBox()
-        for text, widget in (("Layer", self.layer_combo), ("Map", self.channel_spin)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        self.body.addLayout(controls)
+        self.add_controls(("Layer", self.layer_combo), ("Map", self.channel_spin))
         top = QHBoxLayout()
         self.input_view = MapView("Feature map going in", min_side=140)
         self.output_view = MapView("Pooled (click a cell)", clickable=True, min_side=140)
@@ -104,9 +99,7 @@ class PoolingTab(ExplainTab):
         model, layer = self.ctx.model, self.layer_combo.currentData()
         if model is None or layer is None:
             return
-        blocked = self.channel_spin.blockSignals(True)
-        self.channel_spin.setRange(0, int(model.layers[layer].output.shape[-1]) - 1)
-        self.channel_spin.blockSignals(blocked)
+        set_range_quietly(self.channel_spin, int(model.layers[layer].output.shape[-1]) - 1)
 
     def _on_layer(self) -> None:
         self._update_range()

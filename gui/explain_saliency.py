@@ -33,7 +33,6 @@ class SaliencyTab(ExplainTab):
     title = "Where it looked"
 
     def build(self) -> None:
-        controls = QHBoxLayout()
         self.method_combo = QComboBox()
         self.method_combo.setObjectName("heat_method")
         for method, text in METHODS.items():
@@ -44,12 +43,8 @@ class SaliencyTab(ExplainTab):
         self.alpha_slider.setRange(10, 100)
         self.alpha_slider.setValue(70)
         self.alpha_slider.setMaximumWidth(120)
-        for text, widget in (("Method", self.method_combo), ("Letter", self.target_combo),
-                             ("Strength", self.alpha_slider)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-        controls.addStretch(1)
-        self.body.addLayout(controls)
+        self.add_controls(("Method", self.method_combo), ("Letter", self.target_combo),
+                          ("Strength", self.alpha_slider))
         maps = QHBoxLayout()
         self.drawing_view = MapView("Drawing", min_side=150)
         self.heat_view = MapView("Heat over the drawing", min_side=220)

@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.heatmap import rgb_to_qimage
+
 #: At most this many filters (rows) and input channels (columns) are drawn for one layer.
 MAX_ROWS = 32
 MAX_COLS = 32
@@ -85,17 +87,11 @@ class MosaicCanvas(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
-        self._buffer: np.ndarray | None = None
         self.setMinimumSize(60, 60)
 
     def set_rgb(self, rgb: np.ndarray | None) -> None:
         """Show ``rgb`` (uint8 (h, w, 3)) or nothing."""
-        if rgb is None:
-            self._image = self._buffer = None
-        else:
-            self._buffer = np.ascontiguousarray(rgb)
-            h, w, _ = self._buffer.shape
-            self._image = QImage(self._buffer.data, w, h, 3 * w, QImage.Format.Format_RGB888)
+        self._image = None if rgb is None else rgb_to_qimage(rgb)
         self.update()
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
@@ -111,11 +107,8 @@ class MosaicCanvas(QWidget):
         return QRect((self.width() - dw) // 2, (self.height() - dh) // 2, dw, dh)
 
     def paintEvent(self, _event) -> None:  # noqa: N802 - Qt override
-        painter = QPainter(self)
-        try:
+        with QPainter(self) as painter:
             self._paint(painter)
-        finally:
-            painter.end()
 
     def _paint(self, painter: QPainter) -> None:
         if self._image is None:

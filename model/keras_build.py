@@ -10,12 +10,12 @@ spec) and ``model.keras_code`` (the network as plain Keras source code).
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
 
 import keras
 
 from model.keras_code import layer_name, model_name  # noqa: F401 - re-exported
+from model.lazy_exports import lazy_reexports
 from model.spec import INPUT_SHAPE, LAYER_TYPES, LayerSpec, NetworkSpec, SpecError, resolve_params
 from model.spec_analysis import analyze
 
@@ -227,7 +227,6 @@ _REEXPORTS = {
                           "spec_for_model_file", "load_model_and_spec"),
     "model.keras_code": ("keras_code",),
 }
-_HOME = {name: module for module, names in _REEXPORTS.items() for name in names}
 
 if TYPE_CHECKING:  # static tools see the re-exported names
     from model.keras_code import keras_code  # noqa: F401
@@ -240,17 +239,4 @@ if TYPE_CHECKING:  # static tools see the re-exported names
         spec_path_for,
     )
 
-
-def __getattr__(name: str):
-    """Import a re-exported name from its module on first use."""
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """Module attributes, including the lazily re-exported ones."""
-    return sorted(set(globals()) | set(_HOME))
+__getattr__, __dir__ = lazy_reexports(globals(), _REEXPORTS)

@@ -11,9 +11,10 @@ here, so ``from model.spec import analyze, to_json`` keeps working:
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from model.lazy_exports import lazy_reexports
 
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 26
@@ -274,7 +275,6 @@ _REEXPORTS = {
                             "format_mb"),
     "model.spec_io": ("canonical", "to_json", "from_json", "save_spec", "load_spec"),
 }
-_HOME = {name: module for module, names in _REEXPORTS.items() for name in names}
 
 if TYPE_CHECKING:  # static tools see the re-exported names
     from model.spec_analysis import (  # noqa: F401
@@ -286,17 +286,4 @@ if TYPE_CHECKING:  # static tools see the re-exported names
     )
     from model.spec_io import canonical, from_json, load_spec, save_spec, to_json  # noqa: F401
 
-
-def __getattr__(name: str):
-    """Import a re-exported name from its module on first use."""
-    module = _HOME.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """Module attributes, including the lazily re-exported ones."""
-    return sorted(set(globals()) | set(_HOME))
+__getattr__, __dir__ = lazy_reexports(globals(), _REEXPORTS)

@@ -11,56 +11,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from support_letters import letter_strokes, train_letter_model
 
 from gui.prediction_view import UNSURE_BELOW, PredictionView
 from model import paths
 from model.preprocess import strokes_to_image
 from model.strokes import Sample, write_strokes
 
-SHAPES = {  # unit-square skeletons of a few letters that a tiny network tells apart
-    "L": [[(0.2, 0.0), (0.2, 1.0), (0.8, 1.0)]],
-    "T": [[(0.0, 0.0), (1.0, 0.0)], [(0.5, 0.0), (0.5, 1.0)]],
-    "O": [[(0.5 + 0.45 * np.cos(t), 0.5 + 0.5 * np.sin(t)) for t in np.linspace(0, 6.3, 40)]],
-    "X": [[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]],
-    "V": [[(0.0, 0.0), (0.5, 1.0), (1.0, 0.0)]],
-    "Z": [[(0.0, 0.0), (1.0, 0.0), (0.0, 1.0), (1.0, 1.0)]],
-}
-
-
-def letter_strokes(letter: str, rng: np.random.Generator) -> list[np.ndarray]:
-    """A jittered drawing of ``letter`` on a 280x280 canvas."""
-    angle = rng.uniform(-0.2, 0.2)
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    size = rng.uniform(120, 200, size=2)
-    origin = rng.uniform(30, 250 - size)
-    strokes = []
-    for stroke in SHAPES[letter]:
-        pts = np.array(stroke, float)
-        pts = np.concatenate([np.linspace(a, b, 8, endpoint=False)
-                              for a, b in zip(pts[:-1], pts[1:], strict=True)] + [pts[-1:]])
-        pts = ((pts - 0.5) @ rotation.T + 0.5) * size + origin + rng.normal(0, 1.5, pts.shape)
-        strokes.append(np.clip(pts, 0, 280))
-    return strokes
-
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    """A folder holding a tiny network trained on the shapes above, as ``default.keras``."""
-    from model.keras_build import build_model, save_model_file
-    from model.presets import get_preset
-    from model.strokes import label_to_class
-
-    rng = np.random.default_rng(0)
-    pairs = [(letter_strokes(letter, rng), label_to_class(letter))
-             for letter in SHAPES for _ in range(60)]
-    x = np.stack([strokes_to_image(s, (280, 280)) for s, _ in pairs])[..., None]
-    y = np.array([label for _, label in pairs])
-    spec = get_preset("tiny")
-    model = build_model(spec, seed=0)
-    model.compile("adam", "sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=8, batch_size=32, verbose=0)
+    """A folder holding a tiny network trained on the test letters, as ``default.keras``."""
     folder = tmp_path_factory.mktemp("model")
-    save_model_file(model, spec, folder / "default.keras")
+    train_letter_model("LTOXVZ", 60, folder / "default.keras")
     return folder
 
 

@@ -6,20 +6,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox
+from support_data import easy_data
 
 from gui import training_worker
-from model.datasets import Dataset
 from model.spec import LayerSpec, NetworkSpec, default_layer
-
-
-def easy_data(n: int = 2600, seed: int = 0) -> Dataset:
-    """Class c is a bright bar on row c + 1, plus a little noise: learnable in one epoch."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 26
-    x = rng.random((n, 28, 28, 1), dtype=np.float32) * 0.1
-    for i, label in enumerate(y):
-        x[i, label + 1, 2:26, 0] = 1.0
-    return Dataset(x, y)
 
 
 class StateRecorder(QObject):

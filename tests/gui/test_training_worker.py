@@ -7,21 +7,11 @@ import threading
 import numpy as np
 import pytest
 from PySide6.QtCore import QObject, QThread
+from support_data import easy_data
 
 from gui import training_worker as tw
 from model.datasets import Dataset, DatasetError
 from model.presets import get_preset
-
-
-def easy_data(n: int = 260, seed: int = 0) -> Dataset:
-    """Class c is a bright bar on row c + 1, plus a little noise: learnable in one epoch."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 26
-    x = rng.random((n, 28, 28, 1), dtype=np.float32) * 0.1
-    for i, label in enumerate(y):
-        x[i, label + 1, 2:26, 0] = 1.0
-    return Dataset(x, y)
-
 
 CONFIG = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 26, "epochs": 1,
           "val_fraction": 0.2, "seed": 0}
@@ -89,7 +79,7 @@ def run_to_end(qtbot, worker, recorder: Recorder, during=None) -> Recorder:
 def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkeypatch):
     import tensorflow  # noqa: F401 - the worker imports it; load it outside the timed wait
 
-    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data(260))
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
     worker.set_learning_rate(0.02)  # before the run: applied at its first batch
     got = run_to_end(qtbot, worker, Recorder(worker))
@@ -113,7 +103,7 @@ def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkey
 def test_continuing_trains_a_copy_of_the_given_model(qtbot, monkeypatch):
     from model.keras_build import build_model
 
-    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data(260))
     given = build_model(get_preset("tiny"), seed=1)
     before = [w.copy() for w in given.get_weights()]
     worker = tw.TrainingWorker(tw.TrainJob(spec=None, config=dict(CONFIG), model=given))
@@ -152,7 +142,7 @@ def test_stop_during_data_preparation_cancels(qtbot, monkeypatch):
 
 
 def test_bad_settings_and_bad_data_fail_with_a_message(qtbot, monkeypatch):
-    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data())
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data(260))
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"),
                                            config=dict(CONFIG, batch_size=0)))
     failed = run_to_end(qtbot, worker, Recorder(worker)).get("failed")

@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 import pytest
+import support_letters
 from PIL import Image, ImageDraw
 
 import main
@@ -14,46 +15,19 @@ from model.commands import classify
 from model.preprocess import strokes_to_image
 from model.strokes import Sample, write_strokes
 
-SHAPES = {  # unit-square skeletons of letters a tiny network tells apart
-    "L": [[(0.2, 0.0), (0.2, 1.0), (0.8, 1.0)]],
-    "T": [[(0.0, 0.0), (1.0, 0.0)], [(0.5, 0.0), (0.5, 1.0)]],
-    "X": [[(0.0, 0.0), (1.0, 1.0)], [(1.0, 0.0), (0.0, 1.0)]],
-    "V": [[(0.0, 0.0), (0.5, 1.0), (1.0, 0.0)]],
-}
+SHAPES = "LTXV"  # the letters the test network learns (upright drawings)
 
 
 def letter_strokes(letter: str, rng: np.random.Generator) -> list[np.ndarray]:
-    """A jittered drawing of ``letter`` on a 280x280 canvas."""
-    size = rng.uniform(120, 200, size=2)
-    origin = rng.uniform(30, 250 - size)
-    strokes = []
-    for stroke in SHAPES[letter]:
-        pts = np.array(stroke, float)
-        pts = np.concatenate([np.linspace(a, b, 8, endpoint=False)
-                              for a, b in zip(pts[:-1], pts[1:], strict=True)] + [pts[-1:]])
-        strokes.append(np.clip(pts * size + origin + rng.normal(0, 1.5, pts.shape), 0, 280))
-    return strokes
+    """A jittered upright drawing of ``letter`` on a 280x280 canvas."""
+    return support_letters.letter_strokes(letter, rng, rotate=False)
 
 
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
     """A tiny network trained for a few seconds on the shapes above."""
-    from model.keras_build import build_model, save_model_file
-    from model.presets import get_preset
-    from model.strokes import label_to_class
-
-    rng = np.random.default_rng(0)
-    pairs = [(letter_strokes(letter, rng), label_to_class(letter))
-             for letter in SHAPES for _ in range(50)]
-    x = np.stack([strokes_to_image(s, (280, 280)) for s, _ in pairs])[..., None]
-    y = np.array([label for _, label in pairs])
-    spec = get_preset("tiny")
-    model = build_model(spec, seed=0)
-    model.compile("adam", "sparse_categorical_crossentropy")
-    model.fit(x, y, epochs=8, batch_size=32, verbose=0)
     path = tmp_path_factory.mktemp("model") / "letters.keras"
-    save_model_file(model, spec, path)
-    return path
+    return support_letters.train_letter_model(SHAPES, 50, path, rotate=False)
 
 
 @pytest.fixture

@@ -73,6 +73,7 @@ def test_network_file_dataset_file_and_output_layer_added(tmp_path, npz, capsys)
 def test_bad_input_gives_a_message_and_exit_code_2(argv, expected, tmp_path, monkeypatch,
                                                    capsys):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))  # no drawn samples yet
     assert main.main(["train", *argv]) == 2
     assert expected in capsys.readouterr().err
     assert not (tmp_path / "x.keras").exists()

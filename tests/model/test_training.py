@@ -17,6 +17,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from support_data import easy_data
 
 from model.datasets import Dataset
 from model.devices import DeviceError, list_devices
@@ -38,19 +39,9 @@ ROOT = Path(__file__).resolve().parents[2]
 STEPS = 10  # 312 training samples in batches of 32
 
 
-def easy_data(n: int = 390, seed: int = 0) -> Dataset:
-    """Letters are easy here: class c is a bright horizontal bar on row c + 1, plus noise."""
-    rng = np.random.default_rng(seed)
-    y = np.arange(n) % 26
-    x = rng.random((n, 28, 28, 1), dtype=np.float32) * 0.1
-    for i, label in enumerate(y):
-        x[i, label + 1, 2:26, 0] = 1.0
-    return Dataset(x, y)
-
-
 @pytest.fixture(scope="module")
 def data() -> Dataset:
-    return easy_data()
+    return easy_data(390)
 
 
 def tiny(seed: int = 0) -> keras.Model:
@@ -394,12 +385,13 @@ MIRRORED_SCRIPT = textwrap.dedent("""
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     sys.path.insert(0, sys.argv[1])
+    sys.path.append(sys.argv[1] + "/tests")  # for the shared support_data module
     from tests.model.test_training import config, easy_data, tiny
     from model.training import TrainHooks, train
     model = tiny()
     before = model.get_weights()
     messages = []
-    result = train(model, easy_data(), None, config(epochs=2, device="mirrored"),
+    result = train(model, easy_data(390), None, config(epochs=2, device="mirrored"),
                    TrainHooks(on_message=messages.append))
     changed = any(not np.allclose(a, b) for a, b in zip(before, model.get_weights()))
     print(json.dumps({"messages": messages, "epochs": result.epochs_completed,
