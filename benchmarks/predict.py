@@ -132,6 +132,7 @@ def main(runs: int = 30, model_path: str | None = None) -> dict:
         "drawings": source_name,
         "pen_up_to_painted_ms_median": round(median, 2),
         "pen_up_to_painted_ms_p90": _p90(default[0]),
+        "pen_up_to_painted_ms_all": [round(v, 2) for v in default[0]],
         "pen_up_to_prediction_signal_ms_median": round(statistics.median(default[1]), 2),
         "bare_tf_function_forward_ms_median": round(bare_median, 3),
         "ratio_painted_to_bare_forward": round(median / bare_median, 2),
