@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
         self._undo_handlers: list[tuple[QWidget, Callable[[], None], Callable[[], None]]] = []
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._painted = False
+        self.requested_tab = "train"
 
         self._build_panels()
         self._build_menus()
@@ -116,7 +117,7 @@ class MainWindow(QMainWindow):
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.explain_dock)
         self.tabifyDockWidget(self.explain_dock, self.data_dock)
-        self.training_dock.raise_()
+        self.show_tab(self.requested_tab)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -139,12 +140,14 @@ class MainWindow(QMainWindow):
         """Bring a panel to the front: draw, builder, train, explain or data."""
         docks = {"builder": self.builder_dock, "train": self.training_dock,
                  "explain": self.explain_dock, "data": self.data_dock}
+        self.requested_tab = name
         if name in docks:
             docks[name].show()
             docks[name].raise_()
 
     def _install_later_panels(self) -> None:
         install_all(self, LATER)
+        self.show_tab(self.requested_tab)
         self.state.end_task("panels")
 
     # ------------------------------------------------------------------ menus
@@ -328,7 +331,7 @@ class MainWindow(QMainWindow):
         width = self.width()
         self.resizeDocks([self.builder_dock, self.training_dock],
                          [int(width * 0.30), int(width * 0.30)], Qt.Orientation.Horizontal)
-        self.training_dock.raise_()
+        self.show_tab(self.requested_tab)
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` when the window closes (stop workers, join threads), in order added."""
