@@ -7,12 +7,12 @@ as it was designed; without one the spec is derived from the Keras layers.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import keras
 
 from model.keras_build import spec_from_model  # also registers SumPooling2D for loading
+from model.paths import temp_sibling
 from model.spec import INPUT_SHAPE, NUM_CLASSES, SPEC_SUFFIX, NetworkSpec, SpecError
 from model.spec_io import canonical, load_spec, save_spec
 
@@ -42,8 +42,7 @@ def save_model_file(model: keras.Model, spec: NetworkSpec | None, path: str | Pa
     if path.suffix != ".keras":
         raise ModelFileError(f"Model files must end in '.keras'; {path.name} does not.")
     spec = spec if spec is not None else spec_from_model(model)
-    # Keras insists on the .keras suffix, so the temporary file keeps it.
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.tmp.keras")
+    tmp = temp_sibling(path, ".keras")  # Keras insists on the .keras suffix
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         model.save(tmp)

@@ -6,6 +6,9 @@ Set ``CNN_STUDIO_HOME`` to move everything the app writes under one folder (the 
 from __future__ import annotations
 
 import os
+import re
+import threading
+import time
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +44,63 @@ def cache_dir() -> Path:
     return base
 
 
+STALE_TEMP_S = 60.0  # a temporary save file this old is left over from a killed save
+# .NAME.PID[.THREAD].tmp[.keras]: the pid is the first number after the name
+_TEMP_NAME = re.compile(r"^\..+?\.(\d{1,10})(?:\.\d+)?\.tmp(?:\.keras)?$")
+
+
+def temp_sibling(path: str | os.PathLike, suffix: str = "") -> Path:
+    """The temporary file an atomic save of ``path`` writes first: ``.NAME.PID.THREAD.tmp``.
+
+    Args:
+        path: the file being saved.
+        suffix: appended after ``.tmp`` (Keras insists that model files end in ``.keras``).
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp{suffix}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # exists but belongs to someone else (or an absurd number)
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporary files left in ``folder`` by saves that were killed midway.
+
+    A file named like :func:`temp_sibling` is stale when the process that wrote it is gone, or
+    when it is older than :data:`STALE_TEMP_S` (the pid was reused).
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = list(Path(folder).glob(".*.tmp")) + list(Path(folder).glob(".*.tmp.keras"))
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        match = _TEMP_NAME.match(path.name)
+        if match is None:
+            continue
+        try:
+            old = now - path.stat().st_mtime > STALE_TEMP_S
+            if old or not _pid_alive(int(match.group(1))):
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # vanished meanwhile (the save finished) or not ours to delete
+    return removed
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
 
@@ -48,7 +108,7 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_sibling(path)
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)

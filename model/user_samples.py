@@ -8,14 +8,13 @@ start-up is moved aside (never overwritten) and the store starts empty.
 from __future__ import annotations
 
 import os
-import re
 import time
 from pathlib import Path
 
 import numpy as np
 
 from model.datasets import Dataset, DatasetError
-from model.paths import data_dir
+from model.paths import data_dir, remove_stale_temp_files  # noqa: F401 - re-exported
 from model.preprocess import strokes_to_image
 from model.strokes import (
     LETTERS,
@@ -31,56 +30,9 @@ from model.strokes import (
 
 STORE_CANVAS = (280.0, 280.0)
 FILE_NAME = "samples.json"
-STALE_TEMP_S = 60.0  # a temporary save file this old is left over from a killed save
-# .NAME.PID.tmp (atomic_write_bytes) and .STEM.PID.THREAD.tmp.keras (model files)
-_TEMP_NAME = re.compile(r"^\..+\.(\d{1,10})(?:\.tmp|\.\d+\.tmp\.keras)$")
-
-
 def default_path() -> Path:
     """Where the store lives: ``data_dir()/samples.json``."""
     return data_dir() / FILE_NAME
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return pid > 0  # exists but belongs to someone else (or an absurd number)
-    except OSError:
-        return True
-    return True
-
-
-def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
-    """Delete temporary files left in ``folder`` by saves that were killed midway.
-
-    Matches the names :func:`model.paths.atomic_write_bytes` (``.NAME.PID.tmp``) and the
-    model writer (``.STEM.PID.THREAD.tmp.keras``) use. A file is stale when the process that
-    wrote it is gone, or when it is older than :data:`STALE_TEMP_S` (the pid was reused).
-
-    Returns:
-        The files removed.
-    """
-    removed: list[Path] = []
-    try:
-        candidates = list(Path(folder).glob(".*.tmp")) + list(Path(folder).glob(".*.tmp.keras"))
-    except OSError:
-        return removed
-    now = time.time()
-    for path in candidates:
-        match = _TEMP_NAME.match(path.name)
-        if match is None:
-            continue
-        try:
-            old = now - path.stat().st_mtime > STALE_TEMP_S
-            if old or not _pid_alive(int(match.group(1))):
-                path.unlink()
-                removed.append(path)
-        except OSError:
-            continue  # vanished meanwhile (the save finished) or not ours to delete
-    return removed
 
 
 def _fit_to_store(strokes, canvas: tuple[float, float]) -> list[np.ndarray]:
