@@ -9,8 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtCore import QLine, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 MAP_SIZE_RANGE = (20, 160)
@@ -50,8 +50,11 @@ def scale_for(values: np.ndarray) -> tuple[bool, float]:
 
 def to_levels(values: np.ndarray, signed: bool, scale: float) -> np.ndarray:
     """Values as uint8 colour indices: 0..scale, or -scale..scale with 0 in the middle."""
-    scaled = (values / (2.0 * scale) + 0.5) if signed else values / scale
-    return np.clip(np.nan_to_num(scaled) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    factor = 255.0 / (2.0 * scale if signed else scale)
+    scaled = values * factor + (128.0 if signed else 0.5)
+    np.clip(scaled, 0.0, 255.0, out=scaled)
+    scaled[np.isnan(scaled)] = 0.0
+    return scaled.astype(np.uint8)
 
 
 def array_to_qimage(levels: np.ndarray, table: list[int]) -> QImage:
@@ -73,6 +76,8 @@ class PixelImage(QWidget):
         self.grid = grid
         self.array: np.ndarray | None = None
         self._image: QImage | None = None
+        self._grid_key: tuple | None = None
+        self._grid_pixmap: QPixmap | None = None
         self.setMinimumSize(84, 84)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
 
@@ -113,16 +118,25 @@ class PixelImage(QWidget):
         rect = self.image_rect()
         painter.drawImage(rect, self._image)
         h, w = self.array.shape
-        cell = rect.width() / w
-        if self.grid and cell >= 4:
-            painter.setPen(QPen(QColor(90, 90, 100, 110), 1))
-            for i in range(w + 1):
-                x = int(rect.left() + i * cell)
-                painter.drawLine(x, int(rect.top()), x, int(rect.bottom()))
-            for j in range(h + 1):
-                y = int(rect.top() + j * cell)
-                painter.drawLine(int(rect.left()), y, int(rect.right()), y)
+        if self.grid and rect.width() / w >= 4:
+            painter.drawPixmap(rect.topLeft(), self._grid_overlay(rect.size().toSize(), w, h))
         painter.end()
+
+    def _grid_overlay(self, size: QSize, w: int, h: int) -> QPixmap:
+        """The pixel grid lines as a transparent pixmap, drawn once per size (cached)."""
+        key = (size.width(), size.height(), w, h)
+        if self._grid_key != key:
+            overlay = QPixmap(size.width() + 1, size.height() + 1)
+            overlay.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(overlay)
+            painter.setPen(QPen(QColor(90, 90, 100, 110), 1))
+            cell = size.width() / w
+            lines = [QLine(int(i * cell), 0, int(i * cell), size.height()) for i in range(w + 1)]
+            lines += [QLine(0, int(j * cell), size.width(), int(j * cell)) for j in range(h + 1)]
+            painter.drawLines(lines)
+            painter.end()
+            self._grid_key, self._grid_pixmap = key, overlay
+        return self._grid_pixmap
 
 
 class FeatureMapGrid(QWidget):
@@ -146,19 +160,27 @@ class FeatureMapGrid(QWidget):
         self.setMouseTracking(True)
 
     def set_values(self, values: np.ndarray, serial: int = 0) -> None:
-        """Show the maps of ``values`` (height, width, channels)."""
+        """Show the maps of ``values`` (height, width, channels).
+
+        The picture is made when the grid next paints, so rows scrolled out of sight cost
+        nothing while the user draws.
+        """
         count_changed = self.values is None or self.values.shape != values.shape
         self.values = values
         self.serial = serial
-        self.signed, self.scale = scale_for(values)
-        table = colour_table(self.signed)
-        h, w, count = values.shape
-        levels = to_levels(values, self.signed, self.scale)            # (h, w, c)
-        self._strip = array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w), table)
-        self.count = count
+        self.count = values.shape[-1]
+        self._strip = None
         if count_changed:
             self.updateGeometry()
         self.update()
+
+    def _make_strip(self) -> QImage:
+        """All maps side by side in one indexed-colour image."""
+        self.signed, self.scale = scale_for(self.values)
+        h, w, count = self.values.shape
+        levels = to_levels(self.values, self.signed, self.scale)            # (h, w, c)
+        return array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w),
+                               colour_table(self.signed))
 
     def set_cell(self, cell: int) -> None:
         """Size of one map on screen in pixels."""
@@ -225,6 +247,8 @@ class FeatureMapGrid(QWidget):
         painter.setPen(QColor(90, 90, 90))
         exposed = QRectF(event.rect())
         h, w = (self.values.shape[:2]) if self.values is not None else (0, 0)
+        if self._strip is None and self.values is not None:
+            self._strip = self._make_strip()
         for index in range(self.count if self._strip is not None else 0):
             rect = self.map_rect(index)
             if not rect.adjusted(0, 0, 0, label_h).intersects(exposed):

@@ -52,8 +52,11 @@ class LayerRow(QFrame):
         self.title.setWordWrap(True)  # a long title must not widen the view past its viewport
         self.stats = QLabel()
         self.stats.setStyleSheet("color: #666;")
-        self.stats.setFixedWidth(self.stats.fontMetrics().horizontalAdvance("min -0.000  max -0.000")
-                                 + 12)
+        # A fixed size keeps new numbers from re-laying out every row (Qt skips the layout
+        # pass for widgets whose minimum and maximum sizes agree).
+        metrics = self.stats.fontMetrics()
+        self.stats.setFixedSize(metrics.horizontalAdvance("min -0.000  max -0.000") + 12,
+                                metrics.height() + 4)
         self.stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from model.strokes import LETTERS
@@ -105,7 +105,8 @@ class PredictionView(QWidget):
         self.bars = ProbabilityBars()
         # Answers of different lengths must not change the panel's minimum size: that would
         # re-layout (and repaint) the whole window on every prediction.
-        self.letter_label.setFixedWidth(80)
+        # Qt skips that layout pass only for widgets of fixed size (minimum = maximum).
+        self.letter_label.setFixedSize(80, QFontMetrics(font).height() + 8)
         for label in (self.verdict_label, self.top3_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             label.setMinimumWidth(120)

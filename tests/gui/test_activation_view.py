@@ -142,3 +142,27 @@ def test_pixel_image_draws_its_array(qtbot):
     x, y = int(rect.left() + 3.5 * cell), int(rect.top() + 10.5 * cell)
     assert picture.pixelColor(x, y).lightness() > 200
     assert picture.pixelColor(int(rect.left() + 20.5 * cell), y).lightness() < 60
+    line = picture.pixelColor(int(rect.left() + 20 * cell), int(rect.top() + 5.5 * cell))
+    assert 20 < line.lightness() < 120, "a grid line between two black pixels"
+    assert picture.pixelColor(x, y + int(cell)).lightness() < 60, "pixels below stay black"
+    widget.resize(200, 200)
+    wider = widget.grab().toImage()
+    rect = widget.image_rect()
+    cell = rect.width() / 28
+    line = wider.pixelColor(int(rect.left() + 20 * cell), int(rect.top() + 5.5 * cell))
+    assert 20 < line.lightness() < 120, "the grid follows the new size"
+
+
+def test_maps_of_rows_out_of_sight_are_made_only_when_they_paint(view, qtbot):
+    view.resize(700, 300)
+    view.zoom.setValue(160)
+    view.set_prediction(fake_prediction())
+    qtbot.waitUntil(view.painted)
+    view.set_prediction(fake_prediction(1))  # the next drawing, rows laid out this time
+    qtbot.waitUntil(view.painted)
+    first, hidden = view.rows[0].body, view.rows[2].body
+    assert first._strip is not None, "a visible row painted its maps"
+    assert hidden.visibleRegion().isEmpty() and hidden._strip is None
+    view.scroll.ensureWidgetVisible(view.rows[2])
+    qtbot.waitUntil(lambda: hidden.painted_serial == view.serial)
+    assert hidden._strip is not None and hidden._strip.width() == 14 * 6
