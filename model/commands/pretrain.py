@@ -13,6 +13,7 @@ upper-case and 88.4% of lower-case letters right.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
 
     import keras
 
-    from model.evaluation import evaluate_strokes
+    from model.evaluation import evaluate_images
     from model.keras_build import build_model, save_model_file
 
     keras.utils.set_random_seed(args.seed)
@@ -107,14 +108,13 @@ def run(args: argparse.Namespace) -> int:
                   metrics=["accuracy"])
     print(f"network: {model.count_params():,} parameters; training {len(train)} samples, "
           f"validating on {len(val)}")
+    real = _load_real(args.real)
+    recorder = _EpochRecorder(len(train), real)
     fit_start = time.perf_counter()
-    def one_hot(labels):
-        return keras.utils.to_categorical(labels, 26)
-
-    history = model.fit(train.x, one_hot(train.y), batch_size=args.batch_size,
-                        epochs=args.epochs, validation_data=(val.x, one_hot(val.y)),
-                        shuffle=True, verbose=0,
-                        callbacks=[_EpochPrinter(len(train))])
+    history = model.fit(train.x, keras.utils.to_categorical(train.y, 26),
+                        batch_size=args.batch_size, epochs=args.epochs,
+                        validation_data=(val.x, keras.utils.to_categorical(val.y, 26)),
+                        shuffle=True, verbose=0, callbacks=[recorder])
     fit_time = time.perf_counter() - fit_start
     final = {k: v[-1] for k, v in history.history.items()}
     print(f"training: {fit_time:.1f} s, {args.epochs * len(train) / fit_time:.0f} samples/s; "
@@ -124,8 +124,8 @@ def run(args: argparse.Namespace) -> int:
     save_model_file(shipped, spec, args.out)
     size = args.out.stat().st_size
     print(f"saved {args.out} ({size / 1e6:.2f} MB)")
-    if args.real.exists():
-        report = evaluate_strokes(shipped, args.real)
+    if real is not None:
+        report = evaluate_images(shipped, *real)
         print(f"real handwriting ({args.real.name}): upper case "
               f"{100 * report.upper_accuracy:.2f}% of {report.n_upper}, lower case "
               f"{100 * report.lower_accuracy:.2f}% of {report.n_lower}")
@@ -133,26 +133,77 @@ def run(args: argparse.Namespace) -> int:
         print(f"most confused: {pairs}")
     else:
         print(f"real-handwriting file {args.real} not found; skipping that evaluation")
+    history_file = history_path_for(args.out)
+    paths.atomic_write_text(history_file, json.dumps({
+        "command": "python main.py pretrain " + " ".join(_argv(args)),
+        "samples": len(data), "seconds": round(time.perf_counter() - start, 1),
+        "real_file": args.real.name if real is not None else None,
+        "epochs": recorder.epochs}, indent=1))
+    print(f"history: {history_file}")
     print(f"total time: {time.perf_counter() - start:.1f} s")
     return 0
 
 
-class _EpochPrinter:
-    """Keras callback printing one line per epoch (defined lazily to keep imports light)."""
+def history_path_for(model_path: Path) -> Path:
+    """Where ``pretrain`` records the per-epoch figures of the model saved at ``model_path``."""
+    return model_path.with_name(model_path.stem + ".history.json")
 
-    def __new__(cls, samples: int):
+
+def _argv(args: argparse.Namespace) -> list[str]:
+    return ["--seed", str(args.seed), "--samples", str(args.samples), "--epochs",
+            str(args.epochs), "--batch-size", str(args.batch_size)]
+
+
+def _load_real(path: Path):
+    """The real-handwriting images (evaluation only), or None when the file is absent."""
+    if not path.exists():
+        return None
+    from model.evaluation import load_labelled_images
+
+    return load_labelled_images(path)
+
+
+def _percent(value: float) -> float | None:
+    return None if value != value else round(100.0 * value, 2)
+
+
+class _EpochRecorder:
+    """Keras callback printing and recording one line per epoch (created lazily: keras import).
+
+    After each epoch it also measures the network on the real-handwriting images when given
+    (that is only reported, never used to choose or change anything in training).
+    """
+
+    def __new__(cls, samples: int, real):
         import keras
 
-        class Printer(keras.callbacks.Callback):
+        from model.evaluation import evaluate_images
+
+        class Recorder(keras.callbacks.Callback):
+            epochs: list[dict] = []
+
             def on_epoch_begin(self, epoch, logs=None):
                 self.t0 = time.perf_counter()
 
             def on_epoch_end(self, epoch, logs=None):
                 logs = logs or {}
-                rate = samples / max(1e-9, time.perf_counter() - self.t0)
-                print(f"epoch {epoch + 1}: loss {logs.get('loss', 0):.4f} accuracy "
-                      f"{logs.get('accuracy', 0):.4f} val_loss {logs.get('val_loss', 0):.4f} "
-                      f"val_accuracy {logs.get('val_accuracy', 0):.4f} ({rate:.0f} samples/s)",
-                      flush=True)
+                seconds = max(1e-9, time.perf_counter() - self.t0)
+                line = (f"epoch {epoch + 1}: loss {logs.get('loss', 0):.4f} accuracy "
+                        f"{logs.get('accuracy', 0):.4f} val_loss {logs.get('val_loss', 0):.4f} "
+                        f"val_accuracy {logs.get('val_accuracy', 0):.4f} "
+                        f"({samples / seconds:.0f} samples/s)")
+                record = {"epoch": epoch + 1, "seconds": round(seconds, 1),
+                          **{k: round(float(v), 5) for k, v in logs.items()
+                             if k in ("loss", "accuracy", "val_loss", "val_accuracy")}}
+                if real is not None:
+                    report = evaluate_images(self.model, *real)
+                    record["real_upper_pct"] = _percent(report.upper_accuracy)
+                    record["real_lower_pct"] = _percent(report.lower_accuracy)
+                    line += (f"; real upper {record['real_upper_pct']}% "
+                             f"lower {record['real_lower_pct']}%")
+                self.epochs.append(record)
+                print(line, flush=True)
 
-        return Printer()
+        recorder = Recorder()
+        recorder.epochs = []
+        return recorder

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -42,3 +44,9 @@ def test_tiny_pretrain_saves_a_loadable_model_and_reports_real_accuracy(tmp_path
     model = load_model_file(out)
     assert model.output_shape == (None, 26)
     assert spec_path_for(out).exists()
+    history = json.loads(pretrain.history_path_for(out).read_text())
+    assert history["real_file"] == "real.json" and history["samples"] == 260
+    [epoch] = history["epochs"]
+    assert epoch["epoch"] == 1 and 0.0 <= epoch["real_lower_pct"] <= 100.0
+    assert epoch["real_upper_pct"] is None  # the file holds no upper-case sample
+    assert "--seed 0" in history["command"]
