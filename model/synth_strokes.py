@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from model.letter_skeletons import all_skeletons
+from model.letter_skeletons import WIDTH, all_skeletons
 from model.preprocess import strokes_to_image
 
 PEN_WIDTH = (0.07, 0.16)
@@ -202,7 +202,8 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
     variants = _table()[char]
     skeleton = variants[rng.integers(len(variants)) if variant is None else variant]
     jitter = rng.uniform(1.5, 5.5)
-    matrix = _affine(rng) @ np.diag([UPPER_WIDTH if char.isupper() else LOWER_WIDTH, 1.0])
+    width = (UPPER_WIDTH if char.isupper() else LOWER_WIDTH) * WIDTH.get(char, 1.0)
+    matrix = _affine(rng) @ np.diag([width, 1.0])
     wobble = rng.uniform(0.0, 1.0)
     loops = LOOP_CHANCE[char.islower()]
     ascend, descend = (rng.uniform(*ASCENDER), rng.uniform(*DESCENDER)) if char.islower() \

@@ -9,7 +9,7 @@ import pytest
 
 from model import synth
 from model.font_letters import glyph_table, handwriting_font_files
-from model.letter_skeletons import LOWER, UPPER, all_skeletons, parse_path
+from model.letter_skeletons import LOWER, UPPER, WIDTH, all_skeletons, parse_path
 from model.strokes import LETTERS
 from model.synth_strokes import perturbed_strokes, smooth_curve, stroke_letter
 
@@ -19,6 +19,26 @@ def test_every_letter_has_skeletons_in_both_cases():
     for letter in LETTERS:
         assert table[letter] and table[letter.lower()]
     assert len(UPPER["A"]) >= 2 and len(LOWER["a"]) >= 2 and len(LOWER["g"]) >= 2
+
+
+def _median_aspect(char: str, seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    aspects = []
+    for _ in range(60):
+        points = np.concatenate(perturbed_strokes(char, rng))
+        width, height = np.ptp(points, axis=0)
+        aspects.append(width / height)
+    return float(np.median(aspects))
+
+
+def test_letter_widths_name_real_letters_and_change_the_proportions(monkeypatch):
+    assert set(WIDTH) <= set(UPPER) | set(LOWER)
+    assert all(0.5 < factor < 1.5 for factor in WIDTH.values())
+    wide, narrow = _median_aspect("a", 1), _median_aspect("H", 2)
+    monkeypatch.setitem(WIDTH, "a", 1.0)
+    monkeypatch.setitem(WIDTH, "H", 1.0)
+    assert wide / _median_aspect("a", 1) == pytest.approx(1.25, rel=0.1)
+    assert narrow / _median_aspect("H", 2) == pytest.approx(0.8, rel=0.1)
 
 
 def test_parse_path_corners_and_dots():
