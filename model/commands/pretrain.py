@@ -165,10 +165,6 @@ def _load_real(path: Path):
     return load_labelled_images(path)
 
 
-def _percent(value: float) -> float | None:
-    return None if value != value else round(100.0 * value, 2)
-
-
 class _EpochRecorder:
     """Keras callback printing and recording one line per epoch (created lazily: keras import).
 
@@ -182,8 +178,6 @@ class _EpochRecorder:
         from model.evaluation import evaluate_images
 
         class Recorder(keras.callbacks.Callback):
-            epochs: list[dict] = []
-
             def on_epoch_begin(self, epoch, logs=None):
                 self.t0 = time.perf_counter()
 
@@ -198,9 +192,9 @@ class _EpochRecorder:
                           **{k: round(float(v), 5) for k, v in logs.items()
                              if k in ("loss", "accuracy", "val_loss", "val_accuracy")}}
                 if real is not None:
-                    report = evaluate_images(self.model, *real)
-                    record["real_upper_pct"] = _percent(report.upper_accuracy)
-                    record["real_lower_pct"] = _percent(report.lower_accuracy)
+                    summary = evaluate_images(self.model, *real).to_dict(top=0)
+                    record["real_upper_pct"] = summary["upper_accuracy_pct"]
+                    record["real_lower_pct"] = summary["lower_accuracy_pct"]
                     line += (f"; real upper {record['real_upper_pct']}% "
                              f"lower {record['real_lower_pct']}%")
                 self.epochs.append(record)
