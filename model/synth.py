@@ -21,7 +21,7 @@ from model.font_letters import font_letter
 from model.strokes import LETTERS
 from model.synth_strokes import stroke_letter
 
-GENERATOR_VERSION = 6
+GENERATOR_VERSION = 7
 CHUNK = 1000
 DEFAULT_FONT_SHARE = 0.2
 DEFAULT_LOWER_SHARE = 0.5

@@ -20,6 +20,7 @@ UPPER_WIDTH = 0.8
 LOWER_WIDTH = 0.68
 CURSIVE_LOWER = (0.45, 0.6)
 CURSIVE_UPPER = (0.08, 0.1)
+SLANTED_START = 0.36  # tan(20 degrees): a first down-stroke this slanted gets no entry stroke
 LOOP_CHANCE = (0.15, 0.45)  # (upper case, lower case)
 ASCENDER = (1.0, 1.7)
 WARP = 9.0
@@ -69,11 +70,22 @@ def _wobble(path: np.ndarray, rng: np.random.Generator, amplitude: float) -> np.
     return path + amplitude * noise
 
 
-def _with_lead_in(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Prepend the rising entry stroke of joined-up writing when the pen starts high."""
+def with_lead_in(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Prepend the rising entry stroke of joined-up writing when the pen starts high.
+
+    The entry stroke rises to the start and the pen comes back down over it, so it is only
+    added where the letter begins by going (nearly) straight down, as in n, m, u, h. Where it
+    begins high and slants down (v, w, x, y, a gamma-shaped r, capital V) the entry stroke
+    would stand beside the letter as an extra stem and turn a v into an N.
+    """
     start = path[0]
     if start[1] > 75 or start[0] > 30:
         return path
+    below = np.nonzero(path[:, 1] >= start[1] + 25.0)[0]
+    if start[1] <= 50 and len(below):
+        drop = path[below[0]] - start
+        if abs(drop[0]) > SLANTED_START * drop[1]:
+            return path
     foot = start + np.array([-rng.uniform(5, 25), 0.0])
     foot[1] = 100.0 - rng.uniform(0, 15)
     middle = (foot + start) / 2 + np.array([rng.uniform(2, 8), rng.uniform(0, 6)])
@@ -224,7 +236,7 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
         strokes.append(np.concatenate(pieces) if len(pieces) > 1 else pieces[0])
     lead_in, tail = CURSIVE_LOWER if char.islower() else CURSIVE_UPPER
     if rng.random() < lead_in:
-        strokes[0] = _with_lead_in(strokes[0], rng)
+        strokes[0] = with_lead_in(strokes[0], rng)
     if rng.random() < tail:
         strokes[-1] = _with_tail(strokes[-1], rng)
     warp = _warp_field(rng)

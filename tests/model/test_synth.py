@@ -11,7 +11,7 @@ from model import synth
 from model.font_letters import glyph_table, handwriting_font_files
 from model.letter_skeletons import LOWER, UPPER, WIDTH, all_skeletons, parse_path
 from model.strokes import LETTERS
-from model.synth_strokes import perturbed_strokes, smooth_curve, stroke_letter
+from model.synth_strokes import perturbed_strokes, smooth_curve, stroke_letter, with_lead_in
 
 
 def test_every_letter_has_skeletons_in_both_cases():
@@ -63,6 +63,15 @@ def test_perturbation_changes_shape_but_stays_finite():
     b = perturbed_strokes("B", rng, variant=0)
     assert all(np.isfinite(s).all() for s in a)
     assert not np.allclose(np.concatenate(a)[:5], np.concatenate(b)[:5])
+
+
+def test_entry_stroke_only_where_the_letter_starts_straight_down():
+    rng = np.random.default_rng(0)
+    n_stem = smooth_curve(np.array([[0.0, 40.0], [0.0, 70.0], [0.0, 100.0]]))
+    joined = with_lead_in(n_stem, rng)
+    assert len(joined) > len(n_stem) and joined[0][1] > 80  # rises from near the baseline
+    v_arm = smooth_curve(np.array([[0.0, 40.0], [22.0, 70.0], [45.0, 100.0]]))
+    np.testing.assert_array_equal(with_lead_in(v_arm, rng), v_arm)  # no stem beside a v
 
 
 @pytest.mark.parametrize("char", list("AgQmiz"))
