@@ -23,6 +23,14 @@ from model.explain_core import (
 from model.explain_dense import class_index
 
 SCOPES = ("filter", "layer", "all")
+NEEDS_SEQUENTIAL = ("This tab needs a Sequential network (one chain of layers); this one is a "
+                    "functional model. Build the network in the Layer builder to use it here.")
+
+
+def check_sequential(model) -> None:
+    """Raise ExplainError unless ``model`` is a ``keras.Sequential`` (what the steps assume)."""
+    if not isinstance(model, keras.Sequential):
+        raise ExplainError(NEEDS_SEQUENTIAL)
 
 
 @dataclass
@@ -81,6 +89,7 @@ def backprop_step(model, image, true_class: int | str, layer: int | str, unit: i
     Returns:
         A BackpropStep; the model passed in is not changed.
     """
+    check_sequential(model)
     index = resolve_layer(model, layer)
     keras_layer = model.layers[index]
     if layer_kind(keras_layer) not in ("conv2d", "dense"):

@@ -603,3 +603,12 @@ def test_bad_requests_raise_clear_errors(cases):
         ex.backprop_step(model, image, 0, conv, learning_rate=0)
     with pytest.raises(ex.ExplainError, match="NaN"):
         ex.layer_activations(model, np.full((28, 28), np.nan))
+
+
+def test_backprop_step_refuses_a_functional_model_with_a_message():
+    inputs = keras.Input((28, 28, 1))
+    x = keras.layers.Conv2D(2, 3, activation="relu")(inputs)
+    outputs = keras.layers.Dense(26, activation="softmax")(keras.layers.Flatten()(x))
+    model = keras.Model(inputs, outputs)
+    with pytest.raises(ex.ExplainError, match="needs a Sequential network"):
+        ex.backprop_step(model, np.zeros((28, 28), np.float32), 0, 1)
