@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSlider,
     QVBoxLayout,
+    QWidget,
 )
 
 from gui.explain_base import ExplainTab, class_name, help_label
@@ -69,18 +71,59 @@ def top_lines(probabilities: np.ndarray, k: int = TOP) -> list[tuple[str, float]
     return [(class_name(int(i)), float(probabilities[i])) for i in order]
 
 
-def top_html(title: str, probabilities: np.ndarray) -> str:
-    """A small table of the top letters."""
-    rows = "".join(f"<tr><td><b>{letter}</b></td><td align='right'>{p * 100:.1f}%</td>"
-                   f"<td bgcolor='#4a78c0' width='{max(int(p * 80), 1)}'></td></tr>"
-                   for letter, p in top_lines(probabilities))
-    return f"<b>{title}</b><table cellspacing='3'>{rows}</table>"
+class TopBars(QWidget):
+    """A title and the top letters, each with its percentage and a bar as long as its value."""
+
+    ROW = 20
+    BAR_COLOR = QColor(74, 120, 192)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = ""
+        self.rows: list[tuple[str, float]] = []
+        self.setMinimumWidth(120)
+        self.setFixedHeight(self.ROW * (TOP + 1) + 4)
+
+    def set_probabilities(self, title: str, probabilities: np.ndarray) -> None:
+        """Show ``title`` and the top letters of ``probabilities``."""
+        self.title = title
+        self.rows = top_lines(probabilities)
+        self.update()
+
+    def text(self) -> str:
+        """What the widget shows, as plain text (title, then 'letter percent' per row)."""
+        return "\n".join([self.title] + [f"{letter} {p * 100:.1f}%" for letter, p in self.rows])
+
+    def bar_rects(self) -> list[QRectF]:
+        """Where each row's bar is drawn: its width is the probability times the full width."""
+        left = 90.0
+        span = max(1.0, self.width() - left - 4)
+        return [QRectF(left, self.ROW * (i + 1) + 4, span * min(max(p, 0.0), 1.0),
+                       self.ROW - 8) for i, (_, p) in enumerate(self.rows)]
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Title, then letter, percentage and bar per row."""
+        painter = QPainter(self)
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.drawText(QRectF(0, 0, self.width(), self.ROW), Qt.AlignmentFlag.AlignVCenter,
+                         self.title)
+        for i, ((letter, p), bar) in enumerate(zip(self.rows, self.bar_rects(), strict=True)):
+            y = self.ROW * (i + 1)
+            painter.setFont(font)
+            painter.drawText(QRectF(4, y, 20, self.ROW), Qt.AlignmentFlag.AlignVCenter, letter)
+            painter.setFont(self.font())
+            painter.drawText(QRectF(24, y, 60, self.ROW), Qt.AlignmentFlag.AlignVCenter
+                             | Qt.AlignmentFlag.AlignRight, f"{p * 100:.1f}%")
+            painter.fillRect(bar, self.BAR_COLOR)
+        painter.end()
 
 
 class RobustnessTab(ExplainTab):
     """Sliders move the drawing; the probabilities and the first feature maps follow live."""
 
-    title = "Shift & rotate"
+    title = "Shift && rotate"  # "&&": a single "&" would mark a shortcut
 
     def build(self) -> None:
         sliders = QGridLayout()
@@ -107,12 +150,9 @@ class RobustnessTab(ExplainTab):
         row = QHBoxLayout()
         self.original_view = MapView("Your drawing", min_side=120)
         self.moved_view = MapView("Moved drawing (what the network sees)", min_side=120)
-        self.original_top = QLabel()
-        self.moved_top = QLabel()
+        self.original_top = TopBars()
+        self.moved_top = TopBars()
         self.moved_top.setObjectName("robust_top")
-        for label in (self.original_top, self.moved_top):
-            label.setTextFormat(Qt.TextFormat.RichText)
-            label.setMinimumWidth(120)
         for column in ((self.original_view, self.original_top),
                        (self.moved_view, self.moved_top)):
             box = QVBoxLayout()
@@ -165,8 +205,8 @@ class RobustnessTab(ExplainTab):
         self.moved = moved
         self.original_view.set_array(self.ctx.image, "ink")
         self.moved_view.set_array(moved.image, "ink")
-        self.original_top.setText(top_html("Drawing as drawn", moved.original_probabilities))
-        self.moved_top.setText(top_html("Moved drawing", moved.probabilities))
+        self.original_top.set_probabilities("Drawing as drawn", moved.original_probabilities)
+        self.moved_top.set_probabilities("Moved drawing", moved.probabilities)
         has_maps = moved.maps is not None
         self.maps_title.setText(f"First feature maps of {moved.layer_name} for the moved drawing "
                                 "(they move with it):" if has_maps else

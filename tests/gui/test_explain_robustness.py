@@ -6,7 +6,7 @@ import numpy as np
 from explain_support import prepared, small_cnn, wait_idle
 from PySide6.QtCore import Qt
 
-from gui.explain_robustness import top_lines
+from gui.explain_robustness import TopBars, top_lines
 
 
 def test_shift_slider_updates_the_prediction(ready_window, qtbot):
@@ -28,7 +28,7 @@ def test_shift_slider_updates_the_prediction(ready_window, qtbot):
     np.testing.assert_allclose(tab.moved.probabilities, probabilities, atol=1e-5)
     assert not np.allclose(before, probabilities)
     letter, p = top_lines(probabilities)[0]
-    assert f"<b>{letter}</b></td><td align='right'>{p * 100:.1f}%" in tab.moved_top.text()
+    assert f"{letter} {p * 100:.1f}%" in tab.moved_top.text()
     first_conv = np.asarray(model.layers[0](moved[None, :, :, None]))[0]
     np.testing.assert_allclose(tab.map_views[2].values, first_conv[..., 2], atol=1e-5)
     assert tab.map_views[3].isVisible() and not tab.map_views[4].isVisible()  # 4 filters
@@ -56,3 +56,35 @@ def test_heat_map_for_the_predicted_and_a_chosen_letter(ready_window, qtbot):
     assert tab.heat.method == "saliency" and tab.heat.class_index == 10
     np.testing.assert_allclose(tab.heat.values, saliency.values, atol=1e-5)
     assert "for the letter K" in tab.caption.text()
+
+
+def _bar_lengths(bars: TopBars) -> list[int]:
+    """The painted length of each row's bar, counted in bar-coloured pixels of a grab."""
+    image = bars.grab().toImage()
+    lengths = []
+    for rect in bars.bar_rects():
+        y = int(rect.center().y())
+        lengths.append(sum(image.pixelColor(x, y) == TopBars.BAR_COLOR
+                           for x in range(image.width())))
+    return lengths
+
+
+def test_probability_bars_are_as_long_as_their_values(qtbot):
+    bars = TopBars()
+    qtbot.addWidget(bars)
+    bars.resize(300, bars.height())
+    probabilities = np.zeros(26)
+    probabilities[[3, 7, 11]] = [0.6, 0.3, 0.1]
+    bars.set_probabilities("Moved drawing", probabilities)
+    bars.show()
+    lengths = _bar_lengths(bars)
+    assert [line[0] for line in top_lines(probabilities)] == ["D", "H", "L"]
+    full = bars.width() - 94
+    for length, p in zip(lengths, [0.6, 0.3, 0.1], strict=True):
+        assert abs(length - p * full) <= 2, (lengths, full)
+
+
+def test_shift_rotate_tab_title_shows_an_ampersand(main_window):
+    tabs = main_window.explain_panel.tabs
+    index = tabs.indexOf(main_window.explain_panel.robustness_tab)
+    assert tabs.tabText(index) == "Shift && rotate"  # shown as "Shift & rotate", no mnemonic
