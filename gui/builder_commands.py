@@ -22,6 +22,9 @@ SET_PARAM_ID = 1701
 class NetworkDocument(QObject):
     """The network under construction; emits ``changed`` after every edit.
 
+    Every edit makes a new ``NetworkSpec`` (the old value is never changed), so a view that
+    kept the previous spec can compare it with the new one.
+
     ``changed`` carries the index of the layer to select afterwards (-1: keep the selection).
     ``path`` is the file the network was opened from or saved to (None: not saved yet).
     """
@@ -35,38 +38,49 @@ class NetworkDocument(QObject):
 
     @property
     def spec(self) -> NetworkSpec:
-        """The live spec: read it, but change it only through the methods below."""
+        """The current spec value; every edit replaces it by a new one, never changes it."""
         return self._spec
 
     def snapshot(self) -> NetworkSpec:
         """An independent copy of the current network."""
         return copy.deepcopy(self._spec)
 
+    def _commit(self, layers: list[LayerSpec], select: int) -> None:
+        """Make ``layers`` the network as a NEW spec value (views may hold the old one)."""
+        self._spec = NetworkSpec(layers, self._spec.name)
+        self.changed.emit(select)
+
+    def _layers(self) -> list[LayerSpec]:
+        return copy.deepcopy(self._spec.layers)
+
     def insert(self, index: int, layer: LayerSpec) -> None:
         """Insert a copy of ``layer`` at ``index``."""
-        self._spec.layers.insert(index, copy.deepcopy(layer))
-        self.changed.emit(index)
+        layers = self._layers()
+        layers.insert(index, copy.deepcopy(layer))
+        self._commit(layers, index)
 
     def remove(self, index: int) -> LayerSpec:
         """Remove and return the layer at ``index``."""
-        layer = self._spec.layers.pop(index)
-        self.changed.emit(min(index, len(self._spec.layers) - 1))
+        layers = self._layers()
+        layer = layers.pop(index)
+        self._commit(layers, min(index, len(layers) - 1))
         return layer
 
     def move(self, source: int, target: int) -> None:
         """Move the layer at ``source`` so that it ends up at index ``target``."""
-        layer = self._spec.layers.pop(source)
-        self._spec.layers.insert(target, layer)
-        self.changed.emit(target)
+        layers = self._layers()
+        layers.insert(target, layers.pop(source))
+        self._commit(layers, target)
 
     def set_param(self, index: int, name: str, value: object) -> None:
         """Set one setting of a layer; ``_MISSING`` removes it (back to the default)."""
-        params = self._spec.layers[index].params
+        layers = self._layers()
+        params = layers[index].params
         if value is _MISSING:
             params.pop(name, None)
         else:
-            params[name] = value
-        self.changed.emit(index)
+            params[name] = copy.deepcopy(value)
+        self._commit(layers, index)
 
     def replace(self, spec: NetworkSpec, select: int = -1, path=KEEP) -> None:
         """Replace the whole network by a copy of ``spec`` (and its file ``path``, if given)."""

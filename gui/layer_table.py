@@ -74,8 +74,12 @@ class LayerTableModel(QAbstractTableModel):
 
     # ------------------------------------------------------------- content
     def set_network(self, spec: NetworkSpec, report: NetworkReport) -> None:
-        """Show ``spec`` analysed as ``report`` (rows keep their selection if the count is same)."""
-        same_count = len(spec.layers) == len(self._spec.layers)
+        """Show ``spec`` analysed as ``report`` (rows keep their selection if the count is same).
+
+        The row count compared is the one this model shows now (from its own report), never
+        the new spec's, so a spec changed in place cannot leave rows missing or left over.
+        """
+        same_count = len(report.layers) == self.layer_count
         if not same_count:
             self.beginResetModel()
         self._spec, self._report = spec, report

@@ -385,3 +385,62 @@ def test_builder_modules_do_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def assert_views_agree(builder):
+    """What a person sees: one table row per layer plus Total, and the diagram, match the spec."""
+    spec = builder.doc.spec
+    report = analyze(spec)
+    table, model = builder.table, builder.table_model
+    count = len(spec.layers)
+    assert table.verticalHeader().count() == count + 1  # rows the view shows (no ghosts)
+    assert model.rowCount() == count + 1
+    for row, layer in enumerate(report.layers):
+        assert table.model().index(row, 0).data() == f"{row + 1}  {layer.title}"
+        assert table.model().index(row, 0).data(RAW_ROLE) == layer.title
+    total = table.model().index(count, 0)
+    assert total.data() == "Total"
+    params = sum(table.model().index(row, 2).data(RAW_ROLE) for row in range(count))
+    assert table.model().index(count, 2).data() == f"{params:,}" == f"{report.total_params:,}"
+    assert len(builder.diagram.blocks) == count + 1  # the input block, then one per layer
+
+
+def test_table_rows_follow_every_click_from_an_empty_network(window, builder, qtbot,
+                                                             monkeypatch):
+    start_empty(window, monkeypatch)
+    assert_views_agree(builder)
+    clicks = ["conv2d", "conv2d", "maxpool2d", "flatten", "dense", "dropout"]
+    for number, kind in enumerate(clicks, start=1):
+        click(qtbot, builder.palette_buttons[kind])
+        assert len(builder.spec.layers) == number
+        assert_views_agree(builder)
+    after_adding = builder.spec
+    builder.table.select_layer(1)
+    click(qtbot, builder.del_button)
+    assert_views_agree(builder)
+    builder.table.select_layer(0)
+    builder.table.setFocus()
+    qtbot.keyClick(builder.table, Qt.Key.Key_Delete)
+    assert len(builder.spec.layers) == len(clicks) - 2
+    assert_views_agree(builder)
+    for _ in range(2):
+        click(qtbot, builder.undo_button)
+        assert_views_agree(builder)
+    assert builder.spec == after_adding
+    for _ in range(4):
+        click(qtbot, builder.undo_button)
+        assert_views_agree(builder)
+    click(qtbot, builder.redo_button)
+    assert_views_agree(builder)
+
+
+def test_every_edit_makes_a_new_spec_value(panel, qtbot):
+    before = panel.doc.spec
+    layers_before = [copy_layer.params.copy() for copy_layer in before.layers]
+    panel.table.select_layer(0)
+    click(qtbot, panel.palette_buttons["dropout"])
+    panel.set_param("rate", 0.5)
+    click(qtbot, panel.del_button)
+    panel.move_layer(0, 1)
+    assert panel.doc.spec is not before
+    assert [layer.params for layer in before.layers] == layers_before
