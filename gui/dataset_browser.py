@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from gui import data_workers as jobs
 from gui.sample_actions import SampleActions
-from gui.sample_editor import ObservedSampleStore, SampleEditor
+from gui.sample_editor import ObservedSampleStore, SampleEditor, shared_store
 from gui.source_controls import EmnistControls, SyntheticControls
 from gui.task_panel import TaskPanel
 from gui.thumbnail_grid import CountStrip, ThumbnailGrid
@@ -361,8 +361,7 @@ def install(window) -> None:
     Sets ``window.sample_store`` (the canvas adds drawings to it; the browser redraws on every
     change) and ``window.dataset_browser`` (``refresh()`` re-reads changes made elsewhere).
     """
-    store = ObservedSampleStore()
-    window.sample_store = store
+    store = shared_store(window)
     panel = DatasetBrowser(window.state, store, window)
     window.dataset_browser = panel
     window.data_panel = panel

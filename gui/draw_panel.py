@@ -85,6 +85,7 @@ class DrawPanel(QWidget):
         self.no_model = False
         self._closed = False
         self.store_provider = None
+        self._own_store = None  # used only when no window provides the shared store
         self.inference = InferenceService(state, self)
         self._build()
         self._connect()
@@ -334,10 +335,8 @@ class DrawPanel(QWidget):
         self._hide_add_bar()
         if not letter or not strokes:
             return
-        from model.user_samples import SampleStore
-
         try:
-            store = (self.store_provider() if self.store_provider else None) or SampleStore()
+            store = self._sample_store()
             store.add(letter, strokes, self.canvas.canvas_size)
             count = store.counts()[letter.upper()]
         except (StrokesError, OSError, ValueError) as exc:
@@ -346,6 +345,17 @@ class DrawPanel(QWidget):
         self.state.message.emit(f"Added to your dataset as {letter} ({count} of "
                                 f"{letter.upper()}, {len(store)} in all).")
         self.canvas.clear()
+
+    def _sample_store(self):
+        """The shared sample store (``is None`` checks: an empty store is falsy)."""
+        store = self.store_provider() if self.store_provider is not None else None
+        if store is None:
+            if self._own_store is None:
+                from model.user_samples import SampleStore
+
+                self._own_store = SampleStore()
+            store = self._own_store
+        return store
 
     def shutdown(self) -> None:
         """Stop the inference thread (window closing); it is not started again."""
@@ -361,7 +371,9 @@ def install(window) -> None:
     window.canvas = panel.canvas
     window.inference = panel.inference
     window.draw_sample_from_file = panel.draw_sample_from_file
-    panel.store_provider = lambda: getattr(window, "sample_store", None)
+    from gui.sample_editor import shared_store
+
+    panel.store_provider = lambda: shared_store(window)
     window.register_undo(panel.canvas, panel.canvas.undo_stroke, panel.canvas.redo_stroke)
     window.add_shutdown_hook(panel.shutdown)
     panel.canvas.setFocus()  # letter keys and Ctrl+Z work on the canvas from the start

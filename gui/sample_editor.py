@@ -68,6 +68,19 @@ class ObservedSampleStore(SampleStore):
         self._notify()
 
 
+def shared_store(window) -> ObservedSampleStore:
+    """The window's one sample store (``window.sample_store``), created and installed once.
+
+    Every panel takes the store from here, so nothing ever saves through a second store
+    (which would overwrite the other's samples on its next save).
+    """
+    store = getattr(window, "sample_store", None)
+    if store is None:
+        store = ObservedSampleStore()
+        window.sample_store = store
+    return store
+
+
 def _copy(samples: list[Sample]) -> list[Sample]:
     """Shallow copies (the stroke arrays are shared; edits replace labels, never points)."""
     return [Sample(list(s.strokes), s.label, s.writer) for s in samples]

@@ -326,3 +326,66 @@ def test_selection_by_model_api_and_delete_button(window, qtbot):
     qtbot.mouseClick(panel.own_actions.delete_button, Qt.MouseButton.LeftButton)
     assert count(panel, "A") == 0 and "A" in panel.strip.missing()
     assert "A," in panel.missing_label.text()
+
+
+@pytest.fixture
+def empty_window(qtbot, tmp_path, monkeypatch):
+    """A window (no TensorFlow) started with an empty home: no samples file yet."""
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "empty-home"))
+    from gui.main_window import MainWindow
+
+    win = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(win)
+    win.resize(1300, 900)
+    win.show()
+    win.show_tab("data")
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def drag(canvas, points) -> None:
+    """A real mouse drag through logical canvas points (moves carry the held left button)."""
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
+    for x, y in points[1:]:
+        pos = canvas.to_widget(x, y)
+        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
+                                                   canvas.mapToGlobal(pos),
+                                                   Qt.MouseButton.NoButton, left, none))
+    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
+
+
+def draw_and_add(qtbot, window, key) -> None:
+    """Draw a T on the canvas, press the letter key, confirm with Return."""
+    canvas = window.canvas
+    drag(canvas, [(20, 20), (120, 20), (250, 20)])
+    drag(canvas, [(140, 20), (140, 140), (140, 260)])
+    canvas.setFocus()
+    qtbot.keyClick(canvas, key)
+    assert window.draw_panel.add_bar.isVisible()
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+
+
+def test_drawn_letters_and_an_import_all_land_in_the_one_shared_store(empty_window, qtbot,
+                                                                     tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window, panel = empty_window, empty_window.dataset_browser
+    assert len(panel.store) == 0 and not default_path().exists()
+    for n in (1, 2):
+        draw_and_add(qtbot, window, Qt.Key.Key_T)
+        assert f"({n} of T, {n} in all)" in window.statusBar().currentMessage()
+        assert panel.grid.thumbs.rowCount() == n and count(panel, "T") == n
+        assert len(read_strokes(default_path()).samples) == n
+    source = tmp_path / "one.json"
+    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(source), "")))
+    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+    assert labels_shown(panel) == ["t", "t", "k"]
+    assert [s.label for s in read_strokes(default_path()).samples] == ["t", "t", "k"]
+    assert window.sample_store is panel.store
