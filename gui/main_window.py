@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 from gui.app_state import AppState
 from gui.panels import FIRST, LATER, install_all
 from gui.tf_loader import TensorFlowLoader, describe_devices
+from model.paths import _home_override
 
 MAX_RECENT = 8
 SETTINGS_ORG = "CNN Studio"
 SETTINGS_APP = "cnn-studio"
+SETTINGS_FILE = "settings.ini"  # inside CNN_STUDIO_HOME when it is set
 
 
 def placeholder(text: str) -> QLabel:
@@ -46,6 +48,15 @@ def scrollable(widget: QWidget) -> QScrollArea:
     area.setWidget(widget)
     area.setMinimumWidth(min(widget.minimumSizeHint().width(), 320))
     return area
+
+
+def app_settings() -> QSettings:
+    """The settings: an INI file inside ``CNN_STUDIO_HOME`` when set, else the user's config."""
+    home = _home_override()
+    if home is None:
+        return QSettings(SETTINGS_ORG, SETTINGS_APP)
+    home.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -259,8 +270,8 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------- recent files
     def settings(self) -> QSettings:
-        """The app's persistent settings."""
-        return QSettings(SETTINGS_ORG, SETTINGS_APP)
+        """The app's persistent settings (see :func:`app_settings`)."""
+        return app_settings()
 
     def recent_files(self) -> list[str]:
         """Most recently opened or saved files, newest first."""

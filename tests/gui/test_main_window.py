@@ -55,3 +55,28 @@ def test_help_lists_shortcuts(main_window):
     lines = dict(main_window.shortcut_lines())
     assert any("Undo" in what for what in lines.values())
     assert "F1" in lines
+
+
+def test_settings_live_inside_cnn_studio_home(qtbot, tmp_path, monkeypatch):
+    """Each CNN_STUDIO_HOME has its own window state and recent files (an INI file in it)."""
+    from PySide6.QtCore import QSettings
+
+    first_home, second_home = tmp_path / "first", tmp_path / "second"
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(first_home))
+    first = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(first)
+    settings = first.settings()
+    assert settings.format() == QSettings.Format.IniFormat
+    assert settings.fileName() == str(first_home / "settings.ini")
+    first.add_recent_file(str(tmp_path / "mine.cnn.json"))
+    first.show()
+    first.close()
+    stored = QSettings(str(first_home / "settings.ini"), QSettings.Format.IniFormat)
+    assert stored.value("geometry") and stored.value("window_state")
+    assert first.recent_files() == [str((tmp_path / "mine.cnn.json").resolve())]
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(second_home))
+    second = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(second)
+    assert second.recent_files() == []
+    assert second.settings().fileName() == str(second_home / "settings.ini")
