@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.training_worker import DataChoice
+from model.datasets import DEFAULT_WEIGHTS
 
 #: Same limits as ``model.training.RANGES``.
 LEARNING_RATE_RANGE = (1e-6, 10.0)
@@ -145,9 +146,11 @@ class TrainingControls(QWidget):
         self.use_synthetic.setChecked(True)
         self.use_own = QCheckBox("My own samples")
         self.use_emnist = QCheckBox("EMNIST (imported)")
-        self.synthetic_weight = _dspin(*WEIGHT_RANGE, 1.0, 0.5, "Mixing weight")
-        self.own_weight = _dspin(*WEIGHT_RANGE, 1.0, 0.5, "Mixing weight")
-        self.emnist_weight = _dspin(*WEIGHT_RANGE, 1.0, 0.5, "Mixing weight")
+        self.synthetic_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["synthetic"], 0.5,
+                                       "Mixing weight")
+        self.own_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["own"], 0.25, "Mixing weight")
+        self.emnist_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["emnist"], 0.5,
+                                    "Mixing weight")
         self.own_count = QLabel("")
         self.emnist_count = QLabel("")
 
@@ -184,7 +187,8 @@ class TrainingControls(QWidget):
             if count is not None:
                 grid.addWidget(count, row, 1)
             grid.addWidget(weight, row, 2)
-        note = QLabel("Several sources are mixed by weight; small ones are repeated.")
+        note = QLabel("Several sources are mixed by weight. Each is split into training and "
+                      "validation first; small ones are repeated in training only.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #666")
         grid.addWidget(note, 4, 0, 1, 3)

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from model.datasets import DataChoice  # noqa: F401 - re-exported for the form
+
 #: Errors whose message already says what to do; anything else is reported with its type.
 _USER_ERRORS = ("TrainConfigError", "TrainDataError", "DeviceError", "DatasetError",
                 "SpecError", "ModelFileError", "StrokesError", "KernelError")
@@ -28,23 +30,6 @@ def describe_error(error: BaseException) -> str:
     if names & set(_USER_ERRORS) or isinstance(error, OSError | ValueError):
         return str(error)
     return f"{type(error).__name__}: {error}"
-
-
-@dataclass(frozen=True)
-class DataChoice:
-    """Where the training samples come from.
-
-    Attributes:
-        samples: total samples (training + validation) drawn from the sources.
-        synthetic_weight: mixing weight of the synthetic letters (0 = not used).
-        own_weight: mixing weight of the user's own samples (0 = not used).
-        emnist_weight: mixing weight of imported EMNIST letters (0 = not used).
-    """
-
-    samples: int = 10_000
-    synthetic_weight: float = 1.0
-    own_weight: float = 0.0
-    emnist_weight: float = 0.0
 
 
 @dataclass
@@ -66,43 +51,18 @@ class TrainJob:
     model: object | None = None
 
 
-def gather_data(choice: DataChoice, seed: int, progress=None, cancel=None):
-    """The dataset a :class:`DataChoice` describes.
+def gather_data(choice: DataChoice, seed: int, val_fraction: float = 0.0, progress=None,
+                cancel=None):
+    """The ``(train, validation)`` datasets a :class:`DataChoice` describes.
 
-    Args:
-        choice: the sources and their weights.
-        seed: random seed of generation and mixing.
-        progress: optional ``progress(done, total)`` of synthetic generation.
-        cancel: optional event that cancels generation.
-
-    Returns:
-        A ``model.datasets.Dataset``.
+    Uses :func:`model.datasets.training_data`, the one mixer the ``train`` command uses too.
 
     Raises:
         DatasetError: no usable source.
     """
-    from model import datasets, emnist
-    from model.user_samples import SampleStore
+    from model import datasets
 
-    parts = []
-    if choice.synthetic_weight > 0:
-        parts.append((datasets.synthetic_dataset(choice.samples, seed=seed, progress=progress,
-                                                 cancel=cancel), choice.synthetic_weight))
-    if choice.own_weight > 0:
-        parts.append((SampleStore().dataset(), choice.own_weight))
-    if choice.emnist_weight > 0:
-        imported = emnist.imported_dataset()
-        if imported is None:
-            raise datasets.DatasetError("EMNIST is not imported yet: import it in the Dataset "
-                                        "panel or untick it.")
-        parts.append((imported, choice.emnist_weight))
-    parts = [(data, weight) for data, weight in parts if len(data)]
-    if not parts:
-        raise datasets.DatasetError("No training data: tick at least one source that has "
-                                    "samples (synthetic letters always do).")
-    if len(parts) == 1 and len(parts[0][0]) <= choice.samples:
-        return parts[0][0]  # one source, no bigger than asked for: all of it, once
-    return datasets.mix(parts, choice.samples, seed)
+    return datasets.training_data(choice, val_fraction, seed, progress=progress, cancel=cancel)
 
 
 def predict_classes(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -211,13 +171,11 @@ class TrainingWorker(QObject):
         job = self.job
         config = TrainConfig(**job.config).validate()
         self.status.emit("Preparing the data...")
-        data = gather_data(job.data, config.seed, progress=self.data_progress.emit,
-                           cancel=self.stop_event)
+        data, val = gather_data(job.data, config.seed, val_fraction=config.val_fraction,
+                                progress=self.data_progress.emit, cancel=self.stop_event)
         if self.stop_event.is_set():
             return None
-        val = None
-        if config.val_fraction > 0 and len(data) >= 2:
-            data, val = datasets.split(data, config.val_fraction, config.seed)
+        val = val if val is not None and len(val) else None
         self.status.emit("Building the network...")
         if job.model is not None:  # keep training: a private copy of the app's model
             model = _clone(keras, job.model)
@@ -239,7 +197,8 @@ class TrainingWorker(QObject):
             control.set_probe_image(probe)
         hooks = TrainHooks(on_batch=self.batch.emit, on_epoch=self._epoch_done,
                            on_snapshot=self.snapshot.emit, on_message=self.status.emit)
-        result = train(model, data, val, config, hooks, control=control)
+        result = train(model, data, val if val is not None else datasets.empty(), config,
+                       hooks, control=control)
         return result, val
 
     def _epoch_done(self, epoch: int, logs: dict, weights: list[np.ndarray]) -> None:

@@ -2,7 +2,9 @@
 
 A :class:`Dataset` is a pair of arrays in the network's normal form. Synthetic datasets are
 cached on disk under ``model.paths.cache_dir()`` keyed by generator version and parameters;
-:func:`mix` combines sources with weights (oversampling small ones such as own samples).
+:func:`training_data` mixes sources by weight into a training and a validation set: each
+source is split first, and only training samples are repeated (small sources such as own
+samples).
 """
 
 from __future__ import annotations
@@ -175,78 +177,176 @@ def split(dataset: Dataset, val_fraction: float, seed: int = 0) -> tuple[Dataset
     return dataset.subset(order[n_val:]), dataset.subset(order[:n_val])
 
 
-def mix(parts: list[tuple[Dataset, float]], n: int, seed: int = 0) -> Dataset:
-    """Draw ``n`` samples from several sources in proportion to their weights.
+DEFAULT_WEIGHTS = {"synthetic": 1.0, "own": 0.25, "emnist": 1.0}
+"""Mixing weight of each source when it is ticked; the window's form starts with these."""
+DEFAULT_SYNTHETIC_SAMPLES = 20_000
 
-    A source smaller than its share is oversampled (drawn with repetition), so a few dozen
-    own samples can weigh as much as thousands of synthetic ones.
 
-    Args:
-        parts: ``(dataset, weight)`` pairs; weights >= 0, empty datasets are skipped.
-        n: total number of samples (>= 1).
-        seed: random seed.
+@dataclass(frozen=True)
+class DataChoice:
+    """Where the training samples come from (a weight of 0 leaves a source out).
 
-    Returns:
-        The shuffled mixed :class:`Dataset`.
+    Attributes:
+        samples: training + validation samples drawn from the sources; None: all of a
+            single source, once.
+        synthetic_weight: mixing weight of the synthetic letters.
+        own_weight: mixing weight of the user's own samples.
+        emnist_weight: mixing weight of imported EMNIST letters.
+        file: a dataset file (``.npz`` of :func:`save_npz`) used as a source, or None.
+        file_weight: mixing weight of ``file``.
     """
-    if n < 1:
-        raise DatasetError(f"cannot mix {n} samples; ask for at least 1")
-    usable = [(d, float(w)) for d, w in parts if len(d) and w > 0]
-    if any(w < 0 or not np.isfinite(w) for _, w in parts):
-        raise DatasetError("mixing weights must be finite and >= 0")
-    if not usable:
-        raise DatasetError("nothing to mix: every source is empty or has weight 0")
-    rng = np.random.default_rng(seed)
-    weights = np.array([w for _, w in usable])
-    counts = np.floor(weights / weights.sum() * n).astype(int)
-    counts[np.argsort(-weights)[: n - counts.sum()]] += 1
-    xs, ys = [], []
-    for (data, _), count in zip(usable, counts, strict=True):
-        if count == 0:
-            continue
-        replace = count > len(data)
-        index = rng.choice(len(data), size=count, replace=replace)
-        xs.append(data.x[index])
-        ys.append(data.y[index])
-    order = rng.permutation(n)
-    return Dataset(np.concatenate(xs)[order], np.concatenate(ys)[order])
+
+    samples: int | None = 10_000
+    synthetic_weight: float = 1.0
+    own_weight: float = 0.0
+    emnist_weight: float = 0.0
+    file: str | None = None
+    file_weight: float = 1.0
 
 
-DEFAULT_WEIGHTS = {"synthetic": 1.0, "own": 0.25, "emnist": 0.0}
+@dataclass
+class _Source:
+    name: str
+    data: Dataset
+    weight: float
+    writers: np.ndarray | None = None  # one writer id (or None) per sample
 
 
-def training_mix(n: int, seed: int = 0, weights: dict[str, float] | None = None,
-                 progress=None, cancel=None) -> Dataset:
-    """The available sources mixed for training: synthetic, own samples, imported EMNIST.
-
-    Own samples are oversampled to their weight's share; a source that is missing or
-    empty (no own samples yet, EMNIST never imported) is left out.
-
-    Args:
-        n: total samples (>= 1).
-        seed: random seed (synthetic data and the mixing).
-        weights: ``{"synthetic": w, "own": w, "emnist": w}``; missing keys use
-            :data:`DEFAULT_WEIGHTS`.
-        progress: ``progress(done, total)`` while synthetic data is generated.
-        cancel: ``threading.Event``-like object to stop generation.
-
-    Returns:
-        The mixed :class:`Dataset`.
-    """
-    from model import emnist
+def _own_source(weight: float) -> _Source:
+    """The user's labelled samples, exact duplicates left out, with their writers."""
     from model.user_samples import SampleStore
 
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
-    parts: list[tuple[Dataset, float]] = []
-    if weights["synthetic"] > 0:
-        parts.append((synthetic_dataset(n, seed, progress=progress, cancel=cancel),
-                      weights["synthetic"]))
-    if weights["own"] > 0:
-        store = SampleStore()
-        if any(s.label for s in store.samples):
-            parts.append((store.dataset(), weights["own"]))
-    if weights["emnist"] > 0:
+    store = SampleStore()
+    data = store.dataset()  # raises DatasetError when nothing is labelled yet
+    writers = np.array([s.writer for s in store.samples if s.label is not None], dtype=object)
+    flat = np.concatenate([data.x.reshape(len(data), -1), data.y[:, None]], axis=1)
+    _, first = np.unique(flat, axis=0, return_index=True)
+    keep = np.sort(first)
+    return _Source("own", data.subset(keep), weight, writers[keep])
+
+
+def _sources(choice: DataChoice, seed: int, progress, cancel) -> list[_Source]:
+    """Load every source ``choice`` uses (weight > 0); raise if a chosen one is missing."""
+    from model import emnist
+
+    for weight in (choice.synthetic_weight, choice.own_weight, choice.emnist_weight,
+                   choice.file_weight):
+        if not np.isfinite(weight) or weight < 0:
+            raise DatasetError("mixing weights must be finite and >= 0")
+    sources = []
+    if choice.synthetic_weight > 0:
+        count = choice.samples or DEFAULT_SYNTHETIC_SAMPLES
+        sources.append(_Source("synthetic", synthetic_dataset(
+            count, seed=seed, progress=progress, cancel=cancel), choice.synthetic_weight))
+    if choice.own_weight > 0:
+        sources.append(_own_source(choice.own_weight))
+    if choice.emnist_weight > 0:
         imported = emnist.imported_dataset()
-        if imported is not None:
-            parts.append((imported, weights["emnist"]))
-    return mix(parts, n, seed)
+        if imported is None or not len(imported):
+            raise DatasetError("EMNIST is not imported yet: import it in the Dataset panel "
+                               "first, or leave it out.")
+        sources.append(_Source("emnist", imported, choice.emnist_weight))
+    if choice.file is not None and choice.file_weight > 0:
+        sources.append(_Source("file", load_npz(choice.file), choice.file_weight))
+    sources = [s for s in sources if len(s.data)]
+    if not sources:
+        raise DatasetError("No training data: choose at least one source that has samples "
+                           "(synthetic letters always do).")
+    return sources
+
+
+def split_by_writer(dataset: Dataset, writers, val_fraction: float,
+                    seed: int = 0) -> tuple[Dataset, Dataset]:
+    """Train/validation split that keeps each writer's samples on one side.
+
+    Samples without a writer (None) count as writers of their own; with fewer than two
+    writers this is :func:`split`.
+    """
+    writers = np.asarray(writers, dtype=object)
+    keys = np.array([f"w:{w}" if w is not None else f"s:{i}" for i, w in enumerate(writers)])
+    groups, group_of = np.unique(keys, return_inverse=True)
+    if len(groups) < 2 or len(groups) == len(dataset):
+        return split(dataset, val_fraction, seed)
+    require_usable(dataset, "the dataset to split")
+    wanted = int(round(len(dataset) * val_fraction))
+    sizes = np.bincount(group_of)
+    held, count = [], 0
+    for group in np.random.default_rng(seed).permutation(len(groups))[:-1]:
+        if count >= wanted:
+            break
+        held.append(group)
+        count += sizes[group]
+    in_val = np.isin(group_of, held)
+    return dataset.subset(np.flatnonzero(~in_val)), dataset.subset(np.flatnonzero(in_val))
+
+
+def _repeat_to(data: Dataset, count: int, rng) -> Dataset:
+    """``count`` samples: each of ``data`` equally often (+-1), or a random subset."""
+    if count <= len(data):
+        return data.subset(rng.permutation(len(data))[:count])
+    whole, rest = divmod(count, len(data))
+    index = np.concatenate([np.tile(np.arange(len(data)), whole),
+                            rng.permutation(len(data))[:rest]])
+    return data.subset(index)
+
+
+def _targets(sources: list[_Source], samples: int | None) -> list[int]:
+    """Samples (training + validation) each source contributes."""
+    if len(sources) == 1:  # one source is never repeated
+        size = len(sources[0].data)
+        return [size if samples is None else min(size, samples)]
+    total = samples or sum(len(s.data) for s in sources)
+    weights = np.array([s.weight for s in sources])
+    return [max(1, int(round(total * w))) for w in weights / weights.sum()]
+
+
+def _concat(parts: list[Dataset], rng) -> Dataset:
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return empty()
+    data = Dataset(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
+    return data.subset(rng.permutation(len(data)))
+
+
+def training_data(choice: DataChoice, val_fraction: float, seed: int = 0, progress=None,
+                  cancel=None) -> tuple[Dataset, Dataset]:
+    """THE mixer of training sources (window and ``train`` command): ``(train, validation)``.
+
+    Each source is split first, on unique samples (by writer where it has writers); only
+    its training side is then repeated up to the source's weighted share, so validation
+    never holds a copy of a training sample. A source larger than its share is subsampled
+    (without repetition) before the split.
+
+    Args:
+        choice: the sources and their weights.
+        val_fraction: share of each source held out, 0..0.9 (0: empty validation set).
+        seed: random seed of generation, splitting and mixing.
+        progress: ``progress(done, total)`` while synthetic letters are generated.
+        cancel: ``threading.Event``-like object that stops the generation.
+
+    Raises:
+        DatasetError: no usable source, a chosen source is missing, bad weights.
+    """
+    if choice.samples is not None and choice.samples < 1:
+        raise DatasetError(f"cannot mix {choice.samples} samples; ask for at least 1")
+    if not 0.0 <= val_fraction <= 0.9:
+        raise DatasetError(f"validation fraction {val_fraction} must be between 0 and 0.9")
+    sources = _sources(choice, seed, progress, cancel)
+    rng = np.random.default_rng([int(seed), 11])
+    trains, vals = [], []
+    for source, target in zip(sources, _targets(sources, choice.samples), strict=True):
+        data, writers = source.data, source.writers
+        if len(data) > target:
+            keep = np.sort(rng.permutation(len(data))[:target])
+            data = data.subset(keep)
+            writers = None if writers is None else writers[keep]
+        if val_fraction == 0:
+            train, val = data, empty()
+        elif writers is not None:
+            train, val = split_by_writer(data, writers, val_fraction, seed)
+        else:
+            train, val = split(data, val_fraction, seed)
+        count = max(len(train), int(round(target * (1 - val_fraction))))
+        trains.append(_repeat_to(train, count, rng))
+        vals.append(val)
+    return _concat(trains, rng), _concat(vals, rng)

@@ -78,43 +78,43 @@ def _load_spec(args):
     return spec, None
 
 
+def _choice(source: str, count: int | None):
+    """The :class:`model.datasets.DataChoice` of one ``--data`` source, or None."""
+    from model.datasets import DataChoice
+
+    weights = {"synthetic": (1.0, 0.0, 0.0), "user": (0.0, 1.0, 0.0), "emnist": (0.0, 0.0, 1.0)}
+    if source in weights:
+        synthetic, own, emnist = weights[source]
+        return DataChoice(count, synthetic, own, emnist)
+    if source.endswith(".npz"):
+        return DataChoice(count, 0.0, 0.0, 0.0, file=source)
+    return None
+
+
 def _load_data(args):
-    """The training data, or an error message."""
+    """``(train, validation)`` data from the one mixer the window uses too, or an error."""
     from model import datasets
 
     source, count = args.data, args.samples
     if count is not None and not 1 <= count <= MAX_SAMPLES:
         return None, f"--samples must be between 1 and {MAX_SAMPLES:,}, not {count}"
+    if source == "synthetic":
+        count = count or 20_000
+        print(f"Preparing {count:,} synthetic letters (cached after the first time)...",
+              flush=True)
+    choice = _choice(source, count)
+    if choice is None:
+        return None, (f"unknown --data {source!r}: use {', '.join(DATA_CHOICES)} "
+                      "or a dataset file ending in .npz")
+    hints = {"user": "draw and label some letters in the Data panel first, or use --data "
+                     "synthetic", "emnist": "import EMNIST letters in the Data panel first, "
+                                            "or pass --data PATH.npz"}
     try:
-        if source == "synthetic":
-            count = count or 20_000
-            print(f"Preparing {count:,} synthetic letters (cached after the first time)...",
-                  flush=True)
-            return datasets.synthetic_dataset(count, seed=args.seed), None
-        if source == "user":
-            from model.user_samples import SampleStore
-
-            data = SampleStore().dataset()
-            hint = "draw and label some letters in the Data panel first, or use --data synthetic"
-        elif source == "emnist":
-            from model import emnist
-
-            data = emnist.imported_dataset() or datasets.empty()
-            hint = "import EMNIST letters in the Data panel first, or pass --data PATH.npz"
-        elif source.endswith(".npz"):
-            data, hint = datasets.load_npz(source), "choose a dataset file with samples"
-        else:
-            return None, (f"unknown --data {source!r}: use {', '.join(DATA_CHOICES)} "
-                          "or a dataset file ending in .npz")
+        return datasets.training_data(choice, args.val_fraction, args.seed), None
     except (ValueError, OSError) as error:
-        return None, str(error)
-    if len(data) == 0:
-        return None, f"the {source} data have no samples: {hint}"
-    if count is not None and count < len(data):
-        import numpy as np
-
-        data = data.subset(np.random.default_rng(args.seed).permutation(len(data))[:count])
-    return data, None
+        hint = hints.get(source, "choose a dataset file with samples")
+        return None, f"the {source} data cannot be used: {error}" + (
+            "" if source not in hints else f" ({hint})")
 
 
 def _check_out(path: str) -> str | None:
@@ -206,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
                          device=args.device)
     if config.errors():
         return _fail("; ".join(config.errors()))
-    data, problem = _load_data(args)
+    data, problem = _load_data(args)  # (train, validation)
     if problem:
         return _fail(problem)
     from model.devices import DeviceError
@@ -219,8 +219,8 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = _install_interrupt(stop)
     try:
-        result = train(lambda: build_model(spec, seed=args.seed), data, None, config, hooks,
-                       stop_event=stop)
+        result = train(lambda: build_model(spec, seed=args.seed), data[0], data[1], config,
+                       hooks, stop_event=stop)
     except (TrainConfigError, TrainDataError, DeviceError, ValueError) as error:
         return _fail(str(error))
     finally:

@@ -73,8 +73,13 @@ def window(ready_window):
 @pytest.fixture
 def easy(monkeypatch):
     """Train on easy generated bars instead of synthetic letters (fast, and learnable)."""
-    monkeypatch.setattr(training_worker, "gather_data", lambda choice, seed, **kw: easy_data(
-        choice.samples))
+    def easy_pair(choice, seed, val_fraction=0.0, **kwargs):
+        from model.datasets import split
+
+        data = easy_data(choice.samples)
+        return split(data, val_fraction, seed) if val_fraction else (data, None)
+
+    monkeypatch.setattr(training_worker, "gather_data", easy_pair)
 
 
 def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, window, tmp_path):

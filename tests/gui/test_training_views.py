@@ -118,3 +118,19 @@ def test_live_views_turn_running_means_into_per_window_points(qtbot):
     views.refresh()
     assert progress.value() == 30 and progress.maximum() == 40
     assert progress.format() == "Epoch 2/2 · step 10/20 · 100 samples/s · ETA 0:01"
+
+
+def test_the_forms_mixing_weights_are_the_models_defaults(qtbot):
+    from gui.training_controls import TrainingControls
+    from model.datasets import DEFAULT_WEIGHTS
+
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    assert controls.own_weight.value() == pytest.approx(DEFAULT_WEIGHTS["own"])
+    assert controls.synthetic_weight.value() == pytest.approx(DEFAULT_WEIGHTS["synthetic"])
+    assert controls.emnist_weight.value() == pytest.approx(DEFAULT_WEIGHTS["emnist"])
+    controls.refresh_sources(12, None)
+    controls.show()
+    qtbot.waitExposed(controls)
+    qtbot.mouseClick(controls.use_own, Qt.MouseButton.LeftButton)
+    assert controls.data_choice().own_weight == pytest.approx(DEFAULT_WEIGHTS["own"])

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, QThread
 from support_data import easy_data
 
 from gui import training_worker as tw
-from model.datasets import Dataset, DatasetError
+from model.datasets import DatasetError
 from model.presets import get_preset
 
 CONFIG = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 26, "epochs": 1,
@@ -64,6 +64,13 @@ class Recorder(QObject):
         return bool(self.get("finished") or self.get("failed") or self.get("done"))
 
 
+def easy_split(n: int, val_fraction: float = 0.2):
+    """``(train, validation)`` of ``n`` easy images, as the worker's data source returns."""
+    from model.datasets import split
+
+    return split(easy_data(n), val_fraction, 0)
+
+
 def run_to_end(qtbot, worker, recorder: Recorder, during=None) -> Recorder:
     """Run ``worker`` in its thread until it reports its end (calling ``during()`` once)."""
     end_signals = [getattr(worker, n) for n in ("finished", "failed", "done") if hasattr(worker, n)]
@@ -79,7 +86,7 @@ def run_to_end(qtbot, worker, recorder: Recorder, during=None) -> Recorder:
 def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkeypatch):
     import tensorflow  # noqa: F401 - the worker imports it; load it outside the timed wait
 
-    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data(260))
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_split(260))
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"), config=dict(CONFIG)))
     worker.set_learning_rate(0.02)  # before the run: applied at its first batch
     got = run_to_end(qtbot, worker, Recorder(worker))
@@ -103,7 +110,7 @@ def test_run_emits_model_progress_snapshots_and_validation_results(qtbot, monkey
 def test_continuing_trains_a_copy_of_the_given_model(qtbot, monkeypatch):
     from model.keras_build import build_model
 
-    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data(260))
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_split(260))
     given = build_model(get_preset("tiny"), seed=1)
     before = [w.copy() for w in given.get_weights()]
     worker = tw.TrainingWorker(tw.TrainJob(spec=None, config=dict(CONFIG), model=given))
@@ -119,7 +126,7 @@ def test_stop_during_data_preparation_cancels(qtbot, monkeypatch):
 
     started = threading.Event()
 
-    def slow_data(choice, seed, progress=None, cancel=None):
+    def slow_data(choice, seed, progress=None, cancel=None, **kwargs):
         started.set()
         for done in range(1000):
             if cancel.wait(0.01):
@@ -142,7 +149,7 @@ def test_stop_during_data_preparation_cancels(qtbot, monkeypatch):
 
 
 def test_bad_settings_and_bad_data_fail_with_a_message(qtbot, monkeypatch):
-    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_data(260))
+    monkeypatch.setattr(tw, "gather_data", lambda *a, **k: easy_split(260))
     worker = tw.TrainingWorker(tw.TrainJob(spec=get_preset("tiny"),
                                            config=dict(CONFIG, batch_size=0)))
     failed = run_to_end(qtbot, worker, Recorder(worker)).get("failed")
@@ -157,24 +164,17 @@ def test_bad_settings_and_bad_data_fail_with_a_message(qtbot, monkeypatch):
     assert failed == [("No training data: tick a source.",)]
 
 
-def test_gather_data_mixes_sources_by_weight(monkeypatch):
+def test_gather_data_is_the_models_mixer(monkeypatch):
     from model import datasets
 
     synthetic = easy_data(520)
-    own = Dataset(np.zeros((4, 28, 28, 1), np.float32), np.full(4, 25))
     monkeypatch.setattr(datasets, "synthetic_dataset", lambda n, **kw: synthetic.subset(
         slice(0, n)))
-    monkeypatch.setattr("model.user_samples.SampleStore.dataset", lambda self: own)
-    only_synthetic = tw.gather_data(tw.DataChoice(samples=260), seed=0)
-    assert len(only_synthetic) == 260
-    mixed = tw.gather_data(tw.DataChoice(samples=300, synthetic_weight=1.0, own_weight=1.0), 0)
-    assert len(mixed) == 300
-    assert 140 <= int(np.sum(mixed.y == 25)) <= 160  # half of them drawn from 4 own samples
-    with pytest.raises(DatasetError, match="tick at least one source"):
+    train, val = tw.gather_data(tw.DataChoice(samples=260), seed=0, val_fraction=0.2)
+    assert (len(train), len(val)) == (208, 52)
+    assert tw.DataChoice is datasets.DataChoice
+    with pytest.raises(DatasetError, match="at least one source"):
         tw.gather_data(tw.DataChoice(samples=300, synthetic_weight=0.0), 0)
-    monkeypatch.setattr("model.emnist.imported_dataset", lambda: None)
-    with pytest.raises(DatasetError, match="EMNIST is not imported"):
-        tw.gather_data(tw.DataChoice(samples=300, emnist_weight=1.0), 0)
 
 
 def test_task_worker_and_gui_call(qtbot):

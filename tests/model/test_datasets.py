@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from model import datasets, synth
-from model.datasets import Dataset, DatasetError, mix, split, synthetic_dataset
+from model.datasets import (
+    DataChoice,
+    Dataset,
+    DatasetError,
+    split,
+    split_by_writer,
+    synthetic_dataset,
+    training_data,
+)
 
 
 def _toy(n, label=None):
@@ -78,40 +86,98 @@ def test_split_sizes_and_disjointness():
         split(datasets.empty(), 0.2)
 
 
-def test_mix_respects_weights_and_oversamples_small_sources():
-    big, small = _toy(1000, label=0), _toy(5, label=1)
-    mixed = mix([(big, 1.0), (small, 1.0)], 400, seed=0)
-    assert len(mixed) == 400
+def _fake_synthetic(monkeypatch, label=0):
+    monkeypatch.setattr(datasets, "synthetic_dataset",
+                        lambda n, seed=0, **kw: _toy(n, label=label))
+
+
+def _own_store(home, monkeypatch, n=30, writers=None):
+    """A sample store in ``home`` with ``n`` distinct drawings (their writers optional)."""
+    from model.strokes import LETTERS, Sample, write_strokes
+    from model.user_samples import SampleStore
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(home))
+    rng = np.random.default_rng(3)
+    samples = [Sample([rng.uniform(0, 20, (5, 2))], LETTERS[i % 26],
+                      None if writers is None else writers[i]) for i in range(n)]
+    write_strokes(home / "in.json", samples, (20.0, 20.0))
+    store = SampleStore()
+    store.import_file(home / "in.json")
+    return store
+
+
+def _rows_in(images, pool) -> list[int]:
+    """Positions of ``images`` equal (np.array_equal) to some image of ``pool``."""
+    return [i for i, image in enumerate(images) if any(np.array_equal(image, p) for p in pool)]
+
+
+def test_own_samples_at_high_weight_never_leak_into_validation(tmp_path, monkeypatch):
+    _fake_synthetic(monkeypatch)
+    own = _own_store(tmp_path, monkeypatch).dataset()
+    assert len(np.unique(own.x.reshape(len(own), -1), axis=0)) == 30
+    choice = DataChoice(samples=1000, synthetic_weight=1.0, own_weight=10.0)
+    train, val = training_data(choice, 0.2, seed=1)
+    own_val = val.x[_rows_in(val.x, own.x)]
+    own_train = train.x[_rows_in(train.x, own.x)]
+    assert len(own_val) == 6  # 20 % of the 30 unique drawings, each once
+    assert len(own_train) == round(1000 * 10 / 11 * 0.8)  # repeated, training side only
+    assert not _rows_in(own_val, own_train)
+    assert len(train) == 800  # 80 % of the samples asked for; validation: unique ones only
+
+
+def test_identical_own_drawings_count_once(tmp_path, monkeypatch):
+    from model.user_samples import SampleStore
+
+    store = _own_store(tmp_path, monkeypatch, n=10)
+    store.import_file(tmp_path / "in.json")  # the same ten drawings again
+    assert len(SampleStore().dataset()) == 20
+    train, val = training_data(DataChoice(None, 0.0, 1.0), 0.2, seed=0)
+    assert len(train) == 8 and len(val) == 2
+    assert not _rows_in(val.x, train.x)
+
+
+def test_a_source_with_writers_is_split_by_writer(tmp_path, monkeypatch):
+    writers = [f"w{i // 4}" for i in range(40)]  # ten writers, four drawings each
+    own = _own_store(tmp_path, monkeypatch, n=40, writers=writers).dataset()
+    train, val = training_data(DataChoice(None, 0.0, 1.0), 0.2, seed=2)
+    assert len(val) == 8 and len(train) == 32
+    writer_of = {own.x[i].tobytes(): writers[i] for i in range(40)}
+    val_writers = {writer_of[image.tobytes()] for image in val.x}
+    assert len(val_writers) == 2  # whole writers held out
+    assert not val_writers & {writer_of[image.tobytes()] for image in train.x}
+    kept, held = split_by_writer(_toy(6), [None] * 6, 0.5, seed=0)  # no writers: by sample
+    assert len(kept) == len(held) == 3
+
+
+def test_training_data_weights_single_sources_and_errors(tmp_path, monkeypatch):
+    _fake_synthetic(monkeypatch)
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
+    train, val = training_data(DataChoice(samples=400), 0.1, seed=0)
+    assert (len(train), len(val)) == (360, 40)
+    train, val = training_data(DataChoice(samples=400), 0.0, seed=0)
+    assert (len(train), len(val)) == (400, 0)
+    path = tmp_path / "five.npz"
+    datasets.save_npz(path, _toy(5, label=1))
+    choice = DataChoice(samples=400, synthetic_weight=0.0, file=str(path))
+    train, val = training_data(choice, 0.2, seed=0)  # one source: each sample once
+    assert (len(train), len(val)) == (4, 1)
+    mixed, _ = training_data(DataChoice(400, 1.0, file=str(path), file_weight=1.0), 0.2)
     counts = np.bincount(mixed.y, minlength=26)
-    assert counts[0] == 200 and counts[1] == 200
-
-
-def test_mix_skips_empty_sources_and_rejects_nothing():
-    mixed = mix([(datasets.empty(), 5.0), (_toy(3, label=2), 1.0)], 10)
-    assert set(mixed.y) == {2}
-    with pytest.raises(DatasetError, match="nothing to mix"):
-        mix([(datasets.empty(), 1.0)], 10)
-    with pytest.raises(DatasetError):
-        mix([(_toy(3), -1.0)], 10)
-    with pytest.raises(DatasetError):
-        mix([(_toy(3), 1.0)], 0)
+    assert counts[0] == 160 and counts[1] == 160  # equal weights, the file repeated
+    with pytest.raises(DatasetError, match="at least one source"):
+        training_data(DataChoice(400, 0.0), 0.1)
+    with pytest.raises(DatasetError, match="no labelled samples"):
+        training_data(DataChoice(400, 0.0, 1.0), 0.1)
+    monkeypatch.setattr("model.emnist.imported_dataset", lambda: None)
+    with pytest.raises(DatasetError, match="EMNIST is not imported"):
+        training_data(DataChoice(400, 1.0, emnist_weight=1.0), 0.1)
+    with pytest.raises(DatasetError, match="finite"):
+        training_data(DataChoice(400, -1.0), 0.1)
+    with pytest.raises(DatasetError, match="at least 1"):
+        training_data(DataChoice(0), 0.1)
 
 
 def test_missing_classes_names_the_letters():
     data = Dataset(np.zeros((2, 28, 28)), [0, 2])
     assert datasets.missing_classes(data) == "BDEFGHIJKLMNOPQRSTUVWXYZ"
     assert datasets.missing_classes(_toy(26)) == ""
-
-
-def test_training_mix_uses_own_samples_when_present(tmp_path, monkeypatch):
-    from model.user_samples import SampleStore
-
-    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
-    only_synth = datasets.training_mix(52, seed=1, weights={"own": 1.0})
-    assert len(only_synth) == 52
-    store = SampleStore()
-    store.add("z", [np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])], (20, 20))
-    mixed = datasets.training_mix(52, seed=1, weights={"synthetic": 1.0, "own": 1.0})
-    assert np.bincount(mixed.y, minlength=26)[25] >= 26
-    with pytest.raises(DatasetError, match="nothing to mix"):
-        datasets.training_mix(10, weights={"synthetic": 0.0, "own": 0.0, "emnist": 1.0})

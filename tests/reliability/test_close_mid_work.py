@@ -90,7 +90,7 @@ def test_close_during_training(qtbot, home, monkeypatch, dialogs):
 
     def easy(choice, seed, **kwargs):
         x, y = easy_data(2600, seed=seed)
-        return Dataset(x, y)
+        return Dataset(x, y), None
 
     monkeypatch.setattr(training_worker, "gather_data", easy)
     saved_model = home / "data" / "saved.keras"
