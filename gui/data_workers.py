@@ -2,7 +2,8 @@
 
 A job is a plain function ``job(progress, cancel) -> result``: it reports ``progress(done,
 total)`` and stops when the ``threading.Event`` ``cancel`` is set. :class:`TaskRunner` runs each
-job in a :class:`DataTask` QObject moved to its own QThread; the task emits plain Python and
+job through a :class:`DataTask` QObject in its own daemon thread (a stuck read never holds up
+closing the window: see ``gui.daemon_thread``); the task emits plain Python and
 numpy through signals and never touches a widget. Expected failures (bad files, no network)
 arrive as ``failed(message)``; nothing raised by a job can crash the app.
 """
@@ -18,7 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
+
+from gui.daemon_thread import join_all
 
 PROGRESS_INTERVAL_S = 0.1
 Job = Callable[[Callable[[int, int], None], threading.Event], object]
@@ -59,7 +62,7 @@ def _cancel_types() -> tuple[type[BaseException], ...]:
 
 
 class DataTask(QObject):
-    """Runs one job in the thread it lives in; every signal carries the job's name.
+    """Runs one job (``run``, called in the job's thread); every signal carries the job's name.
 
     Signals:
         progress(str, object, object): done and total (total 0 when unknown), ~10 a second.
@@ -134,7 +137,7 @@ class TaskRunner(QObject):
     def __init__(self, state=None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._tasks: dict[str, tuple[QThread, DataTask]] = {}
+        self._tasks: dict[str, tuple[threading.Thread, DataTask]] = {}
 
     def running(self, name: str) -> bool:
         """Whether the job called ``name`` is still running."""
@@ -148,11 +151,8 @@ class TaskRunner(QObject):
         """
         if name in self._tasks:
             raise RuntimeError(f"{name} is already running")
-        thread = QThread()
-        thread.setObjectName(f"data-{name}")
         task = DataTask(name, job, threading.Event())
-        task.moveToThread(thread)
-        thread.started.connect(task.run)
+        thread = threading.Thread(target=task.run, name=f"data-{name}", daemon=True)
         task.progress.connect(self.progress)
         task.status.connect(self.status)
         task.finished.connect(self._on_finished)
@@ -165,10 +165,8 @@ class TaskRunner(QObject):
 
     def _end(self, name: str) -> None:
         thread, task = self._tasks.pop(name)
-        thread.quit()
-        thread.wait()
+        join_all([thread])  # it emitted its last signal, so it is ending
         task.deleteLater()
-        thread.deleteLater()
         if self.state is not None:
             self.state.end_task(f"data-{name}")
 
@@ -193,13 +191,15 @@ class TaskRunner(QObject):
         if entry is not None:
             entry[1].cancel.set()
 
-    def shutdown(self) -> None:
-        """Cancel every job and wait for its thread (window closing)."""
+    def shutdown(self) -> bool:
+        """Cancel every job and wait for the threads, at most ``JOIN_TIMEOUT_S`` in all.
+
+        Returns:
+            True when every thread ended; a stuck one is left behind (a daemon thread).
+        """
         for _, task in self._tasks.values():
             task.cancel.set()
-        for thread, _ in self._tasks.values():
-            thread.quit()
-            thread.wait()
+        return join_all([thread for thread, _ in self._tasks.values()])
 
 
 # ------------------------------------------------------------------ jobs

@@ -12,7 +12,9 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from gui.daemon_thread import CommandThread
 
 
 def error_text(error: BaseException) -> str:
@@ -27,26 +29,25 @@ class ExplainWorker(QObject):
 
     done = Signal(str, int, object)
     failed = Signal(str, int, str)
-    _wake = Signal()
 
     def __init__(self) -> None:
         super().__init__()
         self._lock = threading.Lock()
         self._jobs: dict[str, tuple[int, Callable[[], object]]] = {}
-        self._wake.connect(self._drain)
+        self.thread = CommandThread("explain-worker")
 
     def request(self, key: str, token: int, job: Callable[[], object]) -> None:
         """Queue ``job`` under ``key`` (replacing a queued one with the same key)."""
         with self._lock:
             self._jobs[key] = (token, job)
-        self._wake.emit()
+        self.thread.start()  # first job: TensorFlow is loaded by now
+        self.thread.call(self._drain)
 
     def discard(self) -> None:
         """Forget all queued jobs (at shutdown)."""
         with self._lock:
             self._jobs.clear()
 
-    @Slot()
     def _drain(self) -> None:
         while True:
             with self._lock:
@@ -80,10 +81,7 @@ class ExplainContext(QObject):
         self._latest: dict[str, int] = {}
         self._shown: dict[str, int] = {}
         self._handlers: dict[str, tuple[Callable, Callable | None]] = {}
-        self.thread = QThread()
-        self.thread.setObjectName("explain-worker")
         self.worker = ExplainWorker()
-        self.worker.moveToThread(self.thread)
         self.worker.done.connect(self._on_done)
         self.worker.failed.connect(self._on_failed)
         self._stopped = False
@@ -138,8 +136,6 @@ class ExplainContext(QObject):
         token = next(self._tokens)
         if self._stopped:
             return token
-        if not self.thread.isRunning():
-            self.thread.start()  # first job: TensorFlow is loaded by now
         if not self._latest:
             self.state.begin_task("explain")
         self._latest[key] = token
@@ -175,11 +171,10 @@ class ExplainContext(QObject):
                 self.state.message.emit(message)
 
     def shutdown(self) -> None:
-        """Stop the worker thread (waits for a running computation to end)."""
+        """Stop the worker thread (waits a bounded time for a running computation)."""
         self._stopped = True
         self.worker.discard()
-        self.thread.quit()
-        self.thread.wait()
+        self.worker.thread.stop()
         if self._latest:
             self._latest.clear()
             self.state.end_task("explain")

@@ -1,8 +1,8 @@
 """Live prediction in a background thread that only ever computes the newest drawing.
 
 The GUI thread puts each request (a 28x28 image and a sequence number) into a one-slot
-mailbox, replacing whatever was waiting, and pokes the worker. The worker, a QObject living
-in its own QThread, takes the newest request and runs ``model.inference.Predictor.forward`` on
+mailbox, replacing whatever was waiting, and pokes the worker. The worker, a QObject whose
+calls run in its own daemon thread (``gui.daemon_thread``), takes the newest request and runs ``model.inference.Predictor.forward`` on
 it; stale requests are simply overwritten. TensorFlow is imported only inside the worker.
 """
 
@@ -12,7 +12,9 @@ import threading
 import traceback
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
+
+from gui.daemon_thread import CommandThread
 
 NO_MODEL_MESSAGE = ("No trained model: train one in the Training panel or run "
                     "`python main.py pretrain`.")
@@ -59,7 +61,6 @@ class InferenceWorker(QObject):
         self.predictor = None
         self._last: tuple[int, np.ndarray] | None = None
 
-    @Slot()
     def drain(self) -> None:
         """Take the newest request and predict it (stale ones were overwritten)."""
         item = self.mailbox.take()
@@ -81,7 +82,6 @@ class InferenceWorker(QObject):
             return
         self.prediction_ready.emit(seq, prediction)
 
-    @Slot(str)
     def load_file(self, path: str) -> None:
         """Load a ``.keras`` file (empty path: the shipped default model) and use it."""
         from model.inference import load_default_model
@@ -95,7 +95,6 @@ class InferenceWorker(QObject):
             return
         self._use(model, path or "default model", from_file=True, path=path)
 
-    @Slot(object)
     def use_model(self, model) -> None:
         """Predict with ``model`` (a built Keras model handed over by another panel)."""
         self._use(model, getattr(model, "name", "network"), from_file=False)
@@ -130,7 +129,6 @@ class InferenceWorker(QObject):
         if item is not None:
             self._last = None if item[1] is None else item
 
-    @Slot(object)
     def use_weights(self, weights) -> None:
         """Take new weights of the current network and re-predict the current drawing."""
         if self.predictor is None:
@@ -155,10 +153,6 @@ class InferenceService(QObject):
     prediction_ready = Signal(int, object)
     model_loaded = Signal(str)
     model_failed = Signal(str, bool)
-    _wake = Signal()
-    _load = Signal(str)
-    _model = Signal(object)
-    _weights = Signal(object)
 
     def __init__(self, state, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -167,7 +161,7 @@ class InferenceService(QObject):
         self.seq = 0
         self.has_model = False
         self._own_models: list = []
-        self._thread: QThread | None = None
+        self._thread: CommandThread | None = None
         self.worker: InferenceWorker | None = None
 
     @property
@@ -179,20 +173,14 @@ class InferenceService(QObject):
         """Start the worker thread (TensorFlow must be importable) and load the default model."""
         if self._thread is not None:
             return
-        self._thread = QThread()
-        self._thread.setObjectName("inference")
+        self._thread = CommandThread("inference")
         self.worker = InferenceWorker(self.mailbox)
-        self.worker.moveToThread(self._thread)
-        self._wake.connect(self.worker.drain)
-        self._load.connect(self.worker.load_file)
-        self._model.connect(self.worker.use_model)
-        self._weights.connect(self.worker.use_weights)
         self.worker.prediction_ready.connect(self.prediction_ready)
         self.worker.model_ready.connect(self._on_model_ready)
         self.worker.model_failed.connect(self._on_model_failed)
         self.worker.weights_failed.connect(self.state.message)
         self.state.model_changed.connect(self._on_state_model)
-        self.state.weights_updated.connect(self._weights)
+        self.state.weights_updated.connect(self._on_weights)
         self._thread.start()
         if load_default:
             self.load_file("")
@@ -206,18 +194,26 @@ class InferenceService(QObject):
         self.seq += 1
         self.mailbox.put((self.seq, None if image is None else np.array(image, np.float32)))
         if self._thread is not None:
-            self._wake.emit()
+            self._thread.call(self.worker.drain)
         return self.seq
 
     def load_file(self, path: str) -> None:
         """Load a ``.keras`` file in the worker ("" for the shipped default model)."""
+        if self._thread is None:
+            return  # not started (TensorFlow not loaded) or stopped: nothing can load it
         self.state.begin_task("load-model")
-        self._load.emit(str(path))
+        self._thread.call(self.worker.load_file, str(path))
 
     def use_model(self, model) -> None:
         """Predict with a Keras model (as when another panel emits ``model_changed``)."""
+        if self._thread is None:
+            return  # not started (TensorFlow not loaded) or stopped: nothing can load it
         self.state.begin_task("load-model")
-        self._model.emit(model)
+        self._thread.call(self.worker.use_model, model)
+
+    def _on_weights(self, weights) -> None:
+        if self._thread is not None:
+            self._thread.call(self.worker.use_weights, weights)
 
     def _on_state_model(self, model) -> None:
         if model is None or any(model is own for own in self._own_models):
@@ -240,15 +236,14 @@ class InferenceService(QObject):
         self.model_failed.emit(message, still_working)
 
     def stop(self) -> None:
-        """Stop the thread and wait for it (the current forward pass or load finishes first)."""
+        """Stop the thread, waiting a bounded time for the current forward pass or load."""
         if self._thread is None:
             return
         for signal, slot in ((self.state.model_changed, self._on_state_model),
-                             (self.state.weights_updated, self._weights)):
+                             (self.state.weights_updated, self._on_weights)):
             try:
                 signal.disconnect(slot)
             except (RuntimeError, TypeError):
                 pass
-        self._thread.quit()
-        self._thread.wait()
+        self._thread.stop()
         self._thread = None
