@@ -221,10 +221,25 @@ class DrawPanel(QWidget):
             self.model_label.setText("Model: loading the default model...")
             self.inference.start()
 
+    def _network_input(self, strokes: list[np.ndarray], canvas) -> np.ndarray | None:
+        """The 28x28 input for ``strokes``; None (after a message) when they cannot be read."""
+        if not strokes:
+            return None
+        try:
+            with np.errstate(all="ignore"):
+                image = strokes_to_image(strokes, canvas)
+            if not np.all(np.isfinite(image)):
+                raise ValueError("the result is not finite")
+        except (ValueError, OverflowError, FloatingPointError, MemoryError) as exc:
+            self.state.message.emit(f"The network could not read the drawing: {exc}. Its "
+                                    "points are too far out; clear it and draw again.")
+            return None
+        return image
+
     def _on_strokes(self, strokes: list[np.ndarray], final: bool) -> None:
         self.strokes = strokes
         canvas = self.canvas.canvas_size
-        image = strokes_to_image(strokes, canvas) if strokes else None
+        image = self._network_input(strokes, canvas)
         self.image = image
         self.requested_seq = self.inference.predict(image)  # first: the worker starts at once
         self.preview.set_array(image if image is not None else np.zeros((28, 28), np.float32),
@@ -307,12 +322,15 @@ class DrawPanel(QWidget):
         sample = document.samples[int(index)]
         self.state.begin_task(DRAW_TASK)
         self._draw_task_seq = self.inference.seq + 1
-        self.canvas.set_strokes(sample.strokes, document.canvas)
+        try:
+            self.canvas.set_strokes(sample.strokes, document.canvas)
+        finally:  # the task ends with the prediction, or now when none will come
+            if self.no_model or self.image is None:
+                self._finish_draw_task()
         label = f" (labelled {sample.label})" if sample.label else ""
-        self.state.message.emit(f"Drew sample {index} of {Path(path).name}{label}.")
-        if self.no_model:
-            self._finish_draw_task()
-        return True
+        if self.image is not None:
+            self.state.message.emit(f"Drew sample {index} of {Path(path).name}{label}.")
+        return self.image is not None
 
     # ------------------------------------------------------------ own samples
     def offer_sample(self, letter: str) -> None:

@@ -316,3 +316,24 @@ def test_a_model_from_another_panel_takes_over(window, qtbot):
     np.testing.assert_allclose(window.draw_panel.prediction_view.probs, expected, atol=1e-5)
     kinds = [row.kind for row in window.draw_panel.activation_view.rows]
     assert kinds == ["flatten", "dense", "dense", "dense"]
+
+
+@pytest.mark.parametrize("size", [1e9, 1e306])
+def test_enormous_points_end_in_a_message_and_the_app_becomes_idle(window, qtbot, tmp_path,
+                                                                    size):
+    path = tmp_path / "huge.json"
+    points = [[0, 0], [size, size], [size, 0]]
+    path.write_text(json.dumps({"format": "strokes-v1", "canvas": {"width": 1, "height": 1},
+                                "samples": [{"label": "X", "strokes": [points]}]}))
+    window.draw_sample_from_file(str(path), 0)  # scaled from a 1x1 canvas: 1e306 overflows
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    window.canvas.set_strokes([np.array(points, dtype=float)], (1.0, 1.0))
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    if size > 1e300:
+        assert "could not read the drawing" in window.statusBar().currentMessage()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Delete)
+    drag(window.canvas, [(40, 40), (200, 200), (240, 60)])  # the canvas still works
+    wait_for_answer(qtbot, window.draw_panel)
+    assert window.draw_panel.prediction_view.top_letter is not None
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+
