@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from gui.sample_editor import SampleEditor
 from model.strokes import LETTERS, StrokesError, is_letter
+from model.user_samples import SampleStoreError
 
 RELABEL_CHOICES = list(LETTERS) + list(LETTERS.lower())
 EDIT_ERRORS = (OSError, StrokesError, IndexError)
@@ -126,6 +127,9 @@ class SampleActions(QWidget):
             return
         try:
             count = self.editor.import_file(path)
+        except SampleStoreError as exc:
+            self._warn("Import not saved", str(exc))
+            return
         except (OSError, StrokesError) as exc:
             self._warn("Import failed", f"Could not import {Path(path).name}:\n{exc}\n\n"
                        "Choose a strokes-v1 file, as written by Export.")

@@ -8,6 +8,7 @@ start-up is moved aside (never overwritten) and the store starts empty.
 from __future__ import annotations
 
 import os
+import stat
 import time
 from pathlib import Path
 
@@ -30,6 +31,12 @@ from model.strokes import (
 
 STORE_CANVAS = (280.0, 280.0)
 FILE_NAME = "samples.json"
+
+
+class SampleStoreError(OSError):
+    """A save was refused to protect the samples file; the message says why and what to do."""
+
+
 def default_path() -> Path:
     """Where the store lives: ``data_dir()/samples.json``."""
     return data_dir() / FILE_NAME
@@ -44,6 +51,19 @@ def _fit_to_store(strokes, canvas: tuple[float, float]) -> list[np.ndarray]:
     return [s * factor for s in sample.strokes]
 
 
+def _check_readable(path: Path) -> None:
+    """Raise the OSError that reading ``path`` meets (permissions, a folder), if any.
+
+    Opened without blocking, so a FIFO put in the file's place is left to the reader to refuse.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.read(fd, 1)
+    finally:
+        os.close(fd)
+
+
 class SampleStore:
     """Own samples with add / delete / relabel / import / export and per-letter counts.
 
@@ -56,8 +76,10 @@ class SampleStore:
         self.samples: list[Sample] = []
         self.recovered_from: Path | None = None
         self.recovery_reason: str | None = None
+        self.load_error: str | None = None  # set by callers that go on after an unreadable file
         remove_stale_temp_files(self.path.parent)
         if self.path.exists():
+            _check_readable(self.path)  # OSError: unreadable (permissions), not damaged
             try:
                 document = read_strokes(self.path)
                 self.samples = [self._rescaled(s, document.canvas) for s in document.samples]
@@ -105,8 +127,26 @@ class SampleStore:
         return index % len(self.samples)
 
     def save(self) -> None:
-        """Write the store to disk atomically."""
+        """Write the store to disk atomically.
+
+        Raises:
+            SampleStoreError: the file could not be read when the store was opened, so
+                writing would replace samples never loaded (the file is kept as it is).
+        """
+        self._refuse_if_unread()
         write_strokes(self.path, self.samples, STORE_CANVAS)
+
+    def _refuse_if_unread(self) -> None:
+        """Refuse to save over a samples file that could not be read (``load_error``)."""
+        if self.load_error is None:
+            return
+        if not os.path.lexists(self.path):
+            self.load_error = None  # gone meanwhile: nothing to replace
+            return
+        raise SampleStoreError(
+            f"Nothing was saved: {self.load_error.rstrip('.')}. Saving would replace that file, "
+            "so it was kept as it is; fix its permissions (or move it away), then reopen the "
+            "Dataset panel.")
 
     def add(self, label: str, strokes, canvas: tuple[float, float]) -> int:
         """Add a drawn letter and save.
@@ -122,7 +162,11 @@ class SampleStore:
         if not is_letter(label):
             raise StrokesError(f"label {label!r} is not one letter A-Z or a-z")
         self.samples.append(Sample(_fit_to_store(strokes, canvas), label, "me"))
-        self.save()
+        try:
+            self.save()
+        except BaseException:
+            self.samples.pop()  # not kept on disk, so not kept in memory either
+            raise
         return len(self.samples) - 1
 
     def delete(self, index: int) -> None:

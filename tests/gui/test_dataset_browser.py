@@ -362,6 +362,8 @@ def drag(canvas, points) -> None:
 def draw_and_add(qtbot, window, key) -> None:
     """Draw a T on the canvas, press the letter key, confirm with Return."""
     canvas = window.canvas
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     drag(canvas, [(20, 20), (120, 20), (250, 20)])
     drag(canvas, [(140, 20), (140, 140), (140, 260)])
     canvas.setFocus()
@@ -389,3 +391,73 @@ def test_drawn_letters_and_an_import_all_land_in_the_one_shared_store(empty_wind
     assert labels_shown(panel) == ["t", "t", "k"]
     assert [s.label for s in read_strokes(default_path()).samples] == ["t", "t", "k"]
     assert window.sample_store is panel.store
+
+
+def refuse_reading(monkeypatch, path):
+    """Opening ``path`` for reading fails with "Permission denied", as after chmod 000.
+
+    (Tests run as root, whom chmod 000 does not stop, so the open calls are made to refuse.)
+
+    Returns:
+        A function giving the file's bytes (for the test's own checks).
+    """
+    import builtins
+    import io
+    import os
+
+    def refuse(name, flags) -> None:
+        if os.fspath(name) == os.fspath(path) and not flags:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    real_os_open, real_open = os.open, builtins.open
+
+    def os_open(name, flags, *args, **kwargs):
+        refuse(name, flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        return real_os_open(name, flags, *args, **kwargs)
+
+    def py_open(name, mode="r", *args, **kwargs):
+        if isinstance(name, str | os.PathLike):
+            refuse(name, set(mode) & set("wax+"))
+        return real_open(name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(builtins, "open", py_open)
+    monkeypatch.setattr(io, "open", py_open)
+
+    def read_bytes() -> bytes:
+        with real_open(path, "rb") as file:
+            return file.read()
+
+    return read_bytes
+
+
+def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypatch, warnings):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    write_strokes(default_path(), [stroke_sample("A"), stroke_sample("b")], STORE_CANVAS)
+    original = default_path().read_bytes()
+    on_disk = refuse_reading(monkeypatch, default_path())
+    from gui.main_window import MainWindow
+
+    window = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(window)
+    window.resize(1300, 900)
+    window.show()
+    window.show_tab("data")
+    qtbot.waitExposed(window)
+    panel = window.dataset_browser
+    assert "Permission denied" in panel.info.text()
+    draw_and_add(qtbot, window, Qt.Key.Key_T)
+    message = window.statusBar().currentMessage()
+    assert "Could not save the sample: Nothing was saved" in message
+    assert "permissions" in message
+    assert on_disk() == original
+    source = tmp_path / "one.json"
+    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(source), "")))
+    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+    assert warnings[-1][0] == "Import not saved" and "kept as it is" in warnings[-1][1]
+    assert on_disk() == original and len(panel.store) == 0
+    window.close()
