@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from model.strokes import LETTERS
 
@@ -110,6 +117,15 @@ class PredictionView(QWidget):
         for label in (self.verdict_label, self.top3_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             label.setMinimumWidth(120)
+            label.setFixedHeight(QFontMetrics(label.font()).height() + 4)
+        # The message (hint, "no model") takes the bars' place in the same grid cell and its
+        # own size is ignored: the first answer hiding it must not resize anything, or the
+        # canvas above would change size under the pen.
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        keep = self.bars.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.bars.setSizePolicy(keep)
 
         text_box = QVBoxLayout()
         text_box.addWidget(self.verdict_label)
@@ -121,8 +137,10 @@ class PredictionView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
-        layout.addWidget(self.message_label)
-        layout.addWidget(self.bars, 1)
+        body = QGridLayout()
+        body.addWidget(self.bars, 0, 0)
+        body.addWidget(self.message_label, 0, 0)
+        layout.addLayout(body, 1)
         self.probs: np.ndarray | None = None
         self._styled_unsure: bool | None = None
         self.clear()
@@ -146,6 +164,7 @@ class PredictionView(QWidget):
         self.message_label.setText(hint)
         self.message_label.setStyleSheet("")
         self.message_label.setVisible(bool(hint))
+        self.bars.setVisible(not hint)
         self.bars.set_probs(None)
 
     def set_message(self, text: str) -> None:
@@ -175,4 +194,6 @@ class PredictionView(QWidget):
             self.message_label.setText("")
             self.message_label.setStyleSheet("")
             self.message_label.setVisible(False)
+        if not self.bars.isVisibleTo(self):
+            self.bars.setVisible(True)
         self.bars.set_probs(probs)

@@ -337,3 +337,25 @@ def test_enormous_points_end_in_a_message_and_the_app_becomes_idle(window, qtbot
     assert window.draw_panel.prediction_view.top_letter is not None
     qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
 
+
+def test_nothing_resizes_while_the_first_stroke_is_drawn(qtbot, monkeypatch, model_dir):
+    window = open_window(qtbot, monkeypatch, model_dir)
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.size().width() == 1400)
+    canvas = window.canvas
+    QApplication.processEvents()
+    before = canvas.size()
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000):
+        QTest.mousePress(canvas, left, none, canvas.to_widget(60, 60).toPoint())
+        for i in range(1, 30):
+            pos = canvas.to_widget(60 + 5 * i, 60 + 6 * i)
+            QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
+                                                       canvas.mapToGlobal(pos),
+                                                       Qt.MouseButton.NoButton, left, none))
+            qtbot.wait(5)
+    for _ in range(5):
+        QApplication.processEvents()
+    assert canvas.size() == before
+    QTest.mouseRelease(canvas, left, none, canvas.to_widget(200, 230).toPoint())
+    window.close()
