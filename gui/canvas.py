@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen, QPixmap, QUndoStack
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from gui.drawing_commands import DrawingCommand
 
 CANVAS_SIZE = 280.0
 PEN_RANGE = (2, 40)
@@ -67,8 +69,8 @@ class DrawingCanvas(QWidget):
         self._pressures: list[np.ndarray | None] = []
         self._current: list[tuple[float, float]] | None = None
         self._current_pressure: list[float] | None = None
-        self._undo: list[tuple[list, list]] = []
-        self._redo: list[tuple[list, list]] = []
+        self.undo_stack = QUndoStack(self)  # the main window's QUndoGroup holds it
+        self.undo_stack.setUndoLimit(MAX_HISTORY)
         self._pen = DEFAULT_PEN
         self._cache: QPixmap | None = None
         self._emit_timer = QTimer(self)
@@ -110,33 +112,30 @@ class DrawingCanvas(QWidget):
 
     def can_undo(self) -> bool:
         """Whether there is a change to undo."""
-        return bool(self._undo)
+        return self.undo_stack.canUndo()
 
     def can_redo(self) -> bool:
         """Whether there is an undone change to redo."""
-        return bool(self._redo)
+        return self.undo_stack.canRedo()
 
     def undo_stroke(self) -> None:
         """Take back the last change (normally the last stroke; also a clear or a load)."""
-        if self._current is not None or not self._undo:
-            return
-        self._redo.append(self._snapshot())
-        self._restore(self._undo.pop())
+        if self._current is None:
+            self.undo_stack.undo()
 
     def redo_stroke(self) -> None:
         """Put back the last undone change."""
-        if self._current is not None or not self._redo:
-            return
-        self._undo.append(self._snapshot())
-        self._restore(self._redo.pop())
+        if self._current is None:
+            self.undo_stack.redo()
 
     def clear(self) -> None:
         """Remove every stroke (undoable)."""
         self._finish_stroke(emit=False)
         if not self._strokes:
             return
-        self._push_undo()
+        before = self._snapshot()
         self._strokes, self._pressures = [], []
+        self._record("Clear drawing", before)
         self._changed()
 
     def set_strokes(self, strokes, source: tuple[float, float] | None = None,
@@ -151,9 +150,10 @@ class DrawingCanvas(QWidget):
         self._finish_stroke(emit=False)
         arrays = (fit_strokes(strokes, source, margin) if source is not None
                   else [np.asarray(s, dtype=np.float64).reshape(-1, 2) for s in strokes])
-        self._push_undo()
+        before = self._snapshot()
         self._strokes = [a for a in arrays if len(a)]
         self._pressures = [None] * len(self._strokes)
+        self._record("Load drawing", before)
         self._changed()
 
     # ------------------------------------------------------------ coordinates
@@ -217,9 +217,10 @@ class DrawingCanvas(QWidget):
         pressure = (None if self._current_pressure is None
                     else np.array(self._current_pressure, dtype=np.float64))
         self._current, self._current_pressure = None, None
-        self._push_undo()
+        before = self._snapshot()
         self._strokes.append(stroke)
         self._pressures.append(pressure)
+        self._record("Stroke", before)
         self._changed(emit)
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
@@ -281,10 +282,9 @@ class DrawingCanvas(QWidget):
     def _snapshot(self) -> tuple[list, list]:
         return (list(self._strokes), list(self._pressures))
 
-    def _push_undo(self) -> None:
-        self._undo.append(self._snapshot())
-        del self._undo[:-MAX_HISTORY]
-        self._redo.clear()
+    def _record(self, text: str, before: tuple[list, list]) -> None:
+        """Put the change just made on the undo stack as one named entry."""
+        self.undo_stack.push(DrawingCommand(self, text, before, self._snapshot()))
 
     def _restore(self, snapshot: tuple[list, list]) -> None:
         self._strokes, self._pressures = list(snapshot[0]), list(snapshot[1])

@@ -415,7 +415,7 @@ def install(window) -> LayerBuilderPanel:
         except (RuntimeError, TypeError):
             pass
         action.triggered.connect(lambda _=False, fn=slot: fn())
-    window.register_undo(panel, panel.undo, panel.redo)
+    window.register_undo(panel, panel.undo, panel.redo, panel.stack)
     window.openers[SPEC_SUFFIX] = panel.open_path
     if not window.settings().value("window_state"):  # first start: a readable width
         QTimer.singleShot(0, lambda: window.resizeDocks([window.builder_dock], [DOCK_WIDTH],

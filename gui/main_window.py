@@ -9,7 +9,6 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
     QFrame,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 from gui.app_state import AppState
 from gui.panels import FIRST, LATER, install_all
 from gui.tf_loader import TensorFlowLoader, describe_devices
+from gui.undo_routing import UndoRouter
 from model.paths import _home_override
 
 MAX_RECENT = 8
@@ -82,7 +82,6 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AnimatedDocks)
         self.tf_actions: list[QAction] = []
         self.openers: dict[str, Callable[[str], None]] = {}
-        self._undo_handlers: list[tuple[QWidget, Callable[[], None], Callable[[], None]]] = []
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._painted = False
         self.requested_tab = "train"
@@ -196,8 +195,10 @@ class MainWindow(QMainWindow):
         self._action(self.file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         self.edit_menu = bar.addMenu("&Edit")
-        self.undo_action = self._action(self.edit_menu, "&Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action(self.edit_menu, "&Redo", self.redo, "Ctrl+Shift+Z")
+        self.undo_router = UndoRouter(self, self.edit_menu)
+        self.undo_group = self.undo_router.group
+        self.undo_action = self.undo_router.undo_action
+        self.redo_action = self.undo_router.redo_action
 
         self.view_menu = bar.addMenu("&View")
         for dock in (self.builder_dock, self.training_dock, self.explain_dock, self.data_dock):
@@ -212,28 +213,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("This action is not available yet.", 5000)
 
     def register_undo(self, widget: QWidget, undo: Callable[[], None],
-                      redo: Callable[[], None]) -> None:
-        """Route Edit > Undo/Redo to ``widget``'s handlers while focus is inside it."""
-        self._undo_handlers.append((widget, undo, redo))
+                      redo: Callable[[], None], stack=None) -> None:
+        """Let Edit > Undo/Redo act on ``widget`` once the person works in it.
 
-    def _focused_handler(self):
-        focus = QApplication.focusWidget()
-        for widget, undo, redo in self._undo_handlers:
-            if focus is not None and (focus is widget or widget.isAncestorOf(focus)):
-                return undo, redo
-        return (self._undo_handlers[0][1], self._undo_handlers[0][2]) if self._undo_handlers else None
+        ``stack`` (default: the widget's ``undo_stack``) joins the window's ``QUndoGroup`` so
+        the menu names the step; see ``gui.undo_routing``.
+        """
+        self.undo_router.register(widget, undo, redo, stack)
 
     def undo(self) -> None:
-        """Undo in the panel that has focus (the canvas, else the layer builder)."""
-        handler = self._focused_handler()
-        if handler:
-            handler[0]()
+        """Undo in the panel the person last worked in (a stroke, a builder edit...)."""
+        self.undo_router.undo()
 
     def redo(self) -> None:
-        """Redo in the panel that has focus."""
-        handler = self._focused_handler()
-        if handler:
-            handler[1]()
+        """Redo in the panel the person last worked in."""
+        self.undo_router.redo()
 
     def shortcut_lines(self) -> list[tuple[str, str]]:
         """(shortcut, what it does) for every menu action with a shortcut, plus canvas keys."""
@@ -241,9 +235,13 @@ class MainWindow(QMainWindow):
         for menu in (self.file_menu, self.edit_menu):
             for action in menu.actions():
                 if not action.shortcut().isEmpty():
+                    text = action.text().replace("&", "")
+                    if action in (self.undo_action, self.redo_action):  # not "Undo Stroke"
+                        text = text.split()[0] + " (in the panel you last worked in)"
                     lines.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                                  action.text().replace("&", "")))
-        lines += [("Esc / Delete", "Clear the canvas"), ("Ctrl+Z on the canvas", "Undo last stroke"),
+                                  text))
+        lines += [("Esc", "Clear the drawing (unless a text field is being edited)"),
+                  ("Delete on the canvas", "Clear the drawing"),
                   ("A-Z on the canvas", "Add the drawing to your dataset as that letter"),
                   ("F1", "This list")]
         return lines

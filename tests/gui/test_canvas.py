@@ -9,7 +9,14 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from gui.canvas import CANVAS_SIZE, EMIT_INTERVAL_MS, PEN_RANGE, DrawingCanvas, fit_strokes
+from gui.canvas import (
+    CANVAS_SIZE,
+    EMIT_INTERVAL_MS,
+    MAX_HISTORY,
+    PEN_RANGE,
+    DrawingCanvas,
+    fit_strokes,
+)
 
 
 def drag(canvas: DrawingCanvas, points, wait_ms: int = 0, qtbot=None) -> None:
@@ -155,3 +162,17 @@ def test_tablet_pen_draws_with_pressure(canvas):
     np.testing.assert_allclose(canvas.strokes[0], [(30, 30), (90, 120)], atol=1e-6)
     assert list(canvas._pressures[0]) == pytest.approx([0.2, 0.6])
     canvas.grab()
+
+
+def test_strokes_and_clears_are_named_commands_on_the_undo_stack(canvas):
+    stack = canvas.undo_stack
+    drag(canvas, [(20, 20), (200, 20)])
+    assert stack.count() == 1 and stack.undoText() == "Stroke"
+    canvas.clear()
+    assert stack.undoText() == "Clear drawing" and canvas.is_empty()
+    stack.undo()  # what the window's QUndoGroup does on Edit > Undo
+    assert len(canvas.strokes) == 1 and stack.redoText() == "Clear drawing"
+    stack.redo()
+    assert canvas.is_empty()
+    canvas.set_strokes([[(1, 1), (5, 5)]])
+    assert stack.undoText() == "Load drawing" and stack.undoLimit() == MAX_HISTORY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtWidgets import QDockWidget
 
 from gui.main_window import MainWindow
@@ -80,3 +81,98 @@ def test_settings_live_inside_cnn_studio_home(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(second)
     assert second.recent_files() == []
     assert second.settings().fileName() == str(second_home / "settings.ini")
+
+
+def _stroke(canvas, points) -> None:
+    """A real mouse drag through logical canvas points."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
+    for x, y in points[1:]:
+        pos = canvas.to_widget(x, y)
+        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
+                                                   canvas.mapToGlobal(pos),
+                                                   Qt.MouseButton.NoButton, left, none))
+    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
+
+
+@pytest.fixture
+def active_window(qtbot):
+    """A shown, active main window without TensorFlow (shortcuts need the active window)."""
+    window = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    yield window
+    window.close()
+
+
+def _undo_text(window) -> str:
+    return window.undo_action.text().replace("&", "")
+
+
+def test_ctrl_z_undoes_the_stroke_after_clicking_in_another_dock(active_window, qtbot,
+                                                                  monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
+
+    window, canvas = active_window, active_window.canvas
+    _stroke(canvas, [(20, 20), (250, 20)])
+    _stroke(canvas, [(140, 20), (140, 260)])
+    assert _undo_text(window) == "Undo Stroke"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: "")
+    button = next(b for b in window.training_dock.findChildren(QPushButton) if b.text() == "...")
+    window.show_tab("train")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    button.setFocus()  # focus is in the training dock now, not on the canvas
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is button)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes) == 1
+    qtbot.keyClick(window, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert len(canvas.strokes) == 2
+
+
+def test_edit_menu_names_the_step_of_the_panel_last_worked_in(active_window, qtbot):
+    from PySide6.QtCore import Qt
+
+    window, canvas, builder = active_window, active_window.canvas, active_window.layer_builder
+    _stroke(canvas, [(20, 20), (250, 250)])
+    assert _undo_text(window) == "Undo Stroke"
+    before = builder.spec
+    qtbot.mouseClick(builder.palette_buttons["dropout"], Qt.MouseButton.LeftButton)
+    assert _undo_text(window).startswith("Undo Add ") and "Dropout" in _undo_text(window)
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert builder.spec == before and len(canvas.strokes) == 1
+    assert _undo_text(window).replace("&", "") != "Undo Stroke"
+    _stroke(canvas, [(30, 200), (200, 30)])  # drawing again makes the canvas the target
+    assert _undo_text(window) == "Undo Stroke"
+    assert window.redo_action.text().replace("&", "") == "Redo"
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes) == 1 and builder.spec == before
+    assert window.redo_action.text().replace("&", "") == "Redo Stroke"
+
+
+def test_escape_clears_the_drawing_unless_a_text_field_is_edited(active_window, qtbot):
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QLineEdit
+
+    window, canvas = active_window, active_window.canvas
+    _stroke(canvas, [(20, 20), (250, 250)])
+    field = window.training_dock.findChild(QLineEdit, "tensorboard_dir")
+    window.show_tab("train")
+    field.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
+    assert len(canvas.strokes) == 1, "Esc in a text field belongs to the field"
+    window.layer_builder.palette_buttons["dropout"].setFocus()
+    qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert canvas.is_empty()
+    assert _undo_text(window) == "Undo Clear drawing"
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert len(canvas.strokes) == 1
