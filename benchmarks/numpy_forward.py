@@ -1,0 +1,110 @@
+"""Benchmark: the numpy forward pass of one 28x28 image through the default model vs tf.function.
+
+Both sides produce a full ``Prediction`` (probabilities and every layer's activation): the
+numpy engine (``model.keras_file.load_network(...).forward``) and the app's TensorFlow path
+(``model.inference.Predictor.forward``, a traced ``tf.function``). They are measured as
+interleaved pairs in the same process (which side goes first alternates from pair to pair),
+after a warm-up; the figure is the median of the per-pair ratios numpy / TensorFlow, with its
+min and max. It also reports how long loading the engine takes before TensorFlow is imported.
+Prints JSON.
+
+Usage: ``python benchmarks/numpy_forward.py [PAIRS] [--warmup N] [--blas-threads N]``
+(``--blas-threads`` sets ``OPENBLAS_NUM_THREADS`` before numpy is imported; by default the
+environment's setting is kept). On a busy machine OpenBLAS' default worker threads make the
+engine's small matrix products many times slower and its timings unstable (measured on a
+shared 2-core machine: numpy/TF 1.1-4.1 by default, 0.42-0.45 with one BLAS thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("pairs", nargs="?", type=int, default=100, help="measured pairs (>= 50)")
+    parser.add_argument("--warmup", type=int, default=20, help="unmeasured pairs first")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="OPENBLAS_NUM_THREADS for numpy (default: unchanged)")
+    args = parser.parse_args()
+    if args.pairs < 50:
+        parser.error("measure at least 50 pairs")
+    return args
+
+
+def _timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return time.perf_counter() - start
+
+
+def _measure(numpy_forward, tf_forward, images, pairs: int, warmup: int) -> list[tuple]:
+    """(numpy seconds, TensorFlow seconds) per pair; the side that goes first alternates."""
+    results = []
+    for i in range(warmup + pairs):
+        image = images[i % len(images)]
+        if i % 2:
+            tf_s = _timed(lambda: tf_forward(image))  # noqa: B023 - called at once
+            np_s = _timed(lambda: numpy_forward(image))  # noqa: B023
+        else:
+            np_s = _timed(lambda: numpy_forward(image))  # noqa: B023
+            tf_s = _timed(lambda: tf_forward(image))  # noqa: B023
+        if i >= warmup:
+            results.append((np_s, tf_s))
+    return results
+
+
+def main() -> None:
+    """Run the benchmark and print its JSON."""
+    args = _args()
+    if args.blas_threads is not None:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    start = time.perf_counter()
+    from model.keras_file import load_network
+    from model.paths import DEFAULT_MODEL_DIR
+
+    network = load_network(DEFAULT_MODEL_DIR / "default.keras")
+    load_s = time.perf_counter() - start
+    assert "tensorflow" not in sys.modules
+
+    import numpy as np
+
+    from model.inference import Predictor, load_default_model
+    from model.synth import sample_image
+
+    predictor = Predictor(load_default_model())
+    rng = np.random.default_rng(0)
+    images = [sample_image(c, rng) for c in "AbCdEfGhIj"]
+    worst = max(float(np.abs(network.forward(x).probs - predictor.forward(x).probs).max())
+                for x in images)
+    pairs = _measure(network.forward, predictor.forward, images, args.pairs, args.warmup)
+    ratios = [np_s / tf_s for np_s, tf_s in pairs]
+    print(json.dumps({
+        "figure": "numpy forward of one 28x28 image through the default model vs tf.function "
+                  "forward (Predictor.forward), both with every layer's activations",
+        "numpy_median_ms": round(statistics.median(p[0] for p in pairs) * 1e3, 3),
+        "tf_function_median_ms": round(statistics.median(p[1] for p in pairs) * 1e3, 3),
+        "ratio_median": round(statistics.median(ratios), 3),
+        "ratio_min": round(min(ratios), 3),
+        "ratio_max": round(max(ratios), 3),
+        "pairs": len(pairs),
+        "warmup_pairs": args.warmup,
+        "numpy_engine_load_s_without_tensorflow": round(load_s, 3),
+        "max_abs_probability_difference": worst,
+        "openblas_num_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"),
+        "cpu_count": os.cpu_count(),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
