@@ -43,12 +43,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run_command(args: argparse.Namespace) -> int:
+    """Run a subcommand; a bad input file or memory exhaustion ends in one line and exit 2."""
+    try:
+        return int(args.handler(args) or 0)
+    except MemoryError:
+        print(f"{args.command}: out of memory; the input is too large for this computer.",
+              file=sys.stderr)
+        return 2
+    except ValueError as error:
+        if not type(error).__module__.startswith("model."):
+            raise  # a programming error: keep the traceback
+        text = str(error).encode("utf-8", errors="replace").decode("utf-8")
+        print(f"{args.command}: {text.splitlines()[0] if text else type(error).__name__}",
+              file=sys.stderr)
+        return 2
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and hand over to a command or to the GUI."""
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if args.command:
-        return int(args.handler(args) or 0)
+        return _run_command(args)
     os.environ.setdefault("MPLBACKEND", "QtAgg")
     from gui.app import run_gui
 

@@ -9,7 +9,6 @@ cached as npz under ``data_dir()/emnist``.
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import http.client
 import math
@@ -29,10 +28,25 @@ import numpy as np
 from model.datasets import Dataset, DatasetError, load_npz, save_npz
 from model.paths import data_dir
 from model.preprocess import bitmap_to_image
+from model.safe_read import (
+    IncomingFileError,
+    check_npz,
+    check_regular,
+    check_zip,
+    read_bytes,
+    read_maybe_gzip,
+    show_path,
+)
 
 OFFICIAL_URL = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
 LETTER_FILES = ("emnist-letters-train", "emnist-letters-test")
 CANCEL_POLL_S = 0.1  # how often a download checks its cancel event
+MAX_IDX_BYTES = 512 * 2**20  # an IDX file (decompressed) claiming more than this is refused
+MAX_TABLE_BYTES = 1024 * 2**20  # a CSV or .mat file bigger than this is refused
+# The archive's MD5 as published with torchvision's EMNIST dataset class; NIST publishes no
+# SHA-256. Set CNN_STUDIO_EMNIST_SHA256 (or pass sha256=) to check a SHA-256 instead.
+OFFICIAL_MD5 = "58c8d27c78d21e728a6bc7b3cc06412e"
+SHA256_ENV = "CNN_STUDIO_EMNIST_SHA256"
 
 
 class DownloadCancelled(Exception):
@@ -46,23 +60,17 @@ def emnist_dir() -> Path:
     return folder
 
 
-def _open(path: Path):
-    return gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
-
-
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file (optionally gzip-compressed) of unsigned bytes.
 
     Raises:
         DatasetError: missing, truncated or not an IDX file (names the file).
     """
-    path = Path(path)
     try:
-        with _open(path) as handle:
-            data = handle.read()
-    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
-        raise DatasetError(f"{path}: cannot read, the file is damaged ({exc}); "
-                           "download or copy it again") from exc
+        data = read_maybe_gzip(path, MAX_IDX_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    path = show_path(path)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
         raise DatasetError(f"{path}: not an IDX file of bytes (bad magic number)")
     ndim = data[3]
@@ -71,6 +79,9 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise DatasetError(f"{path}: truncated IDX header")
     shape = struct.unpack(f">{ndim}I", data[4:header])
     size = math.prod(shape)  # exact: np.prod would overflow int64 for a forged header
+    if size > MAX_IDX_BYTES:
+        raise DatasetError(f"{path}: its header claims {size:,} bytes of data, more than "
+                           f"{MAX_IDX_BYTES:,}; the file is truncated, damaged or forged")
     if len(data) - header < size:
         raise DatasetError(f"{path}: truncated, holds {len(data) - header} of {size} bytes")
     return np.frombuffer(data, np.uint8, size, header).reshape(shape)
@@ -86,7 +97,7 @@ def _labels_path(images: Path) -> Path:
 def _finish(images: np.ndarray, labels: np.ndarray, source: Path,
             transposed: bool = True, progress=None) -> Dataset:
     """Fix orientation and labels and normalise every image."""
-    labels = np.asarray(labels).reshape(-1).astype(np.int64)
+    labels = _whole_labels(labels, source)
     if images.ndim == 2 and images.shape[1] == 784:
         images = images.reshape(-1, 28, 28)
     if images.ndim != 3 or images.shape[1:] != (28, 28):
@@ -109,6 +120,19 @@ def _finish(images: np.ndarray, labels: np.ndarray, source: Path,
     return Dataset(out, labels - 1)
 
 
+def _whole_labels(labels, source) -> np.ndarray:
+    """Labels as int64; a label such as 1.5 or NaN is an error, never rounded."""
+    raw = np.asarray(labels).reshape(-1)
+    if raw.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(raw) | (raw != np.round(raw)))
+        if len(bad):
+            raise DatasetError(f"{show_path(source)}: label {raw[bad[0]]!r} of sample "
+                               f"{bad[0] + 1} is not a whole number 1..26; the file is damaged")
+    elif raw.dtype.kind not in "iub":
+        raise DatasetError(f"{show_path(source)}: labels must be whole numbers 1..26")
+    return raw.astype(np.int64)
+
+
 def read_idx_pair(images_path: str | os.PathLike, progress=None) -> Dataset:
     """Read the official gzip IDX pair; the labels file is found next to the images file."""
     images_path = Path(images_path)
@@ -121,20 +145,28 @@ def read_idx_pair(images_path: str | os.PathLike, progress=None) -> Dataset:
 
 
 def read_csv(path: str | os.PathLike, progress=None) -> Dataset:
-    """Read the Kaggle CSV: one sample per line, label 1..26 then 784 pixel values."""
-    path = Path(path)
+    """Read the Kaggle CSV: one sample per line, label 1..26 then 784 pixel values.
+
+    A UTF-8 byte order mark is ignored; a first line that is not numbers is a header.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            first = handle.readline()
-        skip = 0 if re.match(r"^\s*\d", first) else 1
-        table = np.loadtxt(path, delimiter=",", dtype=np.float32, skiprows=skip, ndmin=2)
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DatasetError(f"{path}: not a readable EMNIST CSV ({exc})") from exc
+        text = read_bytes(path, MAX_TABLE_BYTES).decode("utf-8-sig")
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{show_path(path)}: not a text CSV file ({exc.reason})") from None
+    lines = text.splitlines()
+    skip = 0 if lines and re.match(r"^\s*[-+.\d]|^\s*nan", lines[0], re.I) else 1
+    try:
+        table = np.loadtxt(lines[skip:], delimiter=",", dtype=np.float32, ndmin=2)
+    except (ValueError, MemoryError) as exc:
+        raise DatasetError(f"{show_path(path)}: not a readable EMNIST CSV "
+                           f"({str(exc)[:120]})") from None
     if table.shape[1] != 785:
-        raise DatasetError(f"{path}: each line needs a label and 784 pixels, "
+        raise DatasetError(f"{show_path(path)}: each line needs a label and 784 pixels, "
                            f"found {table.shape[1]} values")
-    images = np.clip(table[:, 1:], 0, 255).astype(np.uint8)
-    return _finish(images, table[:, 0], path, progress=progress)
+    images = np.clip(np.nan_to_num(table[:, 1:]), 0, 255).astype(np.uint8)
+    return _finish(images, table[:, 0], Path(path), progress=progress)
 
 
 def read_mat(path: str | os.PathLike, progress=None) -> Dataset:
@@ -146,13 +178,19 @@ def read_mat(path: str | os.PathLike, progress=None) -> Dataset:
         raise DatasetError(f"{path}: reading .mat files needs scipy; install it with "
                            "'pip install scipy', or use the gzip or CSV files instead") from None
     try:
+        check_regular(path, MAX_TABLE_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    try:
         mat = loadmat(path, simplify_cells=True)
         dataset = mat["dataset"]
         parts = [dataset[name] for name in ("train", "test") if name in dataset]
         images = np.concatenate([np.asarray(p["images"]).reshape(-1, 784) for p in parts])
         labels = np.concatenate([np.asarray(p["labels"]).reshape(-1) for p in parts])
-    except (OSError, ValueError, KeyError, TypeError, NotImplementedError) as exc:
-        raise DatasetError(f"{path}: not an EMNIST .mat file ({exc})") from exc
+    except (OSError, ValueError, KeyError, TypeError, NotImplementedError, MemoryError,
+            zlib.error) as exc:
+        raise DatasetError(f"{show_path(path)}: not an EMNIST .mat file "
+                           f"({type(exc).__name__}: {str(exc)[:120]})") from None
     # Rows of 784 in C order are transposed images, like the IDX files; _finish fixes it.
     images = images.reshape(-1, 28, 28).astype(np.uint8)
     return _finish(images, labels, path, progress=progress)
@@ -162,8 +200,10 @@ def read_any(path: str | os.PathLike, progress=None) -> Dataset:
     """Read EMNIST letters from any supported file, chosen by the file name."""
     path = Path(path)
     name = path.name.lower()
-    if not path.exists():
-        raise DatasetError(f"{path}: file not found")
+    try:
+        check_regular(path, MAX_TABLE_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
     if name.endswith(".csv"):
         return read_csv(path, progress)
     if name.endswith(".mat"):
@@ -189,7 +229,13 @@ def import_file(path: str | os.PathLike, progress=None) -> Dataset:
 
 def imported_dataset() -> Dataset | None:
     """Every EMNIST import cached so far, merged, or None when nothing was imported."""
-    parts = [load_npz(p) for p in sorted(emnist_dir().glob("*.npz"))]
+    parts = []
+    for path in sorted(emnist_dir().glob("*.npz")):
+        try:
+            check_npz(path)
+        except IncomingFileError as exc:
+            raise DatasetError(f"{exc}; delete it or import the data again") from None
+        parts.append(load_npz(path))
     if not parts:
         return None
     return Dataset(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
@@ -205,7 +251,8 @@ def download(url: str = OFFICIAL_URL, dest: str | os.PathLike | None = None, pro
         progress: ``progress(done_bytes, total_bytes)`` (total 0 when unknown).
         cancel: ``threading.Event``-like; raises :class:`DownloadCancelled` when set. The
             partial ``.part`` file is kept so the next call resumes.
-        sha256: expected SHA-256 hex digest; when None, a zip archive's own CRCs are checked.
+        sha256: expected SHA-256 hex digest; when None, see :func:`expected_digest`. A zip
+            archive's own CRCs are checked as well.
         timeout: seconds to wait for the server before giving up.
 
     Returns:
@@ -256,7 +303,7 @@ def download(url: str = OFFICIAL_URL, dest: str | os.PathLike | None = None, pro
                         progress(done, total)
         finally:
             stop.set()
-    _verify(part, sha256)
+    _verify(part, expected_digest(url, sha256))
     os.replace(part, dest)
     return dest
 
@@ -289,17 +336,29 @@ def _start_reader(response) -> tuple[queue.Queue, threading.Event]:
     return blocks, stop
 
 
-def _verify(path: Path, sha256: str | None) -> None:
-    if sha256 is not None:
-        digest = hashlib.sha256()
+def expected_digest(url: str, sha256: str | None = None) -> tuple[str, str] | None:
+    """``(algorithm, hex digest)`` a download of ``url`` must match, or None when unknown.
+
+    ``sha256`` (or the environment variable ``CNN_STUDIO_EMNIST_SHA256``) wins; the official
+    archive is otherwise checked against :data:`OFFICIAL_MD5`.
+    """
+    sha256 = sha256 or os.environ.get(SHA256_ENV, "").strip() or None
+    if sha256:
+        return "sha256", sha256.lower()
+    return ("md5", OFFICIAL_MD5) if url == OFFICIAL_URL else None
+
+
+def _verify(path: Path, expected: tuple[str, str] | None) -> None:
+    if expected is not None:
+        digest = hashlib.new(expected[0])
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        if digest.hexdigest().lower() != sha256.lower():
+        if digest.hexdigest().lower() != expected[1].lower():
             path.unlink()
-            raise DatasetError(f"{path.name}: checksum mismatch (corrupt download); "
-                               "it was deleted, download again")
-    elif zipfile.is_zipfile(path):
+            raise DatasetError(f"{path.name}: {expected[0].upper()} checksum mismatch (corrupt "
+                               "or altered download); it was deleted, download again")
+    if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             bad = archive.testzip()
         if bad is not None:
@@ -312,6 +371,10 @@ def extract_letters(archive: str | os.PathLike, folder: str | os.PathLike | None
     """Extract the letters IDX files from the official zip; returns the images files."""
     folder = Path(folder) if folder is not None else emnist_dir()
     found = []
+    try:
+        check_zip(archive, MAX_IDX_BYTES, 4 * MAX_TABLE_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
     try:
         with zipfile.ZipFile(archive) as zf:
             for name in zf.namelist():

@@ -1,20 +1,36 @@
-"""Model files: save and load ``.keras`` files safely, with the network spec beside them.
+"""Model files: save and load ``.keras`` files safely, with the network spec inside them.
 
-A model ``net.keras`` keeps its spec in ``net.cnn.json`` so the layer builder can show it exactly
-as it was designed; without one the spec is derived from the Keras layers.
+A model ``net.keras`` keeps its spec as the zip member ``cnn_studio_network.json`` so the layer
+builder can show it exactly as it was designed. For older readers (and older files) the spec
+also goes to ``net.cnn.json`` beside it, but only when that file is absent or holds the same
+network: a sibling holding another network is never overwritten (unless ``force``). Without
+either the spec is derived from the Keras layers.
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
 from pathlib import Path
 
 import keras
 
 from model.keras_build import spec_from_model  # also registers SumPooling2D for loading
-from model.paths import temp_sibling
-from model.spec import INPUT_SHAPE, NUM_CLASSES, SPEC_SUFFIX, NetworkSpec, SpecError
-from model.spec_io import canonical, load_spec, save_spec
+from model.paths import remove_stale_temp_files, temp_sibling
+from model.safe_read import IncomingFileError, check_zip, read_zip_member, show_path
+from model.spec import (
+    INPUT_SHAPE,
+    MAX_FILE_BYTES,
+    NUM_CLASSES,
+    SPEC_SUFFIX,
+    NetworkSpec,
+    SpecError,
+)
+from model.spec_io import canonical, from_json, load_spec, save_spec, to_json
+
+SPEC_MEMBER = "cnn_studio_network.json"  # the network description inside a .keras zip
+MAX_CONFIG_BYTES = 16 * 2**20  # a .keras config.json expanding beyond this is refused
+MAX_MODEL_BYTES = 1024 * 2**20  # all members of a .keras file together, expanded
 
 
 class ModelFileError(SpecError):
@@ -27,32 +43,62 @@ def spec_path_for(model_path: str | Path) -> Path:
     return model_path.with_name(model_path.stem + SPEC_SUFFIX)
 
 
-def save_model_file(model: keras.Model, spec: NetworkSpec | None, path: str | Path) -> None:
-    """Save ``model`` to a ``.keras`` file atomically, with its spec in a sibling ``.cnn.json``.
+def save_model_file(model: keras.Model, spec: NetworkSpec | None, path: str | Path,
+                    force: bool = False) -> Path | None:
+    """Save ``model`` to a ``.keras`` file atomically, its spec inside (and beside, if safe).
+
+    Stale temporary files of killed saves in the target folder are removed first; this save's
+    own temporary file is removed whatever happens.
 
     Args:
         model: the model to save (weights included).
         spec: the network it was built from; None to derive it with :func:`spec_from_model`.
         path: target file; must end in ``.keras``.
+        force: also overwrite a sibling ``.cnn.json`` holding another (or an unreadable) network.
+
+    Returns:
+        The sibling ``.cnn.json`` that was left alone because it holds another network, or
+        None when the sibling was written (the caller may tell the person).
 
     Raises:
         ModelFileError: wrong suffix or the file cannot be written.
     """
     path = Path(path)
     if path.suffix != ".keras":
-        raise ModelFileError(f"Model files must end in '.keras'; {path.name} does not.")
+        raise ModelFileError(f"Model files must end in '.keras'; {show_path(path.name)} does not.")
     spec = spec if spec is not None else spec_from_model(model)
+    text = to_json(spec)
     tmp = temp_sibling(path, ".keras")  # Keras insists on the .keras suffix
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(path.parent)
         model.save(tmp)
+        with zipfile.ZipFile(tmp, "a") as archive:
+            archive.writestr(SPEC_MEMBER, text)
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
         os.replace(tmp, path)
     except OSError as error:
-        raise ModelFileError(f"Could not save the model to {path}: {error.strerror or error}. "
-                             "Choose a folder you can write to.") from error
+        raise ModelFileError(f"Could not save the model to {show_path(path)}: "
+                             f"{error.strerror or error}. Choose a folder you can write to.") \
+            from error
     finally:
         tmp.unlink(missing_ok=True)
-    save_spec(spec, spec_path_for(path))
+    sidecar = spec_path_for(path)
+    if not force and _holds_other_network(sidecar, spec):
+        return sidecar
+    save_spec(spec, sidecar)
+    return None
+
+
+def _holds_other_network(sidecar: Path, spec: NetworkSpec) -> bool:
+    """True when ``sidecar`` exists and is not (readably) the network ``spec``."""
+    if not os.path.lexists(sidecar):
+        return False
+    try:
+        return canonical(load_spec(sidecar)).layers != canonical(spec).layers
+    except SpecError:
+        return True  # never write over a file that could not be read
 
 
 def load_model_file(path: str | Path, compile: bool = True) -> keras.Model:
@@ -69,14 +115,15 @@ def load_model_file(path: str | Path, compile: bool = True) -> keras.Model:
         ModelFileError: missing, damaged or unsafe file, or a model of the wrong shape.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ModelFileError(f"There is no model file at {path}. Check the path, or train and "
-                             "save a network first.")
     if path.suffix != ".keras":
-        raise ModelFileError(f"{path.name} is not a '.keras' file; CNN Studio opens models "
-                             "saved in the Keras 3 format (model.save('name.keras')).")
+        raise ModelFileError(f"{show_path(path.name)} is not a '.keras' file; CNN Studio opens "
+                             "models saved in the Keras 3 format (model.save('name.keras')).")
+    _check_model_zip(path)
     try:
         model = keras.saving.load_model(path, compile=compile, safe_mode=True)
+    except MemoryError:
+        raise ModelFileError(f"{show_path(path.name)} is too large to load into memory.") \
+            from None
     except Exception as error:  # noqa: BLE001 - corrupt zips raise many kinds of errors
         text = str(error)
         if "safe_mode" in text or "Lambda" in text:
@@ -95,8 +142,32 @@ def load_model_file(path: str | Path, compile: bool = True) -> keras.Model:
     return model
 
 
+def _check_model_zip(path: Path) -> None:
+    """Refuse a non-regular, missing or bomb-like ``.keras`` file before Keras opens it."""
+    try:
+        check_zip(path, MAX_MODEL_BYTES, MAX_MODEL_BYTES)
+        read_zip_member(path, "config.json", MAX_CONFIG_BYTES)
+    except IncomingFileError as error:
+        if "file not found" in str(error):
+            raise ModelFileError(f"There is no model file at {show_path(path)}. Check the path, "
+                                 "or train and save a network first.") from None
+        problem = str(error).removeprefix(show_path(path) + ": ")
+        raise ModelFileError(f"{show_path(path.name)} could not be read as a Keras model "
+                             f"({problem}). If it is damaged, save it again.") from None
+
+
+def embedded_spec(path: str | Path) -> NetworkSpec | None:
+    """The network stored inside a ``.keras`` file, or None when it has none (or a bad one)."""
+    try:
+        data = read_zip_member(path, SPEC_MEMBER, MAX_FILE_BYTES)
+        return None if data is None else from_json(data)
+    except (IncomingFileError, SpecError):
+        return None
+
+
 def spec_for_model_file(path: str | Path, model: keras.Model) -> NetworkSpec:
-    """The spec of a loaded model file: its sibling ``.cnn.json`` if it matches, else derived.
+    """The spec of a loaded model file: the one inside it or its sibling ``.cnn.json`` if it
+    matches the model, else derived from the model.
 
     Args:
         path: the ``.keras`` file ``model`` was loaded from.
@@ -108,15 +179,19 @@ def spec_for_model_file(path: str | Path, model: keras.Model) -> NetworkSpec:
     Raises:
         SpecError: no matching sibling file and the model cannot be described as a spec.
     """
+    derived = spec_from_model(model)
+    inside = embedded_spec(path)
+    if inside is not None and canonical(inside).layers == derived.layers:
+        return inside
     sidecar = spec_path_for(path)
-    if sidecar.is_file():
+    if os.path.lexists(sidecar):
         try:
             spec = load_spec(sidecar)
-            if canonical(spec).layers == spec_from_model(model).layers:
+            if canonical(spec).layers == derived.layers:
                 return spec
         except SpecError:
             pass
-    return spec_from_model(model)
+    return derived
 
 
 def load_model_and_spec(path: str | Path) -> tuple[keras.Model, NetworkSpec]:

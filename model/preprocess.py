@@ -136,6 +136,17 @@ def _centred_reduce(big: np.ndarray) -> np.ndarray:
     return small * np.float32(1.0 / 255.0)
 
 
+def load_image_file(path) -> Image.Image:
+    """Open a letter image file within bounds (regular file, size, pixel count).
+
+    Raises:
+        model.safe_read.IncomingFileError: missing, unreadable, not an image, or too large.
+    """
+    from model.safe_read import open_image
+
+    return open_image(path)
+
+
 def _to_gray(bitmap) -> np.ndarray:
     if isinstance(bitmap, Image.Image):
         if bitmap.mode in ("RGBA", "LA") or "transparency" in bitmap.info:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import json
+import unicodedata
 from pathlib import Path
 
 from model.paths import atomic_write_text
+from model.safe_read import IncomingFileError, read_bytes, show_path
 from model.spec import (
     FORMAT,
     LAYER_TYPES,
     MAX_FILE_BYTES,
+    MAX_LAYERS,
     VERSION,
     LayerSpec,
     NetworkSpec,
@@ -41,7 +44,8 @@ def canonical(spec: NetworkSpec) -> NetworkSpec:
 
 
 def to_json(spec: NetworkSpec) -> str:
-    """The versioned JSON text of ``spec`` (see ``from_json``)."""
+    """The versioned JSON text of ``spec`` (see ``from_json``; a bad name raises SpecError)."""
+    check_name(spec.name)
     document = {"format": FORMAT, "version": VERSION, "name": spec.name,
                 "layers": [{"kind": layer.kind, "params": dict(layer.params)}
                            for layer in spec.layers]}
@@ -73,6 +77,22 @@ def _parse_layer(number: int, item: object) -> LayerSpec:
             raise SpecError(f"Layer {number} ({kind}): setting {key!r} must be a number, text "
                             "or true/false.")
     return LayerSpec(kind, dict(params))
+
+
+def check_name(name: object) -> None:
+    """Refuse a network name that is not a short line of printable text.
+
+    A name is a name, not a path: it may hold no control characters (NUL, newline, ...).
+
+    Raises:
+        SpecError: not text, longer than 200 characters, or with control characters.
+    """
+    if not isinstance(name, str) or len(name) > 200:
+        raise SpecError("The network's 'name' must be a text of at most 200 characters.")
+    bad = [c for c in name if unicodedata.category(c) in ("Cc", "Cs")]
+    if bad:
+        raise SpecError(f"The network's name contains the control character {bad[0]!r}; "
+                        "rename the network with letters, digits and spaces.")
 
 
 def from_json(text: str | bytes) -> NetworkSpec:
@@ -110,10 +130,12 @@ def from_json(text: str | bytes) -> NetworkSpec:
     if extra:
         raise SpecError(f"The network file has unknown fields {extra}.")
     name, layers = document.get("name", "untitled"), document.get("layers")
-    if not isinstance(name, str) or len(name) > 200:
-        raise SpecError("The network's 'name' must be a text of at most 200 characters.")
+    check_name(name)
     if not isinstance(layers, list):
         raise SpecError("The network file has no 'layers' list.")
+    if len(layers) > MAX_LAYERS:
+        raise SpecError(f"The network file has {len(layers):,} layers; at most {MAX_LAYERS} are "
+                        "allowed. It is damaged or not meant for CNN Studio.")
     return NetworkSpec([_parse_layer(i + 1, item) for i, item in enumerate(layers)], name)
 
 
@@ -127,7 +149,7 @@ def save_spec(spec: NetworkSpec, path: str | Path) -> None:
     try:
         atomic_write_text(path, text)
     except OSError as error:
-        raise SpecError(f"Could not save the network to {path}: {error.strerror or error}. "
+        raise SpecError(f"Could not save the network to {show_path(path)}: {error.strerror or error}. "
                         "Choose a folder you can write to.") from error
 
 
@@ -137,15 +159,11 @@ def load_spec(path: str | Path) -> NetworkSpec:
     Raises:
         SpecError: the file is missing, unreadable, too large or not a valid network file.
     """
-    path = Path(path)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError(f"{path} is too large to be a network file.")
-        data = path.read_bytes()
-    except OSError as error:
-        raise SpecError(f"Could not read {path}: {error.strerror or error}. Check the path.") \
-            from error
+        data = read_bytes(path, MAX_FILE_BYTES)
+    except IncomingFileError as error:
+        raise SpecError(f"{error}. A network file is a small *.cnn.json file.") from None
     try:
         return from_json(data)
     except SpecError as error:
-        raise SpecError(f"{path.name}: {error}") from None
+        raise SpecError(f"{show_path(Path(path).name)}: {error}") from None

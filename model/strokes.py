@@ -11,15 +11,17 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
 from model.paths import atomic_write_text
+from model.safe_read import IncomingFileError, read_maybe_gzip, show_path
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 FORMAT = "strokes-v1"
 MAX_CANVAS = 100_000.0
+MAX_COORD = 1e6  # |x|, |y| of a stroke point; beyond this nothing sensible can be drawn
+MAX_STROKES_BYTES = 64 * 2**20  # a strokes file (or what its .gz expands to) above this is refused
 
 
 class StrokesError(ValueError):
@@ -100,7 +102,10 @@ def _parse_stroke(stroke: object, index: int, s_index: int) -> np.ndarray:
         if (not isinstance(point, (list, tuple)) or len(point) != 2
                 or not all(_is_number(v) for v in point)):
             raise StrokesError(
-                f"{where}, point {p_index}: {point!r} is not two finite numbers [x, y]")
+                f"{where}, point {p_index}: {str(point)[:80]} is not two finite numbers [x, y]")
+        if not all(abs(v) < MAX_COORD for v in point):
+            raise StrokesError(f"{where}, point {p_index}: {str(point)[:80]} is far outside any "
+                               f"canvas (|x|, |y| must be below {MAX_COORD:g})")
     return np.asarray(stroke, dtype=np.float64).reshape(-1, 2)
 
 
@@ -157,19 +162,24 @@ def read_strokes(path: str | os.PathLike) -> StrokesFile:
     """Read and validate a strokes-v1 file.
 
     Args:
-        path: the JSON file.
+        path: the JSON file (``.json.gz`` is decompressed, within bounds).
 
     Returns:
         The :class:`StrokesFile`.
 
     Raises:
-        StrokesError: unreadable, not JSON, or invalid; the message names the file.
+        StrokesError: unreadable, not a regular file, too large, not JSON, or invalid; the
+            message names the file.
     """
-    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StrokesError(f"{path}: cannot read the file ({exc})") from exc
+        data = read_maybe_gzip(path, MAX_STROKES_BYTES)
+        text = data.decode("utf-8-sig")
+    except IncomingFileError as exc:
+        raise StrokesError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise StrokesError(f"{show_path(path)}: not UTF-8 text ({exc.reason}); "
+                           "choose a strokes-v1 JSON file") from None
+    path = show_path(path)
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:

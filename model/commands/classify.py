@@ -56,6 +56,7 @@ def load_strokes_inputs(path: str) -> Inputs:
         ClassifyError: unreadable or invalid file, or no samples.
     """
     from model.preprocess import strokes_to_image
+    from model.safe_read import show_path
     from model.strokes import StrokesError, read_strokes
 
     try:
@@ -63,10 +64,11 @@ def load_strokes_inputs(path: str) -> Inputs:
     except StrokesError as exc:
         raise ClassifyError(str(exc)) from None
     if not document.samples:
-        raise ClassifyError(f"{path} has no samples to classify.")
+        raise ClassifyError(f"{show_path(path)} has no samples to classify.")
     images = np.stack([strokes_to_image(s.strokes, document.canvas) for s in document.samples])
+    name = show_path(Path(path).name)
     return Inputs(images, [s.label for s in document.samples],
-                  [f"{Path(path).name}:{i}" for i in range(len(document.samples))])
+                  [f"{name}:{i}" for i in range(len(document.samples))])
 
 
 def load_image_inputs(paths: list[str]) -> Inputs:
@@ -75,20 +77,20 @@ def load_image_inputs(paths: list[str]) -> Inputs:
     Raises:
         ClassifyError: a file is missing or not an image.
     """
-    from PIL import Image, UnidentifiedImageError
-
-    from model.preprocess import PreprocessError, bitmap_to_image
+    from model.preprocess import PreprocessError, bitmap_to_image, load_image_file
+    from model.safe_read import IncomingFileError, show_path
 
     images = []
     for path in paths:
         try:
-            with Image.open(path) as image:
-                image.load()
-                images.append(bitmap_to_image(image))
-        except (OSError, UnidentifiedImageError, PreprocessError) as exc:
-            raise ClassifyError(f"{path}: cannot read it as an image ({exc}). Give PNG, JPEG "
-                                "or another format Pillow reads.") from None
-    return Inputs(np.stack(images), [None] * len(paths), [str(p) for p in paths])
+            images.append(bitmap_to_image(load_image_file(path)))
+        except IncomingFileError as exc:
+            raise ClassifyError(f"{exc}. Give PNG, JPEG or another format Pillow reads.") \
+                from None
+        except PreprocessError as exc:
+            raise ClassifyError(f"{show_path(path)}: cannot use it as a letter image ({exc}).") \
+                from None
+    return Inputs(np.stack(images), [None] * len(paths), [show_path(p) for p in paths])
 
 
 def per_class_accuracy(true: np.ndarray, predicted: np.ndarray) -> dict[str, tuple[float, int]]:

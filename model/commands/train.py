@@ -27,7 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="network file saved by the layer builder")
     parser.add_argument("--preset", metavar="NAME", help="train a preset network instead")
     parser.add_argument("--out", metavar="M.keras", required=True,
-                        help="where to save the trained model (a .cnn.json goes next to it)")
+                        help="where to save the trained model (the network is kept inside it; "
+                             "a .cnn.json goes next to it unless one holds another network)")
+    parser.add_argument("--force", action="store_true",
+                        help="also overwrite a .cnn.json next to --out that holds another network")
     parser.add_argument("--data", default="synthetic", metavar="SOURCE",
                         help="synthetic (default), user (your drawn samples), emnist "
                              "(imported EMNIST letters) or a dataset file PATH.npz")
@@ -103,6 +106,13 @@ def _load_data(args):
         print(f"Preparing {count:,} synthetic letters (cached after the first time)...",
               flush=True)
     choice = _choice(source, count)
+    if choice is not None and choice.file:
+        from model.safe_read import IncomingFileError, check_npz
+
+        try:
+            check_npz(choice.file)
+        except IncomingFileError as error:
+            return None, str(error)
     if choice is None:
         return None, (f"unknown --data {source!r}: use {', '.join(DATA_CHOICES)} "
                       "or a dataset file ending in .npz")
@@ -211,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(problem)
     from model.devices import DeviceError
     from model.keras_build import ModelFileError, build_model, save_model_file
+    from model.safe_read import show_path
     from model.training import TrainDataError, TrainHooks, history_to_csv, train
 
     progress = Progress(config.epochs)
@@ -232,7 +243,11 @@ def run(args: argparse.Namespace) -> int:
         print("Nothing was saved.", file=sys.stderr)
         return 1
     try:
-        save_model_file(result.model, spec, args.out)
+        kept = save_model_file(result.model, spec, args.out, force=args.force)
+        if kept is not None:
+            print(f"note: {show_path(kept.name)} next to it holds another network and was left "
+                  "as it was; the trained network is kept inside the model file "
+                  "(--force overwrites it)")
         if args.history:
             history_to_csv(result.history, args.history)
     except (ModelFileError, OSError) as error:

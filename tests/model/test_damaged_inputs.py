@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import os
 import threading
 import time
@@ -11,8 +12,10 @@ import time
 import numpy as np
 import pytest
 
+from model import emnist
+from model import strokes as strokes_module
 from model.datasets import DatasetError, load_npz
-from model.emnist import DownloadCancelled, download, read_idx
+from model.emnist import DownloadCancelled, download, read_any, read_csv, read_idx
 from model.strokes import StrokesError, read_strokes
 from model.user_samples import SampleStore, remove_stale_temp_files
 
@@ -122,3 +125,204 @@ def test_cancel_ends_a_stalled_download(tmp_path):
         server.shutdown()
         server.server_close()
     assert got and (tmp_path / "x.zip.part").exists()
+
+
+# ------------------------------------------------- one rule for every incoming file (issue 14)
+def _finishes(call, seconds: float = 3.0):
+    """Run ``call`` in a thread; return its exception (or None), failing if it blocks."""
+    outcome: list = []
+
+    def target():
+        try:
+            call()
+            outcome.append(None)
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"{call} blocked on a FIFO"
+    return outcome[0]
+
+
+def _strokes_json(points) -> str:
+    return json.dumps({"format": "strokes-v1", "canvas": {"width": 280, "height": 280},
+                       "samples": [{"label": "A", "strokes": [points]}]})
+
+
+def _unblock(fifo) -> None:
+    """Open the FIFO's writing end once, so a reader stuck in open() (old code) returns."""
+    try:
+        fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        os.close(fd)
+    except OSError:
+        pass
+
+
+@pytest.mark.parametrize("name", ["net.cnn.json", "s.json", "letters.csv", "m.keras", "a.png"])
+def test_a_fifo_is_refused_at_once(tmp_path, name):
+    from model.preprocess import load_image_file
+    from model.spec import load_spec
+
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    if name == "m.keras":  # keras is imported only where needed: it takes seconds
+        from model.keras_build import load_model_file as reader
+    else:
+        reader = {"net.cnn.json": load_spec, "s.json": read_strokes, "letters.csv": read_any,
+                  "a.png": load_image_file}[name]
+    try:
+        error = _finishes(lambda: reader(fifo))
+    finally:
+        _unblock(fifo)
+    assert isinstance(error, ValueError), error  # every reader's error type is a ValueError
+    assert "not a regular file" in str(error) and name in str(error)
+
+
+def test_gzip_bombs_are_cut_off_while_decompressing(tmp_path, monkeypatch):
+    monkeypatch.setattr(strokes_module, "MAX_STROKES_BYTES", 10_000)
+    monkeypatch.setattr(emnist, "MAX_IDX_BYTES", 10_000)
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(_strokes_json([[1, 2]]).encode() + b" " * 1_000_000))
+    assert bomb.stat().st_size < 5_000
+    with pytest.raises(StrokesError, match="bomb.json.gz: expands to more than"):
+        read_strokes(bomb)
+    idx = tmp_path / "x-images-idx3-ubyte.gz"
+    idx.write_bytes(gzip.compress(b"\0\0\x08\x03" + bytes(1_000_000)))
+    with pytest.raises(DatasetError, match="expands to more than"):
+        read_idx(idx)
+
+
+def test_a_small_gzip_strokes_file_reads(tmp_path):
+    path = tmp_path / "ok.json.gz"
+    path.write_bytes(gzip.compress(_strokes_json([[1, 2], [30, 40]]).encode()))
+    assert read_strokes(path).samples[0].label == "A"
+
+
+def test_an_oversized_strokes_file_is_refused_before_reading(tmp_path, monkeypatch):
+    monkeypatch.setattr(strokes_module, "MAX_STROKES_BYTES", 1000)
+    path = tmp_path / "big.json"
+    path.write_text(_strokes_json([[1, 2]] * 500))
+    with pytest.raises(StrokesError, match=r"big.json: too large \(0.0 MB; at most"):
+        read_strokes(path)
+
+
+def test_forged_idx_header_is_refused_before_allocating(tmp_path, monkeypatch):
+    monkeypatch.setattr(emnist, "MAX_IDX_BYTES", 100_000)
+    forged = tmp_path / "f-images-idx3-ubyte"
+    forged.write_bytes(b"\0\0\x08\x03" + (1000).to_bytes(4, "big") + (28).to_bytes(4, "big") * 2
+                       + bytes(64))
+    with pytest.raises(DatasetError, match="header claims 784,000 bytes"):
+        read_idx(forged)
+
+
+def test_forged_npz_header_is_refused_before_numpy_allocates(tmp_path, monkeypatch):
+    import io
+    import zipfile
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (10**12, 28, 28)})
+    with zipfile.ZipFile(emnist.emnist_dir() / "forged.npz", "w") as archive:
+        archive.writestr("x.npy", header.getvalue() + bytes(64))
+        archive.writestr("y.npy", header.getvalue())
+    with pytest.raises(DatasetError, match="forged.npz: array 'x.npy' claims"):
+        emnist.imported_dataset()
+
+
+def test_a_keras_file_whose_config_expands_to_gigabytes_is_refused(tmp_path, monkeypatch):
+    import zipfile
+
+    from model import model_files
+    from model.keras_build import ModelFileError, load_model_file
+
+    monkeypatch.setattr(model_files, "MAX_CONFIG_BYTES", 100_000)
+    path = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("metadata.json", "{}")
+        archive.writestr("config.json", b"{" + b" " * 2_000_000 + b"}")
+    assert path.stat().st_size < 10_000
+    with pytest.raises(ModelFileError, match="bomb.keras.*config.json.*too large"):
+        load_model_file(path)
+
+
+def _csv_row(label: str) -> str:
+    return ",".join([label] + ["0"] * 300 + ["255"] * 184 + ["0"] * 300)
+
+
+def test_a_bom_csv_keeps_its_first_sample(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "\n".join([_csv_row("1"), _csv_row("2")]).encode())
+    assert list(read_csv(path).y) == [0, 1]
+
+
+@pytest.mark.parametrize("label", ["1.5", "3.7", "nan"])
+def test_a_fractional_or_nan_label_is_an_error(tmp_path, label):
+    path = tmp_path / "frac.csv"
+    path.write_text("\n".join([_csv_row("2"), _csv_row(label)]))
+    with pytest.raises(DatasetError, match="frac.csv: label .* of sample 2 is not a whole"):
+        read_csv(path)
+
+
+def test_a_fractional_label_in_a_mat_file_is_an_error(tmp_path):
+    scipy_io = pytest.importorskip("scipy.io")
+    path = tmp_path / "letters.mat"
+    images = np.zeros((2, 784), np.uint8)
+    scipy_io.savemat(path, {"dataset": {"train": {"images": images,
+                                                  "labels": np.array([[1.0], [2.5]])}}})
+    with pytest.raises(DatasetError, match="letters.mat: label 2.5 of sample 2"):
+        emnist.read_mat(path)
+
+
+def test_a_non_utf8_file_name_is_reported_printably(tmp_path):
+    from model.commands.classify import load_strokes_inputs
+
+    name = os.fsdecode(b"caf\xe9-\xff.json")
+    path = tmp_path / name
+    path.write_text(_strokes_json([[1, 2], [30, 40]]))
+    inputs = load_strokes_inputs(str(path))
+    for source in inputs.sources:
+        source.encode("utf-8")  # printing it must not raise UnicodeEncodeError
+    with pytest.raises(StrokesError) as error:
+        read_strokes(tmp_path / os.fsdecode(b"gone-\xff.json"))
+    str(error.value).encode("utf-8")
+
+
+def test_coordinates_of_1e160_are_an_error_not_a_blank_image(tmp_path):
+    path = tmp_path / "far.json"
+    path.write_text(_strokes_json([[1e160, 5], [2e160, 9]]))
+    with pytest.raises(StrokesError, match="far.json: sample 0, stroke 0, point 0.*outside"):
+        read_strokes(path)
+
+
+def test_permission_denied_is_reported_as_such(tmp_path, monkeypatch):
+    csv = tmp_path / "locked.csv"
+    csv.write_text(_csv_row("1"))
+    strokes = tmp_path / "locked.json"
+    strokes.write_text(_strokes_json([[1, 2]]))
+    real_stat = os.stat
+
+    def denied(path, *args, **kwargs):
+        if os.fspath(path) in (str(csv), str(strokes)):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", denied)
+    for reader, path in ((read_any, csv), (read_strokes, strokes)):
+        with pytest.raises(ValueError) as error:
+            reader(path)
+        assert f"{path.name}: permission denied" in str(error.value), error.value
+        assert "not found" not in str(error.value)
+
+
+def test_a_network_file_with_too_many_layers_is_refused_when_read(tmp_path):
+    from model.spec import MAX_LAYERS, SpecError, load_spec
+
+    layers = [{"kind": "flatten", "params": {}}] * (MAX_LAYERS + 1)
+    path = tmp_path / "tall.cnn.json"
+    path.write_text(json.dumps({"format": "cnn-studio-network", "version": 1, "name": "t",
+                                "layers": layers}))
+    with pytest.raises(SpecError, match=f"tall.cnn.json: .*at most {MAX_LAYERS}"):
+        load_spec(path)

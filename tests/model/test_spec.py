@@ -356,7 +356,7 @@ def test_save_and_load_spec(tmp_path):
 
 
 def test_load_spec_errors(tmp_path):
-    with pytest.raises(SpecError, match="Could not read"):
+    with pytest.raises(SpecError, match="missing.cnn.json: file not found"):
         S.load_spec(tmp_path / "missing.cnn.json")
     bad = tmp_path / "bad.cnn.json"
     bad.write_text("{}")

@@ -99,7 +99,7 @@ def test_read_names_the_file_for_corrupt_content(tmp_path, content):
 
 
 def test_read_missing_and_binary_files(tmp_path):
-    with pytest.raises(StrokesError, match="cannot read"):
+    with pytest.raises(StrokesError, match="file not found"):
         read_strokes(tmp_path / "absent.json")
     binary = tmp_path / "bin.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")

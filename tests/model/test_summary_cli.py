@@ -47,7 +47,7 @@ def test_bad_input_exits_2_with_message(tmp_path, capsys):
     corrupt = tmp_path / "corrupt.cnn.json"
     corrupt.write_bytes(b"\x00\x01 not json")
     cases = [
-        (["summary", str(tmp_path / "missing.cnn.json")], "Could not read"),
+        (["summary", str(tmp_path / "missing.cnn.json")], "missing.cnn.json: file not found"),
         (["summary", str(corrupt)], "not valid JSON"),
         (["summary", "--preset", "vgg"], "no preset called 'vgg'"),
         (["summary"], "give either a network file"),
