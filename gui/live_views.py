@@ -45,6 +45,34 @@ def format_eta(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+class StatusBar(QProgressBar):
+    """A progress bar whose text is one line, elided to the bar's width (full text as tooltip).
+
+    Use :meth:`set_text` instead of ``setFormat``; the text never wraps or spills over.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+        self.setTextVisible(True)
+
+    def set_text(self, text: str) -> None:
+        """Show ``text`` (one line) in the bar, elided when it does not fit."""
+        self.full_text = " ".join(str(text).split())
+        self.setToolTip(self.full_text)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.contentsRect().width() - 12, 24)
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
+                                              width)
+        self.setFormat(shown.replace("%", "%%"))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._elide()
+
+
 class LiveViews(QWidget):
     """Curves on top; the probe image's activations and the kernels below.
 
@@ -57,17 +85,19 @@ class LiveViews(QWidget):
 
     probe_changed = Signal()
 
-    def __init__(self, progress: QProgressBar, parent: QWidget | None = None) -> None:
+    def __init__(self, progress: StatusBar, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.progress = progress
         self.names: list[str] = []
-        self.epochs_before = 0   # epochs trained before this run (x offset of the curves)
         self.epochs = self.batch_size = 1
+        self.paused = False
+        self._pause_text = ""  # the run's "Paused at ..." while paused
         self._pending_activations = self._pending_kernels = None
         self._slices: list = []
         self._last_batch = (0, 0, 0.0, 0.0)
         self._rate = 0.0
         self._progress = (0, 0, "")  # value, maximum, text (empty: nothing new)
+        self._position = (0, 0, 0)  # epoch, step, steps of the last report
 
         self.curves = LiveCurves()
         self.activations = ActivationView()
@@ -123,25 +153,25 @@ class LiveViews(QWidget):
         self.probe_changed.emit()
 
     # ----------------------------------------------------------- run phases
-    def start_run(self, spec, epochs: int, batch_size: int, epochs_before: int) -> None:
+    def start_run(self, spec, epochs: int, batch_size: int) -> None:
         """Lay the views out now, while the CPU is free, so that updates during training only
         change pixels: the curves' axes and one activation row per layer (empty maps).
+
+        The curves start empty with an x axis of this run's epochs, the numbers the progress
+        bar shows (a run that continues from trained weights too).
 
         Args:
             spec: the network being trained (``NetworkSpec``).
             epochs: epochs of this run.
             batch_size: samples per batch (for the ETA).
-            epochs_before: epochs the network was trained before (0 for a fresh network).
         """
         from model.keras_code import layer_name
         from model.spec import analyze
 
-        self.epochs, self.batch_size, self.epochs_before = epochs, batch_size, epochs_before
-        if epochs_before:
-            self.curves.extend_epochs(epochs_before + epochs)
-        else:
-            self.curves.reset(epochs)
+        self.epochs, self.batch_size, self.paused = epochs, batch_size, False
+        self.curves.reset(epochs)
         self._last_batch, self._rate, self._progress = (0, 0, 0.0, 0.0), 0.0, (0, 0, "")
+        self._position = (0, 0, 0)
         self._pending_activations = self._pending_kernels = None
         self.curves.set_live(True)
         report = analyze(spec)
@@ -156,12 +186,25 @@ class LiveViews(QWidget):
         self.timer.start()
 
     def set_paused(self, paused: bool) -> None:
-        """Stop repainting while paused (after one last refresh); resume afterwards."""
+        """Stop repainting while paused (after one last refresh); resume afterwards.
+
+        The bar says "Pausing..." until the run says where it paused (:meth:`paused_at`).
+        """
+        self.paused, self._pause_text = paused, ""
         if paused:
             self.refresh()
             self.timer.stop()
+            self.progress.set_text("Pausing after the current batch...")
         else:
+            self.progress.set_text(self._progress_text())
             self.timer.start()
+
+    def paused_at(self, text: str) -> None:
+        """The run's own statement of where it paused (e.g. "Paused at epoch 2/5, step 7/90"),
+        shown in the bar as it is, so that bar and message say the same."""
+        if self.paused:
+            self._pause_text = text
+            self.progress.set_text(text)
 
     def end_run(self) -> None:
         """Show the last data and rescale the curves if points went off the axes."""
@@ -171,7 +214,6 @@ class LiveViews(QWidget):
 
     def reset(self, epochs: int) -> None:
         """Forget the curves, activations and kernels."""
-        self.epochs_before = 0
         self.curves.reset(epochs)
         self.curves.refresh()
         self.kernels.clear()
@@ -188,22 +230,33 @@ class LiveViews(QWidget):
         last_epoch, last_step, last_loss, last_acc = self._last_batch
         if epoch != last_epoch:
             last_step, last_loss, last_acc = 0, 0.0, 0.0
-        span = max(step - last_step, 1)  # the mean over the batches since the last report
-        window_loss = (step * loss - last_step * last_loss) / span
-        window_acc = (step * accuracy - last_step * last_acc) / span
+        if step > last_step:  # a new position (not the same batch reported again)
+            span = step - last_step  # the mean over the batches since the last report
+            window_loss = (step * loss - last_step * last_loss) / span
+            window_acc = (step * accuracy - last_step * last_acc) / span
+            self.curves.add_train(epoch - 1 + step / max(steps, 1), window_loss, window_acc)
+            self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
         self._last_batch = (epoch, step, loss, accuracy)
-        x = self.epochs_before + epoch - 1 + step / max(steps, 1)
-        self.curves.add_train(x, window_loss, window_acc)
-        self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+        self._position = (epoch, step, steps)
         total = self.epochs * steps
-        done = (epoch - 1) * steps + step
+        self._progress = ((epoch - 1) * steps + step, total, self._progress_text())
+        if self.paused:
+            self._refresh_progress()  # the timer sleeps; this is the batch it paused after
+
+    def _progress_text(self) -> str:
+        epoch, step, steps = self._position
+        if not steps:
+            return "Starting..."
+        if self.paused:
+            return self._pause_text or "Pausing after the current batch..."
+        done, total = (epoch - 1) * steps + step, self.epochs * steps
         eta = (total - done) * self.batch_size / max(self._rate, 1e-9)
-        self._progress = (done, total, f"Epoch {epoch}/{self.epochs} · step {step}/{steps} · "
-                                       f"{self._rate:,.0f} samples/s · ETA {format_eta(eta)}")
+        return (f"Epoch {epoch}/{self.epochs} · step {step}/{steps} · "
+                f"{self._rate:,.0f} samples/s · ETA {format_eta(eta)}")
 
     def add_epoch(self, epoch: int, logs: dict) -> None:
         """Validation figures after an epoch."""
-        self.curves.add_val(self.epochs_before + epoch, logs.get("val_loss", float("nan")),
+        self.curves.add_val(epoch, logs.get("val_loss", float("nan")),
                             logs.get("val_accuracy", float("nan")))
 
     def add_snapshot(self, activations, kernels, paused: bool = False) -> None:
@@ -240,7 +293,7 @@ class LiveViews(QWidget):
             return False
         self.progress.setRange(0, max(maximum, 1))
         self.progress.setValue(value)
-        self.progress.setFormat(text)
+        self.progress.set_text(text)
         self._progress = (value, maximum, "")
         return True
 

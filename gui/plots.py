@@ -167,12 +167,6 @@ class LiveCurves(QWidget):
         self._apply_limits()
         self._needs_full = self._dirty = True
 
-    def extend_epochs(self, epochs: float) -> None:
-        """Make room on the x axis for training that continues up to ``epochs``."""
-        if epochs > self._xmax:
-            self._xmax = float(epochs)
-            self._needs_full = True
-
     def add_train(self, x: float, loss: float, accuracy: float) -> None:
         """Add one training point (x in epochs); the smoothed curve follows it.
 

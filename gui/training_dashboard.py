@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.confusion_view import ConfusionPanel
-from gui.live_views import LiveViews
+from gui.live_views import LiveViews, StatusBar
 from gui.training_controls import TrainingControls
 from gui.training_files import ModelFiles
 from gui.training_worker import ThreadedRun, TrainingWorker, TrainJob
@@ -39,6 +38,9 @@ class _FixedLayout(QVBoxLayout):
 
     def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
         return False
+
+
+_NO_OUTPUT = "- the network has no output layer (Dense 26, softmax)"
 
 
 class TrainingDashboard(QWidget):
@@ -58,6 +60,7 @@ class TrainingDashboard(QWidget):
         self.model_spec = None
         self.epochs_done = 0
         self._active = False
+        self._spec_problem = False  # the message lists problems of the builder's network
         self.last_report: dict | str | None = None  # the latest run's end (report or message)
 
         self.controls = TrainingControls()
@@ -80,10 +83,9 @@ class TrainingDashboard(QWidget):
         rate_row.addWidget(self.controls.learning_rate, 1)
         buttons.addWidget(self.reset_button, 1, 0)
         buttons.addLayout(rate_row, 1, 1, 1, 2)
-        self.progress = QProgressBar()
+        self.progress = StatusBar()
         self.progress.setObjectName("training_progress")
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("Ready to train")
+        self.progress.set_text("Ready to train")
         self.progress.setValue(0)
         self.message = QLabel("Choose settings and press Train.")
         self.message.setObjectName("training_message")
@@ -131,6 +133,7 @@ class TrainingDashboard(QWidget):
         self.tabs.currentChanged.connect(lambda index: index == 0 and self.files.refresh_sources())
         QTimer.singleShot(0, self.files.refresh_sources)
         self.state.drawing_changed.connect(self._on_drawing)
+        self.state.spec_changed.connect(self._on_spec_changed)
         self._set_running(False)
 
     # ------------------------------------------------------------ training
@@ -165,7 +168,7 @@ class TrainingDashboard(QWidget):
         self.worker = worker = TrainingWorker(job)
         self._on_probe_choice()
         worker.data_progress.connect(self._on_data_progress)
-        worker.status.connect(self._show_message)
+        worker.status.connect(self._on_status)
         worker.model_built.connect(self._on_model_built)
         worker.batch.connect(self._on_batch)
         worker.epoch_done.connect(self._on_epoch)
@@ -175,12 +178,12 @@ class TrainingDashboard(QWidget):
         self.run = ThreadedRun(worker, [worker.finished, worker.failed], "training")
         self.confusion.clear("Training...")
         self.progress.setRange(0, 0)
-        self.progress.setFormat("Preparing...")
+        self.progress.set_text("Preparing...")
         self.last_report = None
         self._active = True
         self._set_running(True)
         self.tabs.setCurrentIndex(1)
-        self.live.start_run(spec, config["epochs"], config["batch_size"], self.epochs_done)
+        self.live.start_run(spec, config["epochs"], config["batch_size"])
         self.run.start()
         return True
 
@@ -188,14 +191,10 @@ class TrainingDashboard(QWidget):
         from model.spec import analyze, with_output_layer
 
         spec = self.state.spec if self.state.spec is not None else self.state.model_spec
-        if spec is None:
-            self._show_message("There is no network to train: build one in the layer builder "
-                               "or pick a preset there.", error=True)
-            return None
-        report = analyze(spec)
-        if report.valid and report.has_output_layer:
+        problems = self._spec_problems(spec)
+        if problems is None:
             return spec
-        if not report.has_output_layer and not [e for e in report.errors if "output" not in e]:
+        if spec is not None and problems.endswith(_NO_OUTPUT):
             answer = QMessageBox.question(
                 self, "No output layer",
                 "The network does not end in an output layer with one unit per letter "
@@ -206,10 +205,39 @@ class TrainingDashboard(QWidget):
                 self.files.put_spec_in_builder(spec, "Add output layer")
                 if analyze(spec).valid:
                     return spec
-        problems = "\n".join(f"- {error}" for error in analyze(spec).errors) or \
-            "- the network has no output layer (Dense 26, softmax)"
-        self._show_message("The network cannot be trained yet:\n" + problems, error=True)
+                problems = self._spec_problems(spec)
+        self._show_spec_problems(problems)
         return None
+
+    @staticmethod
+    def _spec_problems(spec) -> str | None:
+        """Why ``spec`` cannot be trained (a message), or None when it can."""
+        from model.spec import analyze
+
+        if spec is None:
+            return ("There is no network to train: build one in the layer builder or pick a "
+                    "preset there.")
+        report = analyze(spec)
+        if report.valid and report.has_output_layer:
+            return None
+        if not report.has_output_layer and not [e for e in report.errors if "output" not in e]:
+            return "The network cannot be trained yet:\n" + _NO_OUTPUT
+        problems = "\n".join(f"- {error}" for error in report.errors) or _NO_OUTPUT
+        return "The network cannot be trained yet:\n" + problems
+
+    def _show_spec_problems(self, problems: str) -> None:
+        self._show_message(problems, error=True)
+        self._spec_problem = True
+
+    def _on_spec_changed(self, spec) -> None:
+        """Keep a shown list of the network's problems true to the network now in the builder."""
+        if not self._spec_problem or self.running:
+            return
+        problems = self._spec_problems(spec)
+        if problems is None:
+            self._show_message("The network can be trained now: press Train.")
+        else:
+            self._show_spec_problems(problems)
 
     def stop_training(self) -> None:
         """Ask the run to stop within one batch (or cancel the data preparation)."""
@@ -226,8 +254,6 @@ class TrainingDashboard(QWidget):
             return
         self.worker.set_paused(paused)
         self.live.set_paused(paused)
-        if paused:
-            self.progress.setFormat(self.progress.format() + "  (paused)")
 
     def reset_weights(self) -> None:
         """Forget the trained weights; the next Train starts from new random weights."""
@@ -235,12 +261,13 @@ class TrainingDashboard(QWidget):
             return
         self.model = self.model_spec = None
         self.state.trained = False
+        self.state.unsaved_model = False  # nothing trained is left to lose
         self.epochs_done = 0
         self.live.reset(self.controls.epochs.value())
         self.confusion.clear("Weights were reset.")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.setFormat("Ready to train")
+        self.progress.set_text("Ready to train")
         self._show_message("Weights reset: the next training starts from new random weights.")
 
     def _set_running(self, running: bool) -> None:
@@ -274,7 +301,12 @@ class TrainingDashboard(QWidget):
     def _on_data_progress(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"Generating synthetic letters: {done} / {total}")
+        self.progress.set_text(f"Generating synthetic letters: {done} / {total}")
+
+    def _on_status(self, text: str) -> None:
+        self._show_message(text)
+        if text.startswith("Paused at"):
+            self.live.paused_at(text)
 
     def _on_model_built(self, model, names: list[str]) -> None:
         self.model = model
@@ -300,14 +332,15 @@ class TrainingDashboard(QWidget):
         self.last_report = report
         if report.get("cancelled"):
             self.progress.setRange(0, 1)
-            self.progress.setFormat(report["message"])
+            self.progress.set_text(report["message"])
             self._show_message(report["message"])
             return
         self.epochs_done += report["epochs_completed"]
         if self.model is not None:
             self.state.weights_updated.emit(report["weights"])  # already in self.model
             self.state.trained = True
-        self.progress.setFormat(("Diverged" if report["diverged"] else "Stopped"
+            self.state.unsaved_model = True  # new weights, until File > Save trained model
+        self.progress.set_text(("Diverged" if report["diverged"] else "Stopped"
                                  if report["stopped"] else "Finished")
                                 + f" · {report['samples_per_s']:,.0f} samples/s")
         self._show_message(report["message"], error=report["diverged"])
@@ -325,7 +358,7 @@ class TrainingDashboard(QWidget):
         self.last_report = message
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.setFormat("Training could not start")
+        self.progress.set_text("Training could not start")
         self._show_message(message, error=True)
 
     # --------------------------------------------------------------- inputs
@@ -350,6 +383,7 @@ class TrainingDashboard(QWidget):
             self.worker.set_probe(self.state.image)
 
     def _show_message(self, text: str, error: bool = False) -> None:
+        self._spec_problem = False
         self.message.setStyleSheet("color: #b00020;" if error else "")
         self.message.setText(text)
         self.message.setToolTip(text)

@@ -168,6 +168,8 @@ class ModelFiles(QWidget):
             return path
 
         def saved(_result) -> None:
+            if model is self.dashboard.model and not self.dashboard.running:
+                self.state.unsaved_model = False  # these weights are on disk now
             self.main_window.add_recent_file(path)
             self.dashboard._show_message(f"Saved the trained model to {path}.")
 
@@ -212,6 +214,7 @@ class ModelFiles(QWidget):
                                                 if hasattr(layer, "kernel")
                                                 and len(layer.kernel.shape) == 4])
         self.state.model, self.state.model_spec, self.state.trained = model, spec, True
+        self.state.unsaved_model = False  # just read from a file
         self.state.model_changed.emit(model)
         self.put_spec_in_builder(spec)
         self.main_window.add_recent_file(path)

@@ -154,6 +154,7 @@ class LiveCallback(keras.callbacks.Callback):
         self.samples_seen = 0
         self.paused_s = 0.0
         self.epoch = self.step = 0
+        self._reported = (0, 0)  # (epoch, step) of the last on_batch call
         self.learning_rate = float(config.learning_rate)
         self._window_t = time.perf_counter()
         self._window_samples = 0
@@ -200,15 +201,12 @@ class LiveCallback(keras.callbacks.Callback):
             return
         if self.step % self.config.snapshot_every_batches == 0:
             self._keep_good(f"their state at epoch {self.epoch}, step {self.step}")
-        if self.hooks.on_batch is not None and (
-            self.step % self.config.report_every_batches == 0 or self.step == self.steps
-        ):
-            now = time.perf_counter()
-            rate = self._window_samples / max(now - self._window_t, 1e-9)
-            self._window_t, self._window_samples = now, 0
-            self.hooks.on_batch(self.epoch, self.step, self.steps, loss, accuracy, rate)
+        if self.step % self.config.report_every_batches == 0 or self.step == self.steps:
+            self._report_batch(loss, accuracy)
         self._maybe_snapshot()
         if self.control.pause_event.is_set() and not self.control.stop_event.is_set():
+            if self._reported != (self.epoch, self.step):  # the pause point's figures
+                self._report_batch(loss, accuracy)
             self._wait_while_paused()
         if self.control.stop_event.is_set():
             self.stopped = True
@@ -265,8 +263,20 @@ class LiveCallback(keras.callbacks.Callback):
         kernels = [keras.ops.convert_to_numpy(layer.kernel) for layer in self._convs]
         self.hooks.on_snapshot(activations, kernels)
 
+    def _report_batch(self, loss: float, accuracy: float) -> None:
+        """``on_batch`` with the epoch's running means and the samples/s since the last one."""
+        self._reported = (self.epoch, self.step)
+        if self.hooks.on_batch is None:
+            return
+        now = time.perf_counter()
+        rate = self._window_samples / max(now - self._window_t, 1e-9)
+        self._window_t, self._window_samples = now, 0
+        self.hooks.on_batch(self.epoch, self.step, self.steps, loss, accuracy, rate)
+
     def _wait_while_paused(self) -> None:
-        self.hooks.message(f"Paused at epoch {self.epoch}, step {self.step}")
+        """Hold between batches; the message names the same position as the last report."""
+        self.hooks.message(f"Paused at epoch {self.epoch}/{self.config.epochs}, "
+                           f"step {self.step}/{self.steps}")
         start = time.perf_counter()
         while self.control.pause_event.is_set() and not self.control.stop_event.is_set():
             self.control.stop_event.wait(0.05)

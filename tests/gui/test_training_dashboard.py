@@ -173,8 +173,13 @@ def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, wind
     qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
     qtbot.mouseClick(dashboard.pause_button, Qt.MouseButton.LeftButton)
     assert dashboard.pause_button.text() == "Resume"
-    qtbot.waitUntil(lambda: dashboard.message.text().startswith("Paused at epoch 1"),
+    qtbot.waitUntil(lambda: dashboard.message.text().startswith("Paused at epoch 1/1, step "),
                     timeout=30_000)
+    # one statement: the bar says what the message says, and its value is that position
+    assert dashboard.progress.full_text == dashboard.message.text()
+    step, steps = map(int, dashboard.message.text().rsplit(" ", 1)[1].split("/"))
+    assert (dashboard.progress.value(), dashboard.progress.maximum()) == (step, steps)
+    assert "\n" not in dashboard.progress.format()
     dashboard.controls.learning_rate.setValue(0.05)  # while paused, still editable
     points = dashboard.curves.point_count("loss_raw")
     qtbot.wait(400)
@@ -298,3 +303,65 @@ def test_file_menu_model_actions_are_served_here(window, monkeypatch):
     window.open_model_action.trigger()
     assert asked == ["Open trained model"]
     assert window.openers[".keras"] == window.training_dashboard.files.open_model_file
+
+
+def test_problem_message_follows_the_network_in_the_builder(qtbot, window):
+    dashboard, builder = window.training_dashboard, window.layer_builder
+    dense = default_layer("dense")
+    dense.params.update(units=26, activation="softmax")
+    broken = NetworkSpec([default_layer("flatten"), default_layer("conv2d"), dense], "broken")
+    set_network(window, broken)
+    qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
+    assert not dashboard.running
+    first = dashboard.message.text()
+    assert first.startswith("The network cannot be trained yet")
+    other = NetworkSpec([default_layer("flatten"), default_layer("maxpool2d"), dense], "other")
+    set_network(window, other)  # still broken, in another way: the list follows
+    assert dashboard.message.text() == dashboard._spec_problems(other) != first
+    builder.presets.activated.emit(builder.presets.findText("tiny"))  # load a preset
+    assert window.state.spec.layers == tiny().layers
+    text = dashboard.message.text()
+    assert "cannot be trained" not in text and "can be trained now" in text
+    assert "b00020" not in dashboard.message.styleSheet()
+
+
+def test_a_new_run_has_its_own_curves_and_flags_follow_the_run(qtbot, window, easy, tmp_path):
+    dashboard, state = window.training_dashboard, window.state
+    set_network(window, tiny())
+    settings(dashboard, samples=260, batch=26, epochs=2)
+    assert not state.training
+    click_train(qtbot, dashboard)
+    assert state.training
+    wait_end(qtbot, dashboard)
+    assert not state.training and state.unsaved_model
+    raw = dashboard.curves.curves["loss_raw"].series
+    assert raw.x.max() == pytest.approx(2.0)
+    settings(dashboard, samples=260, batch=26, epochs=1)  # continues from the trained weights
+    click_train(qtbot, dashboard)
+    assert raw.size == 0 and dashboard.curves.loss_axes.get_xlim()[1] == pytest.approx(1.0)
+    qtbot.waitUntil(lambda: dashboard.progress.full_text.startswith("Epoch 1/1"),
+                    timeout=60_000)
+    wait_end(qtbot, dashboard)
+    assert dashboard.epochs_done == 3  # the network's own count goes on
+    assert raw.x.max() == pytest.approx(1.0)  # the curves: this run's epochs, as the bar
+    assert dashboard.curves.curves["val_loss"].series.x.tolist() == [1.0]
+    assert dashboard.curves.loss_axes.get_xlim()[1] == pytest.approx(1.0)
+    dashboard.files.save_model_file(str(tmp_path / "kept.keras"))
+    wait_tasks(qtbot, dashboard)
+    assert not state.unsaved_model and not state.training
+
+
+def test_a_failed_start_ends_the_training_flag(qtbot, window, monkeypatch):
+    from model.datasets import DatasetError
+
+    def no_data(*args, **kwargs):
+        raise DatasetError("No training data: choose a source.")
+
+    monkeypatch.setattr(training_worker, "gather_data", no_data)
+    dashboard = window.training_dashboard
+    set_network(window, tiny())
+    click_train(qtbot, dashboard)
+    assert window.state.training
+    assert wait_end(qtbot, dashboard) == "No training data: choose a source."
+    assert not window.state.training
+    assert dashboard.progress.full_text == "Training could not start"

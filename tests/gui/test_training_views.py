@@ -97,13 +97,12 @@ def test_confusion_panel_click_shows_that_cells_samples(qtbot):
 
 
 def test_live_views_turn_running_means_into_per_window_points(qtbot):
-    from PySide6.QtWidgets import QProgressBar
-
-    from gui.live_views import LiveViews, format_eta, layer_kind
+    from gui.live_views import LiveViews, StatusBar, format_eta, layer_kind
 
     assert format_eta(65) == "1:05" and format_eta(3723) == "1:02:03" and format_eta(-3) == "0:00"
     assert layer_kind("03_maxpool2d") == "maxpool2d" and layer_kind("dense_7") == "layer"
-    progress = QProgressBar()
+    progress = StatusBar()
+    progress.resize(600, 24)
     views = LiveViews(progress)
     qtbot.addWidget(views)
     qtbot.addWidget(progress)
@@ -117,7 +116,26 @@ def test_live_views_turn_running_means_into_per_window_points(qtbot):
     assert views.curves.curves["accuracy_raw"].series.y.tolist() == pytest.approx([0.1, 0.5, 0.6])
     views.refresh()
     assert progress.value() == 30 and progress.maximum() == 40
-    assert progress.format() == "Epoch 2/2 · step 10/20 · 100 samples/s · ETA 0:01"
+    assert progress.full_text == "Epoch 2/2 · step 10/20 · 100 samples/s · ETA 0:01"
+    views.add_batch(2, 10, 20, 0.5, 0.6, 100.0)  # the same position again (a pause point)
+    assert raw.size == 3  # no extra point
+
+
+def test_status_bar_text_stays_on_one_line_inside_the_bar(qtbot):
+    from gui.live_views import StatusBar
+
+    bar = StatusBar()
+    qtbot.addWidget(bar)
+    bar.resize(160, 24)
+    bar.show()
+    qtbot.waitExposed(bar)
+    long = "Epoch 25/40 · step 282/282 · 12,345 samples/s · ETA 1:02:03\nsecond line 100%"
+    bar.set_text(long)
+    assert "\n" not in bar.format() and bar.format().endswith("…")
+    assert bar.fontMetrics().horizontalAdvance(bar.format()) <= bar.contentsRect().width()
+    assert bar.toolTip() == bar.full_text == " ".join(long.split())
+    bar.resize(1200, 24)  # wider: the whole text fits again
+    qtbot.waitUntil(lambda: bar.format() == bar.full_text.replace("%", "%%"))
 
 
 def test_the_forms_mixing_weights_are_the_models_defaults(qtbot):

@@ -229,7 +229,7 @@ def test_pause_waits_and_resume_continues(data):
     assert counts == {"at_pause": 2, "snapshot": True, "still": 2}
     assert result.epochs_completed == 2 and not result.stopped
     assert len(recorder.batches) == 2 * STEPS
-    assert "Paused at epoch 1, step 2" in recorder.messages
+    assert f"Paused at epoch 1/2, step 2/{STEPS}" in recorder.messages
     assert "Resumed" in recorder.messages
     activations = recorder.snapshots[-1][0]
     assert activations and activations[0].shape == (26, 26, 8)
@@ -244,6 +244,23 @@ def test_stop_while_paused(data):
     thread.join()
     assert result.stopped and len(recorder.batches) == 1
     assert "Resumed" not in recorder.messages
+
+
+def test_a_pause_between_reports_reports_the_position_it_names(data):
+    control = TrainControl()
+    recorder = Recorder()
+    hooks = recorder.hooks()
+    hooks.on_snapshot = lambda *args: control.pause()  # the first snapshot: after batch 1
+    thread = threading.Thread(target=lambda: recorder.paused.wait(60) and control.request_stop())
+    thread.start()
+    result = train(tiny(), data, None, config(report_every_batches=4,
+                                              activation_interval_s=100.0), hooks,
+                   control=control, probe_image=data.x[0])
+    thread.join()
+    assert result.stopped
+    # batch 1 is not a reporting batch, yet its figures come before the pause message
+    assert [b[:3] for b in recorder.batches] == [(1, 1, STEPS)]
+    assert f"Paused at epoch 1/1, step 1/{STEPS}" in recorder.messages
 
 
 def test_learning_rate_change_applies_from_next_batch(data):
