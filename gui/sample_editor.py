@@ -29,21 +29,12 @@ class ObservedSampleStore(SampleStore):
 
     def __init__(self, path: str | os.PathLike | None = None) -> None:
         self.listeners: list[Callable[[], None]] = []
-        self.load_error: str | None = None
         try:
             super().__init__(path)
         except OSError as exc:
             self.samples, self.recovered_from = [], None
             self.load_error = f"Could not open your samples file {exc.filename or ''}: {exc}"
-        self._stamp = self.file_stamp()
-
-    def file_stamp(self) -> tuple[int, int] | None:
-        """Modification time and size of the store file (None when it does not exist)."""
-        try:
-            info = self.path.stat()
-        except OSError:
-            return None
-        return info.st_mtime_ns, info.st_size
+            self._synced(self.file_stamp())
 
     def changed_on_disk(self) -> bool:
         """Whether someone else wrote the file since this store last read or wrote it."""
@@ -56,7 +47,6 @@ class ObservedSampleStore(SampleStore):
     def save(self) -> None:
         """Write the store atomically, then notify the listeners."""
         super().save()
-        self._stamp = self.file_stamp()
         self._notify()
 
     def reload(self) -> None:
@@ -64,7 +54,7 @@ class ObservedSampleStore(SampleStore):
         fresh = ObservedSampleStore(self.path)
         self.samples, self.recovered_from = fresh.samples, fresh.recovered_from
         self.load_error = fresh.load_error
-        self._stamp = fresh._stamp
+        self._base, self._stamp = fresh._base, fresh._stamp
         self._notify()
 
 
@@ -130,8 +120,18 @@ class SampleEditor:
         before = _copy(self.store.samples)
         change()
         self._commit(before)
-        self.undo_stack = [*self.undo_stack[-(MAX_UNDO - 1):], before]
+        self._remember(before)
+
+    def _remember(self, before: list[Sample]) -> None:
+        """Keep ``before`` for undo, unless the save took in another window's changes.
+
+        (Restoring a snapshot taken before those changes would delete them.)
+        """
         self.redo_stack.clear()
+        if self.store.merged_others:
+            self.undo_stack.clear()
+            return
+        self.undo_stack = [*self.undo_stack[-(MAX_UNDO - 1):], before]
 
     def delete(self, indices: list[int]) -> int:
         """Delete the samples at ``indices`` with one save.
@@ -180,8 +180,7 @@ class SampleEditor:
             raise
         finally:
             self._editing = False
-        self.undo_stack = [*self.undo_stack[-(MAX_UNDO - 1):], before]
-        self.redo_stack.clear()
+        self._remember(before)
         return count
 
     def undo(self) -> bool:
@@ -203,5 +202,9 @@ class SampleEditor:
         except (OSError, StrokesError):
             source.append(snapshot)
             raise
+        if self.store.merged_others:
+            self.undo_stack.clear()
+            self.redo_stack.clear()
+            return True
         target.append(current)
         return True

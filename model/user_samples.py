@@ -17,6 +17,7 @@ import numpy as np
 from model.datasets import Dataset, DatasetError
 from model.paths import data_dir, remove_stale_temp_files  # noqa: F401 - re-exported
 from model.preprocess import strokes_to_image
+from model.sample_sync import SampleStoreError, locked, merge, sample_key
 from model.strokes import (
     LETTERS,
     Sample,
@@ -31,10 +32,7 @@ from model.strokes import (
 
 STORE_CANVAS = (280.0, 280.0)
 FILE_NAME = "samples.json"
-
-
-class SampleStoreError(OSError):
-    """A save was refused to protect the samples file; the message says why and what to do."""
+DAMAGED = (StrokesError, ValueError, RecursionError, MemoryError)  # what a damaged file raises
 
 
 def default_path() -> Path:
@@ -77,18 +75,45 @@ class SampleStore:
         self.recovered_from: Path | None = None
         self.recovery_reason: str | None = None
         self.load_error: str | None = None  # set by callers that go on after an unreadable file
+        self.merged_others = False  # the last save also took in changes made by another window
+        self._base: list[tuple[Sample, str | None]] = []
+        self._stamp: tuple[int, int, int] | None = None
         remove_stale_temp_files(self.path.parent)
+        stamp = self.file_stamp()
         if self.path.exists():
             _check_readable(self.path)  # OSError: unreadable (permissions), not damaged
             try:
-                document = read_strokes(self.path)
-                self.samples = [self._rescaled(s, document.canvas) for s in document.samples]
-            except (StrokesError, ValueError, RecursionError, MemoryError) as exc:
+                self.samples = self._read_file()
+            except DAMAGED as exc:
                 if isinstance(exc.__cause__, OSError):  # unreadable (permissions), not damaged
                     raise exc.__cause__ from None
-                self.samples = []
-                self.recovery_reason = str(exc)[:500]
-                self.recovered_from = self._move_aside()
+                self._recover(exc)
+                stamp = None
+        self._synced(stamp)
+
+    def _read_file(self) -> list[Sample]:
+        """The file's samples, scaled onto the store's canvas (raises what reading raises)."""
+        document = read_strokes(self.path)
+        return [self._rescaled(s, document.canvas) for s in document.samples]
+
+    def _recover(self, exc: BaseException) -> None:
+        """The file is damaged: keep it under another name and start empty."""
+        self.samples = []
+        self.recovery_reason = str(exc)[:500]
+        self.recovered_from = self._move_aside()
+
+    def _synced(self, stamp: tuple[int, int, int] | None) -> None:
+        """Remember the samples as the file now holds them (the base of the next merge)."""
+        self._base = [(s, s.label) for s in self.samples]
+        self._stamp = stamp
+
+    def file_stamp(self) -> tuple[int, int, int] | None:
+        """Modification time, size and inode of the store file (None when it does not exist)."""
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
 
     @property
     def recovery_message(self) -> str | None:
@@ -127,26 +152,56 @@ class SampleStore:
         return index % len(self.samples)
 
     def save(self) -> None:
-        """Write the store to disk atomically.
+        """Write the store to disk atomically, under the lock, merging others' changes first.
+
+        When another window (or store object) wrote the file since this store last read it,
+        the file is re-read and this store's own adds, deletes and relabels are applied to it
+        (:func:`model.sample_sync.merge`), so neither window's work is lost.
 
         Raises:
-            SampleStoreError: the file could not be read when the store was opened, so
-                writing would replace samples never loaded (the file is kept as it is).
+            SampleStoreError: the file cannot be read, so writing would replace samples never
+                loaded (the file is kept as it is); or another window held the lock too long.
         """
-        self._refuse_if_unread()
-        write_strokes(self.path, self.samples, STORE_CANVAS)
+        mine = self.samples
+        try:
+            with locked(self.path):
+                self.merged_others = False
+                if self.load_error is not None or self.file_stamp() != self._stamp:
+                    self._merge_fresh()
+                write_strokes(self.path, self.samples, STORE_CANVAS)
+                self._synced(self.file_stamp())
+        except BaseException:
+            self.samples = mine
+            raise
 
-    def _refuse_if_unread(self) -> None:
-        """Refuse to save over a samples file that could not be read (``load_error``)."""
-        if self.load_error is None:
-            return
+    def _merge_fresh(self) -> None:
+        """Under the lock: apply this store's changes to the file as others left it."""
         if not os.path.lexists(self.path):
             self.load_error = None  # gone meanwhile: nothing to replace
             return
-        raise SampleStoreError(
-            f"Nothing was saved: {self.load_error.rstrip('.')}. Saving would replace that file, "
-            "so it was kept as it is; fix its permissions (or move it away), then reopen the "
-            "Dataset panel.")
+        try:
+            _check_readable(self.path)
+            theirs = self._read_file()
+        except OSError as exc:
+            raise self._refusal(str(exc)) from None
+        except DAMAGED as exc:
+            if isinstance(exc.__cause__, OSError):
+                raise self._refusal(str(exc.__cause__)) from None
+            self._recover(exc)  # kept under another name; this store's samples are written
+            self.load_error = None
+            return
+        base = [] if self.load_error is not None else self._base
+        self.merged_others = ([sample_key(s, s.label) for s in theirs]
+                              != [sample_key(s, label) for s, label in base])
+        self.samples = merge(base, self.samples, theirs)
+        self.load_error = None
+
+    def _refusal(self, reason: str) -> SampleStoreError:
+        why = (self.load_error or f"your samples file {self.path} cannot be read "
+               f"({reason})").rstrip(".")
+        return SampleStoreError(
+            f"Nothing was saved: {why}. Saving would replace that file, so it was kept as it "
+            "is; fix its permissions (or move it away), then reopen the Dataset panel.")
 
     def add(self, label: str, strokes, canvas: tuple[float, float]) -> int:
         """Add a drawn letter and save.
@@ -171,15 +226,25 @@ class SampleStore:
 
     def delete(self, index: int) -> None:
         """Remove sample ``index`` and save."""
-        del self.samples[self._check(index)]
-        self.save()
+        index = self._check(index)
+        removed = self.samples.pop(index)
+        try:
+            self.save()
+        except BaseException:
+            self.samples.insert(index, removed)
+            raise
 
     def relabel(self, index: int, label: str) -> None:
         """Give sample ``index`` a new label and save."""
         if not is_letter(label):
             raise StrokesError(f"label {label!r} is not one letter A-Z or a-z")
-        self.samples[self._check(index)].label = label
-        self.save()
+        sample = self.samples[self._check(index)]
+        sample.label, old = label, sample.label
+        try:
+            self.save()
+        except BaseException:
+            sample.label = old
+            raise
 
     def counts(self) -> dict[str, int]:
         """Labelled samples per class letter A..Z (case-insensitive, every letter present)."""

@@ -461,3 +461,20 @@ def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypat
     assert warnings[-1][0] == "Import not saved" and "kept as it is" in warnings[-1][1]
     assert on_disk() == original and len(panel.store) == 0
     window.close()
+
+
+def test_undo_never_removes_what_another_window_added(tmp_path):
+    from gui.sample_editor import ObservedSampleStore, SampleEditor
+
+    path = tmp_path / "samples.json"
+    write_strokes(path, [stroke_sample("A"), stroke_sample("b", 5.0)], STORE_CANVAS)
+    mine, other = ObservedSampleStore(path), ObservedSampleStore(path)
+    editor = SampleEditor(mine)
+    editor.relabel([0], "q")
+    other.add("Z", [np.array([[1.0, 1.0], [50.0, 80.0]])], (100.0, 100.0))
+    editor.delete([1])  # merged with the other window's Z: the history is dropped
+    assert [s.label for s in read_strokes(path).samples] == ["q", "Z"]
+    assert not editor.undo()
+    assert [s.label for s in read_strokes(path).samples] == ["q", "Z"]
+    editor.delete([0])
+    assert editor.undo() and [s.label for s in read_strokes(path).samples] == ["q", "Z"]

@@ -122,7 +122,8 @@ def test_a_crash_during_save_keeps_the_old_file(store, monkeypatch):
         store.add("B", T, (100, 100))
     monkeypatch.undo()
     assert store.path.read_bytes() == before
-    assert [p.name for p in store.path.parent.iterdir()] == ["samples.json"]
+    assert sorted(p.name for p in store.path.parent.iterdir()) == [
+        "samples.json", "samples.json.lock"]  # no temporary file left
 
 
 def test_damaged_store_is_moved_aside_not_lost(tmp_path):
@@ -133,3 +134,78 @@ def test_damaged_store_is_moved_aside_not_lost(tmp_path):
     assert store.recovered_from.read_text().startswith('{"format"')
     store.add("A", T, (100, 100))
     assert len(SampleStore(path)) == 1
+
+
+def labels_on_disk(path) -> list[str]:
+    return [s.label for s in read_strokes(path).samples]
+
+
+def test_two_stores_on_one_file_keep_each_others_work(tmp_path):
+    path = tmp_path / "samples.json"
+    first, second = SampleStore(path), SampleStore(path)
+    first.add("A", T, (100, 100))
+    second.add("B", T, (100, 100))
+    first.add("C", T, (100, 100))
+    second.add("D", T, (100, 100))
+    assert labels_on_disk(path) == list("ABCD")
+    assert [s.label for s in second.samples] == list("ABCD") and second.merged_others
+    first.delete(0)  # first has A, B, C: its delete and relabel apply to the fresh file
+    first.relabel(1, "c")
+    assert labels_on_disk(path) == list("BcD")
+    second.relabel(3, "d")  # second still shows A at 0; D is its index 3
+    assert labels_on_disk(path) == list("Bcd") and [s.label for s in second.samples] == list(
+        "Bcd")
+
+
+CHILD = """
+import sys
+import numpy as np
+from model.user_samples import SampleStore
+store = SampleStore(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(int(sys.argv[2])):
+    store.add("b", [np.array([[10.0, 10.0], [90.0, 10.0 + i]])], (100, 100))
+print("done", flush=True)
+"""
+
+
+def test_a_second_process_adding_at_the_same_time_loses_nothing(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path, each = tmp_path / "samples.json", 15
+    root = Path(__file__).resolve().parents[2]
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(path), str(each)], cwd=root,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        store = SampleStore(path)
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        for i in range(each):
+            store.add("A", [np.array([[10.0, 10.0], [50.0, 90.0 - i]])], (100, 100))
+        assert child.stdout.readline().strip() == "done"
+    finally:
+        child.stdin.close()
+        assert child.wait(timeout=30) == 0
+    labels = labels_on_disk(path)
+    assert labels.count("A") == each and labels.count("b") == each
+
+
+def test_a_save_waits_for_the_lock_then_refuses_with_a_message(store, monkeypatch):
+    import fcntl
+
+    from model import sample_sync
+
+    store.add("A", T, (100, 100))
+    before = store.path.read_bytes()
+    monkeypatch.setattr(sample_sync, "LOCK_TIMEOUT_S", 0.2)
+    with open(sample_sync.lock_path(store.path), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another window in the middle of a save
+        with pytest.raises(user_samples.SampleStoreError, match="locked.*Try again"):
+            store.add("B", T, (100, 100))
+    assert store.path.read_bytes() == before and [s.label for s in store.samples] == ["A"]
+    store.add("B", T, (100, 100))
+    assert labels_on_disk(store.path) == ["A", "B"]
