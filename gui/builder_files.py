@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from gui.builder_commands import ReplaceNetworkCommand
-from model.paths import DEFAULT_MODEL_DIR, data_dir
+from model.paths import DEFAULT_MODEL_DIR, data_dir, safe_file_stem
 from model.presets import PRESETS, get_preset
 from model.spec import SPEC_SUFFIX, NetworkSpec, SpecError, load_spec, save_spec
 
@@ -70,7 +70,8 @@ class NetworkFilesMixin:
 
     def save_as(self) -> bool:
         """File > Save network as: choose a file name (it always ends in ``.cnn.json``)."""
-        suggestion = str(Path(self._folder()) / (self.doc.spec.name + SPEC_SUFFIX))
+        # the network's name is a name, not a path: it may not steer the dialog elsewhere
+        suggestion = str(Path(self._folder()) / (safe_file_stem(self.doc.spec.name) + SPEC_SUFFIX))
         path, _ = QFileDialog.getSaveFileName(self, "Save network", suggestion, FILE_FILTER)
         if not path:
             return False

@@ -44,6 +44,20 @@ def cache_dir() -> Path:
     return base
 
 
+_NOT_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def safe_file_stem(name: str, fallback: str = "network", limit: int = 100) -> str:
+    """A file name made from a display name: never a path, never hidden, never empty.
+
+    Separators, control characters (NUL included) and characters Windows forbids become
+    ``_``; leading dots and spaces go (``../../x`` -> ``_.._x`` stays in its folder).
+    """
+    stem = _NOT_IN_NAMES.sub("_", str(name)).strip().lstrip(". ").strip()[:limit].rstrip(". ")
+    stem = "".join(c for c in stem if not 0xD800 <= ord(c) <= 0xDFFF)  # lone surrogates
+    return stem or fallback
+
+
 STALE_TEMP_S = 60.0  # a temporary save file this old is left over from a killed save
 # .NAME.PID[.THREAD].tmp[.keras]: the pid is the first number after the name
 _TEMP_NAME = re.compile(r"^\..+?\.(\d{1,10})(?:\.\d+)?\.tmp(?:\.keras)?$")

@@ -26,6 +26,7 @@ from model.spec import (
     resolve_params,
     show_value,
 )
+from model.spec_io import name_problem
 
 
 @dataclass
@@ -176,6 +177,8 @@ def analyze(spec: NetworkSpec) -> NetworkReport:
                       "Flatten, then the Dense 26 softmax output) or start from a preset.")
     if len(layers) > MAX_LAYERS:
         errors.append(f"The network has {len(layers)} layers; at most {MAX_LAYERS} are allowed.")
+    if name_problem(spec.name):  # a name is a name: no NUL or other control characters
+        errors.append(name_problem(spec.name))
     shape: tuple[int, ...] | None = INPUT_SHAPE
     output_at: LayerReport | None = None
     for index, layer in enumerate(layers):

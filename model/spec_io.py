@@ -89,10 +89,18 @@ def check_name(name: object) -> None:
     """
     if not isinstance(name, str) or len(name) > 200:
         raise SpecError("The network's 'name' must be a text of at most 200 characters.")
-    bad = [c for c in name if unicodedata.category(c) in ("Cc", "Cs")]
-    if bad:
-        raise SpecError(f"The network's name contains the control character {bad[0]!r}; "
-                        "rename the network with letters, digits and spaces.")
+    problem = name_problem(name)
+    if problem:
+        raise SpecError(problem)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a network's name (a control character), or None."""
+    bad = [c for c in str(name) if unicodedata.category(c) in ("Cc", "Cs")]
+    if not bad:
+        return None
+    return (f"The network's name contains the control character {bad[0]!r}; rename the "
+            "network with letters, digits and spaces.")
 
 
 def from_json(text: str | bytes) -> NetworkSpec:

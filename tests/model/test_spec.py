@@ -378,3 +378,13 @@ def test_pure_modules_do_not_import_tensorflow():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=60, cwd=root)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", ["bad\x00name", "two\nlines", "tab\there"])
+def test_names_with_control_characters_are_refused(name):
+    document = json.dumps({"format": "cnn-studio-network", "version": 1, "name": name,
+                           "layers": []})
+    with pytest.raises(SpecError, match="control character"):
+        S.from_json(document)
+    with pytest.raises(SpecError, match="control character"):
+        S.to_json(NetworkSpec([], name))
