@@ -255,7 +255,7 @@ class DatasetBrowser(QWidget):
         if self.store.recovered_from:
             return (f"Your samples file was damaged; it was kept as "
                     f"{self.store.recovered_from.name} and a new one was started.")
-        return ""
+        return self.store.dropped_message or ""
 
     # ------------------------------------------------------------ own samples
     def refresh(self) -> None:
@@ -368,5 +368,5 @@ def install(window) -> None:
     window.set_panel(window.data_dock, panel)
     window.register_undo(panel, panel.undo, panel.redo)
     window.add_shutdown_hook(panel.shutdown)
-    if store.load_error or store.recovered_from:
+    if store.load_error or store.recovered_from or store.dropped_message:
         window.state.message.emit(panel._store_problem())

@@ -53,6 +53,7 @@ class ObservedSampleStore(SampleStore):
         """Read the file again (after another program changed it), then notify."""
         fresh = ObservedSampleStore(self.path)
         self.samples, self.recovered_from = fresh.samples, fresh.recovered_from
+        self.dropped_message = fresh.dropped_message
         self.load_error = fresh.load_error
         self._base, self._stamp = fresh._base, fresh._stamp
         self._notify()

@@ -8,6 +8,7 @@ start-up is moved aside (never overwritten) and the store starts empty.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ from model.strokes import (
 
 STORE_CANVAS = (280.0, 280.0)
 FILE_NAME = "samples.json"
+MAX_COORD = 1e6  # |x|, |y| of a stored point (the canvas is 280): beyond is no drawing
 DAMAGED = (StrokesError, ValueError, RecursionError, MemoryError)  # what a damaged file raises
 
 
@@ -41,12 +43,32 @@ def default_path() -> Path:
 
 
 def _fit_to_store(strokes, canvas: tuple[float, float]) -> list[np.ndarray]:
-    """Validate strokes drawn on ``canvas`` and scale them uniformly onto the store's canvas."""
+    """Validate strokes drawn on ``canvas`` and scale them uniformly onto the store's canvas.
+
+    Raises:
+        StrokesError: bad strokes or canvas, or a point that scaling (or the rounding of a
+            save) would carry beyond :data:`MAX_COORD`.
+    """
     if len(canvas) != 2 or not all(np.isfinite(canvas)) or min(canvas) <= 0:
         raise StrokesError(f"canvas {canvas!r} must be two positive sizes")
     sample = parse_sample({"strokes": sample_obj_strokes(strokes)})
     factor = min(STORE_CANVAS[0] / canvas[0], STORE_CANVAS[1] / canvas[1])
-    return [s * factor for s in sample.strokes]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _checked([s * factor for s in sample.strokes])
+
+
+def _checked(strokes: list[np.ndarray]) -> list[np.ndarray]:
+    """``strokes`` when every point, as saved (rounded), is finite and within MAX_COORD."""
+    for index, stroke in enumerate(strokes):
+        with np.errstate(over="ignore", invalid="ignore"):
+            saved = np.round(np.asarray(stroke, dtype=np.float64), 2)
+            inside = bool(np.all(np.abs(saved) < MAX_COORD))  # False for inf and NaN too
+        if not inside:
+            raise StrokesError(
+                f"stroke {index} has a point far outside the canvas once scaled to the "
+                f"store's {STORE_CANVAS[0]:g}x{STORE_CANVAS[1]:g} (|x|, |y| must stay below "
+                f"{MAX_COORD:g})")
+    return strokes
 
 
 def _check_readable(path: Path) -> None:
@@ -74,6 +96,7 @@ class SampleStore:
         self.samples: list[Sample] = []
         self.recovered_from: Path | None = None
         self.recovery_reason: str | None = None
+        self.dropped_message: str | None = None  # samples left out when the file was read
         self.load_error: str | None = None  # set by callers that go on after an unreadable file
         self.merged_others = False  # the last save also took in changes made by another window
         self._base: list[tuple[Sample, str | None]] = []
@@ -92,9 +115,30 @@ class SampleStore:
         self._synced(stamp)
 
     def _read_file(self) -> list[Sample]:
-        """The file's samples, scaled onto the store's canvas (raises what reading raises)."""
+        """The file's samples, scaled onto the store's canvas (raises what reading raises).
+
+        Samples whose points cannot be stored (see :func:`_checked`) are left out, the file
+        is first copied aside and ``dropped_message`` says so: one odd sample must never
+        block every later save.
+        """
         document = read_strokes(self.path)
-        return [self._rescaled(s, document.canvas) for s in document.samples]
+        kept, bad = [], []
+        for index, sample in enumerate(document.samples):
+            try:
+                kept.append(self._rescaled(sample, document.canvas))
+            except StrokesError:
+                bad.append(index)
+        if bad:
+            self._note_dropped(bad)
+        return kept
+
+    def _note_dropped(self, bad: list[int]) -> None:
+        backup = self._free_name("unusable")
+        shutil.copy2(self.path, backup)
+        which = ", ".join(str(i) for i in bad[:5]) + (", ..." if len(bad) > 5 else "")
+        self.dropped_message = (
+            f"{len(bad)} of your samples (number {which}) had points far outside the canvas "
+            f"and were left out; the file as it was is kept as {backup.name}.")
 
     def _recover(self, exc: BaseException) -> None:
         """The file is damaged: keep it under another name and start empty."""
@@ -117,26 +161,33 @@ class SampleStore:
 
     @property
     def recovery_message(self) -> str | None:
-        """What to tell the user when a damaged file was moved aside at start-up, else None."""
+        """What to tell the user when a damaged file was moved aside (or samples were left
+        out) on reading, else None."""
         if self.recovered_from is None:
-            return None
+            return self.dropped_message
         return (f"Your samples file was damaged ({self.recovery_reason}); it was kept as "
                 f"{self.recovered_from.name} and a new, empty one was started.")
 
     def _move_aside(self) -> Path:
         """Rename the damaged store file to a free ``<name>.broken-<timestamp>`` name."""
+        backup = self._free_name("broken")
+        os.replace(self.path, backup)
+        return backup
+
+    def _free_name(self, why: str) -> Path:
+        """A free ``<name>.<why>-<timestamp>`` path beside the store file."""
         stamp = int(time.time())
-        backup = self.path.with_name(f"{self.path.name}.broken-{stamp}")
+        backup = self.path.with_name(f"{self.path.name}.{why}-{stamp}")
         n = 1
         while backup.exists():
-            backup = self.path.with_name(f"{self.path.name}.broken-{stamp}-{n}")
+            backup = self.path.with_name(f"{self.path.name}.{why}-{stamp}-{n}")
             n += 1
-        os.replace(self.path, backup)
         return backup
 
     @staticmethod
     def _rescaled(sample: Sample, canvas: tuple[float, float]) -> Sample:
         if tuple(canvas) == STORE_CANVAS:
+            _checked(sample.strokes)
             return sample
         return Sample(_fit_to_store(sample.strokes, canvas), sample.label, sample.writer)
 
@@ -279,9 +330,20 @@ class SampleStore:
             How many samples were added.
         """
         document = read_strokes(path)
-        added = [self._rescaled(s, document.canvas) for s in document.samples]
-        self.samples.extend(added)
-        self.save()
+        added = []
+        for index, sample in enumerate(document.samples):
+            try:
+                added.append(self._rescaled(sample, document.canvas))
+            except StrokesError as exc:
+                raise StrokesError(f"{Path(path).name}: sample {index}: {exc}; nothing was "
+                                  "imported") from None
+        before = self.samples
+        self.samples = [*before, *added]
+        try:
+            self.save()
+        except BaseException:
+            self.samples = before  # all or nothing
+            raise
         return len(added)
 
     def export_file(self, path: str | os.PathLike, indices: list[int] | None = None) -> int:

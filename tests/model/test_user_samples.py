@@ -209,3 +209,64 @@ def test_a_save_waits_for_the_lock_then_refuses_with_a_message(store, monkeypatc
     assert store.path.read_bytes() == before and [s.label for s in store.samples] == ["A"]
     store.add("B", T, (100, 100))
     assert labels_on_disk(store.path) == ["A", "B"]
+
+
+def tiny_canvas_file(path, points_of_b) -> None:
+    """A file drawn on a 1e-300 canvas: A scales to normal points, B to ``points_of_b`` * 2.8e302."""
+    small = [[1e-299, 1e-299], [5e-299, 8e-299]]
+    path.write_text(json.dumps({"format": "strokes-v1",
+                                "canvas": {"width": 1e-300, "height": 1e-300},
+                                "samples": [{"label": "A", "strokes": [small]},
+                                            {"label": "B", "strokes": [points_of_b]},
+                                            {"label": "C", "strokes": [small]}]}))
+
+
+def test_a_sample_that_overflows_when_scaled_or_rounded_never_blocks_saves(tmp_path):
+    path = tmp_path / "samples.json"
+    tiny_canvas_file(path, [[5e5, 5.0], [6e5, 5.0]])  # 1.4e308: finite, inf once rounded
+    original = path.read_bytes()
+    store = SampleStore(path)
+    assert [s.label for s in store.samples] == ["A", "C"]
+    assert "1 of your samples (number 1)" in store.recovery_message
+    kept = next(tmp_path.glob("samples.json.unusable-*"))
+    assert kept.read_bytes() == original
+    store.add("D", T, (100, 100))
+    assert labels_on_disk(path) == ["A", "C", "D"]
+
+
+@pytest.mark.parametrize("points", [[[1e307, 5.0], [2.0, 3.0]], [[1.7e308, 5.0], [2.0, 3.0]]])
+def test_adding_points_that_overflow_is_refused_and_later_adds_work(store, points):
+    with pytest.raises(StrokesError):
+        store.add("A", [np.array(points)], (100, 100))
+    assert len(store) == 0
+    store.add("B", T, (100, 100))
+    assert labels_on_disk(store.path) == ["B"]
+
+
+def test_an_import_with_one_overflowing_sample_imports_nothing(store, tmp_path):
+    store.add("Q", T, (100, 100))
+    before = store.path.read_bytes()
+    source = tmp_path / "import.json"
+    tiny_canvas_file(source, [[5e5, 5.0], [6e5, 5.0]])
+    with pytest.raises(StrokesError, match="sample 1.*nothing was imported"):
+        store.import_file(source)
+    assert [s.label for s in store.samples] == ["Q"] and store.path.read_bytes() == before
+    store.add("R", T, (100, 100))
+    assert labels_on_disk(store.path) == ["Q", "R"]
+
+
+def test_an_import_whose_save_fails_leaves_nothing_behind(store, tmp_path, monkeypatch):
+    store.add("Q", T, (100, 100))
+    source = tmp_path / "import.json"
+    write_strokes(source, [StrokeSample(T, "x"), StrokeSample(T, "y")], (100, 100))
+
+    def boom(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    with pytest.raises(OSError, match="disk full"):
+        store.import_file(source)
+    monkeypatch.undo()
+    assert [s.label for s in store.samples] == ["Q"]
+    store.add("R", T, (100, 100))
+    assert labels_on_disk(store.path) == ["Q", "R"]
