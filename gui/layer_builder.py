@@ -277,6 +277,9 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         star = "" if self.stack.isClean() else " *"
         self.header.setText(f"<b>{self.doc.spec.name}</b> ({where}){star}")
         self.header.setToolTip(self.doc.path or "This network has not been saved to a file yet")
+        if self.host is not None and shiboken6.isValid(self.host):  # the title bar's marker
+            self.host.setWindowTitle(f"CNN Studio \u2014 {self.doc.spec.name}[*]")
+            self.host.setWindowModified(not self.stack.isClean())
 
     # ----------------------------------------------------------------- edits
     def _forget_confirmation(self, *_args) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.app_state import AppState
+from gui.close_guard import CloseGuard, ask_choice
 from gui.panels import FIRST, LATER, install_all
 from gui.tf_loader import TensorFlowLoader, describe_devices
 from gui.undo_routing import UndoRouter
@@ -84,6 +85,8 @@ class MainWindow(QMainWindow):
         self.openers: dict[str, Callable[[str], None]] = {}
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._painted = False
+        self._user_close = False
+        self.close_guard = CloseGuard(self)
         self.requested_tab = "train"
 
         self._build_panels()
@@ -105,6 +108,7 @@ class MainWindow(QMainWindow):
         self.loader.ready.connect(self.state.tf_ready)
         self.loader.failed.connect(self.state.tf_failed)
         self.state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.state.task_ended.connect(self.close_guard.task_ended)
         if load_tensorflow:
             self.state.begin_task("tensorflow")
             self.loader.start()
@@ -192,7 +196,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self._action(self.file_menu, "Save &window picture...", self._save_window_picture)
         self.file_menu.addSeparator()
-        self._action(self.file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action(self.file_menu, "&Quit", self.request_close,
+                                        QKeySequence.StandardKey.Quit)
 
         self.edit_menu = bar.addMenu("&Edit")
         self.undo_router = UndoRouter(self, self.edit_menu)
@@ -346,8 +351,27 @@ class MainWindow(QMainWindow):
         """Run ``hook`` when the window closes (stop workers, join threads), in order added."""
         self._shutdown_hooks.append(hook)
 
+    def ask_choice(self, title: str, text: str, choices: tuple[str, ...]) -> str:
+        """Ask a Save / Discard / Cancel question (``gui.close_guard``); tests replace it."""
+        return ask_choice(self, title, text, choices)
+
+    def request_close(self) -> bool:
+        """File > Quit: close as the person asked, after the unsaved-work questions."""
+        self._user_close = True
+        try:
+            return self.close()
+        finally:
+            self._user_close = False
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        """Save the layout, stop the workers in order, then close."""
+        """Ask about unsaved work (person's close), save the layout, stop workers, close.
+
+        The person's close (the window's close button, File > Quit) asks first; the app's own
+        ``close()`` (screenshots, benchmarks, tests) does not.
+        """
+        if (event.spontaneous() or self._user_close) and not self.close_guard.allow_close():
+            event.ignore()
+            return
         settings = self.settings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("window_state", self.saveState())

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -100,14 +101,10 @@ class SampleActions(QWidget):
         keys = self.selected()
         if not keys:
             return
-        first = self.store.samples[keys[0]].label
-        current = RELABEL_CHOICES.index(first) if first in RELABEL_CHOICES else 0
-        text, ok = QInputDialog.getItem(self, "Relabel samples",
-                                        f"New letter for {_plural(len(keys))} (A-Z or a-z):",
-                                        RELABEL_CHOICES, current, True)
-        if not ok:
+        text = self._ask_letter(len(keys), self.store.samples[keys[0]].label)
+        if text is None:
             return
-        label = str(text).strip()
+        label = text.strip()
         if not is_letter(label):
             self._warn("Not a letter", f"{label!r} is not a letter. A label is one letter, "
                        "A-Z or a-z (case is kept); the samples were not changed.")
@@ -118,6 +115,26 @@ class SampleActions(QWidget):
             self._warn("Relabel failed", f"Could not relabel the samples: {exc}")
             return
         self.state.message.emit(f"Relabelled {_plural(count)} as {label}.")
+
+    def _ask_letter(self, count: int, first: str | None) -> str | None:
+        """The letter the user picks or types for ``count`` samples (None: cancelled).
+
+        The list's completer is case-sensitive: with the default one, typing "o" matched
+        the item "O" and the sample got the capital letter.
+        """
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Relabel samples")
+        dialog.setLabelText(f"New letter for {_plural(count)} (A-Z or a-z, case is kept):")
+        dialog.setComboBoxItems(RELABEL_CHOICES)
+        dialog.setComboBoxEditable(True)
+        combo = dialog.findChild(QComboBox)
+        if combo is not None and combo.completer() is not None:
+            combo.completer().setCaseSensitivity(Qt.CaseSensitivity.CaseSensitive)
+        dialog.setTextValue(first if first in RELABEL_CHOICES else RELABEL_CHOICES[0])
+        accepted = dialog.exec() == QInputDialog.DialogCode.Accepted
+        text = dialog.textValue()
+        dialog.deleteLater()
+        return text if accepted else None
 
     def import_strokes(self) -> None:
         """Add the samples of a strokes-v1 file chosen by the user."""

@@ -135,16 +135,15 @@ def test_delete_with_the_key_then_undo_through_the_edit_menu(window, qtbot):
 
 
 def test_relabel_refuses_a_non_letter_and_applies_a_letter(window, qtbot, monkeypatch, warnings):
-    from PySide6.QtWidgets import QInputDialog
-
     panel = window.dataset_browser
-    answers = iter([("7", True), ("q", True)])
-    monkeypatch.setattr(QInputDialog, "getItem", staticmethod(lambda *a, **k: next(answers)))
+    typed: list[str] = []
     select_rows(qtbot, panel, [1, 5])
+    answer_letter_dialog(qtbot, "7", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert warnings and "not a letter" in warnings[-1][1]
     assert labels_shown(panel) == list("AAAbbC")
     select_rows(qtbot, panel, [1, 5])
+    answer_letter_dialog(qtbot, "q", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert labels_shown(panel) == list("AqAbbq")
     assert count(panel, "Q") == 2 and count(panel, "C") == 0
@@ -478,3 +477,37 @@ def test_undo_never_removes_what_another_window_added(tmp_path):
     assert [s.label for s in read_strokes(path).samples] == ["q", "Z"]
     editor.delete([0])
     assert editor.undo() and [s.label for s in read_strokes(path).samples] == ["q", "Z"]
+
+
+def answer_letter_dialog(qtbot, text: str, answers: list) -> None:
+    """When the relabel dialog opens, type ``text`` into it and press OK (once)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QComboBox, QInputDialog
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QInputDialog):
+            QTimer.singleShot(10, answer)
+            return
+        edit = dialog.findChild(QComboBox).lineEdit()
+        edit.selectAll()
+        qtbot.keyClicks(edit, text)
+        answers.append(edit.text())
+        qtbot.keyClick(edit, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+
+
+def test_relabelling_by_typing_a_small_letter_keeps_it_small(window, qtbot):
+    panel = window.dataset_browser
+    typed: list[str] = []
+    select_rows(qtbot, panel, [0])
+    answer_letter_dialog(qtbot, "o", typed)
+    qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
+    assert typed == ["o"]
+    assert labels_shown(panel) == list("oAAbbC")
+    assert [s.label for s in read_strokes(default_path()).samples] == list("oAAbbC")
+    select_rows(qtbot, panel, [3])
+    answer_letter_dialog(qtbot, "Z", typed)
+    qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
+    assert [s.label for s in read_strokes(default_path()).samples] == list("oAAZbC")
