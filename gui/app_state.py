@@ -22,6 +22,7 @@ class AppState(QObject):
     prediction_ready = Signal(object)  # model.inference.Prediction for the current drawing
     message = Signal(str)            # a line for the status bar
     busy_changed = Signal(bool)      # True while background work the user waits for runs
+    task_ended = Signal(str)         # the name of background work that just ended
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -32,7 +33,9 @@ class AppState(QObject):
         self.image = None
         self.strokes = None
         self.prediction = None
-        self.training = False
+        self.training = False        # a training run is in progress (the training dashboard)
+        self.trained = False         # the active network's weights come from training
+        self.unsaved_model = False   # trained weights not yet saved to a file
         self._busy: set[str] = set()
         self.tf_ready.connect(self._remember_tf)
         self.drawing_changed.connect(self._remember_image)
@@ -53,8 +56,13 @@ class AppState(QObject):
     def end_task(self, name: str) -> None:
         """Mark background work as finished."""
         self._busy.discard(name)
+        self.task_ended.emit(name)
         if not self._busy:
             self.busy_changed.emit(False)
+
+    def is_running(self, name: str) -> bool:
+        """Whether the background work ``name`` (see :meth:`begin_task`) is under way."""
+        return name in self._busy
 
     @property
     def idle(self) -> bool:

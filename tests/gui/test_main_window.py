@@ -176,3 +176,151 @@ def test_escape_clears_the_drawing_unless_a_text_field_is_edited(active_window, 
     assert _undo_text(window) == "Undo Clear drawing"
     qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert len(canvas.strokes) == 1
+
+
+class _Answers:
+    """Stands in for the window's Save / Discard / Cancel question; records what was asked."""
+
+    def __init__(self, window, monkeypatch, *answers: str) -> None:
+        self.asked: list[str] = []
+        self.answers = list(answers)
+        monkeypatch.setattr(window, "ask_choice", self)
+
+    def __call__(self, title, _text, choices):
+        self.asked.append(title)
+        assert self.answers[0] in choices
+        return self.answers.pop(0)
+
+
+def _quit(window, _qtbot) -> None:
+    window.quit_action.trigger()  # File > Quit
+
+
+def _edit_network(window, qtbot) -> None:
+    from PySide6.QtCore import Qt
+
+    qtbot.mouseClick(window.layer_builder.palette_buttons["dropout"], Qt.MouseButton.LeftButton)
+
+
+def test_title_marks_an_unsaved_network(active_window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = active_window
+    name = window.layer_builder.doc.spec.name
+    assert window.windowTitle() == f"CNN Studio \u2014 {name}[*]"
+    assert not window.isWindowModified()
+    _edit_network(window, qtbot)
+    assert window.isWindowModified()
+    path = str(tmp_path / "net.cnn.json")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (path, ""))
+    window.save_network_action.trigger()
+    assert not window.isWindowModified()
+
+
+def test_quit_with_an_unsaved_network_asks_and_cancel_keeps_the_window(active_window, qtbot,
+                                                                       monkeypatch):
+    from gui.close_guard import CANCEL, DISCARD
+
+    window = active_window
+    _edit_network(window, qtbot)
+    answers = _Answers(window, monkeypatch, CANCEL, DISCARD)
+    _quit(window, qtbot)
+    assert answers.asked == ["Save the network?"] and window.isVisible()
+    _quit(window, qtbot)
+    assert answers.asked == ["Save the network?"] * 2 and not window.isVisible()
+
+
+def test_quit_saving_the_network_saves_then_closes(active_window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from gui.close_guard import SAVE
+    from model.spec import load_spec
+
+    window = active_window
+    _edit_network(window, qtbot)
+    expected = window.layer_builder.spec
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
+    answers = _Answers(window, monkeypatch, SAVE, SAVE)
+    _quit(window, qtbot)  # the file dialog was cancelled: nothing saved, the window stays
+    assert window.isVisible() and answers.asked == ["Save the network?"]
+    path = tmp_path / "mine.cnn.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(path), ""))
+    _quit(window, qtbot)
+    assert not window.isVisible()
+    assert load_spec(path).layers == expected.layers
+
+
+def test_closing_mid_training_asks_to_stop(active_window, qtbot, monkeypatch):
+    from gui.close_guard import CANCEL, STOP
+
+    window = active_window
+    window.state.training = True
+    answers = _Answers(window, monkeypatch, CANCEL, STOP)
+    _quit(window, qtbot)
+    assert answers.asked == ["Training is running"] and window.isVisible()
+    _quit(window, qtbot)
+    assert not window.isVisible()
+
+
+def test_unsaved_trained_weights_are_saved_before_closing(active_window, qtbot, monkeypatch):
+    from PySide6.QtCore import QTimer
+
+    from gui.close_guard import CANCEL, DISCARD, SAVE
+
+    window, state = active_window, active_window.state
+    state.unsaved_model = True
+    answers = _Answers(window, monkeypatch, CANCEL, SAVE, DISCARD)
+    _quit(window, qtbot)
+    assert answers.asked == ["Save the trained model?"] and window.isVisible()
+
+    def save_in_background():  # what File > Save trained model does: a worker task
+        state.begin_task("save-model")
+
+        def saved():
+            state.unsaved_model = False
+            state.end_task("save-model")
+        QTimer.singleShot(50, saved)
+    window.save_model_action.triggered.disconnect()
+    window.save_model_action.triggered.connect(save_in_background)
+    window.save_model_action.setEnabled(True)  # as once TensorFlow has loaded
+    _quit(window, qtbot)
+    assert window.isVisible(), "waits for the save"
+    qtbot.waitUntil(lambda: not window.isVisible())
+    assert not state.unsaved_model and answers.answers == [DISCARD]
+
+
+def test_the_close_button_asks_but_the_apps_own_close_does_not(active_window, monkeypatch,
+                                                               qtbot):
+    from PySide6.QtGui import QCloseEvent
+
+    from gui.close_guard import CANCEL
+
+    class ButtonClose(QCloseEvent):  # what the window manager's close button sends
+        def spontaneous(self) -> bool:
+            return True
+
+    window = active_window
+    _edit_network(window, qtbot)
+    answers = _Answers(window, monkeypatch, CANCEL)
+    event = ButtonClose()
+    window.closeEvent(event)
+    assert not event.isAccepted() and answers.asked == ["Save the network?"]
+    window.close()  # screenshots, benchmarks: no question
+    assert answers.asked == ["Save the network?"] and not window.isVisible()
+
+
+def test_the_question_is_a_real_message_box(active_window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from gui.close_guard import CANCEL, DISCARD, SAVE, ask_choice
+
+    seen = []
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        seen.append(sorted(b.text().replace("&", "") for b in box.buttons()))
+        box.button(QMessageBox.StandardButton.Discard).click()
+    QTimer.singleShot(0, answer)
+    assert ask_choice(active_window, "Save?", "Save it?", (SAVE, DISCARD, CANCEL)) == DISCARD
+    assert seen and len(seen[0]) == 3
