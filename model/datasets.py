@@ -19,6 +19,7 @@ import numpy as np
 
 from model import synth
 from model.paths import atomic_write_bytes, cache_dir
+from model.safe_read import IncomingFileError, check_npz
 from model.strokes import LETTERS
 
 NUM_CLASSES = len(LETTERS)
@@ -101,10 +102,14 @@ def load_npz(path: str | Path) -> Dataset:
         DatasetError: the file is missing, truncated or of another kind (names the file).
     """
     try:
+        check_npz(path)  # regular file, no forged array header claiming terabytes
+    except IncomingFileError as exc:
+        raise DatasetError(f"{exc}; delete it or import the data again") from None
+    try:
         with np.load(path, allow_pickle=False) as data:
             return Dataset(data["x"], data["y"])
     except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile,
-            zlib.error) as exc:  # TypeError: a bare .npy (an array, not an archive)
+            zlib.error, MemoryError) as exc:  # TypeError: a bare .npy (an array, not an archive)
         raise DatasetError(f"{path}: not a readable dataset file, it is damaged or of "
                            f"another kind ({exc}); delete it or import the data again") from exc
 

@@ -106,13 +106,6 @@ def _load_data(args):
         print(f"Preparing {count:,} synthetic letters (cached after the first time)...",
               flush=True)
     choice = _choice(source, count)
-    if choice is not None and choice.file:
-        from model.safe_read import IncomingFileError, check_npz
-
-        try:
-            check_npz(choice.file)
-        except IncomingFileError as error:
-            return None, str(error)
     if choice is None:
         return None, (f"unknown --data {source!r}: use {', '.join(DATA_CHOICES)} "
                       "or a dataset file ending in .npz")

@@ -169,3 +169,71 @@ def test_large_but_allowed_network_still_builds():
     report = analyze(spec)
     assert report.valid and report.total_params > MAX_PARAMS // 2
     assert build_model(spec).count_params() == report.total_params
+
+
+# ------------------------------------------- hostile files on the command line (issue 14)
+def _one_line_exit_2(argv, capsys, *words) -> str:
+    """Run ``main`` with ``argv``; it must exit 2 with one stderr line holding ``words``."""
+    from main import main
+
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    for word in words:
+        assert word in err, err
+    return err
+
+
+def test_a_fifo_given_to_the_command_line_is_refused_at_once(tmp_path, capsys):
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe.cnn.json"
+    os.mkfifo(fifo)
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(
+        _one_line_exit_2(["summary", str(fifo)], capsys, "pipe.cnn.json", "not a regular file")),
+        daemon=True)
+    worker.start()
+    worker.join(5)
+    if not done:  # release the old code stuck in open() before failing
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+    assert done, "summary blocked on a FIFO"
+
+
+def test_a_gzip_bomb_of_strokes_ends_in_one_line(tmp_path, capsys, monkeypatch):
+    import gzip
+
+    from model import strokes
+
+    monkeypatch.setattr(strokes, "MAX_STROKES_BYTES", 50_000)
+    bomb = tmp_path / "bomb.json.gz"
+    bomb.write_bytes(gzip.compress(b" " * 2_000_000))
+    _one_line_exit_2(["classify", "--strokes", str(bomb)], capsys, "bomb.json.gz",
+                     "expands to more than")
+
+
+def test_a_network_file_with_too_many_layers_is_refused_everywhere(tmp_path, capsys):
+    from model.spec import MAX_LAYERS
+
+    path = tmp_path / "tall.cnn.json"
+    path.write_text(json.dumps({"format": "cnn-studio-network", "version": 1, "name": "tall",
+                                "layers": [{"kind": "dropout"}] * (MAX_LAYERS * 3)}))
+    _one_line_exit_2(["summary", str(path)], capsys, "tall.cnn.json", f"at most {MAX_LAYERS}")
+
+
+def test_a_forged_npz_given_to_train_ends_in_one_line(tmp_path, capsys):
+    import io
+
+    import numpy as np
+
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f4", "fortran_order": False, "shape": (10**12, 28, 28)})
+    path = tmp_path / "forged.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.npy", header.getvalue())
+        archive.writestr("y.npy", header.getvalue())
+    _one_line_exit_2(["train", "--preset", "tiny", "--data", str(path), "--out",
+                      str(tmp_path / "m.keras")], capsys, "forged.npz", "claims")
