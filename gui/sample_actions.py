@@ -63,16 +63,20 @@ class SampleActions(QWidget):
         self.export_button = QPushButton("Export...")
         self.export_button.setToolTip("Save the selected samples, or all of them, as a "
                                       "strokes-v1 file")
+        self.undo_button = QPushButton("Undo")
+        self.undo_button.setToolTip("Undo the last delete, relabel or import of your samples "
+                                    "(Ctrl+Z)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for button in (self.relabel_button, self.delete_button, self.import_button,
-                       self.export_button):
+        for button in (self.relabel_button, self.delete_button, self.undo_button,
+                       self.import_button, self.export_button):
             layout.addWidget(button)
         layout.addStretch(1)
         self.relabel_button.clicked.connect(self.relabel_selected)
         self.delete_button.clicked.connect(self.delete_selected)
         self.import_button.clicked.connect(self.import_strokes)
         self.export_button.clicked.connect(self.export_strokes)
+        self.undo_button.clicked.connect(self.undo)
         self.update_enabled(0)
 
     def update_enabled(self, selected: int) -> None:
@@ -80,6 +84,10 @@ class SampleActions(QWidget):
         self.delete_button.setEnabled(selected > 0)
         self.relabel_button.setEnabled(selected > 0)
         self.export_button.setEnabled(bool(self.store.samples))
+        self._sync_undo()
+
+    def _sync_undo(self) -> None:
+        self.undo_button.setEnabled(bool(self.editor.undo_stack))
 
     def _warn(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)
@@ -94,7 +102,9 @@ class SampleActions(QWidget):
         except EDIT_ERRORS as exc:
             self._warn("Delete failed", f"Could not delete the samples: {exc}")
             return
-        self.state.message.emit(f"Deleted {_plural(count)}. Edit > Undo brings them back.")
+        self._sync_undo()
+        self.state.message.emit(f"Deleted {_plural(count)}. Undo (or Ctrl+Z) brings them "
+                                "back.")
 
     def relabel_selected(self) -> None:
         """Ask for a letter and give it to the selected samples."""
@@ -114,6 +124,7 @@ class SampleActions(QWidget):
         except EDIT_ERRORS as exc:
             self._warn("Relabel failed", f"Could not relabel the samples: {exc}")
             return
+        self._sync_undo()
         self.state.message.emit(f"Relabelled {_plural(count)} as {label}.")
 
     def _ask_letter(self, count: int, first: str | None) -> str | None:
@@ -151,6 +162,7 @@ class SampleActions(QWidget):
             self._warn("Import failed", f"Could not import {Path(path).name}:\n{exc}\n\n"
                        "Choose a strokes-v1 file, as written by Export.")
             return
+        self._sync_undo()
         self.imported.emit()
         self.state.message.emit(f"Imported {_plural(count)} from {Path(path).name}.")
 
@@ -189,4 +201,5 @@ class SampleActions(QWidget):
         except (OSError, StrokesError) as exc:
             self._warn("Undo failed", f"Could not save your samples: {exc}")
             return
+        self._sync_undo()
         self.state.message.emit(done if changed else nothing)

@@ -511,3 +511,17 @@ def test_relabelling_by_typing_a_small_letter_keeps_it_small(window, qtbot):
     answer_letter_dialog(qtbot, "Z", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert [s.label for s in read_strokes(default_path()).samples] == list("oAAZbC")
+
+
+def test_the_delete_button_is_undone_by_the_undo_button(window, qtbot):
+    panel, actions = window.dataset_browser, window.dataset_browser.own_actions
+    assert not actions.undo_button.isEnabled()
+    select_rows(qtbot, panel, [0, 3])
+    qtbot.mouseClick(actions.delete_button, Qt.MouseButton.LeftButton)
+    assert labels_shown(panel) == list("AAbC")
+    assert [s.label for s in read_strokes(default_path()).samples] == list("AAbC")
+    assert "Undo" in window.statusBar().currentMessage() and actions.undo_button.isEnabled()
+    qtbot.mouseClick(actions.undo_button, Qt.MouseButton.LeftButton)
+    assert labels_shown(panel) == list("AAAbbC")
+    assert [s.label for s in read_strokes(default_path()).samples] == list("AAAbbC")
+    assert not actions.undo_button.isEnabled()
