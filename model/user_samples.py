@@ -238,7 +238,8 @@ class SampleStore:
         except DAMAGED as exc:
             if isinstance(exc.__cause__, OSError):
                 raise self._refusal(str(exc.__cause__)) from None
-            self._recover(exc)  # kept under another name; this store's samples are written
+            self.recovery_reason = str(exc)[:500]  # kept under another name; this
+            self.recovered_from = self._move_aside()  # store's samples are written
             self.load_error = None
             return
         base = [] if self.load_error is not None else self._base

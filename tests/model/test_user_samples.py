@@ -270,3 +270,12 @@ def test_an_import_whose_save_fails_leaves_nothing_behind(store, tmp_path, monke
     assert [s.label for s in store.samples] == ["Q"]
     store.add("R", T, (100, 100))
     assert labels_on_disk(store.path) == ["Q", "R"]
+
+
+def test_a_file_damaged_by_someone_else_is_kept_and_this_stores_samples_are_saved(store):
+    store.add("A", T, (100, 100))
+    store.add("B", T, (100, 100))
+    store.path.write_text('{"format": "strokes-v1", "canvas": ')  # damaged behind its back
+    store.add("C", T, (100, 100))
+    assert labels_on_disk(store.path) == ["A", "B", "C"]
+    assert store.recovered_from.read_text() == '{"format": "strokes-v1", "canvas": '
