@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from model.preprocess import strokes_to_image
+from model.safe_read import show_path
 from model.strokes import LETTERS, StrokesError, label_to_class, read_strokes
 
 
@@ -67,7 +68,7 @@ def load_labelled_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarra
     document = read_strokes(path)
     samples = [s for s in document.samples if s.label is not None]
     if not samples:
-        raise StrokesError(f"{path}: no labelled samples to evaluate")
+        raise StrokesError(f"{show_path(path)}: no labelled samples to evaluate")
     images = np.stack([strokes_to_image(s.strokes, document.canvas) for s in samples])
     classes = np.array([label_to_class(s.label) for s in samples], np.int64)
     return images[..., None], classes, [s.label for s in samples]

@@ -326,3 +326,33 @@ def test_a_network_file_with_too_many_layers_is_refused_when_read(tmp_path):
                                 "layers": layers}))
     with pytest.raises(SpecError, match=f"tall.cnn.json: .*at most {MAX_LAYERS}"):
         load_spec(path)
+
+
+def test_an_image_bomb_is_refused_before_its_pixels_are_decoded(tmp_path, monkeypatch):
+    from PIL import Image
+
+    from model import safe_read
+    from model.preprocess import load_image_file
+
+    monkeypatch.setattr(safe_read, "MAX_IMAGE_PIXELS", 10_000)
+    path = tmp_path / "bomb.png"
+    Image.new("1", (400, 400)).save(path)  # a few hundred bytes on disk, 160,000 pixels
+    with pytest.raises(safe_read.IncomingFileError, match="bomb.png: image of 400x400 pixels"):
+        load_image_file(path)
+    Image.new("L", (50, 50), 255).save(tmp_path / "ok.png")
+    assert load_image_file(tmp_path / "ok.png").size == (50, 50)
+
+
+def test_the_download_is_checked_against_the_published_digest(tmp_path, monkeypatch):
+    assert emnist.expected_digest(emnist.OFFICIAL_URL) == ("md5", emnist.OFFICIAL_MD5)
+    assert emnist.expected_digest("http://mirror/x.zip") is None
+    archive = tmp_path / "gzip.zip.part"
+    archive.write_bytes(b"not the archive")
+    with pytest.raises(DatasetError, match="MD5 checksum mismatch"):
+        emnist._verify(archive, emnist.expected_digest(emnist.OFFICIAL_URL))
+    assert not archive.exists()
+    monkeypatch.setenv(emnist.SHA256_ENV, "ab" * 32)
+    assert emnist.expected_digest("http://mirror/x.zip") == ("sha256", "ab" * 32)
+    archive.write_bytes(b"not the archive")
+    with pytest.raises(DatasetError, match="SHA256 checksum mismatch"):
+        emnist._verify(archive, emnist.expected_digest(emnist.OFFICIAL_URL))
