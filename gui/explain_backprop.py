@@ -17,6 +17,7 @@ from gui.explain_base import (
     ExplainTab,
     class_name,
     fill_layer_combo,
+    flow_row,
     help_label,
     letter_combo,
     set_range_quietly,
@@ -70,7 +71,6 @@ class BackpropTab(ExplainTab):
         self.channel_spin = QSpinBox()
         self.add_controls(("True letter", self.true_combo), ("Layer", self.layer_combo),
                           ("Kernel", self.unit_spin), ("Channel", self.channel_spin))
-        second = QHBoxLayout()
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setObjectName("backprop_lr")
         self.lr_spin.setDecimals(4)
@@ -83,15 +83,12 @@ class BackpropTab(ExplainTab):
         self.apply_button = QPushButton("Apply to my network")
         self.apply_button.setObjectName("backprop_apply")
         self.apply_button.setToolTip("Change the real network's weights by this one step.")
-        for widget in (QLabel("Learning rate"), self.lr_spin, QLabel("Update"),
-                       self.scope_combo, self.apply_button):
-            second.addWidget(widget)
-        second.addStretch(1)
-        self.body.addLayout(second)
+        self.body.addWidget(flow_row(QLabel("Learning rate"), self.lr_spin, QLabel("Update"),
+                                     self.scope_combo, self.apply_button))
         maps = QHBoxLayout()
-        self.kernel_view = MapView("Kernel w", min_side=130)
-        self.gradient_view = MapView("Gradient g = dLoss/dw", min_side=130)
-        self.updated_view = MapView("w - lr * g", min_side=130)
+        self.kernel_view = MapView("Kernel w", min_side=110)
+        self.gradient_view = MapView("Gradient g = dLoss/dw", min_side=110)
+        self.updated_view = MapView("w - lr * g", min_side=110)
         for view in (self.kernel_view, self.gradient_view, self.updated_view):
             view.show_numbers = True
             maps.addWidget(view)

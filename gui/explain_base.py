@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.flow_layout import FlowLayout
+
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 HINT_TF = "TensorFlow is loading... explain mode starts when it is ready."
 HINT_MODEL = ("No network yet: build one in the Layer builder or open a trained model "
@@ -199,25 +201,46 @@ class ExplainTab(QWidget):
         return [entry for entry in self.layers if entry[2] in kinds]
 
     def add_controls(self, *pairs: tuple[str, QWidget],
-                     trailing: tuple[QWidget, ...] = ()) -> QHBoxLayout:
-        """Add a row of labelled controls to the top of ``self.body``.
+                     trailing: tuple[QWidget, ...] = ()) -> QWidget:
+        """Add labelled controls to ``self.body``, wrapping onto more rows in a narrow dock.
 
         Args:
             *pairs: (label text, widget) for each control, left to right.
             trailing: Unlabelled widgets placed after the controls.
 
         Returns:
-            The row's layout (already added to ``self.body``).
+            The widget holding the controls (already added to ``self.body``).
         """
-        row = QHBoxLayout()
+        items = []
         for text, widget in pairs:
+            pair = QWidget()
+            row = QHBoxLayout(pair)
+            row.setContentsMargins(0, 0, 0, 0)
             row.addWidget(QLabel(text))
             row.addWidget(widget)
-        for widget in trailing:
-            row.addWidget(widget)
-        row.addStretch(1)
-        self.body.addLayout(row)
+            items.append(pair)
+        row = flow_row(*items, *trailing)
+        self.body.addWidget(row)
         return row
+
+
+def flow_row(*widgets: QWidget) -> QWidget:
+    """``widgets`` left to right, wrapped onto more rows when the dock is narrow."""
+    row = QWidget()
+    layout = FlowLayout(row, spacing=6)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return row
+
+
+def titled(title: QLabel, widget: QWidget) -> QWidget:
+    """``widget`` with ``title`` above it, as one piece for a flow row."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(title)
+    layout.addWidget(widget)
+    return box
 
 
 def set_range_quietly(spin: QSpinBox, top: int) -> None:

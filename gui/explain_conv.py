@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -24,7 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explain_base import ExplainTab, fill_layer_combo, help_label, set_range_quietly
+from gui.explain_base import (
+    ExplainTab,
+    fill_layer_combo,
+    flow_row,
+    help_label,
+    set_range_quietly,
+    titled,
+)
 from gui.heatmap import MapView, NumberGrid, format_number
 
 FIELD_COLOUR = QColor(0, 170, 80)
@@ -90,7 +96,6 @@ class ConvTab(ExplainTab):
         self.add_controls(("Layer", self.layer_combo), ("Filter", self.filter_spin),
                           ("Input channel", self.channel_spin))
 
-        animation = QHBoxLayout()
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
         self.step_button = QPushButton("Step")
@@ -100,42 +105,35 @@ class ConvTab(ExplainTab):
         self.speed_slider.setValue(6)
         self.speed_slider.setMaximumWidth(140)
         self.speed_label = QLabel()
-        for widget in (QLabel("Slide the kernel:"), self.play_button, self.step_button,
-                       self.reset_button, QLabel("Speed"), self.speed_slider, self.speed_label):
-            animation.addWidget(widget)
-        animation.addStretch(1)
-        self.body.addLayout(animation)
+        self.speed_slider.setMinimumWidth(80)
+        self.body.addWidget(flow_row(QLabel("Slide the kernel:"), self.play_button,
+                                     self.step_button, self.reset_button, QLabel("Speed"),
+                                     self.speed_slider, self.speed_label))
 
         maps = QHBoxLayout()
-        self.drawing_view = MapView("Drawing: receptive field", min_side=140)
-        self.input_view = MapView("Layer input", min_side=140)
+        self.drawing_view = MapView("Drawing: receptive field", min_side=110)
+        self.input_view = MapView("Layer input", min_side=110)
         self.feature_view = MapView("Feature map (click a pixel)", clickable=True,
-                                    min_side=140)
+                                    min_side=110)
         for view in (self.drawing_view, self.input_view, self.feature_view):
             maps.addWidget(view)
         self.body.addLayout(maps)
 
-        grids = QGridLayout()
         self.patch_grid = NumberGrid()
         self.kernel_grid = NumberGrid()
         self.product_grid = NumberGrid()
         self.patch_title = QLabel("Input patch")
         self.kernel_title = QLabel("Kernel")
         self.product_title = QLabel("Patch x kernel (elementwise)")
-        grids.addWidget(self.patch_title, 0, 0)
-        grids.addWidget(self.kernel_title, 0, 2)
-        grids.addWidget(self.patch_grid, 1, 0)
-        grids.addWidget(_operator("\u00d7"), 1, 1)
-        grids.addWidget(self.kernel_grid, 1, 2)
-        grids.addWidget(self.product_title, 2, 0, 1, 3)
-        grids.addWidget(self.product_grid, 3, 0)
         self.formula = QLabel()
         self.formula.setObjectName("conv_formula")
         self.formula.setTextFormat(Qt.TextFormat.RichText)
         self.formula.setWordWrap(True)
-        grids.addWidget(self.formula, 3, 1, 1, 3)
-        grids.setColumnStretch(4, 1)
-        self.body.addLayout(grids)
+        self.body.addWidget(flow_row(titled(self.patch_title, self.patch_grid),
+                                     _operator("\u00d7"),
+                                     titled(self.kernel_title, self.kernel_grid),
+                                     titled(self.product_title, self.product_grid)))
+        self.body.addWidget(self.formula)
         self.body.addWidget(help_label("conv2d", "dot_product", "stride", "padding"))
         self.body.addStretch(1)
 

@@ -110,7 +110,7 @@ class KernelsTab(ExplainTab):
         row.addLayout(left)
         self.drawing_view = MapView("Drawing", min_side=130)
         self.pre_view = MapView("Before the activation", min_side=130)
-        self.map_view = MapView("Feature map", min_side=200)
+        self.map_view = MapView("Feature map", min_side=140)
         row.addWidget(self.map_view, 1)
         self.body.addLayout(row)
         below = QHBoxLayout()

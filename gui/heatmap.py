@@ -314,6 +314,8 @@ class NumberGrid(QTableWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF() - 1, 7))
         self.setFont(font)
+        frame = 2 * self.frameWidth()  # a 3x3 kernel's size until numbers arrive
+        self.setFixedSize(3 * cell_width + frame, 3 * 22 + frame)
 
     def set_values(self, values, cmap: str = "signed", digits: int = 3, marks=None,
                    vmin=None, vmax=None) -> None:

@@ -16,7 +16,6 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -37,6 +36,7 @@ from gui.builder_commands import (
 )
 from gui.builder_files import NetworkFilesMixin, default_spec
 from gui.code_view import CodeView
+from gui.flow_layout import FlowLayout
 from gui.layer_editor import LayerEditor
 from gui.layer_palette import PaletteButton
 from gui.layer_table import LayerTableModel, LayerTableView
@@ -106,10 +106,16 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         self.stack.canRedoChanged.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)
         self.redo_button.setEnabled(False)
-        top = QHBoxLayout()
-        top.addWidget(self.header, 1)
-        for widget in (self.undo_button, self.redo_button, self.presets, code_button):
-            top.addWidget(widget)
+        top = QVBoxLayout()  # two rows, so a narrow dock cuts off no button
+        first, second = QHBoxLayout(), QHBoxLayout()
+        first.addWidget(self.header, 1)
+        first.addWidget(self.undo_button)
+        first.addWidget(self.redo_button)
+        second.addWidget(self.presets)
+        second.addWidget(code_button)
+        second.addStretch(1)
+        top.addLayout(first)
+        top.addLayout(second)
 
         self.banner = QFrame()
         self.banner.setObjectName("output_banner")
@@ -122,14 +128,17 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         banner_layout.addWidget(self.banner_label, 1)
         banner_layout.addWidget(self.banner_button)
 
-        palette = QGridLayout()
-        palette.setSpacing(3)
+        palette = QWidget()  # buttons of one width, wrapped to the dock's width
+        palette_layout = FlowLayout(palette)
         self.palette_buttons: dict[str, PaletteButton] = {}
-        for i, kind in enumerate(LAYER_TYPES):
+        for kind in LAYER_TYPES:
             button = PaletteButton(kind)
             button.clicked.connect(lambda _=False, k=kind: self.add_layer(k))
-            palette.addWidget(button, i // 5, i % 5)
+            palette_layout.addWidget(button)
             self.palette_buttons[kind] = button
+        widest = max(button.sizeHint().width() for button in self.palette_buttons.values())
+        for button in self.palette_buttons.values():
+            button.setFixedWidth(widest)
 
         self.table_model = LayerTableModel(self)
         self.table = LayerTableView(self.table_model)
@@ -180,7 +189,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.banner)
-        layout.addLayout(palette)
+        layout.addWidget(palette)
         layout.addWidget(self.splitter, 1)
 
     def _button(self, text: str, slot, name: str, tip: str = "") -> QPushButton:

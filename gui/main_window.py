@@ -342,9 +342,22 @@ class MainWindow(QMainWindow):
             self.first_paint.connect(lambda: QTimer.singleShot(50, self._default_dock_sizes))
 
     def _default_dock_sizes(self) -> None:
+        """First start: a third of the width for each side, at least what its panels need
+        without a horizontal scroll bar; the drawing area (pictures) gets the rest."""
+        share = 0.32  # of the window's width, for the builder and for the right-hand docks
+
+        def need(dock: QDockWidget) -> int:  # its panel's width plus a vertical scroll bar
+            panel = getattr(dock, "panel", dock.widget())
+            style = dock.style()
+            bar = style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + 4
+            return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
+
         width = self.width()
-        self.resizeDocks([self.builder_dock, self.training_dock],
-                         [int(width * 0.30), int(width * 0.30)], Qt.Orientation.Horizontal)
+        sides = [min(max(int(width * share), *(need(dock) for dock in docks)), int(width * 0.4))
+                 for docks in ((self.builder_dock,),
+                               (self.training_dock, self.explain_dock, self.data_dock))]
+        self.resizeDocks([self.builder_dock, self.training_dock], sides,
+                         Qt.Orientation.Horizontal)
         self.show_tab(self.requested_tab)
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
