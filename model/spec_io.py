@@ -122,7 +122,7 @@ def from_json(text: str | bytes) -> NetworkSpec:
         raise SpecError("The network file is empty. Choose a *.cnn.json file saved by CNN Studio.")
     try:
         document = json.loads(text)
-    except (ValueError, RecursionError) as error:
+    except (ValueError, RecursionError, MemoryError) as error:
         raise SpecError(f"The network file is not valid JSON ({str(error)[:80]}); it may be "
                         "damaged. Choose another file or rebuild the network.") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

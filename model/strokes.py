@@ -185,7 +185,7 @@ def read_strokes(path: str | os.PathLike) -> StrokesFile:
     except json.JSONDecodeError as exc:
         raise StrokesError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}); "
                            "is the file truncated?") from exc
-    except (ValueError, RecursionError) as exc:  # absurdly long numbers, deep nesting
+    except (ValueError, RecursionError, MemoryError) as exc:  # absurd numbers, deep nesting
         raise StrokesError(f"{path}: not a strokes file, its JSON is too deeply nested or "
                            f"holds absurd numbers ({type(exc).__name__}); "
                            "choose another file") from None
