@@ -149,7 +149,7 @@ class RobustnessTab(ExplainTab):
         self.body.addLayout(sliders)
         row = QHBoxLayout()
         self.original_view = MapView("Your drawing", min_side=120)
-        self.moved_view = MapView("Moved drawing (what the network sees)", min_side=120)
+        self.moved_view = MapView("What the network sees", min_side=120)
         self.original_top = TopBars()
         self.moved_top = TopBars()
         self.moved_top.setObjectName("robust_top")
@@ -161,6 +161,7 @@ class RobustnessTab(ExplainTab):
             row.addLayout(box)
         self.body.addLayout(row)
         self.maps_title = QLabel()
+        self.maps_title.setWordWrap(True)  # a long layer name must not widen the tab
         self.body.addWidget(self.maps_title)
         maps = QGridLayout()
         self.map_views = [MapView(f"map {i}", min_side=80) for i in range(MAX_MAPS)]

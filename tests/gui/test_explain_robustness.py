@@ -32,6 +32,8 @@ def test_shift_slider_updates_the_prediction(ready_window, qtbot):
     first_conv = np.asarray(model.layers[0](moved[None, :, :, None]))[0]
     np.testing.assert_allclose(tab.map_views[2].values, first_conv[..., 2], atol=1e-5)
     assert tab.map_views[3].isVisible() and not tab.map_views[4].isVisible()  # 4 filters
+    # The layer's name in the maps' title wraps: the tab fits the narrowest dock (about 410 px).
+    assert tab.stack.widget(1).widget().minimumSizeHint().width() <= 400
 
     qtbot.mouseClick(tab.reset_button, Qt.MouseButton.LeftButton)
     wait_idle(ready_window, qtbot)
