@@ -525,3 +525,15 @@ def test_the_delete_button_is_undone_by_the_undo_button(window, qtbot):
     assert labels_shown(panel) == list("AAAbbC")
     assert [s.label for s in read_strokes(default_path()).samples] == list("AAAbbC")
     assert not actions.undo_button.isEnabled()
+
+
+def test_the_shared_store_is_made_once_even_while_it_is_empty(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from gui.sample_editor import shared_store
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    window = SimpleNamespace()  # the canvas confirms before the Dataset panel is installed
+    store = shared_store(window)
+    assert len(store) == 0 and window.sample_store is store
+    assert shared_store(window) is store, "an empty (falsy) store must not be replaced"
