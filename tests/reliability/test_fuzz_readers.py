@@ -328,3 +328,27 @@ def test_keras_model_members_damaged_behind_valid_zip(valid_keras):
         expect_clean(load_model_file, ModelFileError, path)
 
     fuzz()
+
+
+@FUZZ
+@given(data=damaged(gzip.compress(valid_strokes_bytes())))
+@example(data=gzip.compress(b" " * 200_000)[:-8])  # a truncated stream
+def test_gzip_strokes_reader(data):
+    expect_clean(read_strokes, StrokesError, write("strokes.json.gz", data))
+
+
+def test_damaged_network_inside_a_model_file_falls_back(valid_keras):
+    """A damaged network member inside a valid .keras: the model loads, the spec is derived."""
+    from model.keras_build import load_model_and_spec
+    from model.model_files import SPEC_MEMBER
+
+    @settings(FUZZ, max_examples=20)
+    @given(junk=st.binary(max_size=300) | damaged(valid_spec_text()))
+    def fuzz(junk):
+        path = write("inside.keras", _rezip(valid_keras, lambda name, data:
+                                            junk if name == SPEC_MEMBER else data))
+        with time_guard(GUARD_S, "load_model_and_spec"):
+            model, spec = load_model_and_spec(path)
+        assert analyze(spec).valid and model is not None
+
+    fuzz()
