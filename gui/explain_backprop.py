@@ -118,12 +118,6 @@ class BackpropTab(ExplainTab):
         self.request()
 
     def check(self, layers) -> str | None:
-        import keras
-
-        from model.explain_grad import NEEDS_SEQUENTIAL
-
-        if not isinstance(self.ctx.model, keras.Sequential):
-            return NEEDS_SEQUENTIAL
         if not self.layers_of("conv2d", "dense"):
             return "This network has no layer with weights to train."
         return None

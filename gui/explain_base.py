@@ -63,6 +63,15 @@ def help_label(*keys: str) -> QLabel:
     return label
 
 
+def sequential_problem(model) -> str | None:
+    """A hint when ``model`` is not a ``keras.Sequential`` (explain mode walks one chain)."""
+    import keras
+
+    from model.explain_grad import NEEDS_SEQUENTIAL
+
+    return None if isinstance(model, keras.Sequential) else NEEDS_SEQUENTIAL
+
+
 def letter_combo(with_predicted: bool = False) -> QComboBox:
     """A combo box of the 26 letters (optionally headed by 'Predicted letter', data None)."""
     combo = QComboBox()
@@ -174,7 +183,7 @@ class ExplainTab(QWidget):
             return
         if not self.layers:
             self._on_model_replaced()
-        problem = self.check(self.layers)
+        problem = sequential_problem(ctx.model) or self.check(self.layers)
         if problem:
             self.show_hint(problem)
             return
