@@ -10,15 +10,13 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+from model.evaluation import confusion_matrix
+from model.strokes import LETTERS
+
 MAX_THUMBNAILS = 60
 THUMB = 42
 
 
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 26) -> np.ndarray:
-    """Counts ``(classes, classes)``: row = true class, column = predicted class."""
-    index = np.asarray(y_true, np.int64) * classes + np.asarray(y_pred, np.int64)
-    return np.bincount(index, minlength=classes * classes).reshape(classes, classes)
 
 
 def per_class_accuracy(matrix: np.ndarray) -> np.ndarray:

@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.flow_layout import FlowLayout
+from model.strokes import LETTERS
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 HINT_TF = "TensorFlow is loading... explain mode starts when it is ready."
 HINT_MODEL = ("No network yet: build one in the Layer builder or open a trained model "
               "(File > Open trained model).")

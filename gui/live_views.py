@@ -7,8 +7,6 @@ GUI thread leaves the CPU (and the GIL) to TensorFlow and a click is never kept 
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -25,16 +23,11 @@ from PySide6.QtWidgets import (
 from gui.activation_view import ActivationView
 from gui.kernel_view import KernelView
 from gui.plots import LiveCurves
+from model.spec import layer_kind
 
 REFRESH_HZ = 4
 SLICE_GAP_MS = 4
-_KIND = re.compile(r"^\d+_([a-z0-9]+)$")
 
-
-def layer_kind(name: str) -> str:
-    """The spec kind in a layer name such as ``01_conv2d`` (``layer`` when there is none)."""
-    match = _KIND.match(name)
-    return match.group(1) if match else "layer"
 
 
 def format_eta(seconds: float) -> str:

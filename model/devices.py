@@ -11,7 +11,7 @@ import platform
 
 import tensorflow as tf
 
-DEVICE_KEYS = ("cpu", "gpu", "mirrored")
+from model.training_config import DEVICE_KEYS
 
 
 class DeviceError(ValueError):

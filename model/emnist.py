@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.datasets import Dataset, DatasetError, load_npz, save_npz
+from model.dataset import Dataset, DatasetError, load_npz, save_npz
 from model.paths import data_dir
 from model.preprocess import bitmap_to_image
 from model.safe_read import (

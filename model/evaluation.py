@@ -125,3 +125,9 @@ def evaluate_strokes(model, strokes_file: str | os.PathLike) -> EvalReport:
     """
     images, classes, labels = load_labelled_images(strokes_file)
     return evaluate_images(model, images, classes, labels)
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, classes: int = 26) -> np.ndarray:
+    """Counts ``(classes, classes)``: row = true class, column = predicted class."""
+    index = np.asarray(y_true, np.int64) * classes + np.asarray(y_pred, np.int64)
+    return np.bincount(index, minlength=classes * classes).reshape(classes, classes)

@@ -13,19 +13,8 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
-#: Keras class name -> the app's layer kind (see ``model.spec.LAYER_TYPES``).
-KIND_BY_CLASS = {
-    "Conv2D": "conv2d",
-    "Activation": "activation",
-    "MaxPooling2D": "maxpool2d",
-    "AveragePooling2D": "avgpool2d",
-    "SumPooling2D": "sumpool2d",
-    "Flatten": "flatten",
-    "GlobalAveragePooling2D": "globalavgpool2d",
-    "Dense": "dense",
-    "Dropout": "dropout",
-    "BatchNormalization": "batchnorm",
-}
+from model.spec import KIND_BY_CLASS, layer_kind  # noqa: F401
+
 POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 #: Layers that map each pixel to itself (they keep the spatial layout unchanged).
 POINTWISE_CLASSES = (
@@ -105,11 +94,6 @@ class Trace:
         """The array layer ``index`` received."""
         return self.image if index == 0 else self.outputs[index - 1]
 
-
-def layer_kind(layer) -> str:
-    """The app's kind string for a Keras layer (its class name in lower case if unknown)."""
-    name = type(layer).__name__
-    return KIND_BY_CLASS.get(name, name.lower())
 
 
 def resolve_layer(model, layer: int | str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
 import keras
@@ -19,8 +18,7 @@ from model.explain_core import (
     resolve_layer,
     trace,
 )
-
-LETTERS = string.ascii_uppercase
+from model.strokes import LETTERS
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,7 @@ pass is a traced ``tf.function`` (about a millisecond for the small nets of this
 
 from __future__ import annotations
 
-import re
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -19,61 +17,13 @@ import tensorflow as tf
 
 from model import paths
 from model.keras_build import ModelFileError, load_model_file
+from model.numpy_forward import Prediction  # noqa: F401 - one result type for both engines
+from model.spec import layer_kind  # noqa: F401 - callers read kinds here too
 
 DEFAULT_MODEL_NAME = "default.keras"
 
-_NAME_RE = re.compile(r"^\d+_([a-z0-9]+)$")
-_CLASS_KINDS = {
-    "Conv2D": "conv2d",
-    "Activation": "activation",
-    "ReLU": "activation",
-    "MaxPooling2D": "maxpool2d",
-    "AveragePooling2D": "avgpool2d",
-    "SumPooling2D": "sumpool2d",
-    "Flatten": "flatten",
-    "GlobalAveragePooling2D": "globalavgpool2d",
-    "Dense": "dense",
-    "Dropout": "dropout",
-    "BatchNormalization": "batchnorm",
-}
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """The result of one forward pass of one image.
-
-    Attributes:
-        probs: (num_classes,) class probabilities summing to 1.
-        activations: one array per layer, the layer's output without the batch dimension.
-        layer_names: the Keras name of each layer, in order.
-        layer_kinds: the spec kind of each layer (``conv2d``, ``dense``...), in order.
-    """
-
-    probs: np.ndarray
-    activations: list[np.ndarray]
-    layer_names: list[str]
-    layer_kinds: list[str]
-
-    @property
-    def top_class(self) -> int:
-        """Index of the most probable class."""
-        return int(np.argmax(self.probs))
-
-
-def layer_kind(layer: keras.layers.Layer) -> str:
-    """The spec kind of a Keras layer, from its ``NN_kind`` name or else its class.
-
-    Args:
-        layer: a layer of a model made by ``keras_build`` or by hand.
-
-    Returns:
-        A kind such as ``conv2d``; the lower-case class name for unknown layers.
-    """
-    match = _NAME_RE.match(layer.name)
-    if match:
-        return match.group(1)
-    name = type(layer).__name__
-    return _CLASS_KINDS.get(name, name.lower())
 
 
 def ends_in_softmax(model: keras.Model) -> bool:

@@ -35,7 +35,7 @@ class ForwardError(SpecError):
 
 @dataclass(frozen=True)
 class Prediction:
-    """The result of one forward pass of one image (same fields as ``model.inference``'s).
+    """The result of one forward pass of one image (the TensorFlow predictor returns the same type).
 
     Attributes:
         probs: (num_classes,) class probabilities summing to 1.

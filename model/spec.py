@@ -11,6 +11,7 @@ here, so ``from model.spec import analyze, to_json`` keeps working:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -287,3 +288,36 @@ if TYPE_CHECKING:  # static tools see the re-exported names
     from model.spec_io import canonical, from_json, load_spec, save_spec, to_json  # noqa: F401
 
 __getattr__, __dir__ = lazy_reexports(globals(), _REEXPORTS)
+
+
+#: Keras class name -> the app's layer kind, for layers whose name does not carry the kind.
+KIND_BY_CLASS = {
+    "Conv2D": "conv2d",
+    "Activation": "activation",
+    "ReLU": "activation",
+    "MaxPooling2D": "maxpool2d",
+    "AveragePooling2D": "avgpool2d",
+    "SumPooling2D": "sumpool2d",
+    "Flatten": "flatten",
+    "GlobalAveragePooling2D": "globalavgpool2d",
+    "Dense": "dense",
+    "Dropout": "dropout",
+    "BatchNormalization": "batchnorm",
+}
+_KIND_IN_NAME = re.compile(r"^\d+_([a-z0-9]+)$")
+
+
+def layer_kind(layer) -> str:
+    """The app's kind of a Keras layer or layer name (``conv2d``, ``dense`` ...).
+
+    A name such as ``03_conv2d`` (as ``keras_build`` names layers) gives its kind; otherwise a
+    layer's class decides (its lower-case class name when unknown) and a bare name is ``layer``.
+    """
+    name = layer if isinstance(layer, str) else getattr(layer, "name", "")
+    match = _KIND_IN_NAME.match(name)
+    if match:
+        return match.group(1)
+    if isinstance(layer, str):
+        return "layer"
+    class_name = type(layer).__name__
+    return KIND_BY_CLASS.get(class_name, class_name.lower())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import importlib.util
 import io
 import math
 import threading
@@ -26,6 +25,12 @@ import tensorflow as tf
 from model import datasets, devices, paths
 from model.devices import DeviceError, list_devices  # noqa: F401 - re-exported for callers
 from model.inference import activation_model, ends_in_softmax
+from model.training_config import (  # noqa: F401
+    OPTIMIZERS,
+    RANGES,
+    TrainConfig,
+    TrainDataError,
+)
 from model.training_live import (  # noqa: F401 - TrainHooks/TrainControl re-exported
     LEARNING_RATE_RANGE,
     LiveCallback,
@@ -33,91 +38,6 @@ from model.training_live import (  # noqa: F401 - TrainHooks/TrainControl re-exp
     TrainControl,
     TrainHooks,
 )
-
-OPTIMIZERS = ("sgd", "adam", "rmsprop")
-#: Allowed range of every numeric :class:`TrainConfig` field, inclusive.
-RANGES: dict[str, tuple[float, float]] = {
-    "learning_rate": LEARNING_RATE_RANGE,
-    "batch_size": (1, 4096),
-    "epochs": (1, 1000),
-    "val_fraction": (0.0, 0.5),
-    "seed": (0, 2**31 - 1),
-    "report_every_batches": (1, 100_000),
-    "activation_interval_s": (0.05, 3600.0),
-    "snapshot_every_batches": (1, 100_000),
-}
-
-
-class TrainDataError(ValueError):
-    """The training or validation data do not fit the network."""
-
-
-@dataclass
-class TrainConfig:
-    """Settings of one training run (see :data:`RANGES` for the numeric limits).
-
-    Attributes:
-        optimizer: ``sgd`` (momentum 0.9), ``adam`` or ``rmsprop``.
-        learning_rate: step size of the optimizer; changeable while training runs.
-        batch_size: samples per gradient step (the global batch for ``mirrored``).
-        epochs: passes over the training data.
-        val_fraction: share of the training data held out when no validation data is given.
-        augment: random small shifts, rotations and zooms of the training images.
-        seed: seed of shuffling, hold-out split and augmentation.
-        device: ``cpu``, ``gpu`` or ``mirrored`` (see :mod:`model.devices`).
-        report_every_batches: ``on_batch`` is called every this many batches (and at epoch end).
-        activation_interval_s: least time between two ``on_snapshot`` calls.
-        snapshot_every_batches: how often the last good weights are saved for divergence.
-        tensorboard_dir: write TensorBoard logs there when set.
-    """
-
-    optimizer: str = "adam"
-    learning_rate: float = 1e-3
-    batch_size: int = 64
-    epochs: int = 5
-    val_fraction: float = 0.1
-    augment: bool = False
-    seed: int = 0
-    device: str = "cpu"
-    report_every_batches: int = 10
-    activation_interval_s: float = 0.3
-    snapshot_every_batches: int = 50
-    tensorboard_dir: str | None = None
-
-    def errors(self) -> list[str]:
-        """Every problem with these settings, as messages saying what to change."""
-        problems = []
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"optimizer {self.optimizer!r} is unknown: use {', '.join(OPTIMIZERS)}")
-        if self.device not in devices.DEVICE_KEYS:
-            problems.append(
-                f"device {self.device!r} is unknown: use {', '.join(devices.DEVICE_KEYS)}"
-            )
-        for name, (low, high) in RANGES.items():
-            value = getattr(self, name)
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if not ok or not math.isfinite(value) or not low <= value <= high:
-                problems.append(f"{name} must be between {low:g} and {high:g}, not {value!r}")
-        if self.tensorboard_dir and importlib.util.find_spec("tensorboard") is None:
-            problems.append(
-                "TensorBoard logs need the 'tensorboard' package: install it with "
-                "'pip install tensorboard' or leave the TensorBoard folder empty"
-            )
-        return problems
-
-    def validate(self) -> TrainConfig:
-        """Check every field.
-
-        Returns:
-            self, so ``config.validate()`` can be chained.
-
-        Raises:
-            TrainConfigError: listing every problem.
-        """
-        problems = self.errors()
-        if problems:
-            raise TrainConfigError("; ".join(problems))
-        return self
 
 
 @dataclass

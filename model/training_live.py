@@ -8,115 +8,18 @@ thread; :class:`LiveCallback` is the Keras callback that connects both to ``mode
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-LEARNING_RATE_RANGE = (1e-6, 10.0)
-
-
-class TrainConfigError(ValueError):
-    """A training setting is out of range or unknown."""
-
-
-@dataclass
-class TrainHooks:
-    """Optional callables :func:`train` calls from the training thread with numpy/python data.
-
-    Attributes:
-        on_batch: ``(epoch, step, steps_per_epoch, loss, accuracy, samples_per_s)``; epoch and
-            step count from 1; loss and accuracy are the running means of the epoch so far.
-        on_epoch: ``(epoch, logs, weights)`` after each complete epoch; ``logs`` has loss,
-            accuracy, val_loss, val_accuracy (with validation data) and learning_rate.
-        on_snapshot: ``(activations, kernels)``: each layer's output for the probe image (empty
-            without one) and the kernels of every conv layer, first layer first.
-        on_message: ``(text)`` for status lines (start, learning rate changes, stop, divergence).
-    """
-
-    on_batch: Callable[[int, int, int, float, float, float], None] | None = None
-    on_epoch: Callable[[int, dict, list[np.ndarray]], None] | None = None
-    on_snapshot: Callable[[list[np.ndarray], list[np.ndarray]], None] | None = None
-    on_message: Callable[[str], None] | None = None
-
-    def message(self, text: str) -> None:
-        """Send ``text`` to ``on_message`` when set."""
-        if self.on_message is not None:
-            self.on_message(text)
-
-
-class TrainControl:
-    """What other threads may change while :func:`train` runs. Every method is thread-safe.
-
-    Args:
-        stop_event: set it to stop training within one batch (a new Event if None).
-        pause_event: while it is set, training waits between batches (a new Event if None).
-    """
-
-    def __init__(
-        self,
-        stop_event: threading.Event | None = None,
-        pause_event: threading.Event | None = None,
-    ):
-        self.stop_event = stop_event if stop_event is not None else threading.Event()
-        self.pause_event = pause_event if pause_event is not None else threading.Event()
-        self._lock = threading.Lock()
-        self._pending_lr: float | None = None
-        self._probe: np.ndarray | None = None
-        self._probe_version = 0
-
-    def request_stop(self) -> None:
-        """Ask training to stop after the current batch."""
-        self.stop_event.set()
-
-    def pause(self) -> None:
-        """Hold training between two batches until :meth:`resume` (or a stop)."""
-        self.pause_event.set()
-
-    def resume(self) -> None:
-        """Continue after :meth:`pause`."""
-        self.pause_event.clear()
-
-    def set_learning_rate(self, learning_rate: float) -> None:
-        """Use ``learning_rate`` from the next batch on.
-
-        Raises:
-            TrainConfigError: outside :data:`LEARNING_RATE_RANGE`.
-        """
-        low, high = LEARNING_RATE_RANGE
-        value = float(learning_rate)
-        if not math.isfinite(value) or not low <= value <= high:
-            raise TrainConfigError(f"learning_rate must be between {low:g} and {high:g}")
-        with self._lock:
-            self._pending_lr = value
-
-    def take_learning_rate(self) -> float | None:
-        """The learning rate set since the last call, or None (used by the training loop)."""
-        with self._lock:
-            value, self._pending_lr = self._pending_lr, None
-        return value
-
-    def set_probe_image(self, image: np.ndarray | None) -> None:
-        """The image whose activations ``on_snapshot`` reports (None: no activations).
-
-        Args:
-            image: (H, W) or (H, W, C) float array in 0..1.
-        """
-        array = None if image is None else np.array(image, dtype=np.float32)
-        if array is not None and array.ndim == 2:
-            array = array[..., None]
-        with self._lock:
-            self._probe = array
-            self._probe_version += 1
-
-    def probe(self) -> tuple[np.ndarray | None, int]:
-        """The current probe image and a counter that changes each time it is set."""
-        with self._lock:
-            return self._probe, self._probe_version
+from model.training_config import (  # noqa: F401 - used by the callback and re-exported
+    LEARNING_RATE_RANGE,
+    TrainConfigError,
+    TrainControl,
+    TrainHooks,
+)
 
 
 def _finite(weights: list[np.ndarray]) -> bool:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.datasets import Dataset, DatasetError
+from model.dataset import Dataset, DatasetError
 from model.paths import data_dir, remove_stale_temp_files  # noqa: F401 - re-exported
 from model.preprocess import strokes_to_image
 from model.sample_sync import SampleStoreError, locked, merge, sample_key
