@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from model.commands import COMMANDS
+from cnn_studio.cli import COMMANDS
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="panel to show first: draw, builder, train, explain, data")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        module = importlib.import_module(f"model.commands.{name}")
+        module = importlib.import_module(f"cnn_studio.cli.{name}")
         sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command:
         return _run_command(args)
     os.environ.setdefault("MPLBACKEND", "QtAgg")
-    from gui.app import run_gui
+    from cnn_studio.gui.app.launch import run_gui
 
     return run_gui(screenshot=args.screenshot, size=args.size, draw=args.draw, tab=args.tab)
 

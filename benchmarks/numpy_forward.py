@@ -1,8 +1,8 @@
 """Benchmark: the numpy forward pass of one 28x28 image through the default model vs tf.function.
 
 Both sides produce a full ``Prediction`` (probabilities and every layer's activation): the
-numpy engine (``model.keras_file.load_network(...).forward``) and the app's TensorFlow path
-(``model.inference.Predictor.forward``, a traced ``tf.function``). They are measured as
+numpy engine (``model.nets.keras_file.load_network(...).forward``) and the app's TensorFlow path
+(``model.nets.inference.Predictor.forward``, a traced ``tf.function``). They are measured as
 interleaved pairs in the same process (which side goes first alternates from pair to pair),
 after a warm-up; the figure is the median of the per-pair ratios numpy / TensorFlow, with its
 min and max. It also reports how long loading the engine takes before TensorFlow is imported.
@@ -70,8 +70,8 @@ def main() -> None:
         os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     start = time.perf_counter()
-    from model.keras_file import load_network
-    from model.paths import DEFAULT_MODEL_DIR
+    from cnn_studio.model.nets.keras_file import load_network
+    from cnn_studio.model.storage.paths import DEFAULT_MODEL_DIR
 
     network = load_network(DEFAULT_MODEL_DIR / "default.keras")
     load_s = time.perf_counter() - start
@@ -79,8 +79,8 @@ def main() -> None:
 
     import numpy as np
 
-    from model.inference import Predictor, load_default_model
-    from model.synth import sample_image
+    from cnn_studio.model.nets.inference import Predictor, load_default_model
+    from cnn_studio.model.synth.generator import sample_image
 
     predictor = Predictor(load_default_model())
     rng = np.random.default_rng(0)

@@ -28,8 +28,8 @@ def _strokes_samples(count: int):
     """Up to ``count`` drawings: real handwriting when available, else simple shapes."""
     import numpy as np
 
-    from model.paths import REAL_HANDWRITING
-    from model.strokes import read_strokes
+    from cnn_studio.model.ink.strokes import read_strokes
+    from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
     if REAL_HANDWRITING.is_file():
         document = read_strokes(REAL_HANDWRITING)
@@ -79,9 +79,10 @@ def _wait(app, done, timeout: float = TIMEOUT_S) -> float:
 
 
 def _model(path: str | None):
-    from model.inference import load_default_model
-    from model.keras_build import ModelFileError, build_model, load_model_file
-    from model.presets import get_preset
+    from cnn_studio.model.nets.inference import load_default_model
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
+    from cnn_studio.model.spec.presets import get_preset
 
     try:
         return (load_model_file(path) if path else load_default_model()), (path or "default")
@@ -113,7 +114,7 @@ def main(runs: int = 30, model_path: str | None = None) -> dict:
     matplotlib.use("QtAgg")
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from cnn_studio.gui.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow()
@@ -172,7 +173,7 @@ def _measure(app, window, drawings, source, bare_ms) -> tuple[list, list, list]:
     from PySide6.QtCore import QEventLoop, QPointF, Qt
     from PySide6.QtTest import QTest
 
-    from gui.canvas import fit_strokes
+    from cnn_studio.gui.draw.canvas import fit_strokes
 
     panel, canvas = window.draw_panel, window.canvas
     pview, aview = panel.prediction_view, panel.activation_view

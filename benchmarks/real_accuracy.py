@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model import paths  # noqa: E402
+from cnn_studio.model.storage import paths  # noqa: E402
 
 
 def main() -> int:
@@ -33,9 +33,9 @@ def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import numpy as np
 
-    from model.evaluation import evaluate_images, load_labelled_images
-    from model.keras_build import ModelFileError, load_model_file
-    from model.strokes import StrokesError
+    from cnn_studio.model.ink.strokes import StrokesError
+    from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
+    from cnn_studio.model.training.evaluation import evaluate_images, load_labelled_images
 
     try:
         images, classes, labels = load_labelled_images(args.file)

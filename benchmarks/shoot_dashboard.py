@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     home = tempfile.mkdtemp(prefix="cnn-studio-shot-")
     os.environ.update(CNN_STUDIO_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"),
                       TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="QtAgg")
-    from gui.app import offscreen_platform
+    from cnn_studio.gui.app.launch import offscreen_platform
 
     os.environ["QT_QPA_PLATFORM"] = offscreen_platform((width, height))
     import matplotlib
@@ -43,8 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QEventLoop, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
-    from model.paths import REAL_HANDWRITING
+    from cnn_studio.gui.app.main_window import MainWindow
+    from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
     app = QApplication.instance() or QApplication([])  # noqa: F841 - must stay alive
     window = MainWindow()

@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from model import synth  # noqa: E402
-from model.font_letters import glyph_table  # noqa: E402
-from model.preprocess import strokes_to_image  # noqa: E402
-from model.synth_strokes import perturbed_strokes  # noqa: E402
+from cnn_studio.model.ink.preprocess import strokes_to_image  # noqa: E402
+from cnn_studio.model.synth import generator as synth  # noqa: E402
+from cnn_studio.model.synth.font_letters import glyph_table  # noqa: E402
+from cnn_studio.model.synth.pen_letters import perturbed_strokes  # noqa: E402
 
 
 def _rate(count: int, seconds: float) -> float:
@@ -58,8 +58,8 @@ def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
     """Save a PNG: for each letter, generated samples, then real ones when the file exists."""
     from PIL import Image, ImageDraw
 
-    from model import paths
-    from model.strokes import LETTERS, read_strokes
+    from cnn_studio.model.ink.strokes import LETTERS, read_strokes
+    from cnn_studio.model.storage import paths
 
     real: dict[str, list] = {}
     canvas = (280.0, 280.0)

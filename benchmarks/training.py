@@ -89,8 +89,8 @@ def bare_fit(spec, train, val, config: dict) -> float:
     """Samples per second of plain ``model.fit`` after the first epoch."""
     import keras
 
-    from model.keras_build import build_model
-    from model.training import make_optimizer
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.training.loop import make_optimizer
 
     model = build_model(spec, seed=config["seed"])
     softmax = getattr(getattr(model.layers[-1], "activation", None), "__name__", "") == "softmax"
@@ -123,7 +123,7 @@ def app_fit(window, probe: LatenessProbe, n_train: int, config: dict) -> tuple[f
     worker = dashboard.worker
     worker.epoch_done.connect(lambda *_: ends.append(time.perf_counter()),
                               Qt.ConnectionType.DirectConnection)
-    from gui.training_worker import GuiCall
+    from cnn_studio.gui.training.worker import GuiCall
 
     loop = QEventLoop()
     starter = GuiCall(lambda _model: probe.start())  # the probe's timer lives in the GUI thread
@@ -147,7 +147,7 @@ def app_fit(window, probe: LatenessProbe, n_train: int, config: dict) -> tuple[f
 
 def configure(window, preset: str, config: dict, samples: int) -> None:
     """Put the preset in the builder and the settings in the dashboard's form."""
-    from model.presets import get_preset
+    from cnn_studio.model.spec.presets import get_preset
 
     builder = getattr(window, "layer_builder", None)
     if builder is not None:
@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> dict:
     matplotlib.use("QtAgg")
     from PySide6.QtWidgets import QApplication
 
-    from gui.main_window import MainWindow
+    from cnn_studio.gui.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow()
@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> dict:
     while not (window.state.tf_loaded and window.state.idle) and time.monotonic() < deadline:
         run_event_loop(app, 0.1)
 
-    from model import datasets
+    from cnn_studio.model.data import datasets
 
     config = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": args.batch,
               "epochs": args.epochs, "val_fraction": 0.1, "seed": 0}

@@ -1,7 +1,7 @@
 """Overhead of the shared training loop versus a bare ``model.fit`` on the same data.
 
 Alternates, ``--runs`` times each: (a) bare ``fit`` on numpy arrays with Keras's own shuffling,
-(b) ``model.training.train`` with every hook set (reports every 10 batches, activations and
+(b) ``model.training.loop.train`` with every hook set (reports every 10 batches, activations and
 kernels every 0.3 s, a weights copy each epoch). Both include building, compiling and tracing.
 Prints JSON with the median wall and process-CPU times and their ratios (goal: at most about
 1.1; on a shared machine the CPU ratio is the steadier one).
@@ -27,7 +27,7 @@ def bare_fit(spec, data, epochs: int, batch_size: int) -> tuple[float, float]:
     """Wall and process-CPU seconds for build + compile + ``fit`` without callbacks."""
     import keras
 
-    from model.keras_build import build_model
+    from cnn_studio.model.nets.keras_build import build_model
 
     start, cpu = time.perf_counter(), time.process_time()
     model = build_model(spec, seed=0)
@@ -38,9 +38,10 @@ def bare_fit(spec, data, epochs: int, batch_size: int) -> tuple[float, float]:
 
 
 def loop_fit(spec, data, epochs: int, batch_size: int) -> tuple[float, float, float]:
-    """Wall and CPU seconds of :func:`model.training.train` with all hooks, and its samples/s."""
-    from model.keras_build import build_model
-    from model.training import TrainConfig, TrainHooks, train
+    """Wall and CPU seconds of :func:`model.training.loop.train` with all hooks, and its samples/s."""
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.training.config import TrainConfig, TrainHooks
+    from cnn_studio.model.training.loop import train
 
     sink = []
     hooks = TrainHooks(on_batch=lambda *a: sink.append(a[3]),
@@ -64,8 +65,8 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--preset", default="classic")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
-    from model.datasets import synthetic_dataset
-    from model.presets import get_preset
+    from cnn_studio.model.data.datasets import synthetic_dataset
+    from cnn_studio.model.spec.presets import get_preset
 
     spec = get_preset(args.preset)
     data = synthetic_dataset(args.samples, seed=0)

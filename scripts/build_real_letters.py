@@ -7,7 +7,7 @@ Usage::
 Defaults: ``../shared/data/unipen_train_strokes.json.gz`` -> ``assets/letters/unipen.npz``.
 The source's points are whole canvas pixels on a 280 x 280 canvas, so int16 keeps them
 exactly (a point that is not a whole number is rounded to the nearest pixel and counted).
-Layout (read by :mod:`model.real_letters`): ``points`` int16 ``(P, 2)``; ``stroke_offsets``
+Layout (read by :mod:`model.data.real_letters`): ``points`` int16 ``(P, 2)``; ``stroke_offsets``
 int32 (stroke ``j`` is ``points[so[j]:so[j+1]]``); ``sample_offsets`` int32 (sample ``i`` is
 strokes ``sample_offsets[i]..sample_offsets[i+1]``); ``labels`` uint8 character codes (case
 kept); ``writer`` uint16 into ``writers``; ``site`` uint8 into ``sites``; ``quality_ok`` bool.
@@ -28,7 +28,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.paths import atomic_write_bytes  # noqa: E402
+from cnn_studio.model.storage.paths import atomic_write_bytes  # noqa: E402
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "unipen_train_strokes.json.gz"
 DEFAULT_OUTPUT = ROOT / "assets" / "letters" / "unipen.npz"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.datasets import Dataset
+from cnn_studio.model.data.dataset import Dataset
 
 
 def easy_data(n: int, seed: int = 0) -> Dataset:

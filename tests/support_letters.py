@@ -61,10 +61,11 @@ def train_letter_model(letters: str, per_letter: int, path: Path, rotate: bool =
     Returns:
         ``path``.
     """
-    from model.keras_build import build_model, save_model_file
-    from model.preprocess import strokes_to_image
-    from model.presets import get_preset
-    from model.strokes import label_to_class
+    from cnn_studio.model.ink.preprocess import strokes_to_image
+    from cnn_studio.model.ink.strokes import label_to_class
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.nets.model_files import save_model_file
+    from cnn_studio.model.spec.presets import get_preset
 
     rng = np.random.default_rng(0)
     pairs = [(letter_strokes(letter, rng, rotate), label_to_class(letter))

@@ -19,7 +19,7 @@ def _run(args, env=None, timeout=120):
 
 
 def test_importing_the_gui_does_not_import_tensorflow():
-    code = ("import sys, gui.main_window, gui.app; "
+    code = ("import sys, cnn_studio.gui.app.main_window, cnn_studio.gui.app.launch; "
             "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
     result = _run(["-c", code])
     assert result.returncode == 0, result.stderr

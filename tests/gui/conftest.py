@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture
 def main_window(qtbot):
     """A fresh main window that loads TensorFlow in the background, closed after the test."""
-    from gui.main_window import MainWindow
+    from cnn_studio.gui.app.main_window import MainWindow
 
     window = MainWindow()
     qtbot.addWidget(window)

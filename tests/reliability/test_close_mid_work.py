@@ -16,10 +16,10 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from reliability_support import easy_data
+from support_reliability import easy_data
 
-from model.datasets import Dataset, load_npz, save_npz
-from model.user_samples import STORE_CANVAS, SampleStore
+from cnn_studio.model.data.dataset import Dataset, load_npz, save_npz
+from cnn_studio.model.data.user_samples import STORE_CANVAS, SampleStore
 
 CLOSE_LIMIT_S = 3.0
 
@@ -47,7 +47,7 @@ def home(tmp_path, monkeypatch):
     store = SampleStore()
     for i, letter in enumerate("ABCa"):
         store.add(letter, [np.array([[20.0 + i, 20.0], [200.0, 240.0 - i]])], STORE_CANVAS)
-    from model.emnist import emnist_dir
+    from cnn_studio.model.data.emnist import emnist_dir
 
     x, y = easy_data(52, seed=3)
     save_npz(emnist_dir() / "imported.npz", Dataset(x, y))
@@ -67,7 +67,7 @@ def assert_no_error_shown(dialogs) -> None:
 
 
 def make_window(qtbot, load_tensorflow: bool):
-    from gui.main_window import MainWindow
+    from cnn_studio.gui.app.main_window import MainWindow
 
     window = MainWindow(load_tensorflow=load_tensorflow)
     qtbot.addWidget(window)
@@ -84,9 +84,10 @@ def timed_close(window) -> float:
 
 # --------------------------------------------------------------------------- training
 def test_close_during_training(qtbot, home, monkeypatch, dialogs):
-    from gui import training_worker
-    from model.keras_build import build_model, load_model_file, save_model_file
-    from model.presets import get_preset
+    from cnn_studio.gui.training import worker as training_worker
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.nets.model_files import load_model_file, save_model_file
+    from cnn_studio.model.spec.presets import get_preset
 
     def easy(choice, seed, **kwargs):
         x, y = easy_data(2600, seed=seed)
@@ -144,7 +145,7 @@ class SlowArchive(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def archive_server(monkeypatch):
-    from model import emnist
+    from cnn_studio.model.data import emnist
 
     SlowArchive.release = threading.Event()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowArchive)
@@ -159,8 +160,8 @@ def archive_server(monkeypatch):
 
 
 def _close_during_download(qtbot, home, monkeypatch):
-    from gui import data_workers
-    from model.emnist import emnist_dir
+    from cnn_studio.gui.dataset import workers as data_workers
+    from cnn_studio.model.data.emnist import emnist_dir
 
     ended = threading.Event()
     real_job = data_workers.emnist_download_job

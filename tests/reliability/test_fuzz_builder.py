@@ -6,7 +6,7 @@ settings, appends the output layer, renames the network and round-trips it throu
 and files. After every step ``analyze`` must answer without raising and agree with itself;
 the only exception any step may raise is ``SpecError``. At the end of each example the last
 valid network is built with ``build_model`` (checked against the analysis), and a sample of
-them trains one batch through ``model.training.train``.
+them trains one batch through ``model.training.loop.train``.
 """
 
 from __future__ import annotations
@@ -27,29 +27,26 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from reliability_support import easy_data
+from support_reliability import easy_data
 
-from model.keras_build import build_model, keras_code
-from model.presets import PRESETS, get_preset
-from model.spec import (
+from cnn_studio.model.nets.keras_build import build_model
+from cnn_studio.model.nets.keras_code import keras_code
+from cnn_studio.model.spec.analysis import analyze, with_output_layer
+from cnn_studio.model.spec.files import canonical, from_json, load_spec, save_spec, to_json
+from cnn_studio.model.spec.network import (
     LAYER_TYPES,
     NUM_CLASSES,
     LayerSpec,
     NetworkSpec,
     ParamDef,
     SpecError,
-    analyze,
-    canonical,
-    from_json,
     is_output_layer,
     layer_title,
-    load_spec,
     resolve_params,
-    save_spec,
-    to_json,
-    with_output_layer,
 )
-from model.training import TrainConfig, train
+from cnn_studio.model.spec.presets import PRESETS, get_preset
+from cnn_studio.model.training.config import TrainConfig
+from cnn_studio.model.training.loop import train
 
 KINDS = sorted(LAYER_TYPES)
 UNKNOWN_KINDS = ["conv3d", "", "Dense", "lstm", "conv2d ", "x" * 300]

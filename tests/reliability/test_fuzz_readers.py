@@ -21,13 +21,12 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from reliability_support import time_guard
+from support_reliability import time_guard
 
-from model import emnist
-from model.datasets import Dataset, DatasetError, load_npz, save_npz
-from model.presets import get_preset
-from model.spec import NetworkSpec, SpecError, analyze, from_json, load_spec, to_json
-from model.strokes import (
+from cnn_studio.model.data import emnist
+from cnn_studio.model.data.dataset import Dataset, DatasetError, load_npz, save_npz
+from cnn_studio.model.data.user_samples import SampleStore
+from cnn_studio.model.ink.strokes import (
     Sample,
     StrokesError,
     StrokesFile,
@@ -35,7 +34,10 @@ from model.strokes import (
     read_strokes,
     write_strokes,
 )
-from model.user_samples import SampleStore
+from cnn_studio.model.spec.analysis import analyze
+from cnn_studio.model.spec.files import from_json, load_spec, to_json
+from cnn_studio.model.spec.network import NetworkSpec, SpecError
+from cnn_studio.model.spec.presets import get_preset
 
 FUZZ = settings(max_examples=60, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -275,7 +277,8 @@ def test_dataset_cache_reader(data):
 # ------------------------------------------------------------------------ .keras models
 @pytest.fixture(scope="module")
 def valid_keras() -> bytes:
-    from model.keras_build import build_model, save_model_file
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.nets.model_files import save_model_file
 
     spec = get_preset("tiny")
     path = FOLDER / "valid.keras"
@@ -295,7 +298,7 @@ def _rezip(original: bytes, member_filter) -> bytes:
 
 
 def test_keras_model_reader(valid_keras):
-    from model.keras_build import ModelFileError, load_model_file
+    from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
 
     @settings(FUZZ, max_examples=40)
     @given(data=damaged(valid_keras))
@@ -309,7 +312,7 @@ def test_keras_model_reader(valid_keras):
 
 def test_keras_model_members_damaged_behind_valid_zip(valid_keras):
     """Corrupt config JSON and weights HDF5 with correct zip CRCs: still a clean refusal."""
-    from model.keras_build import ModelFileError, load_model_file
+    from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
 
     @settings(FUZZ, max_examples=30)
     @given(member=st.sampled_from(["config.json", "model.weights.h5", "metadata.json"]),
@@ -339,8 +342,7 @@ def test_gzip_strokes_reader(data):
 
 def test_damaged_network_inside_a_model_file_falls_back(valid_keras):
     """A damaged network member inside a valid .keras: the model loads, the spec is derived."""
-    from model.keras_build import load_model_and_spec
-    from model.model_files import SPEC_MEMBER
+    from cnn_studio.model.nets.model_files import SPEC_MEMBER, load_model_and_spec
 
     @settings(FUZZ, max_examples=20)
     @given(junk=st.binary(max_size=300) | damaged(valid_spec_text()))

@@ -19,14 +19,14 @@ import traceback
 
 import numpy as np
 import pytest
-from reliability_support import time_guard
+from support_reliability import time_guard
 
-from model.keras_build import build_model, load_model_file, save_model_file
-from model.presets import get_preset
-from model.spec import load_spec
-from model.spec_io import canonical
-from model.strokes import LETTERS
-from model.user_samples import STORE_CANVAS, SampleStore
+from cnn_studio.model.data.user_samples import STORE_CANVAS, SampleStore
+from cnn_studio.model.ink.strokes import LETTERS
+from cnn_studio.model.nets.keras_build import build_model
+from cnn_studio.model.nets.model_files import load_model_file, save_model_file
+from cnn_studio.model.spec.files import canonical, load_spec
+from cnn_studio.model.spec.presets import get_preset
 
 SPEC = get_preset("tiny")
 INITIAL_SAMPLES = 60

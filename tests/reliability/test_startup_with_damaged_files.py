@@ -11,7 +11,7 @@ import gzip
 
 import pytest
 
-from model.paths import data_dir
+from cnn_studio.model.storage.paths import data_dir
 
 DEEP_JSON = b"[" * 100_000 + b"]" * 100_000
 HUGE_NUMBER = b"1" + b"0" * 400
@@ -30,7 +30,7 @@ NPZ = {
 
 
 def open_window(qtbot):
-    from gui.main_window import MainWindow
+    from cnn_studio.gui.app.main_window import MainWindow
 
     window = MainWindow(load_tensorflow=False)
     qtbot.addWidget(window)

@@ -12,11 +12,12 @@ import gc
 import threading
 
 import pytest
-from reliability_support import easy_data, rss_mb
+from support_reliability import easy_data, rss_mb
 
-from model.keras_build import build_model
-from model.presets import get_preset
-from model.training import TrainConfig, TrainControl, TrainHooks, train
+from cnn_studio.model.nets.keras_build import build_model
+from cnn_studio.model.spec.presets import get_preset
+from cnn_studio.model.training.config import TrainConfig, TrainControl, TrainHooks
+from cnn_studio.model.training.loop import train
 
 STOP_AFTER_BATCHES = 3
 RSS_LIMIT_MB = 100

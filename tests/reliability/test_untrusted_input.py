@@ -17,18 +17,19 @@ import zipfile
 import keras
 import pytest
 
-from model import keras_build
-from model.keras_build import ModelFileError, build_model, load_model_file, save_model_file
-from model.presets import get_preset
-from model.spec import (
+from cnn_studio.model.nets import keras_build
+from cnn_studio.model.nets.keras_build import build_model
+from cnn_studio.model.nets.model_files import ModelFileError, load_model_file, save_model_file
+from cnn_studio.model.spec.analysis import analyze
+from cnn_studio.model.spec.files import save_spec
+from cnn_studio.model.spec.network import (
     MAX_ACTIVATION_BYTES,
     MAX_PARAMS,
     LayerSpec,
     NetworkSpec,
     SpecError,
-    analyze,
-    save_spec,
 )
+from cnn_studio.model.spec.presets import get_preset
 
 
 def _lambda_model_file(tmp_path, marker):
@@ -141,7 +142,7 @@ def test_huge_activation_memory_is_refused_before_building_with_the_estimate(no_
 
 
 def test_huge_network_file_is_refused_by_the_train_command(tmp_path, capsys):
-    from main import main
+    from cnn_studio.main import main
 
     path = tmp_path / "giant.cnn.json"
     save_spec(_dense_giant(), path)
@@ -174,7 +175,7 @@ def test_large_but_allowed_network_still_builds():
 # ------------------------------------------- hostile files on the command line (issue 14)
 def _one_line_exit_2(argv, capsys, *words) -> str:
     """Run ``main`` with ``argv``; it must exit 2 with one stderr line holding ``words``."""
-    from main import main
+    from cnn_studio.main import main
 
     code = main(argv)
     err = capsys.readouterr().err
@@ -205,7 +206,7 @@ def test_a_fifo_given_to_the_command_line_is_refused_at_once(tmp_path, capsys):
 def test_a_gzip_bomb_of_strokes_ends_in_one_line(tmp_path, capsys, monkeypatch):
     import gzip
 
-    from model import strokes
+    from cnn_studio.model.ink import strokes
 
     monkeypatch.setattr(strokes, "MAX_STROKES_BYTES", 50_000)
     bomb = tmp_path / "bomb.json.gz"
@@ -215,7 +216,7 @@ def test_a_gzip_bomb_of_strokes_ends_in_one_line(tmp_path, capsys, monkeypatch):
 
 
 def test_a_network_file_with_too_many_layers_is_refused_everywhere(tmp_path, capsys):
-    from model.spec import MAX_LAYERS
+    from cnn_studio.model.spec.network import MAX_LAYERS
 
     path = tmp_path / "tall.cnn.json"
     path.write_text(json.dumps({"format": "cnn-studio-network", "version": 1, "name": "tall",

@@ -1,0 +1,400 @@
+"""The main window: assembles the panels, the menus and the status bar, owns the workers."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QWidget,
+)
+
+from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
+from cnn_studio.gui.app.panels import FIRST, LATER, install_all
+from cnn_studio.gui.app.state import AppState
+from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
+from cnn_studio.gui.app.undo_routing import UndoRouter
+from cnn_studio.model.storage.paths import _home_override
+
+MAX_RECENT = 8
+SETTINGS_ORG = "CNN Studio"
+SETTINGS_APP = "cnn-studio"
+SETTINGS_FILE = "settings.ini"  # inside CNN_STUDIO_HOME when it is set
+
+
+def placeholder(text: str) -> QLabel:
+    """A labelled empty panel (for areas still to come)."""
+    label = QLabel(text)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setObjectName("placeholder")
+    return label
+
+
+def scrollable(widget: QWidget) -> QScrollArea:
+    """``widget`` inside a frameless scroll area that resizes it to fit when there is room."""
+    area = QScrollArea()
+    area.setObjectName(f"{widget.objectName() or 'panel'}_scroll")
+    area.setWidgetResizable(True)
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(widget)
+    area.setMinimumWidth(min(widget.minimumSizeHint().width(), 320))
+    return area
+
+
+def app_settings() -> QSettings:
+    """The settings: an INI file inside ``CNN_STUDIO_HOME`` when set, else the user's config."""
+    home = _home_override()
+    if home is None:
+        return QSettings(SETTINGS_ORG, SETTINGS_APP)
+    home.mkdir(parents=True, exist_ok=True)
+    return QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    """CNN Studio's one window: drawing area in the centre, builder and dashboards in docks."""
+
+    first_paint = Signal()
+
+    def __init__(self, state: AppState | None = None, load_tensorflow: bool = True,
+                 defer_panels: bool = False) -> None:
+        """Build the window.
+
+        Args:
+            state: shared state (a new one by default).
+            load_tensorflow: start importing TensorFlow in the background.
+            defer_panels: install the panels behind dock tabs after the first paint (the app
+                does this to appear sooner; tests get every panel at once).
+        """
+        super().__init__()
+        self.state = state or AppState(self)
+        self.setWindowTitle("CNN Studio")
+        self.setObjectName("main_window")
+        self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AnimatedDocks)
+        self.tf_actions: list[QAction] = []
+        self.openers: dict[str, Callable[[str], None]] = {}
+        self._shutdown_hooks: list[Callable[[], None]] = []
+        self._painted = False
+        self._user_close = False
+        self.close_guard = CloseGuard(self)
+        self.requested_tab = "train"
+
+        self._build_panels()
+        self._build_menus()
+        self._build_status_bar()
+        install_all(self, FIRST)
+        if not isinstance(self.centralWidget(), QScrollArea):
+            self.set_central(self.centralWidget())
+        if defer_panels:
+            self.state.begin_task("panels")
+            self.first_paint.connect(lambda: QTimer.singleShot(0, self._install_later_panels))
+        else:
+            install_all(self, LATER)
+        self._restore_settings()
+
+        self.loader = TensorFlowLoader(self)
+        self.loader.ready.connect(self._on_tf_ready)
+        self.loader.failed.connect(self._on_tf_failed)
+        self.loader.ready.connect(self.state.tf_ready)
+        self.loader.failed.connect(self.state.tf_failed)
+        self.state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.state.task_ended.connect(self.close_guard.task_ended)
+        if load_tensorflow:
+            self.state.begin_task("tensorflow")
+            self.loader.start()
+
+    # ----------------------------------------------------------------- panels
+    def _build_panels(self) -> None:
+        self.draw_panel = placeholder("Drawing area")
+        self.setCentralWidget(self.draw_panel)
+        self.builder_panel = placeholder("Layer builder")
+        self.training_panel = placeholder("Training dashboard")
+        self.explain_panel = placeholder("Explain mode")
+        self.data_panel = placeholder("Dataset")
+        self.builder_dock = self._dock("Layer builder", "builder_dock", self.builder_panel,
+                                       Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.training_dock = self._dock("Training", "training_dock", self.training_panel,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.explain_dock = self._dock("Explain", "explain_dock", self.explain_panel,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.data_dock = self._dock("Dataset", "data_dock", self.data_panel,
+                                    Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.training_dock, self.explain_dock)
+        self.tabifyDockWidget(self.explain_dock, self.data_dock)
+        self.show_tab(self.requested_tab)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def set_panel(self, dock: QDockWidget, widget: QWidget) -> None:
+        """Put ``widget`` in ``dock`` (scrollable, so no panel forces the window wider)."""
+        dock.panel = widget
+        dock.setWidget(scrollable(widget))
+
+    def set_central(self, widget: QWidget) -> None:
+        """Put ``widget`` in the central area (scrollable, like the docks)."""
+        self.central_panel = widget
+        self.setCentralWidget(scrollable(widget))
+
+    def show_tab(self, name: str) -> None:
+        """Bring a panel to the front: draw, builder, train, explain or data."""
+        docks = {"builder": self.builder_dock, "train": self.training_dock,
+                 "explain": self.explain_dock, "data": self.data_dock}
+        self.requested_tab = name
+        if name in docks:
+            docks[name].show()
+            docks[name].raise_()
+
+    def _install_later_panels(self) -> None:
+        install_all(self, LATER)
+        self.show_tab(self.requested_tab)
+        self.state.end_task("panels")
+
+    # ------------------------------------------------------------------ menus
+    def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        if needs_tf:
+            action.setEnabled(self.state.tf_loaded)
+            self.tf_actions.append(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        self.file_menu = bar.addMenu("&File")
+        self.new_network_action = self._action(self.file_menu, "&New network", self._not_ready,
+                                               QKeySequence.StandardKey.New)
+        self.open_network_action = self._action(self.file_menu, "&Open network...", self._not_ready,
+                                                QKeySequence.StandardKey.Open)
+        self.save_network_action = self._action(self.file_menu, "&Save network", self._not_ready,
+                                                QKeySequence.StandardKey.Save)
+        self.save_network_as_action = self._action(self.file_menu, "Save network &as...",
+                                                   self._not_ready, "Ctrl+Shift+S")
+        self.recent_menu = self.file_menu.addMenu("Open &recent")
+        self.file_menu.addSeparator()
+        self.open_model_action = self._action(self.file_menu, "Open trained &model...",
+                                              self._not_ready, "Ctrl+Shift+O", needs_tf=True)
+        self.save_model_action = self._action(self.file_menu, "Save trained m&odel...",
+                                              self._not_ready, "Ctrl+Shift+M", needs_tf=True)
+        self.file_menu.addSeparator()
+        self._action(self.file_menu, "Save &window picture...", self._save_window_picture)
+        self.file_menu.addSeparator()
+        self.quit_action = self._action(self.file_menu, "&Quit", self.request_close,
+                                        QKeySequence.StandardKey.Quit)
+
+        self.edit_menu = bar.addMenu("&Edit")
+        self.undo_router = UndoRouter(self, self.edit_menu)
+        self.undo_group = self.undo_router.group
+        self.undo_action = self.undo_router.undo_action
+        self.redo_action = self.undo_router.redo_action
+
+        self.view_menu = bar.addMenu("&View")
+        for dock in (self.builder_dock, self.training_dock, self.explain_dock, self.data_dock):
+            self.view_menu.addAction(dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
+        self._action(help_menu, "&About CNN Studio", self.show_about)
+        self._refresh_recent_menu()
+
+    def _not_ready(self) -> None:
+        self.statusBar().showMessage("This action is not available yet.", 5000)
+
+    def register_undo(self, widget: QWidget, undo: Callable[[], None],
+                      redo: Callable[[], None], stack=None) -> None:
+        """Let Edit > Undo/Redo act on ``widget`` once the person works in it.
+
+        ``stack`` (default: the widget's ``undo_stack``) joins the window's ``QUndoGroup`` so
+        the menu names the step; see ``gui.app.undo_routing``.
+        """
+        self.undo_router.register(widget, undo, redo, stack)
+
+    def undo(self) -> None:
+        """Undo in the panel the person last worked in (a stroke, a builder edit...)."""
+        self.undo_router.undo()
+
+    def redo(self) -> None:
+        """Redo in the panel the person last worked in."""
+        self.undo_router.redo()
+
+    def shortcut_lines(self) -> list[tuple[str, str]]:
+        """(shortcut, what it does) for every menu action with a shortcut, plus canvas keys."""
+        lines = []
+        for menu in (self.file_menu, self.edit_menu):
+            for action in menu.actions():
+                if not action.shortcut().isEmpty():
+                    text = action.text().replace("&", "")
+                    if action in (self.undo_action, self.redo_action):  # not "Undo Stroke"
+                        text = text.split()[0] + " (in the panel you last worked in)"
+                    lines.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                                  text))
+        lines += [("Esc", "Clear the drawing (unless a text field is being edited)"),
+                  ("Delete on the canvas", "Clear the drawing"),
+                  ("A-Z on the canvas", "Add the drawing to your dataset as that letter"),
+                  ("F1", "This list")]
+        return lines
+
+    def show_shortcuts(self) -> None:
+        """Show the keyboard shortcuts."""
+        rows = "".join(f"<tr><td><b>{key}</b></td><td>{what}</td></tr>"
+                       for key, what in self.shortcut_lines())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def show_about(self) -> None:
+        """Show what the app is and the versions it runs on."""
+        versions = describe_devices(self.state.tf_info) if self.state.tf_info else "TensorFlow loading"
+        QMessageBox.about(self, "About CNN Studio",
+                          "<h3>CNN Studio</h3><p>Draw letters, build convolutional networks, "
+                          "train them and see the math behind every number.</p>"
+                          f"<p>{versions}</p>")
+
+    def _save_window_picture(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save window picture", "cnn-studio.png",
+                                              "PNG images (*.png)")
+        if path:
+            self.grab().save(path)
+
+    # ---------------------------------------------------------- recent files
+    def settings(self) -> QSettings:
+        """The app's persistent settings (see :func:`app_settings`)."""
+        return app_settings()
+
+    def recent_files(self) -> list[str]:
+        """Most recently opened or saved files, newest first."""
+        value = self.settings().value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(item) for item in (value or [])]
+
+    def add_recent_file(self, path: str) -> None:
+        """Put ``path`` first in the recent files list."""
+        path = str(Path(path).resolve())
+        files = [path] + [item for item in self.recent_files() if item != path]
+        self.settings().setValue("recent_files", files[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        self.recent_menu.setEnabled(bool(files))
+
+    def open_path(self, path: str) -> None:
+        """Open a file with the panel that handles its type (network, model, strokes)."""
+        name = Path(path).name.lower()
+        for suffix, opener in self.openers.items():
+            if name.endswith(suffix):
+                opener(path)
+                return
+        self.statusBar().showMessage(f"Don't know how to open {Path(path).name}.", 8000)
+
+    # ------------------------------------------------------------ TensorFlow
+    def _build_status_bar(self) -> None:
+        self.tf_label = QLabel("Loading TensorFlow...")
+        self.tf_label.setObjectName("tf_status")
+        self.statusBar().addPermanentWidget(self.tf_label)
+
+    def _on_tf_ready(self, info: dict) -> None:
+        self.tf_label.setText(describe_devices(info))
+        for action in self.tf_actions:
+            action.setEnabled(True)
+        self.state.end_task("tensorflow")
+        gc.collect()
+        gc.freeze()
+
+    def _on_tf_failed(self, message: str) -> None:
+        self.tf_label.setText("TensorFlow unavailable")
+        self.statusBar().showMessage(message)
+        self.state.end_task("tensorflow")
+
+    # ------------------------------------------------------- window lifetime
+    def _restore_settings(self) -> None:
+        settings = self.settings()
+        geometry = settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        dock_state = settings.value("window_state")
+        if isinstance(dock_state, QByteArray) and not dock_state.isEmpty():
+            self.restoreState(dock_state)
+        else:  # first start: builder and right-hand docks 30 % each, the drawing the rest
+            self.first_paint.connect(lambda: QTimer.singleShot(50, self._default_dock_sizes))
+
+    def _default_dock_sizes(self) -> None:
+        """First start: a third of the width for each side, at least what its panels need
+        without a horizontal scroll bar; the drawing area (pictures) gets the rest."""
+        share = 0.32  # of the window's width, for the builder and for the right-hand docks
+
+        def need(dock: QDockWidget) -> int:  # its panel's width plus a vertical scroll bar
+            panel = getattr(dock, "panel", dock.widget())
+            style = dock.style()
+            bar = style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + 4
+            return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
+
+        width = self.width()
+        sides = [min(max(int(width * share), *(need(dock) for dock in docks)), int(width * 0.4))
+                 for docks in ((self.builder_dock,),
+                               (self.training_dock, self.explain_dock, self.data_dock))]
+        self.resizeDocks([self.builder_dock, self.training_dock], sides,
+                         Qt.Orientation.Horizontal)
+        self.show_tab(self.requested_tab)
+
+    def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` when the window closes (stop workers, join threads), in order added."""
+        self._shutdown_hooks.append(hook)
+
+    def ask_choice(self, title: str, text: str, choices: tuple[str, ...]) -> str:
+        """Ask a Save / Discard / Cancel question (``gui.app.close_guard``); tests replace it."""
+        return ask_choice(self, title, text, choices)
+
+    def request_close(self) -> bool:
+        """File > Quit: close as the person asked, after the unsaved-work questions."""
+        self._user_close = True
+        try:
+            return self.close()
+        finally:
+            self._user_close = False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        """Ask about unsaved work (person's close), save the layout, stop workers, close.
+
+        The person's close (the window's close button, File > Quit) asks first; the app's own
+        ``close()`` (screenshots, benchmarks, tests) does not.
+        """
+        if (event.spontaneous() or self._user_close) and not self.close_guard.allow_close():
+            event.ignore()
+            return
+        settings = self.settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("window_state", self.saveState())
+        for hook in self._shutdown_hooks:
+            hook()
+        super().closeEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Emit ``first_paint`` once (the start-up benchmark listens for it)."""
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_paint.emit()

@@ -1,0 +1,29 @@
+"""Installs each panel into the main window.
+
+Every panel module exposes ``install(window)``: it creates its widget, puts it in its dock (or
+the central area), connects the menu actions it serves, registers undo handlers, file openers
+and shutdown hooks. ``FIRST`` panels are installed before the window is shown; ``LATER`` ones
+(hidden behind dock tabs, and heavier: matplotlib) right after its first paint, so the window
+appears sooner.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+FIRST: list[str] = [
+    "cnn_studio.gui.draw.panel",          # canvas + prediction + activations (central)
+    "cnn_studio.gui.builder.panel",       # builder dock
+]
+LATER: list[str] = [
+    "cnn_studio.gui.training.panel",  # training dock
+    "cnn_studio.gui.explain.panel",        # explain dock
+    "cnn_studio.gui.dataset.panel",     # dataset dock
+]
+INSTALLERS: list[str] = FIRST + LATER
+
+
+def install_all(window, names: list[str] | None = None) -> None:
+    """Import each panel module in ``names`` (default: all) and call its ``install(window)``."""
+    for name in INSTALLERS if names is None else names:
+        importlib.import_module(name).install(window)

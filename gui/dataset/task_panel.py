@@ -1,0 +1,133 @@
+"""Progress rows for background jobs: one line per running job with a progress bar and Cancel.
+
+:class:`TaskPanel` wraps a :class:`gui.dataset.workers.TaskRunner`: starting a job adds its row,
+the job's end removes it and is passed on through the panel's own signals.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+from cnn_studio.gui.dataset.workers import Job, TaskRunner
+
+
+class TaskRow(QWidget):
+    """What a background job is doing: a line of text, a progress bar and Cancel.
+
+    Args:
+        text: the first line, e.g. ``Importing emnist.csv...``.
+        unit: ``'bytes'`` to show progress in MB, else plain counts.
+    """
+
+    def __init__(self, text: str, unit: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.unit = unit
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.bar.setMinimumWidth(150)
+        self.bar.setMaximumWidth(200)
+        self.cancel_button = QPushButton("Cancel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel_button)
+
+    def set_progress(self, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` (a busy bar when ``total`` is 0)."""
+        if total <= 0:
+            self.bar.setRange(0, 0)
+            return
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(min(1000, int(done * 1000 // total)))
+        if self.unit == "bytes":
+            self.bar.setFormat(f"{done / 2**20:,.0f} of {total / 2**20:,.0f} MB")
+        else:
+            self.bar.setFormat(f"{done:,} of {total:,}")
+
+
+class TaskPanel(QWidget):
+    """Runs named background jobs and shows a :class:`TaskRow` for each while it runs.
+
+    Args:
+        state: the window's ``AppState`` (running jobs count as busy), or None.
+
+    Signals:
+        finished(str, object): job name and result.
+        failed(str, str): job name and a message for the user.
+        cancelled(str, str): job name and what was cancelled.
+        changed(): a job started or ended.
+    """
+
+    finished = Signal(str, object)
+    failed = Signal(str, str)
+    cancelled = Signal(str, str)
+    changed = Signal()
+
+    def __init__(self, state=None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = TaskRunner(state, self)
+        self.rows: dict[str, TaskRow] = {}
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.runner.progress.connect(self._progress)
+        self.runner.status.connect(self._status)
+        self.runner.finished.connect(self._finished)
+        self.runner.failed.connect(self._failed)
+        self.runner.cancelled.connect(self._cancelled)
+
+    def running(self, name: str) -> bool:
+        """Whether job ``name`` runs."""
+        return self.runner.running(name)
+
+    def start(self, name: str, job: Job, text: str, unit: str = "") -> bool:
+        """Start ``job`` as ``name`` with a row saying ``text``; False if it already runs."""
+        if self.runner.running(name):
+            return False
+        row = TaskRow(text, unit)
+        row.setObjectName(f"task_{name}")
+        row.cancel_button.clicked.connect(lambda: self.runner.cancel(name))
+        self.rows[name] = row
+        self.box.addWidget(row)
+        self.runner.start(name, job)
+        self.changed.emit()
+        return True
+
+    def cancel(self, name: str) -> None:
+        """Ask job ``name`` to stop."""
+        self.runner.cancel(name)
+
+    def shutdown(self) -> None:
+        """Cancel every job and wait for the threads."""
+        self.runner.shutdown()
+
+    def _progress(self, name: str, done: int, total: int) -> None:
+        if name in self.rows:
+            self.rows[name].set_progress(done, total)
+
+    def _status(self, name: str, text: str) -> None:
+        if name in self.rows:
+            self.rows[name].label.setText(text)
+
+    def _remove(self, name: str) -> None:
+        row = self.rows.pop(name, None)
+        if row is not None:
+            self.box.removeWidget(row)
+            row.hide()
+            row.deleteLater()
+        self.changed.emit()
+
+    def _finished(self, name: str, result: object) -> None:
+        self._remove(name)
+        self.finished.emit(name, result)
+
+    def _failed(self, name: str, message: str) -> None:
+        self._remove(name)
+        self.failed.emit(name, message)
+
+    def _cancelled(self, name: str, message: str) -> None:
+        self._remove(name)
+        self.cancelled.emit(name, message)

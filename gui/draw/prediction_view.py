@@ -1,0 +1,199 @@
+"""What the network thinks: the top letter, the top three, and all 26 probabilities as bars."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from cnn_studio.model.ink.strokes import LETTERS
+
+UNSURE_BELOW = 0.5
+BAR = QColor(96, 122, 170)
+TOP_BAR = QColor(230, 120, 40)
+GRID = QColor(215, 218, 226)
+
+
+def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
+    """The ``k`` most probable letters with their probabilities, best first."""
+    order = np.argsort(-np.asarray(probs))[:k]
+    return [(LETTERS[i] if i < len(LETTERS) else str(i), float(probs[i])) for i in order]
+
+
+class ProbabilityBars(QWidget):
+    """A bar per class (A-Z) with the letters below; the winner is highlighted."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("probability_bars")
+        self.setMinimumSize(200, 100)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self._probs: np.ndarray | None = None
+        self.painted_probs: np.ndarray | None = None
+
+    def set_probs(self, probs: np.ndarray | None) -> None:
+        """Show ``probs`` (one per class) or nothing."""
+        self._probs = probs
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        """Wide and low."""
+        return QSize(360, 130)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Bars with a 50% guide line."""
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        probs = self._probs
+        count = len(probs) if probs is not None else len(LETTERS)
+        metrics = painter.fontMetrics()
+        label_h = metrics.height() + 2
+        top, bottom = 4.0, float(self.height() - label_h)
+        span = max(1.0, bottom - top)
+        slot = self.width() / count
+        painter.setPen(QPen(GRID, 1, Qt.PenStyle.DashLine))
+        half = bottom - UNSURE_BELOW * span
+        painter.drawLine(0, int(half), self.width(), int(half))
+        painter.setPen(QPen(GRID, 1))
+        painter.drawLine(0, int(bottom), self.width(), int(bottom))
+        best = int(np.argmax(probs)) if probs is not None else -1
+        for i in range(count):
+            x = i * slot
+            if probs is not None:
+                height = float(np.clip(probs[i], 0.0, 1.0)) * span
+                painter.fillRect(QRectF(x + slot * 0.15, bottom - height, slot * 0.7, height),
+                                 TOP_BAR if i == best else BAR)
+            painter.setPen(QColor(40, 40, 40) if i == best else QColor(110, 110, 110))
+            text = LETTERS[i] if i < len(LETTERS) else str(i)
+            painter.drawText(QRectF(x, bottom + 1, slot, label_h), Qt.AlignmentFlag.AlignCenter,
+                             text)
+        painter.end()
+        self.painted_probs = probs
+
+
+class PredictionView(QWidget):
+    """The network's answer for the current drawing.
+
+    Shows nothing for an empty canvas, a clear "Not sure" when the best probability is below
+    ``UNSURE_BELOW``, and a message (e.g. no trained model) when there is no answer.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("prediction_view")
+        self.letter_label = QLabel("")
+        self.letter_label.setObjectName("top_letter")
+        font = QFont(self.font())
+        font.setPointSize(44)
+        font.setBold(True)
+        self.letter_label.setFont(font)
+        self.letter_label.setMinimumWidth(70)
+        self.letter_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.verdict_label = QLabel("")
+        self.verdict_label.setObjectName("verdict")
+        verdict_font = QFont(self.font())
+        verdict_font.setPointSize(verdict_font.pointSize() + 3)
+        verdict_font.setBold(True)
+        self.verdict_label.setFont(verdict_font)
+        self.top3_label = QLabel("")
+        self.top3_label.setObjectName("top3")
+        self.message_label = QLabel("")
+        self.message_label.setObjectName("prediction_message")
+        self.message_label.setWordWrap(True)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.bars = ProbabilityBars()
+        # Answers of different lengths must not change the panel's minimum size: that would
+        # re-layout (and repaint) the whole window on every prediction.
+        # Qt skips that layout pass only for widgets of fixed size (minimum = maximum).
+        self.letter_label.setFixedSize(80, QFontMetrics(font).height() + 8)
+        for label in (self.verdict_label, self.top3_label):
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            label.setMinimumWidth(120)
+            label.setFixedHeight(QFontMetrics(label.font()).height() + 4)
+        # The message (hint, "no model") takes the bars' place in the same grid cell and its
+        # own size is ignored: the first answer hiding it must not resize anything, or the
+        # canvas above would change size under the pen.
+        self.message_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        keep = self.bars.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.bars.setSizePolicy(keep)
+
+        text_box = QVBoxLayout()
+        text_box.addWidget(self.verdict_label)
+        text_box.addWidget(self.top3_label)
+        head = QHBoxLayout()
+        head.addWidget(self.letter_label)
+        head.addLayout(text_box, 1)
+        head.setAlignment(text_box, Qt.AlignmentFlag.AlignVCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        body = QGridLayout()
+        body.addWidget(self.bars, 0, 0)
+        body.addWidget(self.message_label, 0, 0)
+        layout.addLayout(body, 1)
+        self.probs: np.ndarray | None = None
+        self._styled_unsure: bool | None = None
+        self.clear()
+
+    @property
+    def top_letter(self) -> str | None:
+        """The letter shown as the answer, or None when nothing is shown."""
+        return LETTERS[int(np.argmax(self.probs))] if self.probs is not None else None
+
+    @property
+    def unsure(self) -> bool:
+        """True while the shown answer is below the confidence threshold."""
+        return self.probs is not None and float(np.max(self.probs)) < UNSURE_BELOW
+
+    def clear(self, hint: str = "Draw a letter on the canvas to see what the network reads.") -> None:
+        """Show nothing but ``hint`` (empty canvas)."""
+        self.probs = None
+        self.letter_label.setText("")
+        self.verdict_label.setText("")
+        self.top3_label.setText("")
+        self.message_label.setText(hint)
+        self.message_label.setStyleSheet("")
+        self.message_label.setVisible(bool(hint))
+        self.bars.setVisible(not hint)
+        self.bars.set_probs(None)
+
+    def set_message(self, text: str) -> None:
+        """Show a message instead of an answer (no model, model failed to load...)."""
+        self.clear(text)
+        self.message_label.setStyleSheet("color: #a03020;")
+
+    def set_probs(self, probs: np.ndarray) -> None:
+        """Show the answer for class probabilities ``probs`` (26 values summing to 1)."""
+        probs = np.asarray(probs, dtype=np.float32).reshape(-1)
+        self.probs = probs
+        best = top_k(probs, 3)
+        letter, p = best[0]
+        self.letter_label.setText(letter)
+        unsure = p < UNSURE_BELOW
+        if unsure:
+            self.verdict_label.setText(f"Not sure: best guess {letter} at {p:.0%}")
+        else:
+            self.verdict_label.setText(f"{letter}, {p:.0%} sure")
+        if unsure != self._styled_unsure:  # style sheets are slow to apply: only on a change
+            self._styled_unsure = unsure
+            self.letter_label.setStyleSheet("color: #9a9a9a;" if unsure else "color: #1c2a44;")
+            self.verdict_label.setStyleSheet("color: #b06010;" if unsure else "color: #1c6a30;")
+        self.top3_label.setText("   ".join(f"{name} {value:.0%}" if value >= 0.01 else
+                                           f"{name} <1%" for name, value in best))
+        if self.message_label.isVisible() or self.message_label.text():
+            self.message_label.setText("")
+            self.message_label.setStyleSheet("")
+            self.message_label.setVisible(False)
+        if not self.bars.isVisibleTo(self):
+            self.bars.setVisible(True)
+        self.bars.set_probs(probs)

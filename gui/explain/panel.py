@@ -1,0 +1,87 @@
+"""Explain mode: the math behind every number, for the user's own network and drawing.
+
+One panel with a tab per concept (convolution as a dot product, output sizes, activations,
+pooling, dense neurons, softmax and loss, a backpropagation step, hand-made kernels, shifting
+the drawing, and a heat map of where the network looked). All numbers are computed by
+``model.explain`` in a worker thread; a tab computes only while it is visible.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from cnn_studio.gui.explain.activation import ActivationTab
+from cnn_studio.gui.explain.backprop import BackpropTab
+from cnn_studio.gui.explain.base import ExplainTab
+from cnn_studio.gui.explain.conv import ConvTab
+from cnn_studio.gui.explain.dense import DenseTab
+from cnn_studio.gui.explain.kernels import KernelsTab
+from cnn_studio.gui.explain.pooling import PoolingTab
+from cnn_studio.gui.explain.robustness import RobustnessTab
+from cnn_studio.gui.explain.saliency import SaliencyTab
+from cnn_studio.gui.explain.sizes import SizesTab
+from cnn_studio.gui.explain.softmax import SoftmaxTab
+from cnn_studio.gui.explain.worker import ExplainContext
+
+#: attribute name -> tab class, in the order the tabs appear.
+TABS = {
+    "conv_tab": ConvTab,
+    "sizes_tab": SizesTab,
+    "activation_tab": ActivationTab,
+    "pooling_tab": PoolingTab,
+    "dense_tab": DenseTab,
+    "softmax_tab": SoftmaxTab,
+    "backprop_tab": BackpropTab,
+    "kernels_tab": KernelsTab,
+    "robustness_tab": RobustnessTab,
+    "saliency_tab": SaliencyTab,
+}
+
+
+class ExplainPanel(QWidget):
+    """The explain dock's content: one sub-tab per concept, sharing one compute worker."""
+
+    def __init__(self, state, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("explain_panel")
+        self.state = state
+        self.ctx = ExplainContext(state, self)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("explain_tabs")
+        self.tabs.setUsesScrollButtons(True)
+        self.tabs.setDocumentMode(True)
+        for attribute, cls in TABS.items():
+            tab = cls(self.ctx)
+            tab.setObjectName(attribute)
+            setattr(self, attribute, tab)
+            self.tabs.addTab(tab, cls.title)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(660, 820)
+
+    def all_tabs(self) -> list[ExplainTab]:
+        """Every concept tab, in order."""
+        return [getattr(self, attribute) for attribute in TABS]
+
+    def show_concept(self, attribute: str) -> ExplainTab:
+        """Bring the tab ``attribute`` (e.g. 'softmax_tab') to the front and return it."""
+        tab = getattr(self, attribute)
+        self.tabs.setCurrentWidget(tab)
+        return tab
+
+    def shutdown(self) -> None:
+        """Stop timers and the worker thread."""
+        self.conv_tab.timer.stop()
+        self.ctx.shutdown()
+
+
+def install(window) -> None:
+    """Put the explain panel into the window's explain dock."""
+    panel = ExplainPanel(window.state, window)
+    window.explain_panel = panel
+    window.set_panel(window.explain_dock, panel)
+    window.add_shutdown_hook(panel.shutdown)

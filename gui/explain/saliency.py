@@ -1,0 +1,103 @@
+"""Where it looked: a Grad-CAM or saliency heat map over the drawing for one letter."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider
+
+from cnn_studio.gui.common.heatmap import MapView, overlay
+from cnn_studio.gui.explain.base import ExplainTab, class_name, letter_combo
+
+METHODS = {"grad_cam": "Grad-CAM (last conv layer)", "saliency": "Saliency (pixel gradients)"}
+
+
+def compute_heat(model, image, method: str, target: int | None):
+    """(heat map, probabilities) for ``target`` (None: the predicted letter)."""
+    from cnn_studio.model import explain as ex
+
+    heat = (ex.grad_cam(model, image, target) if method == "grad_cam"
+            else ex.saliency_map(model, image, target))
+    probabilities = ex.softmax_loss(model, image).probabilities if _ends_in_softmax(model) \
+        else None
+    return heat, probabilities
+
+
+def _ends_in_softmax(model) -> bool:
+    return getattr(getattr(model.layers[-1], "activation", None), "__name__", "") == "softmax"
+
+
+class SaliencyTab(ExplainTab):
+    """A heat map of the pixels that mattered most for the chosen letter."""
+
+    title = "Where it looked"
+
+    def build(self) -> None:
+        self.method_combo = QComboBox()
+        self.method_combo.setObjectName("heat_method")
+        for method, text in METHODS.items():
+            self.method_combo.addItem(text, method)
+        self.target_combo = letter_combo(with_predicted=True)
+        self.target_combo.setObjectName("heat_target")
+        self.alpha_slider = QSlider(Qt.Orientation.Horizontal)
+        self.alpha_slider.setRange(10, 100)
+        self.alpha_slider.setValue(70)
+        self.alpha_slider.setMaximumWidth(120)
+        self.add_controls(("Method", self.method_combo), ("Letter", self.target_combo),
+                          ("Strength", self.alpha_slider))
+        maps = QHBoxLayout()
+        self.drawing_view = MapView("Drawing", min_side=150)
+        self.heat_view = MapView("Heat over the drawing", min_side=220)
+        maps.addWidget(self.drawing_view, 1)
+        maps.addWidget(self.heat_view, 2)
+        self.body.addLayout(maps)
+        self.caption = QLabel()
+        self.caption.setObjectName("heat_caption")
+        self.caption.setWordWrap(True)
+        self.body.addWidget(self.caption)
+        explain = QLabel(
+            "Grad-CAM weighs each feature map of the last conv layer by how much the letter's "
+            "score rises when that map grows, adds them up and keeps the positive part: bright "
+            "areas are where the features that argue for the letter were found. The saliency "
+            "map shows, for every pixel, how strongly a tiny change there would change the "
+            "letter's probability.")
+        explain.setWordWrap(True)
+        explain.setStyleSheet("background: #f6f6ee; padding: 6px; color: #333;")
+        self.body.addWidget(explain)
+        self.body.addStretch(1)
+        self.heat = None
+        self.method_combo.currentIndexChanged.connect(lambda _: self.recompute())
+        self.target_combo.currentIndexChanged.connect(lambda _: self.recompute())
+        self.alpha_slider.valueChanged.connect(lambda _: self._paint())
+
+    def check(self, layers) -> str | None:
+        if len(tuple(self.ctx.model.layers[-1].output.shape)) != 2:
+            return "The network does not end in one score per letter yet."
+        return None
+
+    def recompute(self) -> None:
+        model, image = self.ctx.model, self.ctx.image
+        method, target = self.method_combo.currentData(), self.target_combo.currentData()
+        self.submit("heat", lambda: compute_heat(model, image, method, target), self._show)
+
+    def _show(self, result) -> None:
+        self.heat, probabilities = result
+        heat = self.heat
+        self.drawing_view.set_array(self.ctx.image, "ink")
+        self._paint()
+        letter = class_name(heat.class_index)
+        text = (f"{'Grad-CAM of ' + heat.layer_name if heat.method == 'grad_cam' else 'Saliency'}"
+                f" for the letter {letter}")
+        if probabilities is not None:
+            text += f" (p = {float(probabilities[heat.class_index]):.3f})"
+        if not np.any(heat.values > 0):
+            text += ". The map is empty: nothing in the drawing argues for this letter."
+        if heat.note:
+            text += f". {heat.note}"
+        self.caption.setText(text + ".")
+
+    def _paint(self) -> None:
+        if self.heat is None or self.ctx.image is None:
+            return
+        self.heat_view.set_rgb(overlay(self.ctx.image, self.heat.values,
+                                       self.alpha_slider.value() / 100.0))

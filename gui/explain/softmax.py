@@ -1,0 +1,129 @@
+"""Softmax and loss: logits -> exp -> probabilities, and -log p(true letter)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+)
+
+from cnn_studio.gui.common.heatmap import format_number
+from cnn_studio.gui.explain.base import ExplainTab, class_name, help_label, letter_combo
+
+COLUMNS = ("Letter", "Logit z", "z - max", "exp(z - max)", "Probability")
+TRUE_COLOUR = QColor(255, 236, 170)
+
+
+def compute_softmax(model, image, true_class: int | None):
+    """``model.explain.softmax_loss``; without a true letter, the predicted one is used."""
+    from cnn_studio.model import explain as ex
+
+    result = ex.softmax_loss(model, image, true_class)
+    if true_class is None:
+        result = ex.softmax_loss(model, image, result.predicted)
+    return result
+
+
+def set_true_combo(combo, index: int) -> None:
+    """Select letter ``index`` in a letter combo without emitting signals."""
+    blocked = combo.blockSignals(True)
+    combo.setCurrentIndex(max(combo.findData(index), 0))
+    combo.blockSignals(blocked)
+
+
+class SoftmaxTab(ExplainTab):
+    """The last layer's scores turned into probabilities, and the cross-entropy loss."""
+
+    title = "Softmax"
+
+    def build(self) -> None:
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("The drawing is meant to be"))
+        self.true_combo = letter_combo()
+        self.true_combo.setObjectName("softmax_true_letter")
+        controls.addWidget(self.true_combo)
+        controls.addStretch(1)
+        self.body.addLayout(controls)
+        self.loss_label = QLabel()
+        self.loss_label.setObjectName("softmax_loss")
+        self.loss_label.setWordWrap(True)
+        self.loss_label.setTextFormat(Qt.TextFormat.RichText)
+        self.body.addWidget(self.loss_label)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("softmax_table")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(26 * 20 + 28)
+        self.body.addWidget(self.table)
+        self.body.addWidget(help_label("softmax", "cross_entropy"))
+        self.body.addStretch(1)
+        self.result = None
+        self.true_combo.currentIndexChanged.connect(
+            lambda _: self.ctx.set_true_letter(self.true_combo.currentData()))
+        self.ctx.true_letter_changed.connect(self._on_true_letter)
+
+    def _on_true_letter(self, index: int) -> None:
+        set_true_combo(self.true_combo, index)
+        self.request()
+
+    def check(self, layers) -> str | None:
+        last = self.ctx.model.layers[-1] if self.ctx.model is not None else None
+        name = getattr(getattr(last, "activation", None), "__name__", "")
+        if last is not None and name != "softmax" and type(last).__name__ != "Softmax":
+            return ("The network does not end in a softmax layer, so it gives no "
+                    "probabilities. Add the output layer (dense, 26 units, softmax).")
+        return None
+
+    def recompute(self) -> None:
+        model, image, true = self.ctx.model, self.ctx.image, self.ctx.true_letter
+        self.submit("loss", lambda: compute_softmax(model, image, true), self._show)
+
+    def _show(self, result) -> None:
+        self.result = result
+        set_true_combo(self.true_combo, result.true_class)
+        self.table.setRowCount(len(result.logits))
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        for row in range(len(result.logits)):
+            cells = (class_name(row), format_number(result.logits[row], 4),
+                     format_number(result.logits[row] - result.shift, 4),
+                     format_number(result.exp[row], 5, small=True),
+                     format_number(result.probabilities[row], 5, small=True))
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
+                if row == result.predicted:
+                    item.setFont(bold)
+                if row == result.true_class:
+                    item.setBackground(TRUE_COLOUR)
+                elif col == 4:
+                    share = float(result.probabilities[row])
+                    item.setBackground(QColor(int(255 - 120 * share), int(255 - 60 * share), 255))
+                self.table.setItem(row, col, item)
+        self.loss_label.setText(self.loss_html(result))
+
+    @staticmethod
+    def loss_html(result) -> str:
+        """The softmax normalisation and the loss, with the numbers filled in."""
+        true, predicted = result.true_class, result.predicted
+        p = result.true_probability
+        lines = [f"Largest logit: {format_number(result.shift, 4)} (letter "
+                 f"{class_name(int(np.argmax(result.logits)))}); subtracting it changes "
+                 "nothing but keeps exp() from overflowing.",
+                 f"Sum of exp(z - max) = {format_number(result.exp_sum, 5)}; "
+                 "probability = exp(z - max) / sum.",
+                 f"Predicted: <b>{class_name(predicted)}</b> with p = "
+                 f"{format_number(result.probabilities[predicted], 5)}.",
+                 f"Cross-entropy loss for {class_name(true)} = -log p({class_name(true)}) = "
+                 f"-log({format_number(p, 6, small=True)}) = <b>{format_number(result.loss, 5)}</b>"]
+        return "<br>".join(lines)

@@ -1,0 +1,292 @@
+"""The dashboard's file work: save/open trained models, evaluate on real handwriting, exports.
+
+Each job runs a function in a short-lived :class:`gui.training.worker.TaskWorker` thread, so the
+window never waits for Keras to read or write a file. Failures (e.g. a ``.keras`` file with a
+Lambda layer, which is refused because loading it would run code) are explained in a dialog.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QWidget,
+)
+
+from cnn_studio.gui.training.worker import GuiCall, TaskWorker, ThreadedRun
+
+
+def count_sources() -> tuple[int, int | None]:
+    """How many own samples and imported EMNIST images exist (EMNIST: None if not imported)."""
+    from cnn_studio.model.data import emnist
+    from cnn_studio.model.data.user_samples import SampleStore
+
+    try:
+        own = sum(SampleStore().counts().values())
+    except (OSError, ValueError):
+        own = 0
+    total = 0
+    for path in sorted(emnist.emnist_dir().glob("*.npz")):
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                total += len(data["y"])
+        except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile,
+                zlib.error):
+            continue  # a damaged cache is reported when the data is loaded, not here
+    return own, (total or None)
+
+
+class ModelFiles(QWidget):
+    """Buttons and results of the file jobs; also serves File > Save/Open trained model.
+
+    Args:
+        dashboard: the :class:`gui.training.panel.TrainingDashboard` it belongs to.
+    """
+
+    def __init__(self, dashboard) -> None:
+        super().__init__()
+        self.dashboard = dashboard
+        self.main_window, self.state = dashboard.main_window, dashboard.state
+        self.history: dict | None = None
+        self.tasks: list[ThreadedRun] = []
+        self.evaluate_button = QPushButton("Evaluate on real handwriting...")
+        self.evaluate_button.setObjectName("evaluate_button")
+        self.evaluate_button.setToolTip("Measure the network on labelled letters written by "
+                                        "people (a strokes-v1 file)")
+        self.evaluate_result = QLabel("")
+        self.evaluate_result.setObjectName("evaluate_result")
+        self.evaluate_result.setWordWrap(True)
+        self.png_button = QPushButton("Curves as PNG...")
+        self.png_button.setToolTip("Save the loss and accuracy curves as a PNG image")
+        self.csv_button = QPushButton("History as CSV...")
+        self.csv_button.setToolTip("Save the per-epoch figures (loss, accuracy...) as CSV")
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.evaluate_button, 0, 0, 1, 2)
+        layout.addWidget(self.evaluate_result, 1, 0, 1, 2)
+        layout.addWidget(self.png_button, 2, 0)
+        layout.addWidget(self.csv_button, 2, 1)
+        self.evaluate_button.clicked.connect(self.ask_evaluate)
+        self.png_button.clicked.connect(self.ask_save_png)
+        self.csv_button.clicked.connect(self.ask_save_csv)
+
+    def connect_actions(self) -> None:
+        """Take over File > Save/Open trained model and ``.keras`` in Open recent."""
+        for action, slot in ((self.main_window.save_model_action, self.ask_save_model),
+                             (self.main_window.open_model_action, self.ask_open_model)):
+            try:
+                action.triggered.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+            action.triggered.connect(slot)
+        self.main_window.openers[".keras"] = self.open_model_file
+
+    def set_running(self, running: bool) -> None:
+        """Disable what must wait until training ends."""
+        self.evaluate_button.setEnabled(not running)
+        self.csv_button.setEnabled(not running)
+
+    def refresh_sources(self) -> None:
+        """Update the data-source counts shown in the settings."""
+        self.dashboard.controls.refresh_sources(*count_sources())
+
+    # ------------------------------------------------------------- jobs
+    def run_task(self, name: str, fn, on_done, on_failed=None) -> ThreadedRun:
+        """Run ``fn()`` in a worker thread; ``on_done(result)`` / ``on_failed(message)`` are
+        called in the GUI thread."""
+        worker = TaskWorker(fn)
+        run = ThreadedRun(worker, [worker.done, worker.failed], name)
+        self.state.begin_task(name)
+
+        def finish(value, callback) -> None:
+            run.thread.wait()
+            if run in self.tasks:
+                self.tasks.remove(run)
+            try:
+                callback(value)
+            finally:
+                self.state.end_task(name)
+
+        run.relays = [GuiCall(lambda value: finish(value, on_done)),
+                      GuiCall(lambda value: finish(value, on_failed or self._show_error))]
+        worker.done.connect(run.relays[0].call)
+        worker.failed.connect(run.relays[1].call)
+        self.tasks.append(run)
+        run.start()
+        return run
+
+    def shutdown(self) -> None:
+        """Wait for the running file jobs."""
+        for run in list(self.tasks):
+            run.join()
+
+    def _show_error(self, message: str) -> None:
+        self.dashboard._show_message(message, error=True)
+
+    # ---------------------------------------------------------- model files
+    def active_model(self):
+        """``(model, spec)``: the one trained or opened here, else the app's active model."""
+        if self.dashboard.model is not None:
+            return self.dashboard.model, self.dashboard.model_spec
+        return self.state.model, self.state.model_spec
+
+    def ask_save_model(self) -> None:
+        """File > Save trained model."""
+        if self.dashboard.running:
+            self.dashboard._show_message("Wait for training to end (or stop it) before saving.")
+            return
+        model, spec = self.active_model()
+        if model is None:
+            QMessageBox.information(self, "Save trained model",
+                                    "There is no trained model yet: train one first.")
+            return
+        from cnn_studio.model.nets.keras_code import model_name
+        from cnn_studio.model.storage.paths import data_dir
+
+        default = str(data_dir() / f"{model_name(spec.name if spec else 'network')}.keras")
+        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", default,
+                                              "Keras models (*.keras)")
+        if path:
+            self.save_model_file(path if path.endswith(".keras") else path + ".keras")
+
+    def save_model_file(self, path: str) -> ThreadedRun:
+        """Save the active model and its spec to ``path`` in a worker."""
+        model, spec = self.active_model()
+
+        def save():
+            from cnn_studio.model.nets.model_files import save_model_file
+
+            save_model_file(model, spec, path)
+            return path
+
+        def saved(_result) -> None:
+            if model is self.dashboard.model and not self.dashboard.running:
+                self.state.unsaved_model = False  # these weights are on disk now
+            self.main_window.add_recent_file(path)
+            self.dashboard._show_message(f"Saved the trained model to {path}.")
+
+        return self.run_task("save-model", save, saved)
+
+    def ask_open_model(self) -> None:
+        """File > Open trained model."""
+        from cnn_studio.model.storage.paths import data_dir
+
+        path, _ = QFileDialog.getOpenFileName(self, "Open trained model", str(data_dir()),
+                                              "Keras models (*.keras)")
+        if path:
+            self.open_model_file(path)
+
+    def open_model_file(self, path: str) -> ThreadedRun | None:
+        """Load a ``.keras`` model (safely) in a worker and make it the active model."""
+        if self.dashboard.running:
+            self.dashboard._show_message("Stop training before opening another model.")
+            return None
+
+        def load():
+            from cnn_studio.model.nets.model_files import load_model_and_spec
+
+            return load_model_and_spec(path)
+
+        def refused(message: str) -> None:
+            self.dashboard._show_message(message, error=True)
+            QMessageBox.warning(self, "Cannot open the model", message)
+
+        return self.run_task("open-model", load, lambda result: self._opened(path, *result),
+                             refused)
+
+    def _opened(self, path: str, model, spec) -> None:
+        dashboard = self.dashboard
+        dashboard.model, dashboard.model_spec, dashboard.epochs_done = model, spec, 0
+        names = [layer.name for layer in model.layers]
+        dashboard.live.set_layer_names(names)
+        kernels = [np.asarray(layer.kernel) for layer in model.layers
+                   if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
+        dashboard.kernels.set_kernels(kernels, [n for n, layer in zip(names, model.layers,
+                                                                       strict=True)
+                                                if hasattr(layer, "kernel")
+                                                and len(layer.kernel.shape) == 4])
+        self.state.model, self.state.model_spec, self.state.trained = model, spec, True
+        self.state.unsaved_model = False  # just read from a file
+        self.state.model_changed.emit(model)
+        self.put_spec_in_builder(spec)
+        self.main_window.add_recent_file(path)
+        dashboard._show_message(f"Opened {Path(path).name}: it is now the active model.")
+
+    def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:
+        """Ask for ``spec`` in the layer builder (it becomes an undoable edit named ``text``)."""
+        self.state.network_requested.emit(spec, text)
+
+    # --------------------------------------------------------- evaluation
+    def ask_evaluate(self) -> None:
+        """Choose a strokes-v1 file (the real-handwriting set by default) and evaluate on it."""
+        from cnn_studio.model.storage.paths import REAL_HANDWRITING, data_dir
+
+        start = str(REAL_HANDWRITING) if REAL_HANDWRITING.is_file() else str(data_dir())
+        path, _ = QFileDialog.getOpenFileName(self, "Evaluate on handwriting", start,
+                                              "Strokes files (*.json)")
+        if path:
+            self.evaluate_file(path)
+
+    def evaluate_file(self, path: str) -> ThreadedRun | None:
+        """Evaluate the active model on the labelled samples of a strokes-v1 file."""
+        model = self.active_model()[0]
+        if model is None:
+            self.evaluate_result.setText("Train or open a model first.")
+            return None
+        self.evaluate_result.setText(f"Evaluating on {Path(path).name}...")
+
+        def evaluate():
+            from cnn_studio.model.training.evaluation import evaluate_strokes
+
+            return evaluate_strokes(model, path)
+
+        return self.run_task("evaluate", evaluate, lambda report: self._evaluated(path, report),
+                             self.evaluate_result.setText)
+
+    def _evaluated(self, path: str, report) -> None:
+        def pct(value: float, count: int) -> str:
+            return "no samples" if not count else f"{100 * value:.1f} % of {count}"
+
+        self.evaluate_result.setText(
+            f"<b>{Path(path).name}</b>: {100 * report.accuracy:.1f} % of {report.total} "
+            f"correct · upper case {pct(report.upper_accuracy, report.n_upper)} · "
+            f"lower case {pct(report.lower_accuracy, report.n_lower)}")
+
+    # ------------------------------------------------------------- exports
+    def ask_save_png(self) -> None:
+        """Export the curves as a PNG image."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save curves", "training-curves.png",
+                                              "PNG images (*.png)")
+        if path:
+            self.dashboard.curves.save_png(path)
+
+    def ask_save_csv(self) -> None:
+        """Write the history (one row per epoch) as CSV."""
+        if not self.history:
+            self.dashboard._show_message("No finished epoch yet: train first.")
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save history", "training-history.csv",
+                                              "CSV files (*.csv)")
+        if path:
+            self.save_csv(path)
+
+    def save_csv(self, path: str) -> ThreadedRun:
+        """Write the history to ``path`` in a worker."""
+        history = dict(self.history or {})
+
+        def write():
+            from cnn_studio.model.training.loop import history_to_csv
+
+            history_to_csv(history, path)
+            return path
+
+        return self.run_task("save-csv", write,
+                             lambda _p: self.dashboard._show_message(f"Saved history to {path}."))

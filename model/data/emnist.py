@@ -1,0 +1,384 @@
+"""Import the EMNIST letters from local files, or download them from the official source.
+
+Formats: the official gzip IDX pair (``emnist-letters-*-images-idx3-ubyte.gz`` plus the
+matching ``labels-idx1`` file), the MATLAB ``.mat`` (needs scipy) and the Kaggle CSV (label,
+then 784 pixels). EMNIST stores images transposed and labels letters 1..26; both are fixed
+here, every image goes through :func:`model.ink.preprocess.bitmap_to_image`, and the result is
+cached as npz under ``data_dir()/emnist``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import math
+import os
+import queue
+import re
+import struct
+import threading
+import urllib.error
+import urllib.request
+import zipfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+from cnn_studio.model.data.dataset import Dataset, DatasetError, load_npz, save_npz
+from cnn_studio.model.ink.preprocess import bitmap_to_image
+from cnn_studio.model.storage.paths import data_dir
+from cnn_studio.model.storage.safe_read import (
+    IncomingFileError,
+    check_regular,
+    check_zip,
+    read_bytes,
+    read_maybe_gzip,
+    show_path,
+)
+
+OFFICIAL_URL = "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip"
+LETTER_FILES = ("emnist-letters-train", "emnist-letters-test")
+CANCEL_POLL_S = 0.1  # how often a download checks its cancel event
+MAX_IDX_BYTES = 512 * 2**20  # an IDX file (decompressed) claiming more than this is refused
+MAX_TABLE_BYTES = 1024 * 2**20  # a CSV or .mat file bigger than this is refused
+# The archive's MD5 as published with torchvision's EMNIST dataset class; NIST publishes no
+# SHA-256. Set CNN_STUDIO_EMNIST_SHA256 (or pass sha256=) to check a SHA-256 instead.
+OFFICIAL_MD5 = "58c8d27c78d21e728a6bc7b3cc06412e"
+SHA256_ENV = "CNN_STUDIO_EMNIST_SHA256"
+
+
+class DownloadCancelled(Exception):
+    """The caller's cancel event was set during a download."""
+
+
+def emnist_dir() -> Path:
+    """Folder for imported EMNIST caches and downloads."""
+    folder = data_dir() / "emnist"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def read_idx(path: str | os.PathLike) -> np.ndarray:
+    """Read an IDX file (optionally gzip-compressed) of unsigned bytes.
+
+    Raises:
+        DatasetError: missing, truncated or not an IDX file (names the file).
+    """
+    try:
+        data = read_maybe_gzip(path, MAX_IDX_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    path = show_path(path)
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
+        raise DatasetError(f"{path}: not an IDX file of bytes (bad magic number)")
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if ndim < 1 or len(data) < header:
+        raise DatasetError(f"{path}: truncated IDX header")
+    shape = struct.unpack(f">{ndim}I", data[4:header])
+    size = math.prod(shape)  # exact: np.prod would overflow int64 for a forged header
+    if size > MAX_IDX_BYTES:
+        raise DatasetError(f"{path}: its header claims {size:,} bytes of data, more than "
+                           f"{MAX_IDX_BYTES:,}; the file is truncated, damaged or forged")
+    if len(data) - header < size:
+        raise DatasetError(f"{path}: truncated, holds {len(data) - header} of {size} bytes")
+    return np.frombuffer(data, np.uint8, size, header).reshape(shape)
+
+
+def _labels_path(images: Path) -> Path:
+    name = images.name.replace("images-idx3", "labels-idx1")
+    if name == images.name:
+        raise DatasetError(f"{images}: expected an '...-images-idx3-ubyte[.gz]' file name")
+    return images.with_name(name)
+
+
+def _finish(images: np.ndarray, labels: np.ndarray, source: Path,
+            transposed: bool = True, progress=None) -> Dataset:
+    """Fix orientation and labels and normalise every image."""
+    labels = _whole_labels(labels, source)
+    if images.ndim == 2 and images.shape[1] == 784:
+        images = images.reshape(-1, 28, 28)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DatasetError(f"{source}: images must be 28x28, got shape {images.shape}")
+    if len(images) != len(labels):
+        raise DatasetError(f"{source}: {len(images)} images but {len(labels)} labels")
+    if len(labels) == 0:
+        raise DatasetError(f"{source}: holds no samples")
+    if labels.min() < 1 or labels.max() > 26:
+        raise DatasetError(f"{source}: labels must be 1..26 (EMNIST letters), found "
+                           f"{labels.min()}..{labels.max()}; is this another EMNIST split?")
+    if transposed:
+        images = images.transpose(0, 2, 1)
+    out = np.empty((len(images), 28, 28), np.float32)
+    step = max(1, len(images) // 100)
+    for i, image in enumerate(images):
+        out[i] = bitmap_to_image(image)
+        if progress is not None and (i + 1) % step == 0:
+            progress(i + 1, len(images))
+    return Dataset(out, labels - 1)
+
+
+def _whole_labels(labels, source) -> np.ndarray:
+    """Labels as int64; a label such as 1.5 or NaN is an error, never rounded."""
+    raw = np.asarray(labels).reshape(-1)
+    if raw.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(raw) | (raw != np.round(raw)))
+        if len(bad):
+            raise DatasetError(f"{show_path(source)}: label {raw[bad[0]]!r} of sample "
+                               f"{bad[0] + 1} is not a whole number 1..26; the file is damaged")
+    elif raw.dtype.kind not in "iub":
+        raise DatasetError(f"{show_path(source)}: labels must be whole numbers 1..26")
+    return raw.astype(np.int64)
+
+
+def read_idx_pair(images_path: str | os.PathLike, progress=None) -> Dataset:
+    """Read the official gzip IDX pair; the labels file is found next to the images file."""
+    images_path = Path(images_path)
+    labels_path = _labels_path(images_path)
+    if not labels_path.exists():
+        raise DatasetError(f"{images_path}: the matching labels file {labels_path.name} "
+                           "is missing; put both files in the same folder")
+    images = read_idx(images_path)
+    return _finish(images, read_idx(labels_path), images_path, progress=progress)
+
+
+def read_csv(path: str | os.PathLike, progress=None) -> Dataset:
+    """Read the Kaggle CSV: one sample per line, label 1..26 then 784 pixel values.
+
+    A UTF-8 byte order mark is ignored; a first line that is not numbers is a header.
+    """
+    try:
+        text = read_bytes(path, MAX_TABLE_BYTES).decode("utf-8-sig")
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise DatasetError(f"{show_path(path)}: not a text CSV file ({exc.reason})") from None
+    lines = text.splitlines()
+    skip = 0 if lines and re.match(r"^\s*[-+.\d]|^\s*nan", lines[0], re.I) else 1
+    try:
+        table = np.loadtxt(lines[skip:], delimiter=",", dtype=np.float32, ndmin=2)
+    except (ValueError, MemoryError) as exc:
+        raise DatasetError(f"{show_path(path)}: not a readable EMNIST CSV "
+                           f"({str(exc)[:120]})") from None
+    if table.shape[1] != 785:
+        raise DatasetError(f"{show_path(path)}: each line needs a label and 784 pixels, "
+                           f"found {table.shape[1]} values")
+    images = np.clip(np.nan_to_num(table[:, 1:]), 0, 255).astype(np.uint8)
+    return _finish(images, table[:, 0], Path(path), progress=progress)
+
+
+def read_mat(path: str | os.PathLike, progress=None) -> Dataset:
+    """Read the MATLAB file of EMNIST letters (train and test merged); needs scipy."""
+    path = Path(path)
+    try:
+        from scipy.io import loadmat
+    except ImportError:
+        raise DatasetError(f"{path}: reading .mat files needs scipy; install it with "
+                           "'pip install scipy', or use the gzip or CSV files instead") from None
+    try:
+        check_regular(path, MAX_TABLE_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    try:
+        mat = loadmat(path, simplify_cells=True)
+        dataset = mat["dataset"]
+        parts = [dataset[name] for name in ("train", "test") if name in dataset]
+        images = np.concatenate([np.asarray(p["images"]).reshape(-1, 784) for p in parts])
+        labels = np.concatenate([np.asarray(p["labels"]).reshape(-1) for p in parts])
+    except (OSError, ValueError, KeyError, TypeError, NotImplementedError, MemoryError,
+            zlib.error) as exc:
+        raise DatasetError(f"{show_path(path)}: not an EMNIST .mat file "
+                           f"({type(exc).__name__}: {str(exc)[:120]})") from None
+    # Rows of 784 in C order are transposed images, like the IDX files; _finish fixes it.
+    images = images.reshape(-1, 28, 28).astype(np.uint8)
+    return _finish(images, labels, path, progress=progress)
+
+
+def read_any(path: str | os.PathLike, progress=None) -> Dataset:
+    """Read EMNIST letters from any supported file, chosen by the file name."""
+    path = Path(path)
+    name = path.name.lower()
+    try:
+        check_regular(path, MAX_TABLE_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    if name.endswith(".csv"):
+        return read_csv(path, progress)
+    if name.endswith(".mat"):
+        return read_mat(path, progress)
+    if "idx3" in name:
+        return read_idx_pair(path, progress)
+    if "idx1" in name:
+        raise DatasetError(f"{path}: this is the labels file; choose the images-idx3 file")
+    raise DatasetError(f"{path}: unknown EMNIST format; use the gzip IDX pair, .mat or .csv")
+
+
+def import_file(path: str | os.PathLike, progress=None) -> Dataset:
+    """Import EMNIST letters from ``path`` and cache the result as npz under data_dir.
+
+    Returns:
+        The imported :class:`Dataset`.
+    """
+    dataset = read_any(path, progress)
+    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", Path(path).name)
+    save_npz(emnist_dir() / f"{stem}.npz", dataset)
+    return dataset
+
+
+def imported_dataset() -> Dataset | None:
+    """Every EMNIST import cached so far, merged, or None when nothing was imported."""
+    parts = [load_npz(p) for p in sorted(emnist_dir().glob("*.npz"))]
+    if not parts:
+        return None
+    return Dataset(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
+
+
+def download(url: str = OFFICIAL_URL, dest: str | os.PathLike | None = None, progress=None,
+             cancel=None, sha256: str | None = None, timeout: float = 5.0) -> Path:
+    """Download a file with resume (HTTP Range), progress, cancel and a checksum check.
+
+    Args:
+        url: source address (default: the official EMNIST gzip archive).
+        dest: destination file (default ``emnist_dir()/<name in the url>``).
+        progress: ``progress(done_bytes, total_bytes)`` (total 0 when unknown).
+        cancel: ``threading.Event``-like; raises :class:`DownloadCancelled` when set. The
+            partial ``.part`` file is kept so the next call resumes.
+        sha256: expected SHA-256 hex digest; when None, see :func:`expected_digest`. A zip
+            archive's own CRCs are checked as well.
+        timeout: seconds to wait for the server before giving up.
+
+    Returns:
+        Path of the complete file.
+
+    Raises:
+        DatasetError: no network, server error, or checksum mismatch (with what to do).
+    """
+    dest = Path(dest) if dest is not None else emnist_dir() / url.rsplit("/", 1)[-1]
+    part = dest.with_name(dest.name + ".part")
+    have = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:
+            response = None  # the partial file is already complete
+        else:
+            raise DatasetError(f"download of {url} failed: server answered {exc.code} "
+                               f"{exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DatasetError(f"cannot reach {url} ({reason}). Check the internet connection, "
+                           "or download the EMNIST files elsewhere and use Import.") from exc
+    if response is not None:
+        resumed = response.status == 206
+        length = int(response.headers.get("Content-Length") or 0)
+        total = length + (have if resumed else 0)
+        done = have if resumed else 0
+        blocks, stop = _start_reader(response)
+        try:
+            with open(part, "ab" if resumed else "wb") as handle:
+                while True:
+                    if cancel is not None and cancel.is_set():
+                        raise DownloadCancelled("download cancelled; it resumes next time")
+                    try:
+                        block = blocks.get(timeout=CANCEL_POLL_S)
+                    except queue.Empty:
+                        continue  # the reader thread's socket timeout bounds a stall
+                    if isinstance(block, BaseException):
+                        raise DatasetError(f"download of {url} was interrupted ({block}); "
+                                           "try again to resume") from block
+                    if not block:
+                        break
+                    handle.write(block)
+                    done += len(block)
+                    if progress is not None:
+                        progress(done, total)
+        finally:
+            stop.set()
+    _verify(part, expected_digest(url, sha256))
+    os.replace(part, dest)
+    return dest
+
+
+def _start_reader(response) -> tuple[queue.Queue, threading.Event]:
+    """Read ``response`` in a daemon thread so a stalled socket never blocks cancel.
+
+    The thread owns the response and closes it; blocks (bytes), then ``b""`` at the end or
+    the read's exception, arrive on the returned queue. Setting the event stops the thread
+    after its current read (which the urlopen timeout bounds).
+    """
+    blocks: queue.Queue = queue.Queue()
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            while not stop.is_set():
+                try:
+                    block = response.read1(1 << 16)
+                except (OSError, ValueError, http.client.HTTPException) as exc:
+                    blocks.put(exc)
+                    return
+                blocks.put(block)
+                if not block:
+                    return
+        finally:
+            response.close()
+
+    threading.Thread(target=run, name="emnist-download-reader", daemon=True).start()
+    return blocks, stop
+
+
+def expected_digest(url: str, sha256: str | None = None) -> tuple[str, str] | None:
+    """``(algorithm, hex digest)`` a download of ``url`` must match, or None when unknown.
+
+    ``sha256`` (or the environment variable ``CNN_STUDIO_EMNIST_SHA256``) wins; the official
+    archive is otherwise checked against :data:`OFFICIAL_MD5`.
+    """
+    sha256 = sha256 or os.environ.get(SHA256_ENV, "").strip() or None
+    if sha256:
+        return "sha256", sha256.lower()
+    return ("md5", OFFICIAL_MD5) if url == OFFICIAL_URL else None
+
+
+def _verify(path: Path, expected: tuple[str, str] | None) -> None:
+    if expected is not None:
+        digest = hashlib.new(expected[0])
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        if digest.hexdigest().lower() != expected[1].lower():
+            path.unlink()
+            raise DatasetError(f"{path.name}: {expected[0].upper()} checksum mismatch (corrupt "
+                               "or altered download); it was deleted, download again")
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+        if bad is not None:
+            path.unlink()
+            raise DatasetError(f"{path.name}: member {bad} fails its CRC check; download again")
+
+
+def extract_letters(archive: str | os.PathLike, folder: str | os.PathLike | None = None
+                    ) -> list[Path]:
+    """Extract the letters IDX files from the official zip; returns the images files."""
+    folder = Path(folder) if folder is not None else emnist_dir()
+    found = []
+    try:
+        check_zip(archive, MAX_IDX_BYTES, 4 * MAX_TABLE_BYTES)
+    except IncomingFileError as exc:
+        raise DatasetError(str(exc)) from None
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for name in zf.namelist():
+                base = name.rsplit("/", 1)[-1]
+                if base.startswith(LETTER_FILES) and base.endswith(".gz"):
+                    target = folder / base
+                    target.write_bytes(zf.read(name))
+                    if "images-idx3" in base:
+                        found.append(target)
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise DatasetError(f"{archive}: not a readable zip archive ({exc})") from exc
+    if not found:
+        raise DatasetError(f"{archive}: holds no emnist-letters files")
+    return sorted(found)

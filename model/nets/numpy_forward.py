@@ -1,0 +1,392 @@
+"""The forward pass in plain numpy: every layer the builder offers, no TensorFlow needed.
+
+A CNN is sums of products: a convolution is a matrix product of the image's windows (im2col,
+via ``sliding_window_view``) with the kernels, a Dense layer a matrix product, pooling a max,
+mean or sum over the same windows. Everything is float32, vectorised, and matches Keras (with
+the TensorFlow backend) to about 1e-6, including the 'same' padding rules and batch
+normalisation in inference mode. Dropout does nothing when predicting.
+
+Build a :class:`NumpyNetwork` from :class:`EngineLayer` objects, from a spec plus Keras-ordered
+weights (:func:`network_from_spec`), or from a ``.keras`` file (``model.nets.keras_file``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from cnn_studio.model.nets.keras_code import layer_name
+from cnn_studio.model.spec.analysis import analyze
+from cnn_studio.model.spec.network import INPUT_SHAPE, NetworkSpec, SpecError, resolve_params
+
+BN_EPSILON = 1e-3  # Keras' default, which keras_build uses
+MAX_WINDOW = 64  # kernel, pool and stride sides the engine accepts
+MAX_LAYER_VALUES = 2**22  # numbers one layer may output per image
+POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
+WEIGHTED = {"conv2d": (1, 2), "dense": (1, 2), "batchnorm": (4,)}  # allowed weight counts
+
+
+class ForwardError(SpecError):
+    """A network or weights the numpy engine cannot run; the message says why."""
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """The result of one forward pass of one image (the TensorFlow predictor returns the same type).
+
+    Attributes:
+        probs: (num_classes,) class probabilities summing to 1.
+        activations: one array per layer, the layer's output without the batch dimension.
+        layer_names: the Keras name of each layer, in order.
+        layer_kinds: the spec kind of each layer (``conv2d``, ``dense``...), in order.
+    """
+
+    probs: np.ndarray
+    activations: list[np.ndarray]
+    layer_names: list[str]
+    layer_kinds: list[str]
+
+    @property
+    def top_class(self) -> int:
+        """Index of the most probable class."""
+        return int(np.argmax(self.probs))
+
+
+@dataclass(frozen=True)
+class EngineLayer:
+    """One layer for the engine.
+
+    Attributes:
+        name: the layer's name (``01_conv2d``...).
+        kind: a spec kind (``conv2d``, ``maxpool2d``, ``dense``, ``batchnorm``...).
+        config: settings: ``strides`` (pair), ``padding`` and ``activation`` for conv2d;
+            ``pool_size``, ``strides`` (pairs) and ``padding`` for pools; ``activation`` for
+            dense and activation; ``epsilon`` for batchnorm; nothing for the others.
+        weights: Keras order: kernel[, bias]; batchnorm gamma, beta, moving mean, moving var.
+    """
+
+    name: str
+    kind: str
+    config: dict = field(default_factory=dict)
+    weights: tuple[np.ndarray, ...] = ()
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _erf(x):
+    """erf to about 1e-7 (Abramowitz & Stegun 7.1.26), in float64; numpy has no erf."""
+    x = x.astype(np.float64)
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741
+                                                       + t * (-1.453152027 + t * 1.061405429))))
+    return np.sign(x) * (1.0 - poly * np.exp(-x * x))
+
+
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "none": lambda x: x,
+    "relu": lambda x: np.maximum(x, np.float32(0)),
+    "sigmoid": lambda x: np.exp(-np.logaddexp(np.float32(0), -x)),
+    "tanh": np.tanh,
+    "softmax": _softmax,
+    "leaky_relu": lambda x: np.maximum(x, np.float32(0.2) * x),  # Keras' slope 0.2
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+    "gelu": lambda x: (0.5 * x * (1 + _erf(x / np.sqrt(2)))).astype(np.float32),  # exact form
+}
+
+
+def _out_and_pads(n: int, k: int, s: int, padding: str) -> tuple[int, tuple[int, int]]:
+    """Output length and (before, after) zero padding of one axis, TensorFlow's rule."""
+    if padding == "valid":
+        return (n - k) // s + 1, (0, 0)
+    out = -(-n // s)
+    total = max((out - 1) * s + k - n, 0)
+    return out, (total // 2, total - total // 2)  # the odd pixel goes after
+
+
+def _windows(x, size, strides, padding, fill):
+    """(N, OH, OW, C, kh, kw) view of every window of x (N, H, W, C)."""
+    oh, ph = _out_and_pads(x.shape[1], size[0], strides[0], padding)
+    ow, pw = _out_and_pads(x.shape[2], size[1], strides[1], padding)
+    if padding == "same" and (any(ph) or any(pw)):
+        x = np.pad(x, ((0, 0), ph, pw, (0, 0)), constant_values=fill)
+    view = sliding_window_view(x, size, axis=(1, 2))
+    return view[:, ::strides[0], ::strides[1]][:, :oh, :ow]
+
+
+def _conv(layer: EngineLayer, x):
+    kernel = layer.weights[0]
+    win = _windows(x, kernel.shape[:2], layer.config["strides"], layer.config["padding"], 0)
+    n, oh, ow = win.shape[:3]  # im2col: one row per position, in the kernel's (kh, kw, c) order
+    rows = win.transpose(0, 1, 2, 4, 5, 3).reshape(n * oh * ow, -1)
+    out = (rows @ kernel.reshape(-1, kernel.shape[3])).reshape(n, oh, ow, -1)
+    if len(layer.weights) > 1:
+        out += layer.weights[1]
+    return ACTIVATIONS[layer.config["activation"]](out)
+
+
+def _pool(layer: EngineLayer, x):
+    size, strides, padding = (layer.config[k] for k in ("pool_size", "strides", "padding"))
+    if layer.kind == "maxpool2d":
+        return _windows(x, size, strides, padding, -np.inf).max(axis=(4, 5))
+    sums = _windows(x, size, strides, padding, 0).sum(axis=(4, 5), dtype=np.float32)
+    if layer.kind == "sumpool2d":
+        return sums
+    ones = np.ones((1, *x.shape[1:3], 1), np.float32)  # 'same' averages only real pixels
+    return sums / _windows(ones, size, strides, padding, 0).sum(axis=(4, 5))
+
+
+def _dense(layer: EngineLayer, x):
+    out = np.tensordot(x, layer.weights[0], axes=1)
+    if len(layer.weights) > 1:
+        out += layer.weights[1]
+    return ACTIVATIONS[layer.config["activation"]](out)
+
+
+def _batchnorm(layer: EngineLayer, x):
+    gamma, beta, mean, var = layer.weights
+    inv = gamma / np.sqrt(var + np.float32(layer.config["epsilon"]))  # tf.nn.batch_normalization
+    return x * inv + (beta - mean * inv)
+
+
+_OPS = {
+    "conv2d": _conv,
+    "dense": _dense,
+    "batchnorm": _batchnorm,
+    "activation": lambda layer, x: ACTIVATIONS[layer.config["activation"]](x),
+    "dropout": lambda layer, x: x,
+    "flatten": lambda layer, x: x.reshape(len(x), -1),
+    "globalavgpool2d": lambda layer, x: x.mean(axis=(1, 2), dtype=np.float32),
+    **dict.fromkeys(POOL_KINDS, _pool),
+}
+
+
+def _pair_ok(value) -> bool:
+    return (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, int) and 1 <= v <= MAX_WINDOW for v in value))
+
+
+def _check_config(layer: EngineLayer) -> None:
+    """Raise ForwardError for settings the engine does not know."""
+    c = layer.config
+    if layer.kind in ("conv2d", "dense", "activation") and c.get("activation") not in ACTIVATIONS:
+        raise ForwardError(f"the activation {c.get('activation')!r} is not supported")
+    if layer.kind in ("conv2d", *POOL_KINDS):
+        if not _pair_ok(c.get("strides")) or c.get("padding") not in ("valid", "same"):
+            raise ForwardError(f"bad strides {c.get('strides')!r} or padding {c.get('padding')!r}")
+    if layer.kind in POOL_KINDS and not _pair_ok(c.get("pool_size")):
+        raise ForwardError(f"bad pool size {c.get('pool_size')!r}")
+    eps = c.get("epsilon")
+    if layer.kind == "batchnorm" and not (isinstance(eps, float) and 0 < eps < 1):
+        raise ForwardError(f"bad epsilon {eps!r}")
+    count = len(layer.weights)
+    if count not in WEIGHTED.get(layer.kind, (0,)):
+        raise ForwardError(f"{count} weight arrays is wrong for this layer")
+
+
+def _spatial(shape, size, strides, padding) -> tuple[int, int]:
+    if len(shape) != 3:
+        raise ForwardError(f"needs an image-shaped input (height, width, channels), got {shape}")
+    out = tuple(_out_and_pads(n, k, s, padding)[0]
+                for n, k, s in zip(shape[:2], size, strides, strict=True))
+    if min(out) < 1:
+        raise ForwardError(f"the {size[0]}x{size[1]} window does not fit the {shape[0]}x"
+                           f"{shape[1]} input with 'valid' padding")
+    return out
+
+
+def _expect(array, shape: tuple, what: str) -> None:
+    if array.shape != shape:
+        raise ForwardError(f"the {what} has shape {array.shape}, expected {shape}")
+
+
+def _output_shape(layer: EngineLayer, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Shape (without batch) of the layer's output; checks the weights' shapes."""
+    w, c = layer.weights, layer.config
+    if layer.kind == "conv2d":
+        if w[0].ndim != 4 or not 1 <= max(w[0].shape[:2]) <= MAX_WINDOW:
+            raise ForwardError(f"the kernel has shape {w[0].shape}, not (h, w, in, out)")
+        out = _spatial(shape, w[0].shape[:2], c["strides"], c["padding"])
+        _expect(w[0], (*w[0].shape[:2], shape[-1], w[0].shape[3]), "kernel")
+        return (*out, w[0].shape[3])
+    if layer.kind in POOL_KINDS:
+        return (*_spatial(shape, c["pool_size"], c["strides"], c["padding"]), shape[-1])
+    if layer.kind == "dense":
+        units = w[0].shape[-1] if w[0].ndim == 2 else -1
+        _expect(w[0], (shape[-1], units), "kernel")
+        return (*shape[:-1], units)
+    if layer.kind == "flatten":
+        return (int(np.prod(shape)),)
+    if layer.kind == "globalavgpool2d":
+        _spatial(shape, (1, 1), (1, 1), "valid")  # checks for an image-shaped input
+        return (shape[-1],)
+    return shape
+
+
+def _check_layer(layer: EngineLayer, shape: tuple[int, ...], where: str) -> tuple[int, ...]:
+    try:
+        if layer.kind not in _OPS:
+            raise ForwardError(f"the layer type {layer.kind!r} is not supported")
+        _check_config(layer)
+        out = _output_shape(layer, shape)
+        units = out[-1] if out else 0
+        for bias in layer.weights[1:2] if layer.kind != "batchnorm" else ():
+            _expect(bias, (units,), "bias")
+        for vector, what in zip(layer.weights if layer.kind == "batchnorm" else (), (
+                "gamma", "beta", "moving mean", "moving variance"), strict=False):
+            _expect(vector, (shape[-1],), what)
+    except (TypeError, KeyError, IndexError, AttributeError) as error:
+        raise ForwardError(f"{where}: bad settings ({type(error).__name__}: {error})") from None
+    except ForwardError as error:
+        raise ForwardError(f"{where}: {error}") from None
+    if int(np.prod(out)) > MAX_LAYER_VALUES:
+        raise ForwardError(f"{where}: outputs {out}, more than {MAX_LAYER_VALUES} numbers")
+    return out
+
+
+def _as_float32(layer: EngineLayer) -> EngineLayer:
+    arrays = []
+    for array in layer.weights:
+        array = np.array(array, dtype=np.float32)  # a private, read-only copy
+        array.setflags(write=False)
+        arrays.append(array)
+    return EngineLayer(str(layer.name), layer.kind, dict(layer.config), tuple(arrays))
+
+
+def _ends_in_softmax(layer: EngineLayer) -> bool:
+    return layer.kind in ("dense", "activation") and layer.config["activation"] == "softmax"
+
+
+class NumpyNetwork:
+    """A Sequential network run with numpy; stateless, so safe to call from several threads.
+
+    Args:
+        layers: the layers in order (their weights are copied as read-only float32).
+        input_shape: (height, width, channels) of one input image.
+
+    Raises:
+        ForwardError: a layer, setting or weight shape the engine cannot run; or the last
+            layer does not output a vector of class scores.
+    """
+
+    def __init__(self, layers: Sequence[EngineLayer], input_shape: tuple = INPUT_SHAPE):
+        if not layers:
+            raise ForwardError("the network has no layers")
+        self.layers = tuple(_as_float32(layer) for layer in layers)
+        self.input_shape = tuple(int(n) for n in input_shape)
+        shape, self.output_shapes = self.input_shape, []
+        for i, layer in enumerate(self.layers):
+            shape = _check_layer(layer, shape, f"Layer {i + 1} ({layer.name!r})")
+            self.output_shapes.append(shape)
+        if len(shape) != 1:
+            raise ForwardError(f"the last layer outputs {shape}, not a vector of class scores")
+        self.layer_names = [layer.name for layer in self.layers]
+        self.layer_kinds = [layer.kind for layer in self.layers]
+        self.num_classes = shape[0]
+        self._softmax = not _ends_in_softmax(self.layers[-1])
+
+    def _as_batch(self, images, single: bool) -> np.ndarray:
+        array = np.asarray(images, dtype=np.float32)
+        h, w, c = self.input_shape
+        if single:
+            if array.shape == (h, w) and c == 1:
+                array = array[..., None]
+            if array.shape == (1, h, w, c):
+                array = array[0]
+            if array.shape != (h, w, c):
+                raise ValueError(f"the image has shape {array.shape}, the network needs ({h}, "
+                                 f"{w}) or ({h}, {w}, {c}): preprocess drawings first")
+            array = array[None]
+        else:
+            if array.ndim == 3 and array.shape[1:] == (h, w) and c == 1:
+                array = array[..., None]
+            if array.ndim != 4 or array.shape[1:] != (h, w, c):
+                raise ValueError(f"the images have shape {array.shape}, the network needs "
+                                 f"(n, {h}, {w}, {c})")
+        if not np.all(np.isfinite(array)):
+            raise ValueError("the image contains NaN or infinite pixels: pixels must be 0..1")
+        return array
+
+    def activations(self, batch: np.ndarray) -> list[np.ndarray]:
+        """Every layer's float32 output for a batch (n, H, W, C), batch dimension kept."""
+        x, outputs = np.asarray(batch, dtype=np.float32), []
+        with np.errstate(over="ignore", under="ignore"):  # exp overflow is inf, like TF
+            for layer in self.layers:
+                x = _OPS[layer.kind](layer, x).astype(np.float32, copy=False)
+                outputs.append(x)
+        return outputs
+
+    def _probs(self, last: np.ndarray) -> np.ndarray:
+        return _softmax(last) if self._softmax else last
+
+    def forward(self, image: np.ndarray) -> Prediction:
+        """Run one image (H, W) or (H, W, C), pixels 0..1, through the network.
+
+        Returns:
+            A :class:`Prediction` with the probabilities and every layer's activation.
+
+        Raises:
+            ValueError: wrong shape or non-finite pixels.
+        """
+        arrays = [out[0] for out in self.activations(self._as_batch(image, single=True))]
+        return Prediction(self._probs(arrays[-1]), arrays, list(self.layer_names),
+                          list(self.layer_kinds))
+
+    def forward_batch(self, images: np.ndarray, batch_size: int = 256) -> np.ndarray:
+        """(n, num_classes) float32 class probabilities of images (n, H, W[, C])."""
+        if not 1 <= int(batch_size) <= 4096:
+            raise ValueError(f"batch_size must be 1..4096, not {batch_size}")
+        batch = self._as_batch(images, single=False)
+        parts = [self._probs(self.activations(batch[i:i + int(batch_size)])[-1])
+                 for i in range(0, len(batch), int(batch_size))]
+        return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), np.float32)
+
+
+def _spec_config(kind: str, p: dict) -> dict:
+    """Engine settings of a spec layer's resolved settings."""
+    if kind == "conv2d":
+        return {"strides": (p["stride"],) * 2, "padding": p["padding"],
+                "activation": p["activation"]}
+    if kind in POOL_KINDS:
+        return {"pool_size": (p["pool_size"],) * 2, "strides": (p["stride"] or p["pool_size"],) * 2,
+                "padding": p["padding"]}
+    if kind in ("dense", "activation"):
+        return {"activation": p["activation"]}
+    return {"epsilon": BN_EPSILON} if kind == "batchnorm" else {}
+
+
+def network_from_spec(spec: NetworkSpec, weights: Sequence[np.ndarray]) -> NumpyNetwork:
+    """The engine for a spec and its weights in Keras order (``model.get_weights()``).
+
+    Args:
+        spec: a valid network (``analyze(spec).valid``).
+        weights: kernel[, bias] per conv2d/dense layer, gamma, beta, moving mean and moving
+            variance per batchnorm layer, in layer order.
+
+    Raises:
+        ForwardError: the spec is invalid or the weights do not fit it.
+    """
+    report = analyze(spec)
+    if not report.valid:
+        raise ForwardError("The network cannot be run: " + " ".join(report.errors))
+    weights, layers = list(weights), []
+    for index, layer in enumerate(spec.layers):
+        p, _ = resolve_params(layer)
+        count = {"conv2d": 1 + p.get("use_bias", True), "dense": 1 + p.get("use_bias", True),
+                 "batchnorm": 4}.get(layer.kind, 0)
+        if len(weights) < count:
+            raise ForwardError("there are fewer weight arrays than the network needs: the "
+                               "weights come from a different network")
+        taken, weights = tuple(weights[:count]), weights[count:]
+        layers.append(EngineLayer(layer_name(index, layer.kind), layer.kind,
+                                  _spec_config(layer.kind, p), taken))
+    if weights:
+        raise ForwardError(f"{len(weights)} weight arrays are left over: the weights come from "
+                           "a different network")
+    return NumpyNetwork(layers)

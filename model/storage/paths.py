@@ -1,0 +1,140 @@
+"""Where the app keeps the user's files: data, cache and shipped assets.
+
+Set ``CNN_STUDIO_HOME`` to move everything the app writes under one folder (the tests do).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from importlib.resources import files
+from pathlib import Path
+
+PROJECT_ROOT = Path(str(files("cnn_studio")))  # the checkout, or site-packages/cnn_studio
+ASSETS_DIR = PROJECT_ROOT / "assets"
+DEFAULT_MODEL_DIR = ASSETS_DIR / "models"
+REAL_HANDWRITING = PROJECT_ROOT.parent / "shared" / "data" / "chars74k_dev_strokes.json"
+
+
+def _home_override() -> Path | None:
+    value = os.environ.get("CNN_STUDIO_HOME")
+    return Path(value) if value else None
+
+
+def data_dir() -> Path:
+    """Folder for the user's own files (drawn samples, saved networks, imported data)."""
+    base = _home_override()
+    if base is None:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cnn-studio"
+    else:
+        base = base / "data"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def cache_dir() -> Path:
+    """Folder for files the app can regenerate (synthetic datasets)."""
+    base = _home_override()
+    if base is None:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnn-studio"
+    else:
+        base = base / "cache"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+_NOT_IN_NAMES = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]+')
+
+
+def safe_file_stem(name: str, fallback: str = "network", limit: int = 100) -> str:
+    """A file name made from a display name: never a path, never hidden, never empty.
+
+    Separators, control characters (NUL included) and characters Windows forbids become
+    ``_``; leading dots and spaces go (``../../x`` -> ``_.._x`` stays in its folder).
+    """
+    stem = _NOT_IN_NAMES.sub("_", str(name)).strip().lstrip(". ").strip()[:limit].rstrip(". ")
+    stem = "".join(c for c in stem if not 0xD800 <= ord(c) <= 0xDFFF)  # lone surrogates
+    return stem or fallback
+
+
+STALE_TEMP_S = 60.0  # a temporary save file this old is left over from a killed save
+# .NAME.PID[.THREAD].tmp[.keras]: the pid is the first number after the name
+_TEMP_NAME = re.compile(r"^\..+?\.(\d{1,10})(?:\.\d+)?\.tmp(?:\.keras)?$")
+
+
+def temp_sibling(path: str | os.PathLike, suffix: str = "") -> Path:
+    """The temporary file an atomic save of ``path`` writes first: ``.NAME.PID.THREAD.tmp``.
+
+    Args:
+        path: the file being saved.
+        suffix: appended after ``.tmp`` (Keras insists that model files end in ``.keras``).
+    """
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp{suffix}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return pid > 0  # exists but belongs to someone else (or an absurd number)
+    except OSError:
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
+    """Delete temporary files left in ``folder`` by saves that were killed midway.
+
+    A file named like :func:`temp_sibling` is stale when the process that wrote it is gone, or
+    when it is older than :data:`STALE_TEMP_S` (the pid was reused).
+
+    Returns:
+        The files removed.
+    """
+    removed: list[Path] = []
+    try:
+        candidates = list(Path(folder).glob(".*.tmp")) + list(Path(folder).glob(".*.tmp.keras"))
+    except OSError:
+        return removed
+    now = time.time()
+    for path in candidates:
+        match = _TEMP_NAME.match(path.name)
+        if match is None:
+            continue
+        try:
+            old = now - path.stat().st_mtime > STALE_TEMP_S
+            if old or not _pid_alive(int(match.group(1))):
+                path.unlink()
+                removed.append(path)
+        except OSError:
+            continue  # vanished meanwhile (the save finished) or not ours to delete
+    return removed
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    A crash at any moment leaves either the old file or the new one, never a half-written one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = temp_sibling(path)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
+    atomic_write_bytes(path, text.encode("utf-8"))

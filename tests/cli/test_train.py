@@ -1,0 +1,119 @@
+"""Tests of `python main.py train` through main.main (model/commands/train.py)."""
+
+from __future__ import annotations
+
+import csv
+import signal
+
+import numpy as np
+import pytest
+
+from cnn_studio import main
+from cnn_studio.cli import train as train_command
+from cnn_studio.model.data.dataset import Dataset, save_npz
+from cnn_studio.model.nets.model_files import load_model_file
+from cnn_studio.model.spec.files import save_spec
+from cnn_studio.model.spec.network import LayerSpec, NetworkSpec
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory):
+    rng = np.random.default_rng(0)
+    y = np.arange(130) % 26
+    x = rng.random((130, 28, 28), dtype=np.float32) * 0.1
+    for i, label in enumerate(y):
+        x[i, label + 1, 2:26] = 1.0
+    path = tmp_path_factory.mktemp("data") / "letters.npz"
+    save_npz(path, Dataset(x, y))
+    return path
+
+
+def test_trains_a_preset_on_synthetic_letters_and_saves(tmp_path, capsys):
+    out = tmp_path / "net.keras"
+    curves = tmp_path / "curves.csv"
+    code = main.main(["train", "--preset", "tiny", "--samples", "104", "--epochs", "2",
+                      "--batch-size", "16", "--lr", "0.01", "--out", str(out),
+                      "--history", str(curves)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "epoch 1/2" in printed and "epoch 2/2" in printed and "val_accuracy" in printed
+    assert "Finished 2 epochs" in printed and "samples/s" in printed
+    model = load_model_file(out)
+    assert model.layers[0].name == "01_conv2d"
+    assert (tmp_path / "net.cnn.json").is_file()
+    rows = list(csv.reader(curves.read_text().splitlines()))
+    assert rows[0][0] == "epoch" and len(rows) == 3
+
+
+def test_network_file_dataset_file_and_output_layer_added(tmp_path, npz, capsys):
+    spec = NetworkSpec([LayerSpec("conv2d", {"filters": 2}), LayerSpec("maxpool2d", {})], "small")
+    net = tmp_path / "small.cnn.json"
+    save_spec(spec, net)
+    out = tmp_path / "small.keras"
+    code = main.main(["train", str(net), "--data", str(npz), "--samples", "100", "--epochs", "1",
+                      "--optimizer", "sgd", "--val-fraction", "0", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "added Dense 26 softmax" in printed
+    assert "Training on cpu: 100 samples, 0 for validation" in printed
+    assert load_model_file(out).layers[-1].name.endswith("_dense")
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--preset", "tiny", "--out", "x.keras", "--lr", "100"], "learning_rate"),
+    (["--preset", "tiny", "--out", "x.keras", "--epochs", "0"], "epochs"),
+    (["--preset", "nope", "--out", "x.keras"], "no preset"),
+    (["--out", "x.keras"], "either a network file"),
+    (["net.cnn.json", "--preset", "tiny", "--out", "x.keras"], "either a network file"),
+    (["--preset", "tiny", "--out", "x.h5"], ".keras"),
+    (["--preset", "tiny", "--out", "x.keras", "--data", "mnist"], "unknown --data"),
+    (["--preset", "tiny", "--out", "x.keras", "--data", "user"], "draw"),
+    (["--preset", "tiny", "--out", "x.keras", "--data", "missing.npz"], "missing.npz"),
+    (["--preset", "tiny", "--out", "x.keras", "--samples", "0"], "--samples"),
+])
+def test_bad_input_gives_a_message_and_exit_code_2(argv, expected, tmp_path, monkeypatch,
+                                                   capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))  # no drawn samples yet
+    assert main.main(["train", *argv]) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "x.keras").exists()
+
+
+def test_bad_network_files(tmp_path, capsys):
+    broken = tmp_path / "broken.cnn.json"
+    broken.write_text("{not json")
+    assert main.main(["train", str(broken), "--out", str(tmp_path / "a.keras")]) == 2
+    assert "broken.cnn.json" in capsys.readouterr().err
+    assert main.main(["train", str(tmp_path / "none.cnn.json"),
+                      "--out", str(tmp_path / "a.keras")]) == 2
+    assert "none.cnn.json" in capsys.readouterr().err
+    invalid = tmp_path / "invalid.cnn.json"
+    save_spec(NetworkSpec([LayerSpec("conv2d", {"kernel_h": 40, "kernel_w": 40})], "big"),
+              invalid)
+    assert main.main(["train", str(invalid), "--out", str(tmp_path / "a.keras")]) == 2
+    assert "cannot be trained" in capsys.readouterr().err
+    assert not (tmp_path / "a.keras").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path, npz, monkeypatch, capsys):
+    original = train_command.Progress.batch
+    calls = []
+
+    def batch_then_interrupt(self, *args):
+        calls.append(args)
+        original(self, *args)
+        if len(calls) == 1:
+            signal.raise_signal(signal.SIGINT)  # as if the user pressed Ctrl+C now
+
+    monkeypatch.setattr(train_command.Progress, "batch", batch_then_interrupt)
+    before = signal.getsignal(signal.SIGINT)
+    out = tmp_path / "stopped.keras"
+    code = main.main(["train", "--preset", "tiny", "--data", str(npz), "--epochs", "20",
+                      "--batch-size", "8", "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 130, captured.out + captured.err
+    assert "Stopping after this batch" in captured.err
+    assert "Stopped at epoch 1, step 10" in captured.out  # reports come every 10 batches
+    assert load_model_file(out) is not None
+    assert signal.getsignal(signal.SIGINT) is before
