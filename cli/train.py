@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 HELP = "train a network file or preset on letters and save it as a .keras model"
-DATA_CHOICES = ("synthetic", "user", "emnist")
+DATA_CHOICES = ("synthetic", "unipen", "user", "emnist")
 MAX_SAMPLES = 2_000_000
 BAR_WIDTH = 24
 
@@ -32,11 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="also overwrite a .cnn.json next to --out that holds another network")
     parser.add_argument("--data", default="synthetic", metavar="SOURCE",
-                        help="synthetic (default), user (your drawn samples), emnist "
+                        help="synthetic (default), unipen (the built-in real letters, "
+                             "validated on held-out sites), user (your drawn samples), emnist "
                              "(imported EMNIST letters) or a dataset file PATH.npz")
     parser.add_argument("--samples", type=int, default=None, metavar="N",
                         help=f"number of samples, 1..{MAX_SAMPLES:,} (default: 20,000 "
-                             "synthetic, or all of another source)")
+                             "synthetic or unipen, or all of another source)")
     parser.add_argument("--epochs", type=int, default=5, metavar="N", help="1..1000 (default 5)")
     parser.add_argument("--batch-size", type=int, default=64, metavar="N",
                         help="1..4096 (default 64)")
@@ -88,6 +89,8 @@ def _choice(source: str, count: int | None):
     from cnn_studio.model.data.datasets import DataChoice
 
     weights = {"synthetic": (1.0, 0.0, 0.0), "user": (0.0, 1.0, 0.0), "emnist": (0.0, 0.0, 1.0)}
+    if source == "unipen":
+        return DataChoice(count, 0.0, 0.0, 0.0, real_weight=1.0)
     if source in weights:
         synthetic, own, emnist = weights[source]
         return DataChoice(count, synthetic, own, emnist)
@@ -107,6 +110,9 @@ def _load_data(args):
         count = count or 20_000
         print(f"Preparing {count:,} synthetic letters (cached after the first time)...",
               flush=True)
+    if source == "unipen":
+        count = count or 20_000
+        print(f"Preparing {count:,} real letters (rendered once, then cached)...", flush=True)
     choice = _choice(source, count)
     if choice is None:
         return None, (f"unknown --data {source!r}: use {', '.join(DATA_CHOICES)} "

@@ -1,4 +1,5 @@
-"""Training data sources as one type: synthetic letters (cached), own samples, EMNIST.
+"""Training data sources as one type: synthetic letters (cached), real letters (UNIPEN, built
+in), own samples, EMNIST.
 
 A :class:`Dataset` is a pair of arrays in the network's normal form. Synthetic datasets are
 cached on disk under ``model.storage.paths.cache_dir()`` keyed by generator version and parameters;
@@ -73,9 +74,22 @@ def synthetic_dataset(n: int, seed: int = 0, progress=None, cancel=None,
     return data
 
 
-DEFAULT_WEIGHTS = {"synthetic": 1.0, "own": 0.25, "emnist": 1.0}
-"""Mixing weight of each source when it is ticked; the window's form starts with these."""
+DEFAULT_WEIGHTS = {"synthetic": 1.0, "real": 1.0, "own": 0.25, "emnist": 1.0}
+"""Mixing weight of each source when it is ticked; the window's form starts with these.
+
+Real letters tick in at 1.0, as much as the synthetic ones: in the short trial of
+``benchmarks/unipen_quality_trial.py`` half real letters read the held-out sites and the dev
+set better than synthetic letters alone, and 70 % real letters gained no more."""
 DEFAULT_SYNTHETIC_SAMPLES = 20_000
+DEFAULT_REAL_SAMPLES = 20_000
+REAL_UPPER_SHARE = 0.5
+"""Share of upper case among the real training letters (the file has 27 %; trained on that, a
+bare vertical bar became "l" and capital I on other writers fell from 91 % to 40 %). The app's
+users write both cases, so both get the same weight."""
+REAL_KEEP_UNCERTAIN = True
+"""Keep the letters whose segmentation UNIPEN marked uncertain ('?'). Quality is per site, so
+filtering drops whole labs: only 14,895 training letters (13 % upper case) would remain; the
+trial in ``benchmarks/unipen_quality_trial.py`` measured keeping them better."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +104,10 @@ class DataChoice:
         emnist_weight: mixing weight of imported EMNIST letters.
         file: a dataset file (``.npz`` of :func:`save_npz`) used as a source, or None.
         file_weight: mixing weight of ``file``.
+        real_weight: mixing weight of the built-in real letters (UNIPEN). 0 by default, so
+            that a choice names every source it uses (``train --data synthetic`` stays
+            synthetic only) and nothing renders 76,588 letters unasked; the window ticks it
+            in at ``DEFAULT_WEIGHTS["real"]``.
     """
 
     samples: int | None = 10_000
@@ -98,6 +116,7 @@ class DataChoice:
     emnist_weight: float = 0.0
     file: str | None = None
     file_weight: float = 1.0
+    real_weight: float = 0.0
 
 
 @dataclass
@@ -106,6 +125,52 @@ class _Source:
     data: Dataset
     weight: float
     writers: np.ndarray | None = None  # one writer id (or None) per sample
+    splitter: object = None  # (target, val_fraction, rng) -> (train, val) for presplit sources
+
+
+class _RealLettersSplit:
+    """The built-in real letters split by SITE: held-out sites validate, never train.
+
+    The training side is resampled with :data:`REAL_UPPER_SHARE` upper case
+    (:func:`real_letters.balanced_index`); the validation side is the held-out sites' letters
+    as they come (subsampled without repetition when the source's share is smaller).
+    """
+
+    def __init__(self, seed: int, progress=None, cancel=None,
+                 keep_uncertain: bool = REAL_KEEP_UNCERTAIN) -> None:
+        from cnn_studio.model.data import real_letters
+        from cnn_studio.model.data.real_letters_cache import render_all
+
+        try:
+            self.letters = real_letters.load_default()
+        except real_letters.RealLettersError as error:
+            raise DatasetError(str(error)) from error
+        self.images = render_all(self.letters, progress=progress, cancel=cancel)
+        self.train_idx, self.val_idx = real_letters.site_split(self.letters)
+        if not keep_uncertain:
+            self.train_idx = self.train_idx[self.letters.quality_ok[self.train_idx]]
+        self.seed = seed
+
+    def dataset(self, index: np.ndarray) -> Dataset:
+        return Dataset(self.images[index], self.letters.classes[index])
+
+    def __call__(self, target: int, val_fraction: float, rng) -> tuple[Dataset, Dataset]:
+        from cnn_studio.model.data.real_letters import balanced_index
+
+        if val_fraction == 0:
+            train_pool, val = np.concatenate([self.train_idx, self.val_idx]), None
+        else:
+            train_pool = self.train_idx
+            count = min(len(self.val_idx), max(1, int(round(target * val_fraction))))
+            val = np.sort(rng.permutation(self.val_idx)[:count])
+        size = max(1, int(round(target * (1 - val_fraction))))
+        train = balanced_index(self.letters, train_pool, self.seed, REAL_UPPER_SHARE, size)
+        return self.dataset(train), (empty() if val is None else self.dataset(val))
+
+
+def _real_source(weight: float, seed: int, progress, cancel) -> _Source:
+    """The built-in real letters, rendered as the canvas renders (cached on disk)."""
+    return _Source("real", empty(), weight, splitter=_RealLettersSplit(seed, progress, cancel))
 
 
 def _own_source(weight: float) -> _Source:
@@ -126,7 +191,7 @@ def _sources(choice: DataChoice, seed: int, progress, cancel) -> list[_Source]:
     from cnn_studio.model.data import emnist
 
     for weight in (choice.synthetic_weight, choice.own_weight, choice.emnist_weight,
-                   choice.file_weight):
+                   choice.file_weight, choice.real_weight):
         if not np.isfinite(weight) or weight < 0:
             raise DatasetError("mixing weights must be finite and >= 0")
     sources = []
@@ -134,6 +199,8 @@ def _sources(choice: DataChoice, seed: int, progress, cancel) -> list[_Source]:
         count = choice.samples or DEFAULT_SYNTHETIC_SAMPLES
         sources.append(_Source("synthetic", synthetic_dataset(
             count, seed=seed, progress=progress, cancel=cancel), choice.synthetic_weight))
+    if choice.real_weight > 0:
+        sources.append(_real_source(choice.real_weight, seed, progress, cancel))
     if choice.own_weight > 0:
         sources.append(_own_source(choice.own_weight))
     if choice.emnist_weight > 0:
@@ -144,7 +211,7 @@ def _sources(choice: DataChoice, seed: int, progress, cancel) -> list[_Source]:
         sources.append(_Source("emnist", imported, choice.emnist_weight))
     if choice.file is not None and choice.file_weight > 0:
         sources.append(_Source("file", load_npz(choice.file), choice.file_weight))
-    sources = [s for s in sources if len(s.data)]
+    sources = [s for s in sources if s.splitter is not None or len(s.data)]
     if not sources:
         raise DatasetError("No training data: choose at least one source that has samples "
                            "(synthetic letters always do).")
@@ -161,12 +228,19 @@ def _repeat_to(data: Dataset, count: int, rng) -> Dataset:
     return data.subset(index)
 
 
+def _size(source: _Source) -> int:
+    """Samples a source holds (the real letters: their training default)."""
+    return DEFAULT_REAL_SAMPLES if source.splitter is not None else len(source.data)
+
+
 def _targets(sources: list[_Source], samples: int | None) -> list[int]:
     """Samples (training + validation) each source contributes."""
-    if len(sources) == 1:  # one source is never repeated
-        size = len(sources[0].data)
+    if len(sources) == 1:  # one source is never repeated (the real letters are resampled)
+        size = _size(sources[0])
+        if sources[0].splitter is not None:
+            return [samples or size]
         return [size if samples is None else min(size, samples)]
-    total = samples or sum(len(s.data) for s in sources)
+    total = samples or sum(_size(s) for s in sources)
     weights = np.array([s.weight for s in sources])
     return [max(1, int(round(total * w))) for w in weights / weights.sum()]
 
@@ -183,7 +257,9 @@ def training_data(choice: DataChoice, val_fraction: float, seed: int = 0, progre
                   cancel=None) -> tuple[Dataset, Dataset]:
     """THE mixer of training sources (window and ``train`` command): ``(train, validation)``.
 
-    Each source is split first, on unique samples (by writer where it has writers); only
+    Each source is split first, on unique samples (by writer where it has writers; the real
+    letters by site: the held-out sites of ``real_letters.DEFAULT_HELD_OUT_SITES`` validate,
+    and with ``val_fraction`` 0 every site trains); only
     its training side is then repeated up to the source's weighted share, so validation
     never holds a copy of a training sample. A source larger than its share is subsampled
     (without repetition) before the split.
@@ -206,6 +282,11 @@ def training_data(choice: DataChoice, val_fraction: float, seed: int = 0, progre
     rng = np.random.default_rng([int(seed), 11])
     trains, vals = [], []
     for source, target in zip(sources, _targets(sources, choice.samples), strict=True):
+        if source.splitter is not None:
+            train, val = source.splitter(target, val_fraction, rng)
+            trains.append(train)
+            vals.append(val)
+            continue
         data, writers = source.data, source.writers
         if len(data) > target:
             keep = np.sort(rng.permutation(len(data))[:target])

@@ -117,3 +117,20 @@ def test_ctrl_c_stops_cleanly_and_still_saves(tmp_path, npz, monkeypatch, capsys
     assert "Stopped at epoch 1, step 10" in captured.out  # reports come every 10 batches
     assert load_model_file(out) is not None
     assert signal.getsignal(signal.SIGINT) is before
+
+
+def test_data_unipen_trains_on_real_letters_validated_on_held_out_sites(tmp_path, monkeypatch,
+                                                                        capsys):
+    from support_real_letters import install_fake_real_letters
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    install_fake_real_letters(tmp_path, monkeypatch)
+    out = tmp_path / "real.keras"
+    code = main.main(["train", "--preset", "tiny", "--data", "unipen", "--samples", "100",
+                      "--epochs", "1", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "real letters" in printed
+    # 90 resampled training letters; validation: 10 of the 24 held-out-site letters
+    assert "Training on cpu: 90 samples, 10 for validation" in printed
+    assert out.is_file()
