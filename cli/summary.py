@@ -6,6 +6,7 @@ Pure Python (uses ``model.spec.network`` only), so it answers instantly without 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 HELP = "print the layers, output shapes, parameters and MACs of a network file or preset"
@@ -18,6 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", metavar="NAME", help="summarise a preset instead of a file")
     parser.add_argument("--list-presets", action="store_true",
                         help="list the presets (short name, then a description) and exit")
+    parser.add_argument("--json", action="store_true",
+                        help="write the layer table and totals as JSON to standard output")
 
 
 def _shape(shape: tuple[int, ...] | None) -> str:
@@ -54,7 +57,56 @@ def format_table(spec, report) -> str:
             lines.append("-" * (sum(widths) + 8))
     lines.append(f"Activation memory: {format_mb(report.activation_bytes)} per training batch "
                  f"of {ACTIVATION_BATCH} (float32)")
-    return "\n".join(lines)
+    return "\n".join(lines + keras_totals(report))
+
+
+def non_trainable(layer) -> int:
+    """Parameters of one analysed layer that training does not change: BatchNormalization's
+    moving mean and variance (half of its 4 x channels); 0 for every other layer."""
+    return layer.params // 2 if layer.kind == "batchnorm" else 0
+
+
+def keras_size(n_bytes: float) -> str:
+    """Bytes as Keras' ``model.summary()`` writes them: ``849.35 KB``, ``0.00 B``."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n_bytes / 1024 < 1:
+            return f"{n_bytes:.2f} {unit}"
+        n_bytes /= 1024
+    return f"{n_bytes:.2f} PB"
+
+
+def param_counts(report) -> dict[str, int]:
+    """Total, trainable and non-trainable parameter counts of a ``NetworkReport``."""
+    frozen = sum(non_trainable(layer) for layer in report.layers)
+    return {"total": report.total_params, "trainable": report.total_params - frozen,
+            "non_trainable": frozen}
+
+
+def keras_totals(report) -> list[str]:
+    """The closing lines of Keras' ``model.summary()`` (float32, 4 bytes per parameter)."""
+    counts = param_counts(report)
+    return [f"{title} params: {counts[key]:,} ({keras_size(counts[key] * 4)})"
+            for title, key in (("Total", "total"), ("Trainable", "trainable"),
+                               ("Non-trainable", "non_trainable"))]
+
+
+def as_json(spec, report) -> dict:
+    """The layer table and totals of ``spec`` as a JSON-ready dict."""
+    from cnn_studio.model.spec.network import INPUT_SHAPE
+
+    layers = [{"number": layer.number, "kind": layer.kind, "layer": layer.title,
+               "output_shape": list(layer.output_shape) if layer.output_shape else None,
+               "params": layer.params, "trainable_params": layer.params - non_trainable(layer),
+               "non_trainable_params": non_trainable(layer), "macs": layer.macs,
+               "error": layer.error} for layer in report.layers]
+    counts = param_counts(report)
+    return {"name": spec.name, "valid": report.valid, "input_shape": list(INPUT_SHAPE),
+            "output_shape": list(report.output_shape) if report.output_shape else None,
+            "layers": layers, "total_params": counts["total"],
+            "trainable_params": counts["trainable"],
+            "non_trainable_params": counts["non_trainable"], "params_bytes": counts["total"] * 4,
+            "total_macs": report.total_macs, "activation_bytes": report.activation_bytes,
+            "errors": list(report.errors)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
     from cnn_studio.model.spec.presets import PRESETS, get_preset
 
     if args.list_presets:
+        if args.json:
+            print(json.dumps([{"name": p.name, "description": p.description}
+                              for p in PRESETS.values()], indent=1))
+            return 0
         width = max(len(name) for name in PRESETS)
         for preset in PRESETS.values():
             print(f"{preset.name.ljust(width)}  {preset.description}")
@@ -79,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"summary: {error}", file=sys.stderr)
         return 2
     report = analyze(spec)
-    print(format_table(spec, report))
+    print(json.dumps(as_json(spec, report), indent=1) if args.json else format_table(spec, report))
     if report.valid:
         return 0
     print(f"\nThe network is not valid ({len(report.errors)} problem"
