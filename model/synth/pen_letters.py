@@ -16,15 +16,22 @@ from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.synth.skeletons import WIDTH, all_skeletons
 
 PEN_WIDTH = (0.07, 0.16)
-UPPER_WIDTH = 0.8
-LOWER_WIDTH = 0.68
-CURSIVE_LOWER = (0.45, 0.6)
+UPPER_WIDTH = 0.915
+LOWER_WIDTH = 0.775
+CURSIVE_LOWER = (0.2, 0.18)
 CURSIVE_UPPER = (0.08, 0.1)
 SLANTED_START = 0.36  # tan(20 degrees): a first down-stroke this slanted gets no entry stroke
 LOOP_CHANCE = (0.15, 0.45)  # (upper case, lower case)
 ASCENDER = (1.0, 1.7)
 WARP = 9.0
 DESCENDER = (1.0, 1.9)
+# Slant (degrees, positive: top leans right), rotation (degrees) and log width spread, set so
+# the slant and width/height statistics of generated letters match the built-in real letters
+# (``benchmarks/synth.py --shapes`` measures both).
+SLANT = (1.2, 4.5)
+ROTATION_SD = 3.0
+ASPECT_SD = 0.3
+BOWL_LEAD_IN = 0.2  # share of small a, c, d, g, o, q joined from the baseline on the left
 _CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
 
 
@@ -89,6 +96,20 @@ def with_lead_in(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     foot = start + np.array([-rng.uniform(5, 25), 0.0])
     foot[1] = 100.0 - rng.uniform(0, 15)
     middle = (foot + start) / 2 + np.array([rng.uniform(2, 8), rng.uniform(0, 6)])
+    return np.concatenate([smooth_curve(np.stack([foot, middle, start])), path[1:]])
+
+
+def with_bowl_lead_in(path: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Prepend the connector that joins a bowl letter (a, c, d, g, o, q) from the baseline.
+
+    Joined-up scripts reach the start of the bowl (top right of the x-height) from the
+    baseline on the left; the stroke is only added where the letter starts there.
+    """
+    start = path[0]
+    if not (30.0 <= start[0] and 35.0 <= start[1] <= 60.0):
+        return path
+    foot = np.array([rng.uniform(-25.0, 5.0), 100.0 - rng.uniform(0.0, 12.0)])
+    middle = (foot + start) / 2 + np.array([rng.uniform(-4.0, 6.0), rng.uniform(0.0, 10.0)])
     return np.concatenate([smooth_curve(np.stack([foot, middle, start])), path[1:]])
 
 
@@ -190,13 +211,18 @@ def loop_cusps(pieces: list[np.ndarray], rng: np.random.Generator,
 
 
 def _affine(rng: np.random.Generator) -> np.ndarray:
-    slant = np.tan(np.radians(rng.normal(10.0, 9.0)))
-    angle = np.radians(rng.normal(0.0, 5.0))
-    aspect = np.exp(rng.normal(0.0, 0.16))
+    slant = np.tan(np.radians(rng.normal(*SLANT)))
+    angle = np.radians(rng.normal(0.0, ROTATION_SD))
+    aspect = np.exp(rng.normal(0.0, ASPECT_SD))
     rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shear = np.array([[1.0, -slant], [0.0, 1.0]])
     scale = np.diag([aspect, 1.0])
     return rot @ shear @ scale
+
+
+def pick_variant(char: str, rng: np.random.Generator) -> int:
+    """Index of a random written form of ``char`` (all forms equally likely)."""
+    return int(rng.integers(len(_table()[char])))
 
 
 def perturbed_strokes(char: str, rng: np.random.Generator,
@@ -212,7 +238,7 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
         Strokes as ``(k, 2)`` arrays in skeleton units (about 0..100, y down).
     """
     variants = _table()[char]
-    skeleton = variants[rng.integers(len(variants)) if variant is None else variant]
+    skeleton = variants[pick_variant(char, rng) if variant is None else variant]
     jitter = rng.uniform(1.5, 5.5)
     width = (UPPER_WIDTH if char.isupper() else LOWER_WIDTH) * WIDTH.get(char, 1.0)
     matrix = _affine(rng) @ np.diag([width, 1.0])
@@ -237,6 +263,8 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
     lead_in, tail = CURSIVE_LOWER if char.islower() else CURSIVE_UPPER
     if rng.random() < lead_in:
         strokes[0] = with_lead_in(strokes[0], rng)
+    elif char in "acdgoq" and rng.random() < BOWL_LEAD_IN:
+        strokes[0] = with_bowl_lead_in(strokes[0], rng)
     if rng.random() < tail:
         strokes[-1] = _with_tail(strokes[-1], rng)
     warp = _warp_field(rng)

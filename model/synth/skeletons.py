@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnn_studio.model.synth.school_forms import FORMS
+
 _O_UPPER = "50,0 15,14 0,50 15,86 50,100 85,86 100,50 85,14 52,0"
 _O_LOWER = "55,40 18,46 0,70 16,94 50,100 84,94 100,70 84,46 57,40"
 _BOWL_STEM = "82,50 55,40 20,46 2,72 18,96 48,100 80,78"
@@ -245,10 +247,25 @@ def parse_path(text: str) -> list[list[np.ndarray]]:
     return strokes
 
 
+def variant_names() -> dict[str, list[str]]:
+    """Every letter mapped to the names of its variants, in the order of :func:`all_skeletons`.
+
+    The plain forms are named ``"<letter> <index>"``; school-script forms keep their names
+    from :data:`model.synth.school_forms.FORMS`.
+    """
+    names = {}
+    for source in (UPPER, LOWER):
+        for char, variants in source.items():
+            names[char] = [f"{char} {i}" for i in range(len(variants))]
+            names[char] += list(FORMS.get(char, {}))
+    return names
+
+
 def all_skeletons() -> dict[str, list[list[list[np.ndarray]]]]:
-    """Every letter (upper and lower case) mapped to its parsed variants."""
+    """Every letter (upper and lower case) mapped to its parsed variants (school forms last)."""
     table = {}
     for source in (UPPER, LOWER):
         for char, variants in source.items():
-            table[char] = [parse_path(v) for v in variants]
+            paths = list(variants) + list(FORMS.get(char, {}).values())
+            table[char] = [parse_path(v) for v in paths]
     return table
