@@ -143,10 +143,18 @@ class TrainingControls(QWidget):
         self.samples.setSingleStep(1000)
         self.use_synthetic = QCheckBox("Synthetic letters")
         self.use_synthetic.setChecked(True)
+        self.use_real = QCheckBox("Real letters (UNIPEN)")
+        self.use_real.setObjectName("use_real_letters")
+        self.use_real.setToolTip(
+            "76,588 letters by 152 writers at 16 labs (UNIPEN, CC BY 4.0), built in. Half upper "
+            "case; validated on four labs it never trains on. Rendered once (about a minute), "
+            "then cached.")
         self.use_own = QCheckBox("My own samples")
         self.use_emnist = QCheckBox("EMNIST (imported)")
         self.synthetic_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["synthetic"], 0.5,
                                        "Mixing weight")
+        self.real_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["real"], 0.5, "Mixing weight")
+        self.real_weight.setObjectName("real_weight")
         self.own_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["own"], 0.25, "Mixing weight")
         self.emnist_weight = _dspin(*WEIGHT_RANGE, DEFAULT_WEIGHTS["emnist"], 0.5,
                                     "Mixing weight")
@@ -180,6 +188,7 @@ class TrainingControls(QWidget):
         grid.addWidget(QLabel("weight"), 0, 2)
         for row, (check, weight, count) in enumerate((
                 (self.use_synthetic, self.synthetic_weight, None),
+                (self.use_real, self.real_weight, None),
                 (self.use_own, self.own_weight, self.own_count),
                 (self.use_emnist, self.emnist_weight, self.emnist_count)), start=1):
             grid.addWidget(check, row, 0)
@@ -190,7 +199,7 @@ class TrainingControls(QWidget):
                       "validation first; small ones are repeated in training only.")
         note.setWordWrap(True)
         note.setStyleSheet("color: #666")
-        grid.addWidget(note, 4, 0, 1, 3)
+        grid.addWidget(note, 5, 0, 1, 3)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -198,8 +207,9 @@ class TrainingControls(QWidget):
         layout.addStretch(1)
         self._fixed_while_running = [
             self.optimizer, self.batch_size, self.epochs, self.val_fraction, self.augment,
-            self.seed, self.device, self.samples, self.use_synthetic, self.use_own,
-            self.use_emnist, self.synthetic_weight, self.own_weight, self.emnist_weight,
+            self.seed, self.device, self.samples, self.use_synthetic, self.use_real,
+            self.use_own, self.use_emnist, self.synthetic_weight, self.real_weight,
+            self.own_weight, self.emnist_weight,
             self.tensorboard, browse]
         self.refresh_sources(0, None)
 
@@ -226,7 +236,8 @@ class TrainingControls(QWidget):
         return DataChoice(samples=int(self.samples.value()),
                           synthetic_weight=weight(self.use_synthetic, self.synthetic_weight),
                           own_weight=weight(self.use_own, self.own_weight),
-                          emnist_weight=weight(self.use_emnist, self.emnist_weight))
+                          emnist_weight=weight(self.use_emnist, self.emnist_weight),
+                          real_weight=weight(self.use_real, self.real_weight))
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         """Offer the devices TensorFlow sees (``tf_ready`` info's ``(kind, name)`` pairs)."""

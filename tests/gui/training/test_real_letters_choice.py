@@ -1,0 +1,54 @@
+"""The dashboard's data form offers the built-in real letters (UNIPEN) and passes them on."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from support_data import easy_data
+
+from cnn_studio.gui.training import worker as training_worker
+from cnn_studio.gui.training.controls import TrainingControls
+from cnn_studio.model.data.datasets import DEFAULT_WEIGHTS
+
+
+def test_ticking_real_letters_puts_them_in_the_data_choice(qtbot):
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    controls.show()
+    assert controls.use_real.text() == "Real letters (UNIPEN)"
+    assert controls.data_choice().real_weight == 0.0  # not ticked: not used
+    assert controls.real_weight.value() == DEFAULT_WEIGHTS["real"]
+    qtbot.mouseClick(controls.use_real, Qt.MouseButton.LeftButton)
+    assert controls.use_real.isChecked()
+    controls.real_weight.setValue(2.5)
+    choice = controls.data_choice()
+    assert choice.real_weight == 2.5 and choice.synthetic_weight == 1.0
+    controls.set_running(True)
+    assert not controls.use_real.isEnabled() and not controls.real_weight.isEnabled()
+    controls.set_running(False)
+    assert controls.use_real.isEnabled()
+
+
+def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, ready_window,
+                                                              monkeypatch):
+    seen = []
+
+    def recording_gather(choice, seed, val_fraction=0.0, **kwargs):
+        from cnn_studio.model.data.dataset import split
+
+        seen.append(choice)
+        return split(easy_data(choice.samples), val_fraction, seed)
+
+    monkeypatch.setattr(training_worker, "gather_data", recording_gather)
+    dashboard = ready_window.training_dashboard
+    from cnn_studio.model.spec.presets import get_preset
+
+    dashboard.files.put_spec_in_builder(get_preset("tiny"), "test network")
+    controls = dashboard.controls
+    controls.samples.setValue(520)
+    controls.epochs.setValue(1)
+    qtbot.mouseClick(controls.use_synthetic, Qt.MouseButton.LeftButton)  # synthetic off
+    qtbot.mouseClick(controls.use_real, Qt.MouseButton.LeftButton)  # real letters on
+    qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dashboard.last_report is not None, timeout=120_000)
+    assert seen and seen[0].real_weight == DEFAULT_WEIGHTS["real"]
+    assert seen[0].synthetic_weight == 0.0 and seen[0].samples == 520
