@@ -42,7 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="PATH",
                         help="a .keras model (default: the shipped model)")
     parser.add_argument("--json", metavar="OUT", dest="json_out",
-                        help="also write every prediction and the accuracy to this JSON file")
+                        help="also write every prediction and the accuracy to this JSON file; "
+                             "'-' writes only the JSON, to standard output")
     parser.add_argument("--quiet", action="store_true",
                         help="skip the per-sample lines; print only the summary")
     parser.add_argument("--batch-size", type=int, default=256, metavar="N",
@@ -126,37 +127,71 @@ def _top3(probs: np.ndarray) -> list[dict]:
     return [{"letter": LETTERS[int(i)], "probability": round(float(probs[i]), 6)} for i in order]
 
 
-def report(inputs: Inputs, probs: np.ndarray, quiet: bool) -> tuple[list[dict], float | None, str]:
-    """Print the results; return the JSON predictions, the accuracy and the summary line."""
+@dataclass
+class Results:
+    """Everything ``classify`` found: one JSON row per sample, and the labelled summary."""
+
+    rows: list[dict]
+    accuracy: float | None = None
+    labelled: int = 0
+    per_class: dict[str, tuple[float, int]] = field(default_factory=dict)
+    pairs: list[tuple[str, str, int]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """The last line: ``accuracy: 0.9312 (n=1430)`` (or why there is none)."""
+        if self.accuracy is None:
+            return f"classified {len(self.rows)} samples (no labels, so no accuracy)"
+        return f"accuracy: {self.accuracy:.4f} (n={self.labelled})"
+
+    def document(self, model: str) -> dict:
+        """The JSON document written by ``--json``."""
+        return {"model": model, "n": len(self.rows), "predictions": self.rows,
+                "accuracy": self.accuracy,
+                "per_class": {letter: {"accuracy": share, "n": count}
+                              for letter, (share, count) in self.per_class.items()},
+                "confusions": [{"true": t, "predicted": p, "count": c}
+                               for t, p, c in self.pairs]}
+
+
+def evaluate(inputs: Inputs, probs: np.ndarray) -> Results:
+    """Predictions, and for labelled samples the accuracy, per class and most confused."""
     from cnn_studio.model.ink.strokes import LETTERS, label_to_class
 
     predicted = probs.argmax(axis=1)
-    rows = []
-    for i, (label, source) in enumerate(zip(inputs.labels, inputs.sources, strict=True)):
-        p = float(probs[i, predicted[i]])
-        rows.append({"index": i, "source": source, "label": label,
-                     "predicted": LETTERS[int(predicted[i])], "probability": round(p, 6),
-                     "top3": _top3(probs[i])})
-        if not quiet:
-            mark = ""
-            if label is not None:
-                mark = "  ok" if label_to_class(label) == predicted[i] else f"  WRONG (is {label})"
-            print(f"{i:5d}  {LETTERS[int(predicted[i])]}  {p:.4f}  {source}{mark}")
+    rows = [{"index": i, "source": source, "label": label,
+             "predicted": LETTERS[int(predicted[i])],
+             "probability": round(float(probs[i, predicted[i]]), 6), "top3": _top3(probs[i])}
+            for i, (label, source) in enumerate(zip(inputs.labels, inputs.sources, strict=True))]
     labelled = [i for i, label in enumerate(inputs.labels) if label is not None]
     if not labelled:
-        return rows, None, f"classified {len(rows)} samples (no labels, so no accuracy)"
+        return Results(rows)
     true = np.array([label_to_class(inputs.labels[i]) for i in labelled])
     guess = predicted[labelled]
+    return Results(rows, float(np.mean(true == guess)), len(labelled),
+                   per_class_accuracy(true, guess), confused_pairs(true, guess))
+
+
+def print_report(results: Results, quiet: bool) -> None:
+    """The per-sample lines (unless ``quiet``), per-class accuracy and most confused pairs."""
+    from cnn_studio.model.ink.strokes import label_to_class
+
+    for row in ([] if quiet else results.rows):
+        mark, label = "", row["label"]
+        if label is not None:
+            right = label_to_class(label) == label_to_class(row["predicted"])
+            mark = "  ok" if right else f"  WRONG (is {label})"
+        print(f"{row['index']:5d}  {row['predicted']}  {row['probability']:.4f}  "
+              f"{row['source']}{mark}")
+    if results.accuracy is None:
+        return
     print("\nPer-class accuracy:")
-    for letter, (share, count) in per_class_accuracy(true, guess).items():
+    for letter, (share, count) in results.per_class.items():
         print(f"  {letter}  {share:7.2%}  (n={count})")
-    pairs = confused_pairs(true, guess)
-    if pairs:
+    if results.pairs:
         print("\nMost confused (true -> predicted):")
-        for truth, guess_letter, count in pairs:
+        for truth, guess_letter, count in results.pairs:
             print(f"  {truth} -> {guess_letter}  {count}")
-    accuracy = float(np.mean(true == guess))
-    return rows, accuracy, f"accuracy: {accuracy:.4f} (n={len(labelled)})"
 
 
 def _load_predictor(path: str | None):
@@ -187,16 +222,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"classify: {exc}", file=sys.stderr)
         return 2
     probs = predictor.forward_batch(inputs.images[..., None], batch_size=args.batch_size)
-    rows, accuracy, summary = report(inputs, probs, args.quiet)
+    results = evaluate(inputs, probs)
+    text = json.dumps(results.document(args.model or "default")) if args.json_out else None
+    if args.json_out == "-":  # standard output holds the JSON document and nothing else
+        print(text)
+        return 0
+    print_report(results, args.quiet)
     if args.json_out:
         from cnn_studio.model.storage.paths import atomic_write_text
 
-        document = {"model": args.model or "default", "n": len(rows),
-                    "predictions": rows, "accuracy": accuracy}
         try:
-            atomic_write_text(args.json_out, json.dumps(document))
+            atomic_write_text(args.json_out, text)
         except OSError as exc:
             print(f"classify: could not write {args.json_out} ({exc}).", file=sys.stderr)
             return 2
-    print(summary)
+    print(results.summary)
     return 0

@@ -174,3 +174,26 @@ def test_per_class_accuracy_and_most_confused_pairs():
     assert classify.confused_pairs(true, guess) == [("C", "B", 2), ("A", "B", 1),
                                                     ("C", "A", 1)]
     assert classify.confused_pairs(true, true) == []
+
+
+def test_json_dash_writes_only_the_document_to_stdout(model_file, strokes_file, tmp_path, capfd):
+    assert main.main(["classify", "--strokes", str(strokes_file), "--model", str(model_file),
+                      "--json", "-"]) == 0
+    out = capfd.readouterr().out  # file-descriptor level: nothing else may reach stdout
+    document = json.loads(out)
+    assert not (tmp_path / "-").exists()
+    assert document["n"] == 9 and document["accuracy"] == pytest.approx(8 / 9)
+    assert [row["predicted"] for row in document["predictions"]] == [
+        "L", "L", "T", "T", "X", "X", "V", "V", "X"]
+    assert document["per_class"]["L"] == {"accuracy": pytest.approx(2 / 3), "n": 3}
+    assert document["per_class"]["X"] == {"accuracy": 1.0, "n": 2}
+    assert document["confusions"] == [{"true": "L", "predicted": "X", "count": 1}]
+
+
+def test_json_dash_errors_go_to_stderr_only(model_file, tmp_path, capsys):
+    path = tmp_path / "bad.json"
+    path.write_text("{not json")
+    assert main.main(["classify", "--strokes", str(path), "--model", str(model_file),
+                      "--json", "-"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "not valid JSON" in captured.err
