@@ -158,6 +158,7 @@ def write_export(model, fmt: str, out: str | Path) -> Path:
     check_ready(fmt)
     tmp = temp_sibling(out, spec.suffix)
     try:
+        _call_once(model)
         model.export(str(tmp), format=spec.keras_format, verbose=False)
         _move_into_place(tmp, out, spec.folder)
     except OSError as error:
@@ -172,6 +173,14 @@ def write_export(model, fmt: str, out: str | Path) -> Path:
     finally:
         _remove(tmp)
     return out
+
+
+def _call_once(model) -> None:
+    """Run ``model`` on one blank image: Keras' ONNX exporter refuses a model never called
+    (as every freshly loaded one is)."""
+    from cnn_studio.model.spec.network import INPUT_SHAPE
+
+    model(np.zeros((1, *INPUT_SHAPE), np.float32), training=False)
 
 
 def _move_into_place(tmp: Path, out: Path, folder: bool) -> None:

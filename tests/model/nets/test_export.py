@@ -154,3 +154,24 @@ def test_a_failed_export_keeps_the_earlier_file(model_file, tmp_path):
         write_export(model, "litert", out)
     assert out.read_bytes() == b"the earlier export"
     assert _leftovers(tmp_path) == []
+
+
+
+def test_keras_gets_a_model_that_has_been_called(model_file, tmp_path):
+    """Keras' ONNX exporter raises 'The model provided has never called' for a model never
+    called, as every freshly loaded one is (``model._called`` is what it checks)."""
+    from cnn_studio.model.nets.model_files import load_model_file
+
+    model = load_model_file(model_file, compile=False)
+    assert not model._called
+    seen = []
+
+    def spy_export(path, format, verbose):
+        seen.append((model._called, format))
+        with open(path, "wb") as handle:
+            handle.write(b"exported")
+
+    model.export = spy_export
+    write_export(model, "litert", tmp_path / "net.tflite")
+    assert seen == [(True, "litert")]
+    assert (tmp_path / "net.tflite").read_bytes() == b"exported"
