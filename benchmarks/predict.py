@@ -125,7 +125,7 @@ def main(runs: int = 30, model_path: str | None = None) -> dict:
 
     model, model_name = _model(model_path)
     if model_name != "default" or not window.inference.has_model:
-        window.state.model_changed.emit(model)
+        window.state.model = model
         _wait(app, lambda: window.state.idle and window.inference.has_model, timeout=60)
 
     def forward(x):

@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print("TensorFlow did not load", file=sys.stderr)
         return 1
     window.layer_builder.load_preset(args.preset)
-    if REAL_HANDWRITING.is_file() and hasattr(window, "draw_sample_from_file"):
-        window.draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
+    if REAL_HANDWRITING.is_file() and window.draw_panel is not None:
+        window.draw_panel.draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
     window.show_tab("train")
     window.resizeDocks([window.training_dock], [int(width * 0.5)], Qt.Orientation.Horizontal)
     dashboard = window.training_dashboard

@@ -149,9 +149,8 @@ def configure(window, preset: str, config: dict, samples: int) -> None:
     """Put the preset in the builder and the settings in the dashboard's form."""
     from cnn_studio.model.spec.presets import get_preset
 
-    builder = getattr(window, "layer_builder", None)
-    if builder is not None:
-        builder.load_preset(preset)
+    if window.layer_builder is not None:
+        window.layer_builder.load_preset(preset)
     else:
         window.state.spec = get_preset(preset)
     controls = window.training_dashboard.controls

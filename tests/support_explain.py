@@ -46,7 +46,6 @@ def tiny_preset():
 def use_model(window, model) -> None:
     """Make ``model`` the active network, the way the training panel does."""
     window.state.model = model
-    window.state.model_changed.emit(model)
 
 
 def draw_letter(window, qtbot) -> np.ndarray:

@@ -69,7 +69,7 @@ class CloseGuard:
         return self._network_saved_or_discarded() and self._model_saved_or_discarded()
 
     def _network_saved_or_discarded(self) -> bool:
-        builder = getattr(self.window, "layer_builder", None)
+        builder = self.window.panels.get("builder")
         if builder is None or builder.stack.isClean():
             return True
         answer = self.ask("Save the network?",

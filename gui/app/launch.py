@@ -80,11 +80,11 @@ def pre_draw(window, spec: str) -> None:
     path, _, index = spec.rpartition(":")
     if not path or not index.isdigit():
         path, index = spec, "0"
-    draw_fn = getattr(window, "draw_sample_from_file", None)
-    if draw_fn is None:
+    panel = window.panels.get("draw")
+    if panel is None:
         print("cnn-studio: --draw needs the drawing canvas, which is not available.", file=sys.stderr)
         return
-    draw_fn(path, int(index))
+    panel.draw_sample_from_file(path, int(index))
 
 
 class ScreenshotTaker:

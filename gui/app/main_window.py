@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AnimatedDocks)
         self.tf_actions: list[QAction] = []
+        self.panels: dict[str, QWidget] = {}  # filled by gui.app.panels.install_all
         self.openers: dict[str, Callable[[str], None]] = {}
         self._shutdown_hooks: list[Callable[[], None]] = []
         self._painted = False
@@ -114,20 +115,55 @@ class MainWindow(QMainWindow):
             self.loader.start()
 
     # ----------------------------------------------------------------- panels
+    @property
+    def draw_panel(self):
+        """The drawing panel (None until installed)."""
+        return self.panels.get("draw")
+
+    @property
+    def canvas(self):
+        """The drawing canvas."""
+        return self.draw_panel.canvas
+
+    @property
+    def inference(self):
+        """The draw panel's live inference service."""
+        return self.draw_panel.inference
+
+    @property
+    def layer_builder(self):
+        """The layer builder panel (None until installed)."""
+        return self.panels.get("builder")
+
+    @property
+    def training_dashboard(self):
+        """The training dashboard (None until installed)."""
+        return self.panels.get("training")
+
+    @property
+    def explain_panel(self):
+        """The explain panel (None until installed)."""
+        return self.panels.get("explain")
+
+    @property
+    def dataset_browser(self):
+        """The dataset panel (None until installed)."""
+        return self.panels.get("dataset")
+
+    @property
+    def sample_store(self):
+        """The one sample store every panel shares (``state.samples()``)."""
+        return self.state.samples()
+
     def _build_panels(self) -> None:
-        self.draw_panel = placeholder("Drawing area")
-        self.setCentralWidget(self.draw_panel)
-        self.builder_panel = placeholder("Layer builder")
-        self.training_panel = placeholder("Training dashboard")
-        self.explain_panel = placeholder("Explain mode")
-        self.data_panel = placeholder("Dataset")
-        self.builder_dock = self._dock("Layer builder", "builder_dock", self.builder_panel,
+        self.setCentralWidget(placeholder("Drawing area"))
+        self.builder_dock = self._dock("Layer builder", "builder_dock", placeholder("Layer builder"),
                                        Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.training_dock = self._dock("Training", "training_dock", self.training_panel,
+        self.training_dock = self._dock("Training", "training_dock", placeholder("Training"),
                                         Qt.DockWidgetArea.RightDockWidgetArea)
-        self.explain_dock = self._dock("Explain", "explain_dock", self.explain_panel,
+        self.explain_dock = self._dock("Explain", "explain_dock", placeholder("Explain mode"),
                                        Qt.DockWidgetArea.RightDockWidgetArea)
-        self.data_dock = self._dock("Dataset", "data_dock", self.data_panel,
+        self.data_dock = self._dock("Dataset", "data_dock", placeholder("Dataset"),
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.explain_dock)
         self.tabifyDockWidget(self.explain_dock, self.data_dock)

@@ -24,6 +24,10 @@ INSTALLERS: list[str] = FIRST + LATER
 
 
 def install_all(window, names: list[str] | None = None) -> None:
-    """Import each panel module in ``names`` (default: all) and call its ``install(window)``."""
+    """Import each panel module in ``names`` (default: all), install it, keep it in ``panels``.
+
+    ``install(window)`` returns the panel; the window files it under its package's name
+    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``).
+    """
     for name in INSTALLERS if names is None else names:
-        importlib.import_module(name).install(window)
+        window.panels[name.split(".")[-2]] = importlib.import_module(name).install(window)

@@ -144,8 +144,8 @@ class UndoRouter(QObject):
 
     def clear_drawing(self) -> bool:
         """Esc: clear the drawing (undoable), unless a text field is being edited."""
-        canvas = getattr(self.window, "canvas", None)
-        if canvas is None or editing_text():
+        draw = self.window.panels.get("draw")
+        if draw is None or editing_text():
             return False
-        canvas.clear()
+        draw.canvas.clear()
         return True

@@ -234,7 +234,6 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         """Publish the current network to the other panels."""
         snapshot = self.spec
         self.state.spec = snapshot
-        self.state.spec_changed.emit(snapshot)
 
     def _selection_changed(self, *_args) -> None:
         if not shiboken6.isValid(self.editor):  # the window is being destroyed
@@ -420,8 +419,6 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
 def install(window) -> LayerBuilderPanel:
     """Put the builder in the window's builder dock and connect the File menu's network actions."""
     panel = LayerBuilderPanel(window.state, window)
-    window.layer_builder = panel
-    window.builder_panel = panel
     window.set_panel(window.builder_dock, panel)
     for action, slot in ((window.new_network_action, panel.new_network),
                          (window.open_network_action, panel.open_network),

@@ -1,7 +1,7 @@
 """The user's sample store as the GUI shares it: change notification, reload and undo.
 
 :class:`ObservedSampleStore` is the one ``model.data.user_samples.SampleStore`` of the window
-(``window.sample_store``): the canvas adds drawings to it, the dataset panel edits it, and every
+(``AppState.sample_store``): the canvas adds drawings to it, the dataset panel edits it, and every
 save tells the listeners. :class:`SampleEditor` applies the panel's edits (delete, relabel,
 import) as single atomic saves with undo and redo.
 """
@@ -58,18 +58,6 @@ class ObservedSampleStore(SampleStore):
         self._base, self._stamp = fresh._base, fresh._stamp
         self._notify()
 
-
-def shared_store(window) -> ObservedSampleStore:
-    """The window's one sample store (``window.sample_store``), created and installed once.
-
-    Every panel takes the store from here, so nothing ever saves through a second store
-    (which would overwrite the other's samples on its next save).
-    """
-    store = getattr(window, "sample_store", None)
-    if store is None:
-        store = ObservedSampleStore()
-        window.sample_store = store
-    return store
 
 
 def _copy(samples: list[Sample]) -> list[Sample]:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_studio.gui.common.sample_store import ObservedSampleStore, SampleEditor, shared_store
+from cnn_studio.gui.common.sample_store import ObservedSampleStore, SampleEditor
 from cnn_studio.gui.common.thumbnail_grid import CountStrip, ThumbnailGrid
 from cnn_studio.gui.dataset import workers as jobs
 from cnn_studio.gui.dataset.sample_actions import SampleActions
@@ -355,18 +355,13 @@ class _LetterLabels:
         return LETTERS[int(self.classes[index])]
 
 
-def install(window) -> None:
-    """Put the dataset browser in the Dataset dock and share the sample store.
-
-    Sets ``window.sample_store`` (the canvas adds drawings to it; the browser redraws on every
-    change) and ``window.dataset_browser`` (``refresh()`` re-reads changes made elsewhere).
-    """
-    store = shared_store(window)
+def install(window) -> DatasetBrowser:
+    """Put the dataset browser in the Dataset dock, on the state's one sample store."""
+    store = window.state.samples()
     panel = DatasetBrowser(window.state, store, window)
-    window.dataset_browser = panel
-    window.data_panel = panel
     window.set_panel(window.data_dock, panel)
     window.register_undo(panel, panel.undo, panel.redo)
     window.add_shutdown_hook(panel.shutdown)
     if store.load_error or store.recovered_from or store.dropped_message:
         window.state.message.emit(panel._store_problem())
+    return panel

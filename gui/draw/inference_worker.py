@@ -226,10 +226,9 @@ class InferenceService(QObject):
         self.state.end_task("load-model")
         if from_file:
             self._own_models = [model]
-            self.state.model = model
             if spec is not None:
                 self.state.model_spec = spec
-            self.state.model_changed.emit(model)
+            self.state.model = model  # announced to every panel (model_changed)
         self.model_loaded.emit(description)
 
     def _on_model_failed(self, message: str, still_working: bool) -> None:

@@ -84,8 +84,6 @@ class DrawPanel(QWidget):
         self._draw_task_seq: int | None = None
         self.no_model = False
         self._closed = False
-        self.store_provider = None
-        self._own_store = None  # used only when no window provides the shared store
         self.inference = InferenceService(state, self)
         self._build()
         self._connect()
@@ -354,7 +352,7 @@ class DrawPanel(QWidget):
         if not letter or not strokes:
             return
         try:
-            store = self._sample_store()
+            store = self.state.samples()
             store.add(letter, strokes, self.canvas.canvas_size)
             count = store.counts()[letter.upper()]
         except (StrokesError, OSError, ValueError) as exc:
@@ -364,36 +362,19 @@ class DrawPanel(QWidget):
                                 f"{letter.upper()}, {len(store)} in all).")
         self.canvas.clear()
 
-    def _sample_store(self):
-        """The shared sample store (``is None`` checks: an empty store is falsy)."""
-        store = self.store_provider() if self.store_provider is not None else None
-        if store is None:
-            if self._own_store is None:
-                from cnn_studio.model.data.user_samples import SampleStore
-
-                self._own_store = SampleStore()
-            store = self._own_store
-        return store
-
     def shutdown(self) -> None:
         """Stop the inference thread (window closing); it is not started again."""
         self._closed = True
         self.inference.stop()
 
 
-def install(window) -> None:
+def install(window) -> DrawPanel:
     """Put the draw panel in the window's centre and wire it to the menus and workers."""
     panel = DrawPanel(window.state, window)
-    window.draw_panel = panel
     window.setCentralWidget(panel)
-    window.canvas = panel.canvas
-    window.inference = panel.inference
-    window.draw_sample_from_file = panel.draw_sample_from_file
-    from cnn_studio.gui.common.sample_store import shared_store
-
-    panel.store_provider = lambda: shared_store(window)
     window.register_undo(panel.canvas, panel.canvas.undo_stroke, panel.canvas.redo_stroke)
     window.add_shutdown_hook(panel.shutdown)
     panel.canvas.setFocus()  # letter keys and Ctrl+Z work on the canvas from the start
     if window.state.tf_loaded:
         panel.start_inference()
+    return panel

@@ -79,9 +79,9 @@ class ExplainPanel(QWidget):
         self.ctx.shutdown()
 
 
-def install(window) -> None:
+def install(window) -> ExplainPanel:
     """Put the explain panel into the window's explain dock."""
     panel = ExplainPanel(window.state, window)
-    window.explain_panel = panel
     window.set_panel(window.explain_dock, panel)
     window.add_shutdown_hook(panel.shutdown)
+    return panel

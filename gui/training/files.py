@@ -213,9 +213,7 @@ class ModelFiles(QWidget):
                                                                        strict=True)
                                                 if hasattr(layer, "kernel")
                                                 and len(layer.kernel.shape) == 4])
-        self.state.model, self.state.model_spec, self.state.trained = model, spec, True
-        self.state.unsaved_model = False  # just read from a file
-        self.state.model_changed.emit(model)
+        self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
         self.put_spec_in_builder(spec)
         self.main_window.add_recent_file(path)
         dashboard._show_message(f"Opened {Path(path).name}: it is now the active model.")

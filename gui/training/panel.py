@@ -311,9 +311,8 @@ class TrainingDashboard(QWidget):
     def _on_model_built(self, model, names: list[str]) -> None:
         self.model = model
         self.live.set_layer_names(names)
-        self.state.model = model
         self.state.model_spec = self.model_spec
-        self.state.model_changed.emit(model)
+        self.state.model = model
 
     def _on_batch(self, *args) -> None:
         self.live.add_batch(*args)
@@ -390,10 +389,10 @@ class TrainingDashboard(QWidget):
         self.state.message.emit(text.splitlines()[0] if text else "")
 
 
-def install(window) -> None:
+def install(window) -> TrainingDashboard:
     """Put the dashboard in the training dock and connect the model file actions."""
     dashboard = TrainingDashboard(window)
-    window.training_dashboard = dashboard
     window.set_panel(window.training_dock, dashboard)
     dashboard.files.connect_actions()
     window.add_shutdown_hook(dashboard.shutdown)
+    return dashboard

@@ -527,13 +527,13 @@ def test_the_delete_button_is_undone_by_the_undo_button(window, qtbot):
     assert not actions.undo_button.isEnabled()
 
 
-def test_the_shared_store_is_made_once_even_while_it_is_empty(tmp_path, monkeypatch):
-    from types import SimpleNamespace
-
-    from cnn_studio.gui.common.sample_store import shared_store
+def test_the_shared_store_is_made_once_even_while_it_is_empty(tmp_path, monkeypatch, qtbot):
+    from cnn_studio.gui.app.state import AppState
 
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
-    window = SimpleNamespace()  # the canvas confirms before the Dataset panel is installed
-    store = shared_store(window)
-    assert len(store) == 0 and window.sample_store is store
-    assert shared_store(window) is store, "an empty (falsy) store must not be replaced"
+    state = AppState()  # the canvas confirms before the Dataset panel is installed
+    announced = []
+    state.sample_store_changed.connect(announced.append)
+    store = state.samples()
+    assert len(store) == 0 and state.sample_store is store and announced == [store]
+    assert state.samples() is store, "an empty (falsy) store must not be replaced"

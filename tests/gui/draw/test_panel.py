@@ -207,17 +207,17 @@ def test_draw_sample_from_file(window, qtbot, tmp_path, capsys):
     path = tmp_path / "one.json"
     doubled = [stroke * 2 for stroke in letter_strokes("X", rng)]
     write_strokes(path, [Sample(doubled, "X")], (560, 560))
-    assert window.draw_sample_from_file(str(path), 0)
+    assert window.draw_panel.draw_sample_from_file(str(path), 0)
     assert not window.state.idle, "--screenshot waits for this prediction"
     qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
     assert window.draw_panel.prediction_view.top_letter == "X"
     points = np.concatenate(window.canvas.strokes)
     assert points.max() <= 280 and points.max() - points.min() > 100
-    assert not window.draw_sample_from_file(str(path), 5)
+    assert not window.draw_panel.draw_sample_from_file(str(path), 5)
     assert "index 5 does not exist" in capsys.readouterr().err
     assert "does not exist" in window.statusBar().currentMessage()
     (tmp_path / "bad.json").write_text("{not json")
-    assert not window.draw_sample_from_file(str(tmp_path / "bad.json"), 0)
+    assert not window.draw_panel.draw_sample_from_file(str(tmp_path / "bad.json"), 0)
     assert "not valid JSON" in capsys.readouterr().err
     assert window.state.idle
 
@@ -307,7 +307,7 @@ def test_a_model_from_another_panel_takes_over(window, qtbot):
     from cnn_studio.model.spec.presets import get_preset
 
     other = build_model(get_preset("dense"), seed=3)
-    window.state.model_changed.emit(other)
+    window.state.model = other
     qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
     assert "Model:" in window.draw_panel.model_label.text()
     drag(window.canvas, [(40, 40), (40, 250), (200, 250)])
@@ -325,7 +325,7 @@ def test_enormous_points_end_in_a_message_and_the_app_becomes_idle(window, qtbot
     points = [[0, 0], [size, size], [size, 0]]
     path.write_text(json.dumps({"format": "strokes-v1", "canvas": {"width": 1, "height": 1},
                                 "samples": [{"label": "X", "strokes": [points]}]}))
-    window.draw_sample_from_file(str(path), 0)  # scaled from a 1x1 canvas: 1e306 overflows
+    window.draw_panel.draw_sample_from_file(str(path), 0)  # scaled from a 1x1 canvas: 1e306 overflows
     qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
     window.canvas.set_strokes([np.array(points, dtype=float)], (1.0, 1.0))
     qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
