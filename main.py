@@ -52,7 +52,7 @@ def _run_command(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     except ValueError as error:
-        if not type(error).__module__.startswith("model."):
+        if not type(error).__module__.startswith("cnn_studio.model."):
             raise  # a programming error: keep the traceback
         text = str(error).encode("utf-8", errors="replace").decode("utf-8")
         print(f"{args.command}: {text.splitlines()[0] if text else type(error).__name__}",
