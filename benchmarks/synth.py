@@ -6,6 +6,10 @@ generator (perturbation, fonts, rasterization) in one process; (c) the parallel 
 one process per core, including the pool start. Also times a single ``strokes_to_image`` call
 (the canvas calls it on every mouse move). Prints JSON. Goals: (c) >= 3000 samples/s on
 2 cores, single call < 2 ms.
+
+``--shapes`` prints instead the slant and width statistics of generated pen letters next to
+the built-in real letters (UNIPEN) and, in aggregate only, the measuring set when it exists.
+``--sheet PATH`` saves a contact sheet: generated letters next to real UNIPEN letters.
 """
 
 from __future__ import annotations
@@ -54,20 +58,30 @@ def single_call_ms(n: int = 300) -> float:
     return 1000 * statistics.median(times)
 
 
-def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
-    """Save a PNG: for each letter, generated samples, then real ones when the file exists."""
+def _real_samples(per_letter: int, seed: int) -> dict[str, list]:
+    """``per_letter`` built-in real letters of each letter, from as many writers as possible."""
+    from cnn_studio.model.data import real_letters
+
+    letters = real_letters.load_default()
+    rng = np.random.default_rng(seed)
+    picked: dict[str, list] = {}
+    for index in rng.permutation(len(letters)):
+        label, writer = letters.label(int(index)), int(letters.writer_index[index])
+        chosen = picked.setdefault(label, [])
+        if len(chosen) < per_letter and writer not in {w for w, _ in chosen}:
+            chosen.append((writer, letters.strokes(int(index))))
+    canvas = letters.canvas
+    return {label: [strokes_to_image(s, canvas) for _, s in chosen]
+            for label, chosen in picked.items()}
+
+
+def contact_sheet(path: Path, per_letter: int = 8, seed: int = 0) -> None:
+    """Save a PNG: for each letter, generated samples, then built-in real (UNIPEN) ones."""
     from PIL import Image, ImageDraw
 
-    from cnn_studio.model.ink.strokes import LETTERS, read_strokes
-    from cnn_studio.model.storage import paths
+    from cnn_studio.model.ink.strokes import LETTERS
 
-    real: dict[str, list] = {}
-    canvas = (280.0, 280.0)
-    if paths.REAL_HANDWRITING.exists():
-        document = read_strokes(paths.REAL_HANDWRITING)
-        canvas = document.canvas
-        for sample in document.samples:
-            real.setdefault(sample.label, []).append(sample)
+    real = _real_samples(per_letter, seed)
     rng = np.random.default_rng(seed)
     rows = []
     gap = np.zeros((28, 6), np.float32)
@@ -75,8 +89,7 @@ def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
         for letter in LETTERS:
             char = case(letter)
             tiles = [synth.sample_image(char, rng) for _ in range(per_letter)]
-            picked = real.get(char, [])[:: max(1, len(real.get(char, [])) // per_letter)]
-            tiles += [gap] + [strokes_to_image(s.strokes, canvas) for s in picked[:per_letter]]
+            tiles += [gap] + real.get(char, [])[:per_letter]
             rows.append(np.concatenate(tiles, axis=1))
     width = max(r.shape[1] for r in rows)
     rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in rows]
@@ -88,9 +101,37 @@ def contact_sheet(path: Path, per_letter: int = 6, seed: int = 0) -> None:
     draw = ImageDraw.Draw(image)
     half = halves[0].shape[1] + 8
     for x0 in (0, half):
-        draw.text((x0 + 4, 1), "generated", fill=0)
-        draw.text((x0 + 28 * per_letter + 10, 1), "real (Chars74K)", fill=0)
+        draw.text((x0 + 4, 1), f"generated (v{synth.GENERATOR_VERSION})", fill=0)
+        draw.text((x0 + 28 * per_letter + 10, 1), "real (UNIPEN)", fill=0)
     image.save(path, optimize=True)
+
+
+def shape_report(count: int = 6000, seed: int = 0) -> dict:
+    """Slant and width statistics: generated pen letters vs built-in real letters.
+
+    Generated: ``count`` pen letters, the 52 letters in turn. Real: ``count`` random built-in
+    UNIPEN letters. The measuring set (Chars74K), when present, only in aggregate.
+    """
+    from cnn_studio.model.data import real_letters
+    from cnn_studio.model.ink.strokes import LETTERS, read_strokes
+    from cnn_studio.model.storage import paths
+    from cnn_studio.model.synth.shape_stats import summary
+
+    rng = np.random.default_rng(seed)
+    chars = [LETTERS[k % 26].lower() if (k // 26) % 2 else LETTERS[k % 26]
+             for k in range(count)]
+    generated = [(c, perturbed_strokes(c, rng)) for c in chars]
+    letters = real_letters.load_default()
+    picked = rng.choice(len(letters), min(count, len(letters)), replace=False)
+    real = [(letters.label(int(i)), letters.strokes(int(i))) for i in picked]
+    report = {"generator_version": synth.GENERATOR_VERSION}
+    for name, items in (("generated", generated), ("real_unipen", real)):
+        for case, keep in (("all", str.isalpha), ("upper", str.isupper), ("lower", str.islower)):
+            report[f"{name}_{case}"] = summary((c, s) for c, s in items if keep(c))
+    if paths.REAL_HANDWRITING.exists():
+        document = read_strokes(paths.REAL_HANDWRITING)
+        report["measuring_set_all"] = summary((s.label, s.strokes) for s in document.samples)
+    return report
 
 
 def main() -> int:
@@ -99,9 +140,14 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="alternations (medians reported)")
     parser.add_argument("--sheet", type=Path, default=None,
                         help="also save a contact sheet PNG (generated | real) to this path")
+    parser.add_argument("--shapes", action="store_true",
+                        help="print slant and width statistics (generated vs real) and stop")
     args = parser.parse_args()
     if args.sheet is not None:
         contact_sheet(args.sheet)
+    if args.shapes:
+        print(json.dumps(shape_report(), indent=2))
+        return 0
     glyph_table()
     base, serial, parallel = [], [], []
     for run in range(args.runs):
