@@ -21,7 +21,7 @@ from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.synth.font_letters import font_letter
 from cnn_studio.model.synth.pen_letters import stroke_letter
 
-GENERATOR_VERSION = 8
+GENERATOR_VERSION = 9
 CHUNK = 1000
 DEFAULT_FONT_SHARE = 0.2
 DEFAULT_LOWER_SHARE = 0.5

@@ -31,7 +31,7 @@ DESCENDER = (1.0, 1.9)
 SLANT = (1.2, 4.5)
 ROTATION_SD = 3.0
 ASPECT_SD = 0.3
-BOWL_LEAD_IN = 0.2  # share of small a, c, d, g, o, q joined from the baseline on the left
+BOWL_LEAD_IN = 0.12  # share of small a, c, d, g, o, q joined from the baseline on the left
 _CR = 0.5 * np.array([[0, 2, 0, 0], [-1, 0, 1, 0], [2, -5, 4, -1], [-1, 3, -3, 1]], float)
 
 
