@@ -7,19 +7,29 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-#: The processors a run may use (``model.training.devices`` maps each to TensorFlow devices).
-DEVICE_KEYS = ("cpu", "gpu", "mirrored")
+from cnn_studio.model.errors import UserError
+
+#: The processors a run may use (``model.training.devices`` maps each to TensorFlow devices);
+#: ``gpu:N`` (N = 0, 1, ...) picks one GPU by number too.
+DEVICE_KEYS = ("cpu", "gpu", "mirrored", "multiworker")
+
+
+def is_device_key(device) -> bool:
+    """True for one of :data:`DEVICE_KEYS` or ``gpu:N`` with N a number 0..999."""
+    return isinstance(device, str) and (
+        device in DEVICE_KEYS or re.fullmatch(r"gpu:\d{1,3}", device) is not None)
 
 LEARNING_RATE_RANGE = (1e-6, 10.0)
 
 
-class TrainConfigError(ValueError):
+class TrainConfigError(UserError):
     """A training setting is out of range or unknown."""
 
 
@@ -133,7 +143,7 @@ RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-class TrainDataError(ValueError):
+class TrainDataError(UserError):
     """The training or validation data do not fit the network."""
 
 
@@ -149,7 +159,8 @@ class TrainConfig:
         val_fraction: share of the training data held out when no validation data is given.
         augment: random small shifts, rotations and zooms of the training images.
         seed: seed of shuffling, hold-out split and augmentation.
-        device: ``cpu``, ``gpu`` or ``mirrored`` (see :mod:`model.training.devices`).
+        device: ``cpu``, ``gpu``, ``gpu:N``, ``mirrored`` or ``multiworker`` (see
+            :mod:`model.training.devices`).
         report_every_batches: ``on_batch`` is called every this many batches (and at epoch end).
         activation_interval_s: least time between two ``on_snapshot`` calls.
         snapshot_every_batches: how often the last good weights are saved for divergence.
@@ -174,9 +185,9 @@ class TrainConfig:
         problems = []
         if self.optimizer not in OPTIMIZERS:
             problems.append(f"optimizer {self.optimizer!r} is unknown: use {', '.join(OPTIMIZERS)}")
-        if self.device not in DEVICE_KEYS:
+        if not is_device_key(self.device):
             problems.append(
-                f"device {self.device!r} is unknown: use {', '.join(DEVICE_KEYS)}"
+                f"device {self.device!r} is unknown: use {', '.join(DEVICE_KEYS)} or gpu:N"
             )
         for name, (low, high) in RANGES.items():
             value = getattr(self, name)

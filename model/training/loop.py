@@ -202,6 +202,16 @@ def _working_model(model, device: str, strategy) -> keras.Model:
     return work
 
 
+def _where(device: str, strategy) -> str:
+    """The devices of a run, for the first status line."""
+    if strategy is None:
+        return device
+    replicas = strategy.num_replicas_in_sync
+    if device == "multiworker":
+        return f"{replicas} devices of {devices.device_plan(device).workers} workers"
+    return f"{replicas} mirrored devices"
+
+
 @contextlib.contextmanager
 def _released_custom_gradients():
     """Forget the custom-gradient functions that this run's traces registered.
@@ -235,6 +245,7 @@ def train(
     *,
     control: TrainControl | None = None,
     probe_image: np.ndarray | None = None,
+    callbacks: list[keras.callbacks.Callback] | None = None,
 ) -> TrainResult:
     """Train ``model`` with ``model.fit``, reporting through ``hooks``.
 
@@ -253,6 +264,8 @@ def train(
         control: a :class:`TrainControl` instead of the two events (adds learning rate and
             probe image setters).
         probe_image: the first probe image for ``on_snapshot``.
+        callbacks: more Keras callbacks (``BackupAndRestore``, checkpoints), run before the
+            app's own so that a state is saved before a hook can fail.
 
     Returns:
         A :class:`TrainResult`; ``model`` holds the final (or restored) weights.
@@ -294,20 +307,18 @@ def train(
             metrics=["accuracy"],
         )
         callback = LiveCallback(config, hooks, control, steps, len(x), activation_model(work))
-        callbacks: list[keras.callbacks.Callback] = [callback]
+        every = [*(callbacks or []), callback]
         if config.tensorboard_dir:
-            callbacks.append(keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir)))
-        where = config.device if strategy is None else (
-            f"{strategy.num_replicas_in_sync} mirrored devices")
+            every.append(keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir)))
         hooks.message(
-            f"Training on {where}: {len(x)} samples, "
+            f"Training on {_where(config.device, strategy)}: {len(x)} samples, "
             f"{0 if vx is None else len(vx)} for validation, {steps} steps per epoch"
         )
         callback.stopped = control.stop_event.is_set()
         if not callback.stopped:
             with _released_custom_gradients():
                 work.fit(train_ds, validation_data=val_ds, epochs=config.epochs, shuffle=False,
-                         verbose=0, callbacks=callbacks)
+                         verbose=0, callbacks=every)
         if callback.diverged_at is not None and callback.good_weights is not None:
             work.set_weights(callback.good_weights)
         weights = work.get_weights()
