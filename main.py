@@ -7,7 +7,11 @@ import importlib
 import os
 import sys
 
-from cnn_studio.cli import COMMANDS
+# One BLAS thread before numpy loads: the numpy forward pass's small products ran slower and
+# erratic with OpenBLAS' default threads on a busy machine (benchmarks/numpy_forward.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from cnn_studio.cli import COMMANDS  # noqa: E402 - after the BLAS setting
 
 
 def _size(text: str) -> tuple[int, int]:
