@@ -106,6 +106,37 @@ def contact_sheet(path: Path, per_letter: int = 8, seed: int = 0) -> None:
     image.save(path, optimize=True)
 
 
+def forms_sheet(path: Path, per_form: int = 8, seed: int = 0) -> None:
+    """Save a PNG: one row per school-script form, named, with ``per_form`` pen drawings."""
+    from PIL import Image, ImageDraw
+
+    from cnn_studio.model.synth.school_forms import FORMS
+    from cnn_studio.model.synth.skeletons import variant_names
+
+    names, rng = variant_names(), np.random.default_rng(seed)
+    rows, labels = [], []
+    for char, forms in FORMS.items():
+        for name in forms:
+            index = names[char].index(name)
+            rows.append(np.concatenate([strokes_to_image(
+                perturbed_strokes(char, rng, variant=index), (100.0, 100.0), pen=0.11)
+                for _ in range(per_form)], axis=1))
+            labels.append(f"{char}: {name}")
+    half = (len(rows) + 1) // 2
+    rows += [np.zeros_like(rows[0])] * (2 * half - len(rows))
+    body = np.concatenate([np.concatenate(rows[:half]), np.concatenate(rows[half:])], axis=1)
+    body = Image.fromarray((255 - body * 255).astype(np.uint8))
+    image = Image.new("L", (body.width + 2 * 190, body.height), 255)
+    width = body.width // 2
+    image.paste(body.crop((0, 0, width, body.height)), (190, 0))
+    image.paste(body.crop((width, 0, body.width, body.height)), (2 * 190 + width, 0))
+    draw = ImageDraw.Draw(image)
+    for k, label in enumerate(labels):
+        x0 = 0 if k < half else 190 + width
+        draw.text((x0 + 2, (k % half) * 28 + 8), label, fill=0)
+    image.save(path, optimize=True)
+
+
 def shape_report(count: int = 6000, seed: int = 0) -> dict:
     """Slant and width statistics: generated pen letters vs built-in real letters.
 
@@ -122,7 +153,8 @@ def shape_report(count: int = 6000, seed: int = 0) -> dict:
              for k in range(count)]
     generated = [(c, perturbed_strokes(c, rng)) for c in chars]
     letters = real_letters.load_default()
-    picked = rng.choice(len(letters), min(count, len(letters)), replace=False)
+    picked = np.random.default_rng(seed + 1).choice(len(letters), min(count, len(letters)),
+                                                    replace=False)
     real = [(letters.label(int(i)), letters.strokes(int(i))) for i in picked]
     report = {"generator_version": synth.GENERATOR_VERSION}
     for name, items in (("generated", generated), ("real_unipen", real)):
@@ -142,9 +174,13 @@ def main() -> int:
                         help="also save a contact sheet PNG (generated | real) to this path")
     parser.add_argument("--shapes", action="store_true",
                         help="print slant and width statistics (generated vs real) and stop")
+    parser.add_argument("--forms-sheet", type=Path, default=None,
+                        help="also save a PNG of every school-script form to this path")
     args = parser.parse_args()
     if args.sheet is not None:
         contact_sheet(args.sheet)
+    if args.forms_sheet is not None:
+        forms_sheet(args.forms_sheet)
     if args.shapes:
         print(json.dumps(shape_report(), indent=2))
         return 0
