@@ -123,11 +123,9 @@ def app_fit(window, probe: LatenessProbe, n_train: int, config: dict) -> tuple[f
     worker = dashboard.worker
     worker.epoch_done.connect(lambda *_: ends.append(time.perf_counter()),
                               Qt.ConnectionType.DirectConnection)
-    from cnn_studio.gui.training.worker import GuiCall
 
     loop = QEventLoop()
-    starter = GuiCall(lambda _model: probe.start())  # the probe's timer lives in the GUI thread
-    worker.model_built.connect(starter.call)
+    worker.model_built.connect(lambda _model: probe.start())  # queued to the GUI thread
     worker.finished.connect(loop.quit)
     worker.failed.connect(loop.quit)
     cpu_start, wall_start = time.thread_time(), time.perf_counter()

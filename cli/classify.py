@@ -16,11 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from cnn_studio.model.errors import UserError
+
 HELP = "classify the letters of a strokes-v1 file or image files with a trained model"
 TOP_CONFUSIONS = 10
 
 
-class ClassifyError(ValueError):
+class ClassifyError(UserError):
     """An input or model file cannot be used; the message says what to do."""
 
 

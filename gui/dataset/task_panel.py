@@ -1,6 +1,6 @@
 """Progress rows for background jobs: one line per running job with a progress bar and Cancel.
 
-:class:`TaskPanel` wraps a :class:`gui.dataset.workers.TaskRunner`: starting a job adds its row,
+:class:`TaskPanel` wraps the window's one task runner (:class:`gui.common.tasks.TaskRunner`): starting a job adds its row,
 the job's end removes it and is passed on through the panel's own signals.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from cnn_studio.gui.dataset.workers import Job, TaskRunner
+from cnn_studio.gui.common.tasks import Job, TaskRunner
 
 
 class TaskRow(QWidget):

@@ -15,13 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from cnn_studio.gui.common.daemon_thread import CommandThread
-
-
-def error_text(error: BaseException) -> str:
-    """A one-line message for an exception raised by a computation."""
-    if isinstance(error, ValueError | KeyError) and str(error):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+from cnn_studio.model.errors import describe_error
 
 
 class ExplainWorker(QObject):
@@ -58,7 +52,7 @@ class ExplainWorker(QObject):
             try:
                 result = job()
             except Exception as error:  # noqa: BLE001 - any failure becomes a message
-                self.failed.emit(key, token, error_text(error))
+                self.failed.emit(key, token, describe_error(error))
             else:
                 self.done.emit(key, token, result)
 

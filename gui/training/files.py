@@ -1,7 +1,7 @@
 """The dashboard's file work: save/open trained models, evaluate on real handwriting, exports.
 
-Each job runs a function in a short-lived :class:`gui.training.worker.TaskWorker` thread, so the
-window never waits for Keras to read or write a file. Failures (e.g. a ``.keras`` file with a
+Each job is a task of the window's one task runner (``gui.common.tasks``), so the window never
+waits for Keras to read or write a file. Failures (e.g. a ``.keras`` file with a
 Lambda layer, which is refused because loading it would run code) are explained in a dialog.
 """
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_studio.gui.training.worker import GuiCall, TaskWorker, ThreadedRun
+from cnn_studio.gui.common.tasks import Task, TaskRunner
 
 
 def count_sources() -> tuple[int, int | None]:
@@ -56,7 +56,7 @@ class ModelFiles(QWidget):
         self.dashboard = dashboard
         self.main_window, self.state = dashboard.main_window, dashboard.state
         self.history: dict | None = None
-        self.tasks: list[ThreadedRun] = []
+        self.runner = TaskRunner(self.state, self)
         self.evaluate_button = QPushButton("Evaluate on real handwriting...")
         self.evaluate_button.setObjectName("evaluate_button")
         self.evaluate_button.setToolTip("Measure the network on labelled letters written by "
@@ -99,34 +99,22 @@ class ModelFiles(QWidget):
         self.dashboard.controls.refresh_sources(*count_sources())
 
     # ------------------------------------------------------------- jobs
-    def run_task(self, name: str, fn, on_done, on_failed=None) -> ThreadedRun:
-        """Run ``fn()`` in a worker thread; ``on_done(result)`` / ``on_failed(message)`` are
-        called in the GUI thread."""
-        worker = TaskWorker(fn)
-        run = ThreadedRun(worker, [worker.done, worker.failed], name)
-        self.state.begin_task(name)
+    @property
+    def tasks(self) -> list[str]:
+        """The file jobs still running."""
+        return self.runner.names()
 
-        def finish(value, callback) -> None:
-            run.thread.wait()
-            if run in self.tasks:
-                self.tasks.remove(run)
-            try:
-                callback(value)
-            finally:
-                self.state.end_task(name)
-
-        run.relays = [GuiCall(lambda value: finish(value, on_done)),
-                      GuiCall(lambda value: finish(value, on_failed or self._show_error))]
-        worker.done.connect(run.relays[0].call)
-        worker.failed.connect(run.relays[1].call)
-        self.tasks.append(run)
-        run.start()
-        return run
+    def run_task(self, name: str, fn, on_done, on_failed=None) -> Task | None:
+        """Run ``fn()`` as a task; ``on_done(result)`` / ``on_failed(message)`` are called in the
+        GUI thread. None (with a message) while a job of the same name still runs."""
+        if self.runner.running(name):
+            self._show_error("That is still being done; try again when it has finished.")
+            return None
+        return self.runner.start(name, lambda _state: fn(), on_done, on_failed or self._show_error)
 
     def shutdown(self) -> None:
-        """Wait for the running file jobs."""
-        for run in list(self.tasks):
-            run.join()
+        """Wait for the running file jobs (a bounded wait: a stuck one is left behind)."""
+        self.runner.shutdown(cancel=False)
 
     def _show_error(self, message: str) -> None:
         self.dashboard._show_message(message, error=True)
@@ -157,7 +145,7 @@ class ModelFiles(QWidget):
         if path:
             self.save_model_file(path if path.endswith(".keras") else path + ".keras")
 
-    def save_model_file(self, path: str) -> ThreadedRun:
+    def save_model_file(self, path: str) -> Task | None:
         """Save the active model and its spec to ``path`` in a worker."""
         model, spec = self.active_model()
 
@@ -184,7 +172,7 @@ class ModelFiles(QWidget):
         if path:
             self.open_model_file(path)
 
-    def open_model_file(self, path: str) -> ThreadedRun | None:
+    def open_model_file(self, path: str) -> Task | None:
         """Load a ``.keras`` model (safely) in a worker and make it the active model."""
         if self.dashboard.running:
             self.dashboard._show_message("Stop training before opening another model.")
@@ -233,7 +221,7 @@ class ModelFiles(QWidget):
         if path:
             self.evaluate_file(path)
 
-    def evaluate_file(self, path: str) -> ThreadedRun | None:
+    def evaluate_file(self, path: str) -> Task | None:
         """Evaluate the active model on the labelled samples of a strokes-v1 file."""
         model = self.active_model()[0]
         if model is None:
@@ -276,7 +264,7 @@ class ModelFiles(QWidget):
         if path:
             self.save_csv(path)
 
-    def save_csv(self, path: str) -> ThreadedRun:
+    def save_csv(self, path: str) -> Task | None:
         """Write the history to ``path`` in a worker."""
         history = dict(self.history or {})
 

@@ -21,11 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common.tasks import Task, TaskRunner
 from cnn_studio.gui.training.confusion_view import ConfusionPanel
 from cnn_studio.gui.training.controls import TrainingControls
 from cnn_studio.gui.training.files import ModelFiles
 from cnn_studio.gui.training.live_views import LiveViews, StatusBar
-from cnn_studio.gui.training.worker import ThreadedRun, TrainingWorker, TrainJob
+from cnn_studio.gui.training.worker import TrainingWorker, TrainJob
+
+#: How long closing waits for a stopping run (it stops within one batch).
+STOP_WAIT_S = 30.0
 
 
 class _FixedLayout(QVBoxLayout):
@@ -54,7 +58,9 @@ class TrainingDashboard(QWidget):
         super().__init__()
         self.main_window, self.state = window, window.state
         self.setObjectName("training_dashboard")
-        self.run: ThreadedRun | None = None
+        self.runner = TaskRunner(None, self)  # the run's busy state is state.training
+        self.run: Task | None = None
+        self._runs = 0
         self.worker: TrainingWorker | None = None
         self.model = None          # the app's copy of the network trained here (or opened)
         self.model_spec = None
@@ -164,7 +170,7 @@ class TrainingDashboard(QWidget):
                        model=self.model if continuing else None)
         self.model_spec = spec
         if self.run is not None:
-            self.run.join()  # the previous thread is ending (its end was handled already)
+            self.run.join()  # the previous run's thread is ending (its end was handled already)
         self.worker = worker = TrainingWorker(job)
         self._on_probe_choice()
         worker.data_progress.connect(self._on_data_progress)
@@ -175,7 +181,6 @@ class TrainingDashboard(QWidget):
         worker.snapshot.connect(self._on_snapshot)
         worker.finished.connect(self._on_finished)
         worker.failed.connect(self._on_failed)
-        self.run = ThreadedRun(worker, [worker.finished, worker.failed], "training")
         self.confusion.clear("Training...")
         self.progress.setRange(0, 0)
         self.progress.set_text("Preparing...")
@@ -184,7 +189,8 @@ class TrainingDashboard(QWidget):
         self._set_running(True)
         self.tabs.setCurrentIndex(1)
         self.live.start_run(spec, config["epochs"], config["batch_size"])
-        self.run.start()
+        self._runs += 1  # a new name: the previous run's task may not have been forgotten yet
+        self.run = self.runner.start(f"training-{self._runs}", lambda _state: worker.run())
         return True
 
     def _checked_spec(self):
@@ -294,7 +300,7 @@ class TrainingDashboard(QWidget):
         if self.run is not None:
             if self.worker is not None:
                 self.worker.request_stop()
-            self.run.join()
+            self.run.join(STOP_WAIT_S)
         self.files.shutdown()
 
     # ------------------------------------------------------- worker signals

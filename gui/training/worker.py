@@ -11,25 +11,13 @@ from __future__ import annotations
 
 import threading
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 
 from cnn_studio.model.data.datasets import DataChoice  # noqa: F401 - re-exported for the form
-
-#: Errors whose message already says what to do; anything else is reported with its type.
-_USER_ERRORS = ("TrainConfigError", "TrainDataError", "DeviceError", "DatasetError",
-                "SpecError", "ModelFileError", "StrokesError", "KernelError")
-
-
-def describe_error(error: BaseException) -> str:
-    """A message for the user: the error's own text for known kinds, else type and text."""
-    names = {cls.__name__ for cls in type(error).__mro__}
-    if names & set(_USER_ERRORS) or isinstance(error, OSError | ValueError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
+from cnn_studio.model.errors import describe_error, is_user_error  # noqa: F401
 
 
 @dataclass
@@ -157,7 +145,7 @@ class TrainingWorker(QObject):
             if type(error).__name__ == "GenerationCancelled":
                 self.finished.emit({"cancelled": True, "message": "Data generation cancelled."})
                 return
-            if not _is_user_error(error):
+            if not is_user_error(error):
                 traceback.print_exc()
             self.failed.emit(describe_error(error))
 
@@ -230,81 +218,3 @@ def _clone(keras, model):
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     return copy
-
-
-def _is_user_error(error: BaseException) -> bool:
-    return bool({cls.__name__ for cls in type(error).__mro__} & set(_USER_ERRORS))
-
-
-class TaskWorker(QObject):
-    """Runs one function in a QThread: ``done(result)`` or ``failed(message)``."""
-
-    done = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, fn: Callable[[], object]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    def run(self) -> None:
-        """Call the function once."""
-        try:
-            result = self.fn()
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            if not _is_user_error(error):
-                traceback.print_exc()
-            self.failed.emit(describe_error(error))
-            return
-        self.done.emit(result)
-
-
-class GuiCall(QObject):
-    """Calls ``fn(value)`` in the thread this object lives in (create it in the GUI thread).
-
-    PySide runs a plain function or lambda connected to a worker's signal in the worker's
-    thread; connecting this object's :meth:`call` slot instead queues the call to the GUI.
-    """
-
-    def __init__(self, fn: Callable[[object], None]) -> None:
-        super().__init__()
-        self.fn = fn
-
-    @Slot(object)
-    def call(self, value) -> None:
-        """Call the function with the signal's value."""
-        self.fn(value)
-
-
-class ThreadedRun:
-    """A worker QObject moved to its own QThread, started and joined safely.
-
-    Args:
-        worker: a QObject with a ``run()`` method and a finishing signal.
-        end_signals: the worker's signals after which the thread quits.
-        name: the thread's name (shows in debuggers).
-    """
-
-    def __init__(self, worker: QObject, end_signals: list, name: str) -> None:
-        self.worker = worker
-        self.relays: list[GuiCall] = []  # GUI-thread receivers that must live as long as this
-        self.thread = QThread()
-        self.thread.setObjectName(name)
-        worker.moveToThread(self.thread)
-        self.thread.started.connect(worker.run)
-        for signal in end_signals:  # direct: quits even while the GUI thread waits in join()
-            signal.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
-
-    def start(self) -> None:
-        """Start the thread (which calls the worker's ``run``)."""
-        self.thread.start()
-
-    def running(self) -> bool:
-        """Whether the thread still runs."""
-        return self.thread.isRunning()
-
-    def join(self, timeout_ms: int = 60_000) -> bool:
-        """Wait for the thread to end (after the worker was asked to stop)."""
-        if not self.thread.isRunning():
-            return True
-        self.thread.quit()
-        return self.thread.wait(timeout_ms)

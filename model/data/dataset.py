@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnn_studio.model.errors import UserError
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.storage.paths import atomic_write_bytes
 from cnn_studio.model.storage.safe_read import IncomingFileError, check_npz
@@ -19,7 +20,7 @@ from cnn_studio.model.storage.safe_read import IncomingFileError, check_npz
 NUM_CLASSES = len(LETTERS)
 
 
-class DatasetError(ValueError):
+class DatasetError(UserError):
     """A dataset is empty, malformed or unusable; the message says what to do."""
 
 

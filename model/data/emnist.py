@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn_studio.model.data.dataset import Dataset, DatasetError, load_npz, save_npz
+from cnn_studio.model.errors import Cancelled
 from cnn_studio.model.ink.preprocess import bitmap_to_image
 from cnn_studio.model.storage.paths import data_dir
 from cnn_studio.model.storage.safe_read import (
@@ -48,7 +49,7 @@ OFFICIAL_MD5 = "58c8d27c78d21e728a6bc7b3cc06412e"
 SHA256_ENV = "CNN_STUDIO_EMNIST_SHA256"
 
 
-class DownloadCancelled(Exception):
+class DownloadCancelled(Cancelled):
     """The caller's cancel event was set during a download."""
 
 

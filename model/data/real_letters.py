@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cnn_studio.model.errors import UserError
 from cnn_studio.model.ink.preprocess import DEFAULT_PEN, strokes_to_image
 from cnn_studio.model.storage.paths import ASSETS_DIR
 
@@ -43,7 +44,7 @@ _DTYPES = {"points": np.int16, "stroke_offsets": np.int32, "sample_offsets": np.
 _LETTER_CODES = np.frombuffer(string.ascii_letters.encode("ascii"), np.uint8)
 
 
-class RealLettersError(ValueError):
+class RealLettersError(UserError):
     """The real-letters file is missing or damaged; the message says what to do."""
 
 

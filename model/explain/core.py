@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from cnn_studio.model.errors import UserError
 from cnn_studio.model.spec.network import KIND_BY_CLASS, layer_kind  # noqa: F401
 
 POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
@@ -23,7 +24,7 @@ POINTWISE_CLASSES = (
 )
 
 
-class ExplainError(ValueError):
+class ExplainError(UserError):
     """A request explain mode cannot answer (wrong layer type, position out of range...)."""
 
 

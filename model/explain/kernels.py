@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from cnn_studio.model.errors import UserError
+
 #: Preset names, in the order the GUI lists them.
 KERNEL_PRESETS = (
     "identity", "sobel_x", "sobel_y", "laplacian", "sharpen", "box_blur", "gaussian_blur",
@@ -31,7 +33,7 @@ _FIXED = {
 }
 
 
-class KernelError(ValueError):
+class KernelError(UserError):
     """A kernel request the app cannot satisfy (unknown preset, bad size or values...)."""
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
+from cnn_studio.model.errors import UserError
+
 SIZE = 28
 BOX = 20.0
 SUPERSAMPLE = 4
@@ -22,7 +24,7 @@ PEN_RANGE = (0.02, 0.4)
 DOT_FRACTION = 0.02
 
 
-class PreprocessError(ValueError):
+class PreprocessError(UserError):
     """The input cannot be turned into an image (bad shape, bad canvas, not finite)."""
 
 

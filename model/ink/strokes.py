@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from cnn_studio.model.errors import UserError
 from cnn_studio.model.storage.paths import atomic_write_text
 from cnn_studio.model.storage.safe_read import IncomingFileError, read_maybe_gzip, show_path
 
@@ -24,7 +25,7 @@ MAX_COORD = 1e6  # |x|, |y| of a stroke point; beyond this nothing sensible can 
 MAX_STROKES_BYTES = 64 * 2**20  # a strokes file (or what its .gz expands to) above this is refused
 
 
-class StrokesError(ValueError):
+class StrokesError(UserError):
     """A strokes-v1 file or object is malformed; the message says where and what to do."""
 
 

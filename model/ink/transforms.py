@@ -11,12 +11,14 @@ import math
 import numpy as np
 from PIL import Image
 
+from cnn_studio.model.errors import UserError
+
 MAX_SHIFT = 28.0
 MAX_ANGLE = 360.0
 SCALE_RANGE = (0.25, 4.0)
 
 
-class TransformError(ValueError):
+class TransformError(UserError):
     """A transform request outside the supported ranges or a malformed image."""
 
 

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import numpy as np
 
+from cnn_studio.model.errors import UserError
 from cnn_studio.model.storage.paths import temp_sibling
 from cnn_studio.model.storage.safe_read import show_path
 
 
-class ExportError(ValueError):
+class ExportError(UserError):
     """The export cannot be done; the message says what happened and what to do."""
 
 

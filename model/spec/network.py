@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from cnn_studio.model.errors import UserError
+
 INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 26
 FORMAT = "cnn-studio-network"
@@ -23,7 +25,7 @@ MAX_LAYERS = 100
 MAX_FILE_BYTES = 5 * 2**20
 
 
-class SpecError(ValueError):
+class SpecError(UserError):
     """A network description that cannot be read, saved or built; the message says why."""
 
 

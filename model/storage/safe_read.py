@@ -17,6 +17,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+from cnn_studio.model.errors import UserError
+
 MAX_FILE_BYTES = 64 * 2**20  # bytes read from any one incoming file
 MAX_DECOMPRESSED_BYTES = 512 * 2**20  # bytes a compressed file or member may expand to
 MAX_ARRAY_BYTES = 4 * 2**30  # an .npz dataset (decompressed) above this is refused
@@ -25,7 +27,7 @@ CHUNK = 1 << 20
 DECOMPRESSION_ERRORS = (zlib.error, EOFError, gzip.BadGzipFile, zipfile.BadZipFile)
 
 
-class IncomingFileError(ValueError):
+class IncomingFileError(UserError):
     """An incoming file is missing, unreadable, not a regular file, too big or damaged."""
 
 

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 
+from cnn_studio.model.errors import Cancelled
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.synth.font_letters import font_letter
 from cnn_studio.model.synth.pen_letters import stroke_letter
@@ -28,7 +29,7 @@ DEFAULT_LOWER_SHARE = 0.5
 MAX_SAMPLES = 2_000_000
 
 
-class GenerationCancelled(Exception):
+class GenerationCancelled(Cancelled):
     """The caller's cancel event was set before the generator finished."""
 
 

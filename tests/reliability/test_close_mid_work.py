@@ -107,11 +107,11 @@ def test_close_during_training(qtbot, home, monkeypatch, dialogs):
     controls.epochs.setValue(50)
     qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
-    thread, worker = dashboard.run.thread, dashboard.worker
+    run, worker = dashboard.run, dashboard.worker
 
     elapsed = timed_close(window)
     assert elapsed < CLOSE_LIMIT_S, f"closing during training took {elapsed:.1f} s"
-    assert thread.isFinished() and worker.stop_event.is_set()
+    assert not run.running() and worker.stop_event.is_set()
     check_saved_files_intact(home)
     assert tuple(load_model_file(saved_model).outputs[0].shape) == (None, 26)
     qtbot.wait(200)  # let queued signals of the ended run arrive
@@ -169,9 +169,9 @@ def _close_during_download(qtbot, home, monkeypatch):
     def watched_job(*args, **kwargs):
         job = real_job(*args, **kwargs)
 
-        def run(progress, cancel):
+        def run(state):
             try:
-                return job(progress, cancel)
+                return job(state)
             finally:
                 ended.set()
 

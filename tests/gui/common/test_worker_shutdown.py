@@ -8,7 +8,7 @@ import pytest
 
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.common import daemon_thread
-from cnn_studio.gui.dataset.workers import TaskRunner
+from cnn_studio.gui.common.tasks import TaskRunner
 from cnn_studio.gui.draw.inference_worker import InferenceService
 from cnn_studio.gui.explain.worker import ExplainContext
 
@@ -30,7 +30,7 @@ def test_task_runner_shutdown_returns_while_a_job_is_stuck(qtbot, release):
     runner = TaskRunner()
     started = threading.Event()
 
-    def stuck(progress, cancel):  # ignores cancel, like a read on a stalled drive
+    def stuck(state):  # ignores cancel, like a read on a stalled drive
         started.set()
         release.wait()
 
@@ -43,7 +43,7 @@ def test_task_runner_shutdown_returns_while_a_job_is_stuck(qtbot, release):
 def test_task_runner_still_reports_a_finished_job(qtbot):
     runner = TaskRunner()
     with qtbot.waitSignal(runner.finished, timeout=5000) as blocker:
-        runner.start("quick", lambda progress, cancel: 42)
+        runner.start("quick", lambda state: 42)
     assert blocker.args == ["quick", 42]
     assert not runner.running("quick")
     assert runner.shutdown() is True

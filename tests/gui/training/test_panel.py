@@ -196,9 +196,9 @@ def test_closing_the_window_during_training_stops_and_joins(qtbot, window, easy)
     settings(dashboard, samples=2600, batch=8, epochs=50)
     click_train(qtbot, dashboard)
     qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
-    thread = dashboard.run.thread
+    run = dashboard.run
     window.close()
-    assert thread.isFinished()
+    assert not run.running()
     assert dashboard.worker.stop_event.is_set()
 
 

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QObject, QThread
 from support_data import easy_data
 
+from cnn_studio.gui.common.tasks import TaskRunner
 from cnn_studio.gui.training import worker as tw
 from cnn_studio.model.data.dataset import DatasetError
 from cnn_studio.model.spec.presets import get_preset
@@ -72,14 +73,14 @@ def easy_split(n: int, val_fraction: float = 0.2):
 
 
 def run_to_end(qtbot, worker, recorder: Recorder, during=None) -> Recorder:
-    """Run ``worker`` in its thread until it reports its end (calling ``during()`` once)."""
-    end_signals = [getattr(worker, n) for n in ("finished", "failed", "done") if hasattr(worker, n)]
-    run = tw.ThreadedRun(worker, end_signals, "test-worker")
-    run.start()
+    """Run ``worker`` as a task of the window's runner until it reports its end (calling
+    ``during()`` once)."""
+    runner = TaskRunner()
+    run = runner.start("test-worker", lambda _state: worker.run())
     if during is not None:
         during()
     qtbot.waitUntil(recorder.ended, timeout=120_000)
-    assert run.join()
+    assert run.join(60)
     return recorder
 
 
@@ -177,27 +178,26 @@ def test_gather_data_is_the_models_mixer(monkeypatch):
         tw.gather_data(tw.DataChoice(samples=300, synthetic_weight=0.0), 0)
 
 
-def test_task_worker_and_gui_call(qtbot):
+def test_runner_delivers_results_and_failures_in_the_gui_thread(qtbot):
     from PySide6.QtWidgets import QApplication
 
     gui_thread = QApplication.instance().thread()
-    seen = []
-    relay = tw.GuiCall(lambda value: seen.append((value, QThread.currentThread() is gui_thread)))
-    worker = tw.TaskWorker(lambda: 41 + 1)
-    worker.done.connect(relay.call)
-    run_to_end(qtbot, worker, Recorder(worker))
-    qtbot.waitUntil(lambda: bool(seen))
-    assert seen == [(42, True)]  # delivered in the GUI thread, not the worker's
+    runner, seen = TaskRunner(), []
+    with qtbot.waitSignal(runner.finished, timeout=10_000):
+        runner.start("sum", lambda _state: 41 + 1,
+                     on_done=lambda value: seen.append((value, QThread.currentThread() is gui_thread)))
+    assert seen == [(42, True)]  # delivered in the GUI thread, not the task's
 
-    def broken():
+    def broken(_state):
         raise KeyError("nope")
 
-    worker = tw.TaskWorker(broken)
-    assert run_to_end(qtbot, worker, Recorder(worker)).get("failed") == [("KeyError: 'nope'",)]
+    with qtbot.waitSignal(runner.failed, timeout=10_000) as failed:
+        runner.start("broken", broken)
+    assert failed.args == ["broken", "Unexpected error: KeyError: 'nope'"]
 
 
 def test_describe_error_keeps_user_messages_and_names_the_rest():
     from cnn_studio.model.spec.network import SpecError
 
     assert tw.describe_error(SpecError("Add a layer.")) == "Add a layer."
-    assert tw.describe_error(RuntimeError("boom")) == "RuntimeError: boom"
+    assert tw.describe_error(RuntimeError("boom")) == "Unexpected error: RuntimeError: boom"
