@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from cnn_studio.gui.common.heatmap import MapView, format_number
 from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label
+from cnn_studio.gui.explain.form import Control, build_form
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "linear")
 
@@ -61,16 +62,13 @@ class ActivationTab(ExplainTab):
     """Before/after view of one feature map through an activation function."""
 
     title = "Activation"
+    form = (Control("layer_combo", "Layer", name="activation_layer", on_change="_on_layer"),
+            Control("channel_spin", "Map", "spin"),
+            Control("function_combo", "Function", name="activation_function",
+                    items=tuple(FUNCTIONS)))
 
     def build(self) -> None:
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("activation_layer")
-        self.channel_spin = QSpinBox()
-        self.function_combo = QComboBox()
-        self.function_combo.setObjectName("activation_function")
-        self.function_combo.addItems(FUNCTIONS)
-        self.add_controls(("Layer", self.layer_combo), ("Map", self.channel_spin),
-                          ("Function", self.function_combo))
+        build_form(self, self.form)
         maps = QHBoxLayout()
         self.before_view = MapView("Before", min_side=120)
         self.after_view = MapView("After", min_side=120)
@@ -86,9 +84,6 @@ class ActivationTab(ExplainTab):
         self.body.addWidget(help_label("relu", "activation"))
         self.body.addStretch(1)
         self.comparison = None
-        self.layer_combo.currentIndexChanged.connect(self._on_layer)
-        self.channel_spin.valueChanged.connect(lambda _: self.recompute())
-        self.function_combo.currentIndexChanged.connect(lambda _: self.recompute())
 
     def check(self, layers) -> str | None:
         if not self.layers_of("conv2d", "dense", "activation"):

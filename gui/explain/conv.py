@@ -14,12 +14,10 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSlider,
-    QSpinBox,
     QWidget,
 )
 
@@ -32,6 +30,7 @@ from cnn_studio.gui.explain.base import (
     set_range_quietly,
     titled,
 )
+from cnn_studio.gui.explain.form import Control, build_form
 
 FIELD_COLOUR = QColor(0, 170, 80)
 WINDOW_COLOUR = QColor(230, 0, 120)
@@ -84,17 +83,14 @@ class ConvTab(ExplainTab):
 
     title = "Convolution"
 
+    form = (Control("layer_combo", "Layer", name="conv_layer", on_change="_on_layer"),
+            Control("filter_spin", "Filter", "spin", name="conv_filter", on_change="_on_filter"),
+            Control("channel_spin", "Input channel", "spin", name="conv_channel",
+                    on_change="show_view", tip="Which input channel the grids and the input map "
+                    "show; the sum runs over all of them."))
+
     def build(self) -> None:
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("conv_layer")
-        self.filter_spin = QSpinBox()
-        self.filter_spin.setObjectName("conv_filter")
-        self.channel_spin = QSpinBox()
-        self.channel_spin.setObjectName("conv_channel")
-        self.channel_spin.setToolTip("Which input channel the grids and the input map show; "
-                                     "the sum runs over all of them.")
-        self.add_controls(("Layer", self.layer_combo), ("Filter", self.filter_spin),
-                          ("Input channel", self.channel_spin))
+        build_form(self, self.form)
 
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
@@ -142,9 +138,6 @@ class ConvTab(ExplainTab):
         self.anim_step = -1
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.step)
-        self.layer_combo.currentIndexChanged.connect(self._on_layer)
-        self.filter_spin.valueChanged.connect(self._on_filter)
-        self.channel_spin.valueChanged.connect(lambda _: self.show_view())
         self.feature_view.cell_clicked.connect(self.select_cell)
         self.play_button.toggled.connect(self.play)
         self.step_button.clicked.connect(lambda: self.step())

@@ -5,11 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QSpinBox,
     QTableWidget,
     QTableWidgetItem,
 )
@@ -23,6 +21,7 @@ from cnn_studio.gui.explain.base import (
     set_range_quietly,
 )
 from cnn_studio.gui.explain.conv import activation_line
+from cnn_studio.gui.explain.form import Control, build_form
 
 TOP_K = 12
 COLUMNS = ("Input #", "From (row, col, map)", "Input", "Weight", "Input x weight")
@@ -44,14 +43,12 @@ class DenseTab(ExplainTab):
 
     title = "Dense"
 
+    form = (Control("layer_combo", "Layer", name="dense_layer", on_change="_on_layer"),
+            Control("unit_spin", "Neuron", "spin", name="dense_unit"))
+
     def build(self) -> None:
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("dense_layer")
-        self.unit_spin = QSpinBox()
-        self.unit_spin.setObjectName("dense_unit")
         self.unit_name = QLabel()
-        self.add_controls(("Layer", self.layer_combo), ("Neuron", self.unit_spin),
-                          trailing=(self.unit_name,))
+        build_form(self, self.form, trailing=(self.unit_name,))
         row = QHBoxLayout()
         self.formula = QLabel()
         self.formula.setObjectName("dense_formula")
@@ -76,8 +73,6 @@ class DenseTab(ExplainTab):
         self.body.addWidget(help_label("dense"))
         self.body.addStretch(1)
         self.neuron = None
-        self.layer_combo.currentIndexChanged.connect(self._on_layer)
-        self.unit_spin.valueChanged.connect(lambda _: self.recompute())
 
     def check(self, layers) -> str | None:
         if not self.layers_of("dense"):

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QSpinBox
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
 from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label, set_range_quietly
+from cnn_studio.gui.explain.form import Control, build_form
 
 POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 MODE_TITLES = {"max": "Max", "avg": "Average", "sum": "Sum"}
@@ -46,11 +47,11 @@ class PoolingTab(ExplainTab):
 
     title = "Pooling"
 
+    form = (Control("layer_combo", "Layer", name="pool_layer", on_change="_on_layer"),
+            Control("channel_spin", "Map", "spin"))
+
     def build(self) -> None:
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("pool_layer")
-        self.channel_spin = QSpinBox()
-        self.add_controls(("Layer", self.layer_combo), ("Map", self.channel_spin))
+        build_form(self, self.form)
         top = QHBoxLayout()
         self.input_view = MapView("Feature map going in", min_side=140)
         self.output_view = MapView("Pooled (click a cell)", clickable=True, min_side=140)
@@ -80,8 +81,6 @@ class PoolingTab(ExplainTab):
         self.body.addStretch(1)
         self.view: PoolView | None = None
         self.cell: tuple[int, int] | None = None
-        self.layer_combo.currentIndexChanged.connect(self._on_layer)
-        self.channel_spin.valueChanged.connect(lambda _: self.recompute())
         self.output_view.cell_clicked.connect(self.select_cell)
 
     def check(self, layers) -> str | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider
+from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from cnn_studio.gui.common.heatmap import MapView, overlay
-from cnn_studio.gui.explain.base import ExplainTab, class_name, letter_combo
+from cnn_studio.gui.explain.base import ExplainTab, class_name
+from cnn_studio.gui.explain.form import Control, build_form
+from cnn_studio.model.ink.strokes import LETTERS
 
 METHODS = {"grad_cam": "Grad-CAM (last conv layer)", "saliency": "Saliency (pixel gradients)"}
 
@@ -32,19 +33,17 @@ class SaliencyTab(ExplainTab):
 
     title = "Where it looked"
 
+    form = (Control("method_combo", "Method", name="heat_method",
+                    items=tuple((text, method) for method, text in METHODS.items())),
+            Control("target_combo", "Letter", name="heat_target",
+                    items=(("Predicted letter", None), *((letter, index) for index, letter
+                                                         in enumerate(LETTERS)))),
+            Control("alpha_slider", "Strength", "slider", bounds=(10, 100), value=70,
+                    on_change="_paint"))
+
     def build(self) -> None:
-        self.method_combo = QComboBox()
-        self.method_combo.setObjectName("heat_method")
-        for method, text in METHODS.items():
-            self.method_combo.addItem(text, method)
-        self.target_combo = letter_combo(with_predicted=True)
-        self.target_combo.setObjectName("heat_target")
-        self.alpha_slider = QSlider(Qt.Orientation.Horizontal)
-        self.alpha_slider.setRange(10, 100)
-        self.alpha_slider.setValue(70)
+        build_form(self, self.form)
         self.alpha_slider.setMaximumWidth(120)
-        self.add_controls(("Method", self.method_combo), ("Letter", self.target_combo),
-                          ("Strength", self.alpha_slider))
         maps = QHBoxLayout()
         self.drawing_view = MapView("Drawing", min_side=150)
         self.heat_view = MapView("Heat over the drawing", min_side=220)
@@ -66,9 +65,6 @@ class SaliencyTab(ExplainTab):
         self.body.addWidget(explain)
         self.body.addStretch(1)
         self.heat = None
-        self.method_combo.currentIndexChanged.connect(lambda _: self.recompute())
-        self.target_combo.currentIndexChanged.connect(lambda _: self.recompute())
-        self.alpha_slider.valueChanged.connect(lambda _: self._paint())
 
     def check(self, layers) -> str | None:
         if len(tuple(self.ctx.model.layers[-1].output.shape)) != 2:
