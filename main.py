@@ -11,7 +11,9 @@ import sys
 # erratic with OpenBLAS' default threads on a busy machine (benchmarks/numpy_forward.py).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
+from cnn_studio import __version__  # noqa: E402
 from cnn_studio.cli import COMMANDS  # noqa: E402 - after the BLAS setting
+from cnn_studio.model.storage import logs  # noqa: E402
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -30,6 +32,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cnn-studio",
         description="Build, train and understand convolutional neural networks on letters.",
     )
+    parser.add_argument("--version", action="version", version=f"cnn-studio {__version__}")
+    parser.add_argument("--verbose", action="store_true",
+                        help="let TensorFlow's start-up messages through to the terminal (also "
+                             "CNN_STUDIO_VERBOSE=1); they always go to the log file")
     parser.add_argument("--screenshot", metavar="PATH",
                         help="start offscreen, wait until the app is ready, save a PNG, exit")
     parser.add_argument("--size", type=_size, default=None, metavar="WxH",
@@ -67,13 +73,17 @@ def _run_command(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments and hand over to a command or to the GUI."""
     args = build_parser().parse_args(argv)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if args.command:
-        return _run_command(args)
-    os.environ.setdefault("MPLBACKEND", "QtAgg")
-    from cnn_studio.gui.app.launch import run_gui
+    verbose = logs.verbose_requested(args.verbose)
+    logs.quiet_tensorflow_defaults(verbose)
+    log_file = logs.configure_logging(verbose)
+    with logs.NativeStderrToLog(None if verbose else log_file):
+        if args.command:
+            return _run_command(args)
+        os.environ.setdefault("MPLBACKEND", "QtAgg")
+        from cnn_studio.gui.app.launch import run_gui
 
-    return run_gui(screenshot=args.screenshot, size=args.size, draw=args.draw, tab=args.tab)
+        return run_gui(screenshot=args.screenshot, size=args.size, draw=args.draw, tab=args.tab,
+                       log_file=log_file)
 
 
 if __name__ == "__main__":

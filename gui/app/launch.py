@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 SCREENSHOT_TIMEOUT_S = 180
 
@@ -36,9 +38,32 @@ def offscreen_platform(size: tuple[int, int]) -> str:
     return f"offscreen:configfile={handle.name}"
 
 
+DESKTOP_FILE_NAME = "cnn-studio"  # matches cnn-studio.desktop (cli/desktop.py)
+
+
+def make_application(argv0: list[str]):
+    """The QApplication with the app's names, icon and desktop file name."""
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from cnn_studio import __version__
+    from cnn_studio.model.storage.paths import APP_ICON_PNG
+
+    app = QApplication.instance() or QApplication(argv0)
+    app.setApplicationName("CNN Studio")
+    app.setOrganizationName("CNN Studio")
+    app.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(DESKTOP_FILE_NAME)
+    app.setWindowIcon(QIcon(str(APP_ICON_PNG)))
+    return app
+
+
 def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
-            draw: str | None = None, tab: str | None = None) -> int:
+            draw: str | None = None, tab: str | None = None,
+            log_file: Path | None = None) -> int:
     """Show the main window; with ``screenshot`` save a PNG once ready and exit.
+
+    Uncaught errors are logged to ``log_file`` and shown in a message box (``error_dialog``).
 
     Returns:
         The process exit code.
@@ -51,13 +76,13 @@ def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
         return 2
     os.environ.setdefault("MPLBACKEND", "QtAgg")  # before TensorFlow imports pyplot
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
 
+    from cnn_studio.gui.app import error_dialog
     from cnn_studio.gui.app.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("CNN Studio")
-    app.setOrganizationName("CNN Studio")
+    app = make_application(sys.argv[:1])
+    reporter = error_dialog.install(log_file, app)
+    logging.getLogger("cnn_studio").info("GUI start-up (log: %s)", log_file)
     window = MainWindow(defer_panels=True)
     if size or screenshot:
         window.resize(*(size or (1400, 900)))
@@ -72,7 +97,10 @@ def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
     taker = ScreenshotTaker(window, screenshot, app) if screenshot else None
     if taker:
         taker.start()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        reporter.uninstall()
 
 
 def pre_draw(window, spec: str) -> None:

@@ -1,4 +1,7 @@
-"""Where the app keeps the user's files: data, cache and shipped assets.
+"""Where the app keeps the user's files: data, cache, state (logs) and shipped assets.
+
+Shipped assets are found with ``importlib.resources`` (the checkout, or the installed package);
+everything the app writes goes to the user's folders (XDG on Linux), never into the package.
 
 Set ``CNN_STUDIO_HOME`` to move everything the app writes under one folder (the tests do).
 """
@@ -15,6 +18,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(str(files("cnn_studio")))  # the checkout, or site-packages/cnn_studio
 ASSETS_DIR = PROJECT_ROOT / "assets"
 DEFAULT_MODEL_DIR = ASSETS_DIR / "models"
+ICONS_DIR = ASSETS_DIR / "icons"
+APP_ICON_PNG = ICONS_DIR / "cnn-studio.png"  # 256 px rendering of the SVG
+APP_ICON_SVG = ICONS_DIR / "cnn-studio.svg"
+NOTICE_FILE = PROJECT_ROOT / "NOTICE"  # third-party attributions (fonts, real letters)
 REAL_HANDWRITING = PROJECT_ROOT.parent / "shared" / "data" / "chars74k_dev_strokes.json"
 
 
@@ -23,15 +30,51 @@ def _home_override() -> Path | None:
     return Path(value) if value else None
 
 
-def data_dir() -> Path:
-    """Folder for the user's own files (drawn samples, saved networks, imported data)."""
+def _data_base() -> Path:
     base = _home_override()
     if base is None:
-        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cnn-studio"
-    else:
-        base = base / "data"
+        return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "cnn-studio"
+    return base / "data"
+
+
+def data_dir() -> Path:
+    """Folder for the user's own files (drawn samples, saved networks, imported data)."""
+    base = _data_base()
     base.mkdir(parents=True, exist_ok=True)
     return base
+
+
+def state_dir() -> Path:
+    """Folder for the app's state worth keeping but not the user's work (the log file)."""
+    base = _home_override()
+    if base is None:
+        default = Path.home() / ".local" / "state"
+        base = Path(os.environ.get("XDG_STATE_HOME") or default) / "cnn-studio"
+    else:
+        base = base / "state"
+    base.mkdir(parents=True, exist_ok=True)
+    return base
+
+
+def user_model_dir() -> Path:
+    """Where models the user trains go by default: ``models`` in the data folder (not created)."""
+    return _data_base() / "models"
+
+
+def default_pretrain_output(name: str = "default.keras") -> Path:
+    """``pretrain``'s default output: the shipped model in a writable checkout, else the user's.
+
+    An installed package (site-packages, often read-only) is never written to: the model goes to
+    :func:`user_model_dir` instead.
+    """
+    if os.access(DEFAULT_MODEL_DIR, os.W_OK) and not _installed():
+        return DEFAULT_MODEL_DIR / name
+    return user_model_dir() / name
+
+
+def _installed() -> bool:
+    """Whether the package runs from an installed copy rather than a source checkout."""
+    return not (PROJECT_ROOT / "pyproject.toml").is_file()
 
 
 def cache_dir() -> Path:
