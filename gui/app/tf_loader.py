@@ -1,11 +1,23 @@
-"""Imports TensorFlow in a background thread so the window appears first."""
+"""Imports TensorFlow in a background thread so the window, and the first answer, come first.
+
+The import (4-6 s of mostly Python work holding the GIL on two cores) would slow down
+everything start-up does at the same time. So when the loader's parent has an ``AppState``, the
+import waits until the start-up work is done: the later panels installed, the numpy engine
+reading the default model and a pre-drawn letter answered (``STARTUP_TASKS``), or at most
+``START_WAIT_MAX_S``.
+"""
 
 from __future__ import annotations
 
 import threading
 import traceback
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
+
+#: state tasks (``AppState.begin_task`` names) the import waits for: window panels, the numpy
+#: engine reading the default model (gui.draw.inference_worker.NUMPY_TASK), a pre-drawn answer.
+STARTUP_TASKS = ("panels", "numpy-model", "draw-prediction")
+START_WAIT_MAX_S = 2.0
 
 
 def describe_tensorflow() -> dict:
@@ -47,9 +59,34 @@ class TensorFlowLoader(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread = threading.Thread(target=self._run, name="tensorflow-loader", daemon=True)
+        self._waiting = False
 
     def start(self) -> None:
-        """Begin importing TensorFlow."""
+        """Begin importing TensorFlow once start-up work is done (see the module's notes)."""
+        state = getattr(self.parent(), "state", None)
+        if state is None or not hasattr(state, "task_ended"):
+            self._begin()
+            return
+        self._state, self._waiting = state, True
+        state.task_ended.connect(self._on_task_ended)
+        QTimer.singleShot(int(START_WAIT_MAX_S * 1000), self._begin)
+        self._on_task_ended("")
+
+    def _on_task_ended(self, _name: str) -> None:
+        if not any(self._state.is_running(name) for name in STARTUP_TASKS):
+            self._begin()
+
+    def _begin(self) -> None:
+        """Start the import thread (once)."""
+        if self._thread.is_alive() or self._thread.ident is not None:
+            return
+        self._waiting = False
+        state = getattr(self, "_state", None)
+        if state is not None:
+            try:
+                state.task_ended.disconnect(self._on_task_ended)
+            except (RuntimeError, TypeError):
+                pass
         self._thread.start()
 
     def _run(self) -> None:
@@ -59,7 +96,8 @@ class TensorFlowLoader(QObject):
             traceback.print_exc()
             self._emit(self.failed,
                        f"TensorFlow could not be loaded ({exc}). Drawing and designing still "
-                       "work; reinstall with 'python3 dev.py install' to train and predict.")
+                       "work (and predicting, with the numpy engine); reinstall with 'python3 dev.py "
+                       "install' to train.")
             return
         self._emit(self.ready, info)
 
@@ -71,5 +109,5 @@ class TensorFlowLoader(QObject):
             pass
 
     def is_loading(self) -> bool:
-        """Whether the import is still running."""
-        return self._thread.is_alive()
+        """Whether the import is waiting or still running."""
+        return self._waiting or self._thread.is_alive()

@@ -1,15 +1,19 @@
 """Live prediction in a background thread that only ever computes the newest drawing.
 
-The GUI thread puts each request (a 28x28 image and a sequence number) into a one-slot
-mailbox, replacing whatever was waiting, and pokes the worker. The worker, a QObject whose
-calls run in its own daemon thread (``gui.common.daemon_thread``), takes the newest request and runs ``model.nets.inference.Predictor.forward`` on
-it; stale requests are simply overwritten. TensorFlow is imported only inside the worker.
+The GUI thread puts each request (a 28x28 image and a sequence number) into a one-slot mailbox,
+replacing whatever was waiting; the worker (its calls run in a ``gui.common.daemon_thread``)
+predicts the newest one. Two engines give the same ``Prediction``: numpy
+(``model.nets.numpy_forward``) and TensorFlow's ``Predictor``. At launch the worker reads the
+default ``.keras`` with ``model.nets.keras_file`` (no TensorFlow) so the first stroke is answered
+at once; later the numpy engine follows the Keras model's spec and weights (``ENGINE``: measured
+faster by ``benchmarks/predict.py``), and TensorFlow runs only what numpy cannot.
 """
 
 from __future__ import annotations
 
 import threading
 import traceback
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -18,6 +22,9 @@ from cnn_studio.gui.common.daemon_thread import CommandThread
 
 NO_MODEL_MESSAGE = ("No trained model: train one in the Training panel or run "
                     "`python main.py pretrain`.")
+ENGINES = ("numpy", "tensorflow")
+NUMPY_TASK = "numpy-model"  # state task while the numpy engine reads the file
+ENGINE = "numpy"  # the measured faster one (benchmarks/predict.py: pen-up to painted)
 
 
 class Mailbox:
@@ -39,8 +46,54 @@ class Mailbox:
             return item
 
 
+class NumpyPredictor:
+    """The numpy engine behind the ``Predictor`` interface (``forward``, ``set_weights``).
+
+    Args:
+        network: a ``NumpyNetwork``.
+        spec: the network's ``NetworkSpec`` (None: its weights cannot be replaced).
+    """
+
+    engine = "numpy"
+
+    def __init__(self, network, spec=None) -> None:
+        self.network, self.spec = network, spec
+
+    @classmethod
+    def for_model(cls, model, spec, weights) -> NumpyPredictor:
+        """The engine for a Keras model's ``spec`` and ``weights``, under the model's layer names.
+
+        Raises:
+            SpecError: the numpy engine cannot run this network (``ForwardError`` included).
+        """
+        return cls(_network(spec, weights, [layer.name for layer in model.layers]), spec)
+
+    def forward(self, image: np.ndarray):
+        """One image's ``Prediction`` (probabilities and every layer's activation)."""
+        return self.network.forward(image)
+
+    def set_weights(self, weights) -> None:
+        """Rebuild the network with new weights (ValueError when they do not fit)."""
+        if self.spec is None:
+            raise ValueError("these weights cannot be used before TensorFlow has loaded")
+        self.network = _network(self.spec, weights, self.network.layer_names)
+
+
+def _network(spec, weights, names: list[str]):
+    """``network_from_spec`` with the layers renamed to ``names`` (the activation rows' titles)."""
+    from dataclasses import replace
+
+    from cnn_studio.model.nets.numpy_forward import NumpyNetwork, network_from_spec
+
+    network = network_from_spec(spec, weights)
+    if len(names) != len(network.layers):
+        return network
+    return NumpyNetwork([replace(layer, name=name)
+                         for layer, name in zip(network.layers, names, strict=True)])
+
+
 class InferenceWorker(QObject):
-    """Owns the Predictor; all its slots run in the worker thread.
+    """Owns the engine; all its slots run in the worker thread.
 
     Signals:
         prediction_ready(int, object): request number and its ``Prediction``.
@@ -48,17 +101,24 @@ class InferenceWorker(QObject):
             and whether it was loaded from a file (as opposed to handed over by another panel).
         model_failed(str, bool): what went wrong, and whether a working model is still in use.
         weights_failed(str): new weights did not fit the current network.
+        numpy_loaded(bool, str): the file read before TensorFlow (True and its description), or
+            why it could not be read (False and the reason; TensorFlow will try again).
+        engine_changed(str): the engine now predicting (``numpy`` or ``tensorflow``).
     """
 
     prediction_ready = Signal(int, object)
     model_ready = Signal(object, object, str, bool)
     model_failed = Signal(str, bool)
     weights_failed = Signal(str)
+    numpy_loaded = Signal(bool, str)
+    engine_changed = Signal(str)
 
     def __init__(self, mailbox: Mailbox) -> None:
         super().__init__()
         self.mailbox = mailbox
         self.predictor = None
+        self.engine = ENGINE
+        self._keras: tuple | None = None  # (model, spec, weights) of the Keras model in use
         self._last: tuple[int, np.ndarray] | None = None
 
     def drain(self) -> None:
@@ -82,6 +142,24 @@ class InferenceWorker(QObject):
             return
         self.prediction_ready.emit(seq, prediction)
 
+    def load_numpy(self, path: str) -> None:
+        """Before TensorFlow: read the ``.keras`` file at ``path`` with the numpy engine."""
+        from cnn_studio.model.nets.keras_file import load_network
+
+        if self.predictor is not None:  # TensorFlow got there first
+            self.numpy_loaded.emit(False, "a model is already in use")
+            return
+        try:
+            network = load_network(path)
+        except Exception as exc:  # noqa: BLE001 - any failure: TensorFlow tries again later
+            self.numpy_loaded.emit(False, str(exc))
+            return
+        self.predictor = NumpyPredictor(network)
+        self.numpy_loaded.emit(True, path)
+        self.engine_changed.emit("numpy")
+        self._take_waiting()
+        self._predict_last()
+
     def load_file(self, path: str) -> None:
         """Load a ``.keras`` file (empty path: the shipped default model) and use it."""
         from cnn_studio.model.nets.inference import load_default_model
@@ -100,29 +178,55 @@ class InferenceWorker(QObject):
         self._use(model, getattr(model, "name", "network"), from_file=False)
 
     def _use(self, model, description: str, from_file: bool, path: str = "") -> None:
-        from cnn_studio.model.nets.inference import Predictor
-
+        spec = self._spec_of(model, path if from_file else None)
         try:
-            predictor = Predictor(model)
+            weights = model.get_weights()
+            predictor = self._engine_for(model, spec, weights)
         except Exception as exc:  # noqa: BLE001 - e.g. not built, wrong output
             self.model_failed.emit(f"The network cannot predict yet ({exc}).",
                                    self.predictor is not None)
             return
-        self.predictor = predictor
-        spec = self._spec_of(model, path) if from_file else None
-        self.model_ready.emit(model, spec, description, from_file)
+        self.predictor, self._keras = predictor, (model, spec, weights)
+        self.model_ready.emit(model, spec if from_file else None, description, from_file)
+        self.engine_changed.emit(getattr(predictor, "engine", "tensorflow"))
         self._take_waiting()
         self._predict_last()
 
+    def _engine_for(self, model, spec, weights):
+        """The numpy engine when preferred and able to run the network, else TensorFlow's."""
+        from cnn_studio.model.spec.network import SpecError
+
+        if self.engine == "numpy" and spec is not None:
+            try:
+                return NumpyPredictor.for_model(model, spec, weights)
+            except SpecError:
+                pass  # a layer or setting the numpy engine lacks: TensorFlow runs it
+        from cnn_studio.model.nets.inference import Predictor
+
+        return Predictor(model)
+
+    def set_engine(self, engine: str) -> None:
+        """Predict with ``engine`` (``numpy`` or ``tensorflow``) from now on (benchmarks)."""
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}: use one of {ENGINES}")
+        self.engine = engine
+        if self._keras is not None:
+            model, spec, weights = self._keras
+            self.predictor = self._engine_for(model, spec, weights)
+            self.predictor.set_weights(list(weights))  # TensorFlow's copy: the newest weights
+        self.engine_changed.emit(getattr(self.predictor, "engine", "tensorflow"))
+        self._predict_last()
+
     @staticmethod
-    def _spec_of(model, path: str):
+    def _spec_of(model, path: str | None):
+        """The model's spec (None when the builder cannot describe it)."""
         from cnn_studio.model.nets.keras_build import spec_from_model
         from cnn_studio.model.nets.model_files import spec_for_model_file
         from cnn_studio.model.spec.network import SpecError
 
         try:
             return spec_for_model_file(path, model) if path else spec_from_model(model)
-        except SpecError:
+        except (SpecError, AttributeError, TypeError):
             return None
 
     def _take_waiting(self) -> None:
@@ -139,6 +243,8 @@ class InferenceWorker(QObject):
         except ValueError as exc:
             self.weights_failed.emit(str(exc))
             return
+        if self._keras is not None:
+            self._keras = (*self._keras[:2], list(weights))
         self._predict_last()
 
 
@@ -149,11 +255,15 @@ class InferenceService(QObject):
         prediction_ready(int, object): request number and ``Prediction``.
         model_loaded(str): a description of the model now in use.
         model_failed(str, bool): message, and whether a previous model is still in use.
+        numpy_loaded(bool, str): the before-TensorFlow engine is ready (True, file) or not.
+        engine_changed(str): the engine now predicting (``numpy`` or ``tensorflow``).
     """
 
     prediction_ready = Signal(int, object)
     model_loaded = Signal(str)
     model_failed = Signal(str, bool)
+    numpy_loaded = Signal(bool, str)
+    engine_changed = Signal(str)
 
     def __init__(self, state, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -161,30 +271,56 @@ class InferenceService(QObject):
         self.mailbox = Mailbox()
         self.seq = 0
         self.has_model = False
+        self.engine = ""
         self._own_models: list = []
         self._thread: CommandThread | None = None
+        self._tf_started = False
+        self._stopped = False
         self.worker: InferenceWorker | None = None
 
     @property
     def running(self) -> bool:
-        """Whether the worker thread was started and not stopped."""
-        return self._thread is not None
+        """Whether the TensorFlow side was started and the thread not stopped."""
+        return self._thread is not None and self._tf_started
+
+    def _start_thread(self) -> bool:
+        """Start the worker thread once; False after :meth:`stop`."""
+        if self._stopped:
+            return False
+        if self._thread is None:
+            self._thread = CommandThread("inference")
+            self.worker = InferenceWorker(self.mailbox)
+            self.worker.prediction_ready.connect(self.prediction_ready)
+            self.worker.model_ready.connect(self._on_model_ready)
+            self.worker.model_failed.connect(self._on_model_failed)
+            self.worker.weights_failed.connect(self.state.message)
+            self.worker.numpy_loaded.connect(self._on_numpy_loaded)
+            self.worker.engine_changed.connect(self._on_engine)
+            self._thread.start()
+        return True
+
+    def start_numpy(self, path: str) -> None:
+        """Before TensorFlow: start the thread and read ``path`` with the numpy engine."""
+        if self._start_thread() and not self._tf_started:
+            self.state.begin_task(NUMPY_TASK)
+            self._thread.call(self.worker.load_numpy, str(path))
 
     def start(self, load_default: bool = True) -> None:
-        """Start the worker thread (TensorFlow must be importable) and load the default model."""
-        if self._thread is not None:
+        """TensorFlow has loaded: follow the app's model and load the default Keras model."""
+        if self._tf_started or not self._start_thread():
             return
-        self._thread = CommandThread("inference")
-        self.worker = InferenceWorker(self.mailbox)
-        self.worker.prediction_ready.connect(self.prediction_ready)
-        self.worker.model_ready.connect(self._on_model_ready)
-        self.worker.model_failed.connect(self._on_model_failed)
-        self.worker.weights_failed.connect(self.state.message)
+        self._tf_started = True
         self.state.model_changed.connect(self._on_state_model)
         self.state.weights_updated.connect(self._on_weights)
-        self._thread.start()
         if load_default:
             self.load_file("")
+
+    def set_engine(self, engine: str) -> None:
+        """Predict with ``numpy`` or ``tensorflow`` from now on (the benchmark compares them)."""
+        if engine not in ENGINES:
+            raise ValueError(f"unknown engine {engine!r}: use one of {ENGINES}")
+        if self._thread is not None:
+            self._thread.call(self.worker.set_engine, engine)
 
     def predict(self, image: np.ndarray | None) -> int:
         """Ask for a prediction of ``image`` (None: the canvas is empty, forget the drawing).
@@ -200,14 +336,14 @@ class InferenceService(QObject):
 
     def load_file(self, path: str) -> None:
         """Load a ``.keras`` file in the worker ("" for the shipped default model)."""
-        if self._thread is None:
+        if not self.running:
             return  # not started (TensorFlow not loaded) or stopped: nothing can load it
         self.state.begin_task("load-model")
         self._thread.call(self.worker.load_file, str(path))
 
     def use_model(self, model) -> None:
         """Predict with a Keras model (as when another panel emits ``model_changed``)."""
-        if self._thread is None:
+        if not self.running:
             return  # not started (TensorFlow not loaded) or stopped: nothing can load it
         self.state.begin_task("load-model")
         self._thread.call(self.worker.use_model, model)
@@ -220,6 +356,17 @@ class InferenceService(QObject):
         if model is None or any(model is own for own in self._own_models):
             return
         self.use_model(model)
+
+    def _on_numpy_loaded(self, ok: bool, path: str) -> None:
+        if ok:
+            self.has_model = True
+            self.model_loaded.emit(f"{Path(path).name} (numpy, TensorFlow loading)")
+        self.numpy_loaded.emit(ok, path)
+        self.state.end_task(NUMPY_TASK)
+
+    def _on_engine(self, engine: str) -> None:
+        self.engine = engine
+        self.engine_changed.emit(engine)
 
     def _on_model_ready(self, model, spec, description: str, from_file: bool) -> None:
         self.has_model = True
@@ -237,13 +384,15 @@ class InferenceService(QObject):
 
     def stop(self) -> None:
         """Stop the thread, waiting a bounded time for the current forward pass or load."""
+        self._stopped = True
         if self._thread is None:
             return
-        for signal, slot in ((self.state.model_changed, self._on_state_model),
-                             (self.state.weights_updated, self._on_weights)):
-            try:
-                signal.disconnect(slot)
-            except (RuntimeError, TypeError):
-                pass
+        if self._tf_started:
+            for signal, slot in ((self.state.model_changed, self._on_state_model),
+                                 (self.state.weights_updated, self._on_weights)):
+                try:
+                    signal.disconnect(slot)
+                except (RuntimeError, TypeError):
+                    pass
         self._thread.stop()
         self._thread = None

@@ -1,0 +1,33 @@
+"""The slim "add this drawing to your dataset" prompt under the canvas."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+
+class AddSampleBar(QFrame):
+    """A slim prompt: "Add this drawing to your dataset as <letter>?" with Add / Cancel."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("add_sample_bar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setStyleSheet("#add_sample_bar { background: #fff6d8; }")
+        self.letter = ""
+        self.label = QLabel()
+        self.add_button = QPushButton("Add (Enter)")
+        self.add_button.setObjectName("add_sample_button")
+        self.cancel_button = QPushButton("Cancel (Esc)")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.add_button)
+        layout.addWidget(self.cancel_button)
+        self.cancel_button.clicked.connect(self.hide)
+        self.hide()
+
+    def offer(self, letter: str) -> None:
+        """Show the prompt for ``letter``."""
+        self.letter = letter
+        self.label.setText(f"Add this drawing to your dataset as <b>{letter}</b>?")
+        self.show()

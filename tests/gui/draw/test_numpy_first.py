@@ -1,0 +1,139 @@
+"""The first answer comes from the numpy engine, before TensorFlow; later it follows the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+from support_explain import A_STROKES, CANVAS
+
+from cnn_studio.model.ink.strokes import Sample, write_strokes
+from cnn_studio.model.storage import paths
+
+
+def drag(canvas, points) -> None:
+    """A real mouse drag through logical canvas points (moves carry the held left button)."""
+    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
+    for x, y in points[1:]:
+        pos = canvas.to_widget(x, y)
+        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
+                                                   canvas.mapToGlobal(pos),
+                                                   Qt.MouseButton.NoButton, left, none))
+    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
+
+
+@pytest.fixture
+def no_tf_window(qtbot):
+    """The main window without TensorFlow: only the numpy engine can answer."""
+    from cnn_studio.gui.app.main_window import MainWindow
+
+    window = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(window)
+    window.resize(1300, 900)
+    window.show()
+    yield window
+    window.close()
+
+
+def default_network():
+    from cnn_studio.model.nets.keras_file import load_network
+
+    return load_network(paths.DEFAULT_MODEL_DIR / "default.keras")
+
+
+def test_a_drawing_is_answered_by_the_numpy_engine_before_tensorflow(no_tf_window, qtbot):
+    window, panel = no_tf_window, no_tf_window.draw_panel
+    with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000) as blocker:
+        drag(window.canvas, [(40, 250), (140, 30), (240, 250)])
+    qtbot.waitUntil(lambda: panel.shown_seq == panel.requested_seq, timeout=10_000)
+    assert not window.state.tf_loaded
+    network = default_network()
+    expected = network.forward(panel.image)
+    np.testing.assert_allclose(panel.prediction_view.probs, expected.probs, atol=1e-6)
+    np.testing.assert_allclose(window.state.prediction.probs, expected.probs, atol=1e-6)
+    assert blocker.args[0].layer_kinds == network.layer_kinds
+    assert [row.kind for row in panel.activation_view.rows] == network.layer_kinds
+    assert panel.engine == "numpy" and "numpy" in panel.model_label.text()
+    assert not window.training_dashboard.train_button.isEnabled(), "training waits for TF"
+
+
+def test_a_pre_drawn_letter_is_answered_before_tensorflow(no_tf_window, qtbot, tmp_path):
+    window, panel = no_tf_window, no_tf_window.draw_panel
+    path = tmp_path / "a.json"
+    write_strokes(path, [Sample(A_STROKES, "A")], CANVAS)
+    assert panel.draw_sample_from_file(str(path), 0)
+    qtbot.waitUntil(lambda: not window.state.is_running("draw-prediction"), timeout=10_000)
+    assert panel.prediction_view.probs is not None and not window.state.tf_loaded
+    np.testing.assert_allclose(panel.prediction_view.probs,
+                               default_network().forward(panel.image).probs, atol=1e-6)
+
+
+def test_a_damaged_default_model_waits_for_tensorflow_quietly(qtbot, monkeypatch, tmp_path):
+    from cnn_studio.gui.app.main_window import MainWindow
+
+    (tmp_path / "default.keras").write_bytes(b"PK\x03\x04 damaged")
+    monkeypatch.setattr(paths, "DEFAULT_MODEL_DIR", tmp_path)
+    window = MainWindow(load_tensorflow=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: not window.state.is_running("numpy-model"), timeout=10_000)
+    panel = window.draw_panel
+    assert panel.model_label.text() == "Model: waiting for TensorFlow..."
+    drag(window.canvas, [(40, 40), (200, 250)])
+    qtbot.wait(100)
+    assert panel.image is not None and panel.prediction_view.probs is None
+    window.close()
+
+
+def test_the_numpy_engine_follows_the_active_model_and_its_new_weights(ready_window, qtbot):
+    from support_explain import small_cnn
+
+    from cnn_studio.gui.draw.inference_worker import NumpyPredictor
+    from cnn_studio.model.nets.inference import Predictor
+
+    window, panel = ready_window, ready_window.draw_panel
+    model = small_cnn()
+    window.state.model = model
+    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    drag(window.canvas, [(40, 250), (140, 30), (240, 250)])
+    qtbot.waitUntil(lambda: panel.shown_seq == panel.requested_seq, timeout=10_000)
+    assert isinstance(window.inference.worker.predictor, NumpyPredictor)
+    reference = Predictor(model)
+    np.testing.assert_allclose(panel.prediction_view.probs,
+                               reference.forward(panel.image).probs, atol=1e-5)
+    assert [row.name for row in panel.activation_view.rows] == [x.name for x in model.layers]
+    weights = [w * 0.5 for w in model.get_weights()]  # as training hands them over
+    with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000):
+        window.state.weights_updated.emit(weights)
+    reference.set_weights(weights)
+    np.testing.assert_allclose(window.state.prediction.probs,
+                               reference.forward(panel.image).probs, atol=1e-5)
+    with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000):
+        window.inference.set_engine("tensorflow")  # the other engine: the same numbers
+    qtbot.waitUntil(lambda: panel.engine == "tensorflow", timeout=10_000)
+    np.testing.assert_allclose(window.state.prediction.probs,
+                               reference.forward(panel.image).probs, atol=1e-5)
+
+
+def test_tensorflow_waits_for_the_start_up_work(qtbot, monkeypatch):
+    from PySide6.QtCore import QObject
+
+    from cnn_studio.gui.app import tf_loader
+    from cnn_studio.gui.app.state import AppState
+
+    monkeypatch.setattr(tf_loader, "describe_tensorflow", lambda: {"tensorflow": "fake"})
+    owner = QObject()
+    owner.state = AppState()
+    owner.state.begin_task("numpy-model")
+    owner.state.begin_task("tensorflow")
+    loader = tf_loader.TensorFlowLoader(owner)
+    loader.start()
+    qtbot.wait(50)
+    assert loader.is_loading() and loader._thread.ident is None, "waits for the numpy engine"
+    with qtbot.waitSignal(loader.ready, timeout=5000) as blocker:
+        owner.state.end_task("numpy-model")
+    assert blocker.args == [{"tensorflow": "fake"}]
