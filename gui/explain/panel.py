@@ -17,6 +17,7 @@ from cnn_studio.gui.explain.base import ExplainTab
 from cnn_studio.gui.explain.conv import ConvTab
 from cnn_studio.gui.explain.dense import DenseTab
 from cnn_studio.gui.explain.kernels import KernelsTab
+from cnn_studio.gui.explain.numpy_forward import NumpyForwardTab
 from cnn_studio.gui.explain.pooling import PoolingTab
 from cnn_studio.gui.explain.robustness import RobustnessTab
 from cnn_studio.gui.explain.saliency import SaliencyTab
@@ -32,6 +33,7 @@ TABS = {
     "pooling_tab": PoolingTab,
     "dense_tab": DenseTab,
     "softmax_tab": SoftmaxTab,
+    "numpy_tab": NumpyForwardTab,
     "backprop_tab": BackpropTab,
     "kernels_tab": KernelsTab,
     "robustness_tab": RobustnessTab,
