@@ -120,11 +120,7 @@ class ActivationTab(ExplainTab):
         if recompute and self.showing_content:
             self.recompute()
 
-    def recompute(self) -> None:
-        model, image = self.ctx.model, self.ctx.image
-        layer = self.layer_combo.currentData()
-        if layer is None:
-            return
+    def compute(self, model, image, layer: int) -> None:
         channel, function = self.channel_spin.value(), self.function_combo.currentText()
         self.submit("map", lambda: compute_activation(model, image, layer, channel, function),
                     self._show)

@@ -151,11 +151,7 @@ class BackpropTab(ExplainTab):
         if self.showing_content:
             self.recompute()
 
-    def recompute(self) -> None:
-        model, image = self.ctx.model, self.ctx.image
-        layer = self.layer_combo.currentData()
-        if layer is None:
-            return
+    def compute(self, model, image, layer: int) -> None:
         args = (self.ctx.true_letter, layer, self.unit_spin.value(), self.lr_spin.value(),
                 self.scope_combo.currentData())
         self.apply_button.setEnabled(False)

@@ -143,7 +143,15 @@ class ExplainTab(QWidget):
         """Refill the layer choices after the model changed (``self.layers`` is current)."""
 
     def recompute(self) -> None:
-        """Submit the computations for the current inputs."""
+        """Submit the computations for the current inputs: by default those of the layer
+        chosen in ``self.layer_combo``, through :meth:`compute`."""
+        combo = getattr(self, "layer_combo", None)
+        layer = combo.currentData() if combo is not None else None
+        if layer is not None:
+            self.compute(self.ctx.model, self.ctx.image, layer)
+
+    def compute(self, model, image, layer: int) -> None:
+        """Submit the computations for ``layer`` of ``model`` on ``image``."""
 
     # ------------------------------------------------------------- machinery
     @property

@@ -184,11 +184,7 @@ class ConvTab(ExplainTab):
         self.recompute()
 
     # ------------------------------------------------------------ computing
-    def recompute(self) -> None:
-        model, image = self.ctx.model, self.ctx.image
-        layer = self.layer_combo.currentData()
-        if layer is None:
-            return
+    def compute(self, model, image, layer: int) -> None:
         f, cell = self.filter_spin.value(), self.cell
         self.submit("view", lambda: compute_conv_view(model, image, layer, f, cell),
                     self._on_view)

@@ -97,11 +97,7 @@ class DenseTab(ExplainTab):
         if self.showing_content:
             self.recompute()
 
-    def recompute(self) -> None:
-        model, image = self.ctx.model, self.ctx.image
-        layer = self.layer_combo.currentData()
-        if layer is None:
-            return
+    def compute(self, model, image, layer: int) -> None:
         unit = self.unit_spin.value()
         self.unit_name.setText(f"= letter {class_name(unit)}" if self._last_layer() else "")
         self.submit("neuron", lambda: compute_neuron(model, image, layer, unit), self._show)

@@ -111,11 +111,7 @@ class PoolingTab(ExplainTab):
         self.cell = (int(row), int(col))
         self.recompute()
 
-    def recompute(self) -> None:
-        model, image = self.ctx.model, self.ctx.image
-        layer = self.layer_combo.currentData()
-        if layer is None:
-            return
+    def compute(self, model, image, layer: int) -> None:
         channel, cell = self.channel_spin.value(), self.cell
         self.submit("view", lambda: compute_pool_view(model, image, layer, channel, cell),
                     self._show)
