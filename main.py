@@ -47,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"cnn_studio.cli.{name}")
-        sub = subparsers.add_parser(name, help=module.HELP, description=module.HELP)
+        command = getattr(module, "NAME", name)  # a module may name its command differently
+        sub = subparsers.add_parser(command, help=module.HELP, description=module.HELP)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
     return parser

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
@@ -19,12 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.app.about import about_html
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
 from cnn_studio.gui.app.panels import FIRST, LATER, install_all
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
 from cnn_studio.gui.app.undo_routing import UndoRouter
-from cnn_studio.model.storage.paths import _home_override
+from cnn_studio.model.storage.logs import log_path
+from cnn_studio.model.storage.paths import APP_ICON_PNG, _home_override
 
 MAX_RECENT = 8
 SETTINGS_ORG = "CNN Studio"
@@ -78,6 +80,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.state = state or AppState(self)
         self.setWindowTitle("CNN Studio")
+        self.setWindowIcon(QIcon(str(APP_ICON_PNG)))
         self.setObjectName("main_window")
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AnimatedDocks)
@@ -294,12 +297,14 @@ class MainWindow(QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def show_about(self) -> None:
-        """Show what the app is and the versions it runs on."""
-        versions = describe_devices(self.state.tf_info) if self.state.tf_info else "TensorFlow loading"
-        QMessageBox.about(self, "About CNN Studio",
-                          "<h3>CNN Studio</h3><p>Draw letters, build convolutional networks, "
-                          "train them and see the math behind every number.</p>"
-                          f"<p>{versions}</p>")
+        """Show what the app is, its version, the versions it runs on and the attributions."""
+        box = QMessageBox(QMessageBox.Icon.NoIcon, "About CNN Studio",
+                          about_html(self.state.tf_info, str(log_path())), QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("about_box")
+        box.setIconPixmap(self.windowIcon().pixmap(96, 96))
+        box.setTextFormat(Qt.TextFormat.RichText)
+        self.about_box = box
+        box.open()
 
     def _save_window_picture(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save window picture", "cnn-studio.png",
