@@ -7,6 +7,7 @@ from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QApplication, QPushButton, QWidget
 
 from cnn_studio.gui.builder.table import KIND_MIME
+from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.model.spec.network import LAYER_TYPES
 
 PALETTE_NAMES = {"maxpool2d": "MaxPool", "avgpool2d": "AvgPool", "sumpool2d": "SumPool",
@@ -47,3 +48,24 @@ class PaletteButton(QPushButton):
             drag.exec(Qt.DropAction.CopyAction)
             return
         super().mouseMoveEvent(event)
+
+
+class Palette(QWidget):
+    """One button per layer type, all of one width, wrapped to the dock's width.
+
+    Args:
+        add_layer: called with a layer kind when its button is clicked.
+    """
+
+    def __init__(self, add_layer, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = FlowLayout(self)
+        self.buttons: dict[str, PaletteButton] = {}
+        for kind in LAYER_TYPES:
+            button = PaletteButton(kind)
+            button.clicked.connect(lambda _=False, k=kind: add_layer(k))
+            layout.addWidget(button)
+            self.buttons[kind] = button
+        widest = max(button.sizeHint().width() for button in self.buttons.values())
+        for button in self.buttons.values():
+            button.setFixedWidth(widest)

@@ -19,13 +19,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
-    QPushButton,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
+from cnn_studio.gui.builder.banner import OutputBanner
 from cnn_studio.gui.builder.code_view import CodeView
 from cnn_studio.gui.builder.commands import (
     InsertLayerCommand,
@@ -38,9 +38,8 @@ from cnn_studio.gui.builder.commands import (
 from cnn_studio.gui.builder.diagram import NetworkDiagram
 from cnn_studio.gui.builder.editor import LayerEditor
 from cnn_studio.gui.builder.files import NetworkFilesMixin, default_spec
-from cnn_studio.gui.builder.palette import PaletteButton
-from cnn_studio.gui.builder.table import LayerTableModel, LayerTableView
-from cnn_studio.gui.common.flow_layout import FlowLayout
+from cnn_studio.gui.builder.layer_list import LayerList, action_button
+from cnn_studio.gui.builder.palette import Palette
 from cnn_studio.model.spec.analysis import analyze, with_output_layer
 from cnn_studio.model.spec.network import (
     LAYER_TYPES,
@@ -53,8 +52,6 @@ from cnn_studio.model.spec.network import (
 from cnn_studio.model.spec.presets import PRESETS, get_preset
 
 DOCK_WIDTH = 690
-OUTPUT_MESSAGE = ("The network must end in Dense(26, softmax): one probability per letter "
-                  "A-Z. (A Flatten is added first when the maps are still 3-D.)")
 
 
 class LayerBuilderPanel(NetworkFilesMixin, QWidget):
@@ -86,7 +83,8 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         self.table.select_layer(0)
 
     # --------------------------------------------------------------- widgets
-    def _build(self) -> None:
+    def _build_top(self) -> QVBoxLayout:
+        """The title, undo/redo, preset and code rows (two rows: a narrow dock cuts off none)."""
         self.header = QLabel()
         self.header.setObjectName("network_title")
         self.presets = QComboBox()
@@ -98,10 +96,10 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
                                      Qt.ItemDataRole.ToolTipRole)
         self.presets.setToolTip("Replace the network by a ready-made one (undo brings yours back)")
         self.presets.activated.connect(self._preset_chosen)
-        code_button = self._button("Python code", self.show_code, "code_button",
+        code_button = action_button("Python code", self.show_code, "code_button",
                                    "Show this network as plain Keras code you can copy")
-        self.undo_button = self._button("Undo", self.undo, "undo", "Undo the last edit (Ctrl+Z)")
-        self.redo_button = self._button("Redo", self.redo, "redo", "Redo (Ctrl+Shift+Z)")
+        self.undo_button = action_button("Undo", self.undo, "undo", "Undo the last edit (Ctrl+Z)")
+        self.redo_button = action_button("Redo", self.redo, "redo", "Redo (Ctrl+Shift+Z)")
         self.stack.canUndoChanged.connect(self.undo_button.setEnabled)
         self.stack.canRedoChanged.connect(self.redo_button.setEnabled)
         self.undo_button.setEnabled(False)
@@ -116,58 +114,24 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         second.addStretch(1)
         top.addLayout(first)
         top.addLayout(second)
+        return top
 
-        self.banner = QFrame()
-        self.banner.setObjectName("output_banner")
-        self.banner.setStyleSheet("#output_banner { background: #fff3cd; border: 1px solid "
-                                  "#e0c060; border-radius: 4px; } QLabel { color: #5c4400; }")
-        self.banner_label = QLabel()
-        self.banner_label.setWordWrap(True)
-        self.banner_button = self._button("Add output layer", self.fix_output, "add_output")
-        banner_layout = QHBoxLayout(self.banner)
-        banner_layout.addWidget(self.banner_label, 1)
-        banner_layout.addWidget(self.banner_button)
+    def _build(self) -> None:
+        top = self._build_top()
+        self.banner = OutputBanner(self.fix_output)
+        self.banner_label, self.banner_button = self.banner.label, self.banner.button
+        palette = Palette(self.add_layer)
+        self.palette_buttons = palette.buttons
 
-        palette = QWidget()  # buttons of one width, wrapped to the dock's width
-        palette_layout = FlowLayout(palette)
-        self.palette_buttons: dict[str, PaletteButton] = {}
-        for kind in LAYER_TYPES:
-            button = PaletteButton(kind)
-            button.clicked.connect(lambda _=False, k=kind: self.add_layer(k))
-            palette_layout.addWidget(button)
-            self.palette_buttons[kind] = button
-        widest = max(button.sizeHint().width() for button in self.palette_buttons.values())
-        for button in self.palette_buttons.values():
-            button.setFixedWidth(widest)
-
-        self.table_model = LayerTableModel(self)
-        self.table = LayerTableView(self.table_model)
+        list_box = LayerList(self)
+        self.table_model, self.table, self.issues = list_box.model, list_box.table, list_box.issues
+        self.up_button, self.down_button = list_box.up_button, list_box.down_button
+        self.dup_button, self.del_button = list_box.dup_button, list_box.del_button
         self.table_model.move_requested.connect(self.move_layer, Qt.ConnectionType.QueuedConnection)
         self.table_model.insert_requested.connect(self.add_layer,
                                                   Qt.ConnectionType.QueuedConnection)
         self.table.delete_requested.connect(self.delete_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
-        self.table.setMinimumHeight(140)
-        buttons = QHBoxLayout()
-        self.up_button = self._button("Up", lambda: self.move_selected(-1), "move_up",
-                                      "Move the selected layer up")
-        self.down_button = self._button("Down", lambda: self.move_selected(1), "move_down",
-                                        "Move the selected layer down")
-        self.dup_button = self._button("Duplicate", self.duplicate_selected, "duplicate",
-                                       "Insert a copy of the selected layer after it")
-        self.del_button = self._button("Delete", self.delete_selected, "delete",
-                                       "Remove the selected layer (Delete key)")
-        for button in (self.up_button, self.down_button, self.dup_button, self.del_button):
-            buttons.addWidget(button)
-        self.issues = QLabel()
-        self.issues.setObjectName("issues")
-        self.issues.setWordWrap(True)
-        list_box = QWidget()
-        list_layout = QVBoxLayout(list_box)
-        list_layout.setContentsMargins(0, 0, 0, 0)
-        list_layout.addWidget(self.table, 1)
-        list_layout.addLayout(buttons)
-        list_layout.addWidget(self.issues)
 
         self.editor = LayerEditor()
         self.editor.param_changed.connect(self.set_param)
@@ -191,13 +155,6 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(palette)
         layout.addWidget(self.splitter, 1)
-
-    def _button(self, text: str, slot, name: str, tip: str = "") -> QPushButton:
-        button = QPushButton(text)
-        button.setObjectName(name)
-        button.setToolTip(tip)
-        button.clicked.connect(lambda _=False: slot())
-        return button
 
     # ------------------------------------------------------------ refreshing
     @property
@@ -255,19 +212,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
                      if is_output_layer(layer)), -1)
 
     def _update_banner(self) -> None:
-        if self.report.has_output_layer:
-            self.banner.hide()
-            return
-        found = self._output_index()
-        if found >= 0:
-            self.banner_label.setText(
-                f"Layer {found + 1} is the Dense(26, softmax) output layer, but other layers "
-                "follow it. The output layer must be the last layer.")
-            self.banner_button.setText("Move it to the end")
-        else:
-            self.banner_label.setText(OUTPUT_MESSAGE)
-            self.banner_button.setText("Add output layer")
-        self.banner.show()
+        self.banner.show_for(self.report.has_output_layer, self._output_index())
 
     def _update_issues(self) -> None:
         report = self.report
