@@ -23,17 +23,19 @@ TF_TIMEOUT = 120_000  # ms: a loaded 2-core machine imports TensorFlow slowly
 
 
 def open_window(qtbot, home: Path, monkeypatch, *, tensorflow: bool = False,
-                size: tuple[int, int] = (1366, 768)):
+                size: tuple[int, int] | None = (1366, 768)):
     """A shown, active main window whose user files live in ``home`` (``CNN_STUDIO_HOME``).
 
-    With ``tensorflow`` it waits until TensorFlow, the default model and start-up work are done.
+    ``size`` None keeps the size the window restored from its settings. With ``tensorflow``
+    it waits until TensorFlow, the default model and start-up work are done.
     """
     monkeypatch.setenv("CNN_STUDIO_HOME", str(home))
     from cnn_studio.gui.app.main_window import MainWindow
 
     window = MainWindow(load_tensorflow=tensorflow)
     qtbot.addWidget(window)
-    window.resize(*size)
+    if size is not None:
+        window.resize(*size)
     window.show()
     window.activateWindow()
     qtbot.waitExposed(window)
