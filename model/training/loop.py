@@ -23,6 +23,7 @@ import numpy as np
 import tensorflow as tf
 
 from cnn_studio.model.data import datasets
+from cnn_studio.model.data.streaming import RecordFile
 from cnn_studio.model.nets.inference import activation_model, ends_in_softmax
 from cnn_studio.model.storage import paths
 from cnn_studio.model.training import devices
@@ -36,6 +37,7 @@ from cnn_studio.model.training.config import (
 )
 from cnn_studio.model.training.devices import DeviceError, list_devices  # noqa: F401 - re-exported for callers
 from cnn_studio.model.training.live import LiveCallback
+from cnn_studio.model.training.record_pipeline import record_pipelines
 
 
 @dataclass
@@ -188,6 +190,21 @@ def _check_fits(x: np.ndarray, y: np.ndarray, model: keras.Model, what: str) -> 
         )
 
 
+def _memory_pipelines(x, y, validation, val_data, work, config: TrainConfig):
+    """``(train, validation or None, training samples, validation samples)`` from arrays."""
+    vx, vy = validation
+    _check_fits(x, y, work, "training")
+    if vx is not None:
+        _check_fits(vx, vy, work, "validation")
+    elif val_data is None and config.val_fraction > 0 and len(x) >= 2:
+        kept, held = datasets.split(datasets.Dataset(x, y), config.val_fraction, config.seed)
+        x, y, vx, vy = kept.x, kept.y, held.x, held.y
+    train_ds = make_pipeline(x, y, config.batch_size, shuffle=True, seed=config.seed,
+                             augment=config.augment)
+    val_ds = None if vx is None else make_pipeline(vx, vy, config.batch_size)
+    return train_ds, val_ds, len(x), 0 if vx is None else len(vx)
+
+
 def _working_model(model, device: str, strategy) -> keras.Model:
     """The model to fit: built/cloned into the strategy scope when its variables need it."""
     if not isinstance(model, keras.Model):
@@ -254,7 +271,9 @@ def train(
 
     Args:
         model: a built Keras model, or a function building one (called inside the device scope).
-        train_data: a ``Dataset`` (``.x``, ``.y``) or an ``(images, labels)`` pair.
+        train_data: a ``Dataset`` (``.x``, ``.y``), an ``(images, labels)`` pair, or a
+            :class:`~cnn_studio.model.data.streaming.RecordFile` read from disk in blocks
+            (then ``val_fraction`` of its blocks validate and ``val_data`` is ignored).
         val_data: the same for validation; None holds out ``config.val_fraction`` of
             train_data; an empty one means no validation.
         config: settings (defaults if None); validated first.
@@ -281,38 +300,37 @@ def train(
         raise ValueError("pass either control or stop_event/pause_event, not both")
     if probe_image is not None:
         control.set_probe_image(probe_image)
-    x, y = _arrays(train_data, "training")
-    vx = vy = None
-    if val_data is not None and _length(val_data) > 0:  # an empty set: no validation
-        vx, vy = _arrays(val_data, "validation")
+    on_disk = isinstance(train_data, RecordFile)
+    if not on_disk:
+        x, y = _arrays(train_data, "training")
+        vx = vy = None
+        if val_data is not None and _length(val_data) > 0:  # an empty set: no validation
+            vx, vy = _arrays(val_data, "validation")
     make_scope, strategy = devices.device_scope(config.device)
     start = time.perf_counter()
     with make_scope():
         work = _working_model(model, config.device, strategy)
     target = model if isinstance(model, keras.Model) else work
-    _check_fits(x, y, work, "training")
-    if vx is not None:
-        _check_fits(vx, vy, work, "validation")
-    elif val_data is None and config.val_fraction > 0 and len(x) >= 2:
-        kept, held = datasets.split(datasets.Dataset(x, y), config.val_fraction, config.seed)
-        x, y, vx, vy = kept.x, kept.y, held.x, held.y
-    train_ds = make_pipeline(x, y, config.batch_size, shuffle=True, seed=config.seed,
-                             augment=config.augment)
-    val_ds = None if vx is None else make_pipeline(vx, vy, config.batch_size)
-    steps = math.ceil(len(x) / config.batch_size)
+    if on_disk:
+        train_ds, val_ds, n_train, n_val = record_pipelines(
+            train_data, work, config, augmentation(config.seed) if config.augment else None)
+    else:
+        train_ds, val_ds, n_train, n_val = _memory_pipelines(x, y, (vx, vy), val_data, work,
+                                                             config)
+    steps = math.ceil(n_train / config.batch_size)
     with make_scope():
         work.compile(
             optimizer=make_optimizer(config.optimizer, config.learning_rate),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(work)),
             metrics=["accuracy"],
         )
-        callback = LiveCallback(config, hooks, control, steps, len(x), activation_model(work))
+        callback = LiveCallback(config, hooks, control, steps, n_train, activation_model(work))
         every = [*(callbacks or []), callback]
         if config.tensorboard_dir:
             every.append(keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir)))
         hooks.message(
-            f"Training on {_where(config.device, strategy)}: {len(x)} samples, "
-            f"{0 if vx is None else len(vx)} for validation, {steps} steps per epoch"
+            f"Training on {_where(config.device, strategy)}: {n_train} samples, "
+            f"{n_val} for validation, {steps} steps per epoch"
         )
         callback.stopped = control.stop_event.is_set()
         if not callback.stopped:
