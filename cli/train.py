@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import signal
 import sys
 import threading
@@ -18,6 +19,8 @@ from pathlib import Path
 HELP = "train a network file or preset on letters and save it as a .keras model"
 DATA_CHOICES = ("synthetic", "unipen", "user", "emnist")
 MAX_SAMPLES = 2_000_000
+MAX_EPOCHS = 1000
+STREAM_PREFIX = "stream:"
 BAR_WIDTH = 24
 
 
@@ -51,8 +54,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="randomly shift, rotate and zoom the training images a little")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed of data, initial weights and shuffling (default 0)")
-    parser.add_argument("--device", default="cpu", choices=("cpu", "gpu", "mirrored"),
-                        help="cpu (default), gpu, or mirrored (all GPUs)")
+    parser.add_argument("--device", default=None, metavar="DEVICE",
+                        help="cpu, gpu (the first GPU), gpu:N (GPU number N), mirrored (all "
+                             "GPUs of this machine) or multiworker (the machines TF_CONFIG "
+                             "lists); default: multiworker when TF_CONFIG is set, else cpu")
+    parser.add_argument("--backup", metavar="DIR",
+                        help="save the training state to DIR after every epoch; run the same "
+                             "command again after a crash to continue where it stopped")
+    parser.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                        help=f"also save the model every N epochs (1..{MAX_EPOCHS}) as "
+                             "epoch-NNN.keras in --checkpoint-dir")
+    parser.add_argument("--checkpoint-dir", metavar="DIR",
+                        help="folder of those checkpoints (default: OUT.checkpoints next to "
+                             "--out)")
+    parser.add_argument("--tensorboard", metavar="DIR",
+                        help="write TensorBoard logs to DIR (needs the tensorboard package)")
     parser.add_argument("--history", metavar="CURVES.csv",
                         help="also save the per-epoch loss and accuracy as CSV")
 
@@ -126,6 +142,63 @@ def _load_data(args):
         hint = hints.get(source, "choose a dataset file with samples")
         return None, f"the {source} data cannot be used: {error}" + (
             "" if source not in hints else f" ({hint})")
+
+
+def _device(args) -> str:
+    """``--device``, or multiworker when TF_CONFIG is set and no device was named."""
+    if args.device:
+        return args.device
+    return "multiworker" if os.environ.get("TF_CONFIG") else "cpu"
+
+
+def _scale_callbacks(args, config):
+    """``(callbacks, plan, problem)``: backup and checkpoints, in this worker's folders."""
+    from cnn_studio.model.training.checkpoints import (
+        EpochCheckpoint,
+        backup_and_restore,
+        worker_folder,
+    )
+    from cnn_studio.model.training.devices import DeviceError, device_plan
+
+    try:
+        plan = device_plan(config.device)
+    except DeviceError as error:
+        return [], None, str(error)
+    every = args.checkpoint_every
+    if every is not None and not 1 <= every <= MAX_EPOCHS:
+        return [], plan, f"--checkpoint-every must be between 1 and {MAX_EPOCHS}, not {every}"
+    if config.tensorboard_dir:
+        config.tensorboard_dir = str(worker_folder(config.tensorboard_dir, plan.worker,
+                                                   plan.chief))
+    callbacks = []
+    try:
+        if args.backup:
+            folder = worker_folder(args.backup, plan.worker, plan.chief)
+            if folder.is_dir() and any(folder.iterdir()):
+                print(f"Resuming from the backup in {folder} (delete it to start over)")
+            callbacks.append(backup_and_restore(folder))
+        if every is not None and plan.chief:
+            folder = args.checkpoint_dir or str(Path(args.out).with_suffix("")) + ".checkpoints"
+            callbacks.append(EpochCheckpoint(folder, every))
+    except OSError as error:
+        return [], plan, f"the backup folder cannot be used: {error}"
+    return callbacks, plan, None
+
+
+def _load_stream(args):
+    """``(records, None)`` for ``--data stream:PATH.npy``, or an error message."""
+    from cnn_studio.model.data.dataset import DatasetError
+    from cnn_studio.model.data.streaming import RecordFile
+
+    path = args.data.removeprefix(STREAM_PREFIX)
+    if args.samples is not None:
+        return None, "--samples cannot pick from a stream: it always trains on the whole file"
+    try:
+        records = RecordFile(path)
+    except DatasetError as error:
+        return None, str(error)
+    print(f"Streaming {len(records):,} letters from {path} (read in blocks, never all at once)")
+    return (records, None), None
 
 
 def _check_out(path: str) -> str | None:
@@ -214,18 +287,22 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr,
                          batch_size=args.batch_size, epochs=args.epochs,
                          val_fraction=args.val_fraction, augment=args.augment, seed=args.seed,
-                         device=args.device)
+                         device=_device(args), tensorboard_dir=args.tensorboard)
     if config.errors():
         return _fail("; ".join(config.errors()))
-    data, problem = _load_data(args)  # (train, validation)
+    extra, plan, problem = _scale_callbacks(args, config)
     if problem:
         return _fail(problem)
+    streamed = args.data.startswith(STREAM_PREFIX) or args.data.endswith(".npy")
+    data, problem = _load_stream(args) if streamed else _load_data(args)  # (train, validation)
+    if problem:
+        return _fail(problem)
+    from tensorflow import errors as tf_errors
+
     from cnn_studio.model.nets.keras_build import build_model
-    from cnn_studio.model.nets.model_files import ModelFileError, save_model_file
-    from cnn_studio.model.storage.safe_read import show_path
     from cnn_studio.model.training.config import TrainDataError, TrainHooks
     from cnn_studio.model.training.devices import DeviceError
-    from cnn_studio.model.training.loop import history_to_csv, train
+    from cnn_studio.model.training.loop import train
 
     progress = Progress(config.epochs)
     hooks = TrainHooks(on_batch=progress.batch, on_epoch=progress.epoch,
@@ -234,9 +311,11 @@ def run(args: argparse.Namespace) -> int:
     previous = _install_interrupt(stop)
     try:
         result = train(lambda: build_model(spec, seed=args.seed), data[0], data[1], config,
-                       hooks, stop_event=stop)
-    except (TrainConfigError, TrainDataError, DeviceError, ValueError) as error:
+                       hooks, stop_event=stop, callbacks=extra)
+    except (TrainConfigError, TrainDataError, DeviceError, ValueError, OSError) as error:
         return _fail(str(error))
+    except tf_errors.OpError as error:  # a failed read or a lost worker, while training
+        return _fail(f"training failed: {error.message.splitlines()[0]}")
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -245,6 +324,21 @@ def run(args: argparse.Namespace) -> int:
     if result.diverged:
         print("Nothing was saved.", file=sys.stderr)
         return 1
+    if not plan.chief:
+        print(f"{plan.worker[0]} {plan.worker[1]}: done; the chief (worker 0) saves the model")
+        return 130 if result.stopped else 0
+    problem = _save(result, spec, args)
+    if problem:
+        return _fail(problem)
+    return 130 if result.stopped else 0
+
+
+def _save(result, spec, args) -> str | None:
+    """Save the model (and the curves); None, or what went wrong."""
+    from cnn_studio.model.nets.model_files import ModelFileError, save_model_file
+    from cnn_studio.model.storage.safe_read import show_path
+    from cnn_studio.model.training.loop import history_to_csv
+
     try:
         kept = save_model_file(result.model, spec, args.out, force=args.force)
         if kept is not None:
@@ -254,7 +348,7 @@ def run(args: argparse.Namespace) -> int:
         if args.history:
             history_to_csv(result.history, args.history)
     except (ModelFileError, OSError) as error:
-        return _fail(str(error))
+        return str(error)
     print(f"Saved the model to {args.out}" + (f" and the curves to {args.history}"
                                               if args.history else ""))
-    return 130 if result.stopped else 0
+    return None
