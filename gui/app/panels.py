@@ -19,6 +19,7 @@ LATER: list[str] = [
     "cnn_studio.gui.training.panel",  # training dock
     "cnn_studio.gui.explain.panel",        # explain dock
     "cnn_studio.gui.dataset.panel",     # dataset dock
+    "cnn_studio.gui.teach.panel",       # Tools > Teach it my hand... (a dialog)
 ]
 INSTALLERS: list[str] = FIRST + LATER
 

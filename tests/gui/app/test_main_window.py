@@ -15,7 +15,7 @@ def test_window_has_the_areas_menus_and_loading_status(qtbot):
     assert {"builder_dock", "training_dock", "explain_dock", "data_dock"} <= docks
     assert main_window.centralWidget() is not None
     menus = [action.text().replace("&", "") for action in main_window.menuBar().actions()]
-    assert menus == ["File", "Edit", "View", "Help"]
+    assert menus == ["File", "Edit", "View", "Tools", "Help"]
     assert main_window.tf_label.text() == "Loading TensorFlow..."
     assert main_window.tf_actions and not any(a.isEnabled() for a in main_window.tf_actions)
 
