@@ -157,6 +157,67 @@ def format_mb(n: int) -> str:
     return f"{value:,.0f} MB" if value >= 100 or value == int(value) else f"{value:.1f} MB"
 
 
+def _network_problems(spec: NetworkSpec, layers: list) -> list[str]:
+    """Problems of the network as a whole: empty, too many layers, a name that is no name."""
+    errors = []
+    if not layers:
+        errors.append("The network is empty. Add layers (for example Conv2D, MaxPooling2D, "
+                      "Flatten, then the Dense 26 softmax output) or start from a preset.")
+    if len(layers) > MAX_LAYERS:
+        errors.append(f"The network has {len(layers)} layers; at most {MAX_LAYERS} are allowed.")
+    if name_problem(spec.name):  # a name is a name: no NUL or other control characters
+        errors.append(name_problem(spec.name))
+    return errors
+
+
+def _layer_report(index: int, layer, shape, reports: list[LayerReport],
+                  output_at: LayerReport | None) -> LayerReport:
+    """The report of layer ``index`` receiving ``shape`` (None: the shape is already broken)."""
+    kind = layer.kind if isinstance(layer.kind, str) else show_value(layer.kind)
+    title = layer_title(layer) if kind in LAYER_TYPES else f"Unknown {show_value(kind)}"
+    report = LayerReport(index, kind, title, shape, None, 0, 0)
+    prefix = f"Layer {index + 1} {title}"
+    if kind not in LAYER_TYPES:
+        report.error = (f"Layer {index + 1}: unknown layer type {show_value(kind)}. Use one "
+                        f"of: {', '.join(LAYER_TYPES)}.")
+    elif output_at is not None:
+        report.error = (f"{prefix} comes after the output layer (layer {output_at.number} "
+                        f"{output_at.title}), which must be last. Remove it or move it above "
+                        "the output layer.")
+    else:
+        params, problems = resolve_params(layer)
+        if problems:
+            report.error = f"{prefix}: " + "; ".join(problems) + "."
+        elif shape is not None:
+            try:
+                report.output_shape, report.params, report.macs = _infer(
+                    kind, params, shape, reports)
+            except _Refusal as refusal:
+                report.error = f"{prefix}: {refusal}"
+    return report
+
+
+def _size_problems(reports: list[LayerReport], total_params: int,
+                   activation_bytes: int) -> list[str]:
+    """Problems of a network too big to train here: parameters, one batch's layer outputs."""
+    errors = []
+    if total_params > MAX_PARAMS:
+        big = max(reports, key=lambda r: r.params)
+        errors.append(
+            f"The network has {total_params:,} parameters; the limit is {MAX_PARAMS:,}. "
+            f"Layer {big.number} {big.title} alone has {big.params:,}: make it smaller, or "
+            "shrink its input with pooling or GlobalAveragePooling2D.")
+    if activation_bytes > MAX_ACTIVATION_BYTES:
+        big = max(reports, key=lambda r: math.prod(r.output_shape))
+        errors.append(
+            f"Training would need {format_mb(activation_bytes)} for the layer outputs of one "
+            f"batch ({ACTIVATION_BATCH} images, float32); the limit is "
+            f"{format_mb(MAX_ACTIVATION_BYTES)}. "
+            f"The largest is layer {big.number} {big.title} "
+            f"({_size(big.output_shape)}): use fewer filters or pool earlier.")
+    return errors
+
+
 def analyze(spec: NetworkSpec) -> NetworkReport:
     """Shapes, parameter and MAC counts of every layer, and every problem with a fix-it message.
 
@@ -169,42 +230,15 @@ def analyze(spec: NetworkSpec) -> NetworkReport:
     Returns:
         The :class:`NetworkReport`; ``valid`` tells whether ``keras_build`` can build it.
     """
-    reports: list[LayerReport] = []
-    errors: list[str] = []
     layers = list(spec.layers)
-    if not layers:
-        errors.append("The network is empty. Add layers (for example Conv2D, MaxPooling2D, "
-                      "Flatten, then the Dense 26 softmax output) or start from a preset.")
-    if len(layers) > MAX_LAYERS:
-        errors.append(f"The network has {len(layers)} layers; at most {MAX_LAYERS} are allowed.")
-    if name_problem(spec.name):  # a name is a name: no NUL or other control characters
-        errors.append(name_problem(spec.name))
+    errors = _network_problems(spec, layers)
+    reports: list[LayerReport] = []
     shape: tuple[int, ...] | None = INPUT_SHAPE
     output_at: LayerReport | None = None
     for index, layer in enumerate(layers):
-        kind = layer.kind if isinstance(layer.kind, str) else show_value(layer.kind)
-        title = layer_title(layer) if kind in LAYER_TYPES else f"Unknown {show_value(kind)}"
-        report = LayerReport(index, kind, title, shape, None, 0, 0)
-        prefix = f"Layer {index + 1} {title}"
-        if kind not in LAYER_TYPES:
-            report.error = (f"Layer {index + 1}: unknown layer type {show_value(kind)}. Use one "
-                            f"of: {', '.join(LAYER_TYPES)}.")
-        elif output_at is not None:
-            report.error = (f"{prefix} comes after the output layer (layer {output_at.number} "
-                            f"{output_at.title}), which must be last. Remove it or move it above "
-                            "the output layer.")
-        else:
-            params, problems = resolve_params(layer)
-            if problems:
-                report.error = f"{prefix}: " + "; ".join(problems) + "."
-            elif shape is not None:
-                try:
-                    report.output_shape, report.params, report.macs = _infer(
-                        kind, params, shape, reports)
-                except _Refusal as refusal:
-                    report.error = f"{prefix}: {refusal}"
-            if is_output_layer(layer):
-                output_at = report
+        report = _layer_report(index, layer, shape, reports, output_at)
+        if output_at is None and report.kind in LAYER_TYPES and is_output_layer(layer):
+            output_at = report
         if report.error:
             errors.append(report.error)
         shape = report.output_shape
@@ -217,20 +251,7 @@ def analyze(spec: NetworkSpec) -> NetworkReport:
     activations = sum(math.prod(r.output_shape) for r in reports if r.output_shape)
     activation_bytes = activations * 4 * ACTIVATION_BATCH
     if shape is not None and layers:
-        if total_params > MAX_PARAMS:
-            big = max(reports, key=lambda r: r.params)
-            errors.append(
-                f"The network has {total_params:,} parameters; the limit is {MAX_PARAMS:,}. "
-                f"Layer {big.number} {big.title} alone has {big.params:,}: make it smaller, or "
-                "shrink its input with pooling or GlobalAveragePooling2D.")
-        if activation_bytes > MAX_ACTIVATION_BYTES:
-            big = max(reports, key=lambda r: math.prod(r.output_shape))
-            errors.append(
-                f"Training would need {format_mb(activation_bytes)} for the layer outputs of one "
-                f"batch ({ACTIVATION_BATCH} images, float32); the limit is "
-                f"{format_mb(MAX_ACTIVATION_BYTES)}. "
-                f"The largest is layer {big.number} {big.title} "
-                f"({_size(big.output_shape)}): use fewer filters or pool earlier.")
+        errors += _size_problems(reports, total_params, activation_bytes)
     return NetworkReport(reports, total_params, sum(r.macs for r in reports), errors,
                          has_output, activation_bytes)
 

@@ -376,7 +376,7 @@ def test_pure_modules_do_not_import_tensorflow():
     code = ("import sys, argparse\n"
             "import cnn_studio.model.spec.network, cnn_studio.model.spec.presets\n"
             "from cnn_studio.cli import summary\n"
-            "summary.run(argparse.Namespace(network=None, preset='deep', list_presets=False))\n"
+            "summary.run(argparse.Namespace(network=None, preset='deep', list_presets=False, json=False))\n"
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n")
     root = Path(__file__).resolve().parents[3]
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
