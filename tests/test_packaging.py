@@ -8,6 +8,7 @@ install) and runs ``cnn-studio`` from a folder outside the checkout. CI runs it 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -76,7 +77,10 @@ def _run(args: list, cwd: Path, env: dict, timeout: int = 300) -> subprocess.Com
 def wheel(tmp_path_factory) -> Path:
     """The wheel built from the checkout."""
     out = tmp_path_factory.mktemp("wheel")
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, ROOT], out,
+    source = out / "source"  # a copy: no stale build/ folder, nothing written into the checkout
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".*", "build", "dist", "*.egg-info", "__pycache__", "tests", "benchmarks"))
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, source], out,
          dict(os.environ))
     (found,) = out.glob("cnn_studio-*.whl")
     return found
