@@ -56,6 +56,7 @@ class TeachDialog(QDialog):
         self.saved: list[Sample] = []
         self.previous = None  # (model, weights, unsaved) before the last adaptation
         self.result = None
+        self.pending_teach = False  # Teach was asked for while the samples were being checked
         self.job = TeachJob(self)
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(self._on_done)
@@ -150,9 +151,12 @@ class TeachDialog(QDialog):
     # ----------------------------------------------------------- choose page
     def open_flow(self) -> None:
         """Show the Choose page and look for the letters the network misreads."""
-        self.pages.setCurrentIndex(0)
         self.show()
         self.raise_()
+        if self.job.running == "teach":
+            return  # its page shows the run, with Cancel
+        self.pages.setCurrentIndex(0)
+        self.pending_teach = False
         self.start_button.setEnabled(True)
         model = self.state.model
         samples = [s for s in self.state.samples().samples if is_letter(s.label)]
@@ -229,6 +233,10 @@ class TeachDialog(QDialog):
         model, samples = self.state.model, [*self.saved, *self.drawn]
         self.pages.setCurrentIndex(2)
         self.result_label.setText("")
+        self.pending_teach = self.job.running == "check"
+        if self.pending_teach:  # starts when the check of the saved samples ends
+            self.status.setText("Reading your saved samples first...")
+            return
         problem = ("Wait for training to end: the network is being trained." if
                    self.state.training else "The network is still loading; try again in a "
                    "moment." if model is None else "Draw a few letters first." if not samples
@@ -271,8 +279,10 @@ class TeachDialog(QDialog):
             self.misread = value
             self.choose_note.setText("It reads all your saved samples right." if not value else
                                      f"It misreads some of your {', '.join(value)}.")
-            if self.choice_buttons["misread"].isChecked() or value:
-                self._choose("misread")
+            if self.pages.currentIndex() == 0 and not self.choice_buttons["typed"].isChecked():
+                self._choose("misread" if value else "upper")
+            if self.pending_teach:
+                self.teach_now()
         elif name == "teach":
             self.state.end_task("teach")
             self._apply(*value)
@@ -280,11 +290,14 @@ class TeachDialog(QDialog):
             self.status.setText(f"Saved the adapted network to {value}.")
             self.window.add_recent_file(value)
             self.state.unsaved_model = False
+            self._set_running(False)
 
     def _on_failed(self, name: str, message: str) -> None:
         self.job.finished()
         if name == "check":
             self.choose_note.setText(f"Could not read your saved samples: {message}")
+            if self.pending_teach:
+                self.teach_now()
             return
         if name == "teach":
             self.state.end_task("teach")

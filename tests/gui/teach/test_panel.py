@@ -114,10 +114,15 @@ def test_teach_from_the_menu_shows_before_after_saves_and_reverts(qtbot, window,
     assert "Reverted" in dialog.status.text() and not dialog.revert_button.isEnabled()
 
 
-def test_cancel_leaves_the_network_as_it_was(qtbot, window):
+def test_misread_saved_letters_are_offered_and_cancel_leaves_the_network(qtbot, window):
+    ring = [np.array(SHAPES["o"][0], float)]
+    window.state.samples().add("Z", ring, (220.0, 220.0))  # a ring is no Z: surely misread
     dialog = window.panels["teach"]
     dialog.config = TeachConfig(steps=10_000, time_budget_s=120, batch=32, replay=64, check=26)
-    dialog.open_flow()
+    dialog.action.trigger()
+    qtbot.waitUntil(lambda: "misreads" in dialog.choose_note.text(), timeout=30_000)
+    assert "Z" in dialog.misread and dialog.choice_buttons["misread"].isChecked()
+    assert "Z" in dialog.letters_edit.text() and dialog.letters_edit.isReadOnly()
     choose_letters(qtbot, dialog, "X", 1)
     original = window.state.model.get_weights()
     draw_all(qtbot, dialog)
