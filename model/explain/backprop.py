@@ -73,6 +73,45 @@ def _loss(model, x: np.ndarray, y: np.ndarray):
     return keras.losses.SparseCategoricalCrossentropy()(y, model(x, training=False))
 
 
+def _check_step(model, layer, learning_rate, scope: str):
+    """``(index, keras layer)`` of a step's layer, after checking every argument of the step."""
+    check_sequential(model)
+    index = resolve_layer(model, layer)
+    keras_layer = model.layers[index]
+    if layer_kind(keras_layer) not in ("conv2d", "dense"):
+        raise ExplainError(f"Layer {keras_layer.name} has no kernel; pick a conv2d or dense "
+                           "layer.")
+    if not isinstance(learning_rate, int | float) or not 0 < learning_rate <= 100:
+        raise ExplainError(f"The learning rate must be in (0, 100], got {learning_rate}.")
+    if scope not in SCOPES:
+        raise ExplainError(f"Unknown scope {scope!r}; choose one of {', '.join(SCOPES)}.")
+    return index, keras_layer
+
+
+def _gradient_updates(copy, copy_layer, x, y, unit: int, scope: str, positions: dict):
+    """The loss before the step and ``(position, gradient)`` for each variable the step moves.
+
+    ``scope`` 'all' moves every trainable weight, 'layer' the layer's kernel and bias, 'filter'
+    only the slice of ``unit`` in them.
+    """
+    if scope == "all":
+        variables = list(copy.trainable_weights)
+    else:
+        variables = [copy_layer.kernel] + ([copy_layer.bias] if copy_layer.use_bias else [])
+    with tf.GradientTape() as tape:
+        loss_before = _loss(copy, x, y)
+    gradients = tape.gradient(loss_before, variables)
+    updates = []
+    for variable, gradient in zip(variables, gradients, strict=True):
+        g = np.zeros(variable.shape, np.float32) if gradient is None else np.asarray(gradient)
+        if scope == "filter":  # only this layer's kernel and bias: keep the unit's slice
+            masked = np.zeros_like(g)
+            masked[..., unit] = g[..., unit]
+            g = masked
+        updates.append((positions[id(variable)], g))
+    return loss_before, updates
+
+
 def backprop_step(model, image, true_class: int | str, layer: int | str, unit: int = 0,
                   learning_rate: float = 0.01, scope: str = "filter") -> BackpropStep:
     """Gradient of the loss for ``image`` w.r.t. one kernel, and the loss after one SGD step.
@@ -89,16 +128,7 @@ def backprop_step(model, image, true_class: int | str, layer: int | str, unit: i
     Returns:
         A BackpropStep; the model passed in is not changed.
     """
-    check_sequential(model)
-    index = resolve_layer(model, layer)
-    keras_layer = model.layers[index]
-    if layer_kind(keras_layer) not in ("conv2d", "dense"):
-        raise ExplainError(f"Layer {keras_layer.name} has no kernel; pick a conv2d or dense "
-                           "layer.")
-    if not isinstance(learning_rate, int | float) or not 0 < learning_rate <= 100:
-        raise ExplainError(f"The learning rate must be in (0, 100], got {learning_rate}.")
-    if scope not in SCOPES:
-        raise ExplainError(f"Unknown scope {scope!r}; choose one of {', '.join(SCOPES)}.")
+    index, keras_layer = _check_step(model, layer, learning_rate, scope)
     x = model_input(model, image)
     true_index = class_index(true_class, int(layer_shapes(model)[-1][1][-1]))
     unit = check_index(unit, int(keras_layer.kernel.shape[-1]), "unit")
@@ -110,21 +140,7 @@ def backprop_step(model, image, true_class: int | str, layer: int | str, unit: i
     if id(copy_layer.kernel) not in positions:
         raise ExplainError(f"Layer {keras_layer.name} is frozen (not trainable); unfreeze it "
                            "to see a training step.")
-    if scope == "all":
-        variables = list(copy.trainable_weights)
-    else:
-        variables = [copy_layer.kernel] + ([copy_layer.bias] if copy_layer.use_bias else [])
-    with tf.GradientTape() as tape:
-        loss_before = _loss(copy, x, y)
-    gradients = tape.gradient(loss_before, variables)
-    updates = []
-    for variable, gradient in zip(variables, gradients, strict=True):
-        g = np.zeros(variable.shape, np.float32) if gradient is None else np.asarray(gradient)
-        if scope == "filter":  # only this layer's kernel and bias: keep the unit's slice
-            masked = np.zeros_like(g)
-            masked[..., unit] = g[..., unit]
-            g = masked
-        updates.append((positions[id(variable)], g))
+    loss_before, updates = _gradient_updates(copy, copy_layer, x, y, unit, scope, positions)
     weights = copy.trainable_weights
     for position, g in updates:
         weights[position].assign(np.asarray(weights[position].numpy()) - learning_rate * g)
