@@ -3,6 +3,11 @@
 Ctrl+C stops training after the current batch and still saves the network trained so far
 (exit code 130); a second Ctrl+C aborts at once without saving. A diverging run saves nothing
 (exit code 1). Bad input (network, data, settings, output path) gives a message and exit code 2.
+
+On a server: ``--device gpu:N|mirrored|multiworker`` (multiworker by default when TF_CONFIG is
+set), ``--backup DIR`` to resume after a crash, ``--checkpoint-every N`` epochs,
+``--tensorboard DIR``, and ``--data stream:PATH.npy`` for a record file written by ``cnn-studio
+data import --stream`` that is read from disk in blocks (README, "Bigger machines").
 """
 
 from __future__ import annotations
