@@ -148,6 +148,32 @@ class KernelEdit:
     pre_activation: np.ndarray
 
 
+def _full_kernel(matrix, shape: tuple[int, int, int], layer_name: str) -> np.ndarray:
+    """``matrix`` as a (rows, cols, c_in) kernel: a full one checked, a 2-D one fitted and
+    repeated over the input channels."""
+    values = np.asarray(matrix, dtype=np.float64)
+    if values.ndim == 3:
+        if values.shape != shape:
+            raise KernelError(f"A full kernel for {layer_name} must be {shape}, "
+                              f"got {values.shape}.")
+        for channel in range(shape[2]):
+            _check_matrix(values[..., channel])
+        return values
+    fitted = fit_kernel(values, shape[:2])
+    return np.repeat(fitted[:, :, None], shape[2], axis=2)
+
+
+def _set_bias(layer, filter_index: int, bias: float) -> None:
+    """Give filter ``filter_index`` of ``layer`` the bias ``bias`` (checked)."""
+    if not layer.use_bias:
+        raise KernelError(f"Layer {layer.name} has no bias to set.")
+    if not (math.isfinite(bias) and abs(bias) <= MAX_WEIGHT):
+        raise KernelError(f"The bias must be a finite number within +-{MAX_WEIGHT:g}.")
+    biases = np.array(layer.bias.numpy())
+    biases[filter_index] = bias
+    layer.bias.assign(biases)
+
+
 def set_first_layer_kernel(model, filter_index: int, matrix, image, bias: float | None = None,
                            in_place: bool = False) -> KernelEdit:
     """Put a hand-made kernel into filter ``filter_index`` of the first conv layer.
@@ -180,24 +206,9 @@ def set_first_layer_kernel(model, filter_index: int, matrix, image, bias: float 
     if not (isinstance(filter_index, int | np.integer) and 0 <= filter_index < filters):
         raise KernelError(f"Filter {filter_index!r} does not exist: {layer.name} has filters "
                           f"0..{filters - 1}.")
-    values = np.asarray(matrix, dtype=np.float64)
-    if values.ndim == 3:
-        if values.shape != (rows, cols, channels):
-            raise KernelError(f"A full kernel for {layer.name} must be {(rows, cols, channels)}, "
-                              f"got {values.shape}.")
-        for channel in range(channels):
-            _check_matrix(values[..., channel])
-    else:
-        fitted = fit_kernel(values, (rows, cols))
-        values = np.repeat(fitted[:, :, None], channels, axis=2)
+    values = _full_kernel(matrix, (rows, cols, channels), layer.name)
     if bias is not None:
-        if not layer.use_bias:
-            raise KernelError(f"Layer {layer.name} has no bias to set.")
-        if not (math.isfinite(bias) and abs(bias) <= MAX_WEIGHT):
-            raise KernelError(f"The bias must be a finite number within +-{MAX_WEIGHT:g}.")
-        biases = np.array(layer.bias.numpy())
-        biases[filter_index] = bias
-        layer.bias.assign(biases)
+        _set_bias(layer, filter_index, bias)
     weights[..., filter_index] = values
     layer.kernel.assign(weights)
     stored_bias = float(layer.bias.numpy()[filter_index]) if layer.use_bias else 0.0
