@@ -235,6 +235,51 @@ def imported_dataset() -> Dataset | None:
     return Dataset(np.concatenate([p.x for p in parts]), np.concatenate([p.y for p in parts]))
 
 
+def _open(url: str, have: int, timeout: float):
+    """The server's response from byte ``have`` on (None: a resumed file is already whole)."""
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        return urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:
+            return None  # the partial file is already complete
+        raise DatasetError(f"download of {url} failed: server answered {exc.code} "
+                           f"{exc.reason}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DatasetError(f"cannot reach {url} ({reason}). Check the internet connection, "
+                           "or download the EMNIST files elsewhere and use Import.") from exc
+
+
+def _receive(response, part: Path, have: int, url: str, progress, cancel) -> None:
+    """Append (or, when the server did not resume, write) the response's bytes to ``part``."""
+    resumed = response.status == 206
+    length = int(response.headers.get("Content-Length") or 0)
+    total = length + (have if resumed else 0)
+    done = have if resumed else 0
+    blocks, stop = _start_reader(response)
+    try:
+        with open(part, "ab" if resumed else "wb") as handle:
+            while True:
+                if cancel is not None and cancel.is_set():
+                    raise DownloadCancelled("download cancelled; it resumes next time")
+                try:
+                    block = blocks.get(timeout=CANCEL_POLL_S)
+                except queue.Empty:
+                    continue  # the reader thread's socket timeout bounds a stall
+                if isinstance(block, BaseException):
+                    raise DatasetError(f"download of {url} was interrupted ({block}); "
+                                       "try again to resume") from block
+                if not block:
+                    break
+                handle.write(block)
+                done += len(block)
+                if progress is not None:
+                    progress(done, total)
+    finally:
+        stop.set()
+
+
 def download(url: str = OFFICIAL_URL, dest: str | os.PathLike | None = None, progress=None,
              cancel=None, sha256: str | None = None, timeout: float = 5.0) -> Path:
     """Download a file with resume (HTTP Range), progress, cancel and a checksum check.
@@ -258,45 +303,9 @@ def download(url: str = OFFICIAL_URL, dest: str | os.PathLike | None = None, pro
     dest = Path(dest) if dest is not None else emnist_dir() / url.rsplit("/", 1)[-1]
     part = dest.with_name(dest.name + ".part")
     have = part.stat().st_size if part.exists() else 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:
-            response = None  # the partial file is already complete
-        else:
-            raise DatasetError(f"download of {url} failed: server answered {exc.code} "
-                               f"{exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DatasetError(f"cannot reach {url} ({reason}). Check the internet connection, "
-                           "or download the EMNIST files elsewhere and use Import.") from exc
+    response = _open(url, have, timeout)
     if response is not None:
-        resumed = response.status == 206
-        length = int(response.headers.get("Content-Length") or 0)
-        total = length + (have if resumed else 0)
-        done = have if resumed else 0
-        blocks, stop = _start_reader(response)
-        try:
-            with open(part, "ab" if resumed else "wb") as handle:
-                while True:
-                    if cancel is not None and cancel.is_set():
-                        raise DownloadCancelled("download cancelled; it resumes next time")
-                    try:
-                        block = blocks.get(timeout=CANCEL_POLL_S)
-                    except queue.Empty:
-                        continue  # the reader thread's socket timeout bounds a stall
-                    if isinstance(block, BaseException):
-                        raise DatasetError(f"download of {url} was interrupted ({block}); "
-                                           "try again to resume") from block
-                    if not block:
-                        break
-                    handle.write(block)
-                    done += len(block)
-                    if progress is not None:
-                        progress(done, total)
-        finally:
-            stop.set()
+        _receive(response, part, have, url, progress, cancel)
     _verify(part, expected_digest(url, sha256))
     os.replace(part, dest)
     return dest
