@@ -10,7 +10,6 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QFrame,
     QLabel,
     QMainWindow,
@@ -25,13 +24,12 @@ from cnn_studio.gui.app.panels import FIRST, LATER, install_all
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
 from cnn_studio.gui.app.undo_routing import UndoRouter
+from cnn_studio.gui.common import last_folder
+from cnn_studio.gui.common.settings import app_settings
 from cnn_studio.model.storage.logs import log_path
-from cnn_studio.model.storage.paths import APP_ICON_PNG, _home_override
+from cnn_studio.model.storage.paths import APP_ICON_PNG
 
 MAX_RECENT = 8
-SETTINGS_ORG = "CNN Studio"
-SETTINGS_APP = "cnn-studio"
-SETTINGS_FILE = "settings.ini"  # inside CNN_STUDIO_HOME when it is set
 
 
 def placeholder(text: str) -> QLabel:
@@ -51,15 +49,6 @@ def scrollable(widget: QWidget) -> QScrollArea:
     area.setWidget(widget)
     area.setMinimumWidth(min(widget.minimumSizeHint().width(), 320))
     return area
-
-
-def app_settings() -> QSettings:
-    """The settings: an INI file inside ``CNN_STUDIO_HOME`` when set, else the user's config."""
-    home = _home_override()
-    if home is None:
-        return QSettings(SETTINGS_ORG, SETTINGS_APP)
-    home.mkdir(parents=True, exist_ok=True)
-    return QSettings(str(home / SETTINGS_FILE), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):
@@ -307,8 +296,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _save_window_picture(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save window picture", "cnn-studio.png",
-                                              "PNG images (*.png)")
+        path = last_folder.save_file(self, "images", "Save window picture", "cnn-studio.png",
+                                     "PNG images (*.png)")
         if path:
             self.grab().save(path)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from cnn_studio.gui.builder.commands import ReplaceNetworkCommand
+from cnn_studio.gui.common import last_folder
 from cnn_studio.model.spec.files import load_spec, save_spec
 from cnn_studio.model.spec.network import SPEC_SUFFIX, NetworkSpec, SpecError
 from cnn_studio.model.spec.presets import PRESETS, get_preset
@@ -48,6 +49,7 @@ class NetworkFilesMixin:
         """File > Open network: choose a ``.cnn.json`` file."""
         path, _ = QFileDialog.getOpenFileName(self, "Open network", self._folder(), FILE_FILTER)
         if path:
+            last_folder.remember("networks", path)
             self.open_path(path)
 
     def open_path(self, path: str) -> bool:
@@ -76,6 +78,7 @@ class NetworkFilesMixin:
         path, _ = QFileDialog.getSaveFileName(self, "Save network", suggestion, FILE_FILTER)
         if not path:
             return False
+        last_folder.remember("networks", path)
         if not path.lower().endswith(SPEC_SUFFIX):  # the suffix File > Open recent knows
             path = (path[:-5] if path.lower().endswith(".json") else path) + SPEC_SUFFIX
         return self.save_to(path)
@@ -97,7 +100,7 @@ class NetworkFilesMixin:
     def _folder(self) -> str:
         if self.doc.path:
             return str(Path(self.doc.path).parent)
-        return str(data_dir())
+        return str(last_folder.folder("networks") or data_dir())
 
     def _remember(self, path: str) -> None:
         if self.host is not None and hasattr(self.host, "add_recent_file"):

@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QMessageBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.sample_store import SampleEditor
 from cnn_studio.model.data.sample_sync import SampleStoreError
 from cnn_studio.model.ink.strokes import LETTERS, StrokesError, is_letter
@@ -149,8 +149,8 @@ class SampleActions(QWidget):
 
     def import_strokes(self) -> None:
         """Add the samples of a strokes-v1 file chosen by the user."""
-        path, _ = QFileDialog.getOpenFileName(self, "Import drawn letters", "",
-                                              "Strokes files (*.json);;All files (*)")
+        path = last_folder.open_file(self, "strokes", "Import drawn letters", "",
+                                     "Strokes files (*.json);;All files (*)")
         if not path:
             return
         try:
@@ -173,8 +173,8 @@ class SampleActions(QWidget):
             return
         keys = self.selected()
         what = f"{len(keys)} selected" if keys else f"all {len(self.store)}"
-        path, _ = QFileDialog.getSaveFileName(self, f"Export {what} samples",
-                                              "my-letters.json", "Strokes files (*.json)")
+        path = last_folder.save_file(self, "strokes", f"Export {what} samples",
+                                     "my-letters.json", "Strokes files (*.json)")
         if not path:
             return
         path = Path(path)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
+from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.dataset import workers as jobs
 from cnn_studio.gui.dataset.task_panel import TaskPanel
 
@@ -102,8 +103,8 @@ class EmnistControls(QWidget):
 
     def import_files(self) -> None:
         """Ask for an EMNIST file and import it in the background."""
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import EMNIST letters", "",
+        path = last_folder.open_file(
+            self, "imports", "Import EMNIST letters", "",
             "EMNIST letters (*.gz *.mat *.csv);;All files (*)")
         if path:
             self.tasks.start("emnist-import", jobs.emnist_import_job(path),

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import last_folder
 from cnn_studio.model.data.datasets import DEFAULT_WEIGHTS, DataChoice
 
 #: Same limits as ``model.training.loop.RANGES``.
@@ -273,6 +273,6 @@ class TrainingControls(QWidget):
         self.learning_rate.setValue(DEFAULT_LEARNING_RATES[self.optimizer.currentData()])
 
     def _browse_tensorboard(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "TensorBoard log folder")
+        folder = last_folder.existing_folder(self, "exports", "TensorBoard log folder")
         if folder:
             self.tensorboard.setText(folder)

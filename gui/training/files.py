@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QLabel,
     QMessageBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.tasks import Task, TaskRunner
 
 
@@ -140,8 +140,8 @@ class ModelFiles(QWidget):
         from cnn_studio.model.storage.paths import data_dir
 
         default = str(data_dir() / f"{model_name(spec.name if spec else 'network')}.keras")
-        path, _ = QFileDialog.getSaveFileName(self, "Save trained model", default,
-                                              "Keras models (*.keras)")
+        path = last_folder.save_file(self, "models", "Save trained model", default,
+                                     "Keras models (*.keras)")
         if path:
             self.save_model_file(path if path.endswith(".keras") else path + ".keras")
 
@@ -167,8 +167,8 @@ class ModelFiles(QWidget):
         """File > Open trained model."""
         from cnn_studio.model.storage.paths import data_dir
 
-        path, _ = QFileDialog.getOpenFileName(self, "Open trained model", str(data_dir()),
-                                              "Keras models (*.keras)")
+        path = last_folder.open_file(self, "models", "Open trained model", str(data_dir()),
+                                     "Keras models (*.keras)")
         if path:
             self.open_model_file(path)
 
@@ -216,8 +216,8 @@ class ModelFiles(QWidget):
         from cnn_studio.model.storage.paths import REAL_HANDWRITING, data_dir
 
         start = str(REAL_HANDWRITING) if REAL_HANDWRITING.is_file() else str(data_dir())
-        path, _ = QFileDialog.getOpenFileName(self, "Evaluate on handwriting", start,
-                                              "Strokes files (*.json)")
+        path = last_folder.open_file(self, "strokes", "Evaluate on handwriting", start,
+                                     "Strokes files (*.json)")
         if path:
             self.evaluate_file(path)
 
@@ -249,8 +249,8 @@ class ModelFiles(QWidget):
     # ------------------------------------------------------------- exports
     def ask_save_png(self) -> None:
         """Export the curves as a PNG image."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save curves", "training-curves.png",
-                                              "PNG images (*.png)")
+        path = last_folder.save_file(self, "images", "Save curves", "training-curves.png",
+                                     "PNG images (*.png)")
         if path:
             self.dashboard.curves.save_png(path)
 
@@ -259,8 +259,8 @@ class ModelFiles(QWidget):
         if not self.history:
             self.dashboard._show_message("No finished epoch yet: train first.")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Save history", "training-history.csv",
-                                              "CSV files (*.csv)")
+        path = last_folder.save_file(self, "exports", "Save history", "training-history.csv",
+                                     "CSV files (*.csv)")
         if path:
             self.save_csv(path)
 
