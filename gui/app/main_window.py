@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.app.about import about_html
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
+from cnn_studio.gui.app.dock_sizes import share_width_change
 from cnn_studio.gui.app.panels import FIRST, LATER, install_all
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
@@ -421,6 +422,11 @@ class MainWindow(QMainWindow):
         for hook in self._shutdown_hooks:
             hook()
         super().closeEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """A wider window (maximising) widens the docks too, not only the drawing."""
+        super().resizeEvent(event)
+        share_width_change(self, event.oldSize().width(), event.size().width())
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Emit ``first_paint`` once (the start-up benchmark listens for it)."""

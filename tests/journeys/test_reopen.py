@@ -1,0 +1,83 @@
+"""Close the app and start it again on the same home: the person's work comes back (issue 14).
+
+Also: a bigger window widens the panels, not only the drawing (issue 14, item 10).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from support_journeys import (
+    Answers,
+    add_letter,
+    builder_views_agree,
+    click,
+    count_shown,
+    file_dialogs,
+    labels_on_disk,
+    labels_shown,
+    open_window,
+)
+
+from cnn_studio.model.spec.files import load_spec
+from cnn_studio.model.spec.presets import get_preset
+
+
+def test_samples_network_recent_files_and_layout_come_back(qtbot, tmp_path, monkeypatch):
+    """Letters, a saved network, the recent files and the dock in front
+    survive closing (File > Quit) and starting again (issue 14: items 1, 14 and 15)."""
+    from cnn_studio.gui.app.close_guard import DISCARD
+
+    home = tmp_path / "home"
+    first = open_window(qtbot, home, monkeypatch, size=(1280, 800))
+    for key in (Qt.Key.Key_K, Qt.Key.Key_L):
+        add_letter(qtbot, first, key)
+    first.layer_builder.load_preset("lenet5")
+    path = tmp_path / "lenet.cnn.json"
+    file_dialogs(monkeypatch, save_path=path)
+    first.save_network_as_action.trigger()
+    click(qtbot, first.layer_builder.palette_buttons["dropout"])  # an edit not saved
+    first.show_tab("data")
+    answers = Answers(first, monkeypatch, DISCARD)
+    first.quit_action.trigger()
+    assert answers.asked == ["Save the network?"] and not first.isVisible()
+    assert load_spec(path).layers == get_preset("lenet5").layers  # the discarded edit: not in it
+    assert (home / "settings.ini").is_file() and labels_on_disk() == ["k", "l"]
+
+    second = open_window(qtbot, home, monkeypatch, size=None)  # the saved geometry
+    assert second.recent_files() == [str(path.resolve())]
+    assert [action.text() for action in second.recent_menu.actions()] == [path.name]
+    assert not second.data_dock.visibleRegion().isEmpty()  # the Dataset dock is in front
+    browser = second.dataset_browser
+    assert labels_shown(browser) == ["k", "l"] and count_shown(browser, "K") == 1
+    second.recent_menu.actions()[0].trigger()  # File > Open recent > lenet.cnn.json
+    builder = second.layer_builder
+    assert builder.spec.layers == get_preset("lenet5").layers == second.state.spec.layers
+    builder_views_agree(builder)
+    assert not second.isWindowModified() and path.name in builder.header.text()
+    second.close()
+
+
+def test_a_bigger_window_widens_the_panels_too(qtbot, tmp_path, monkeypatch):
+    """From 1280x800 to 1920x1080 (as maximising does), then back: every column keeps its
+    share of the width (issue 14, item 10)."""
+    window = open_window(qtbot, tmp_path / "home", monkeypatch, size=(1280, 800))
+    qtbot.waitUntil(lambda: window._painted)
+    qtbot.wait(150)  # the first start's dock split (50 ms after the first paint)
+
+    def columns() -> tuple[int, int, int]:
+        return (window.builder_dock.width(), window.centralWidget().width(),
+                window.training_dock.width())
+
+    before = columns()
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: window.width() == 1920)
+    qtbot.wait(50)
+    wide = columns()
+    for old, new in zip(before, wide, strict=True):
+        assert abs(new / old - 1.5) < 0.08, (before, wide)
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: window.width() == 1280)
+    qtbot.wait(50)
+    for old, new in zip(before, columns(), strict=True):
+        assert abs(new - old) <= 0.03 * 1280, (before, columns())
+    window.close()
