@@ -4,7 +4,7 @@ example): a row of buttons that never makes its panel wider than its widest butt
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtWidgets import QLayout, QLayoutItem, QWidget
+from PySide6.QtWidgets import QLayout, QLayoutItem, QVBoxLayout, QWidget
 
 
 class FlowLayout(QLayout):
@@ -69,3 +69,15 @@ class FlowLayout(QLayout):
             x += hint.width() + gap
             row_height = max(row_height, hint.height())
         return y + row_height - rect.y() + margins.bottom()
+
+
+class FixedHeightLayout(QVBoxLayout):
+    """A layout that does not claim height-for-width.
+
+    The main window puts each panel in a resizable scroll area, which sizes a height-for-width
+    panel to its preferred height; ours would then grow and shrink with the live views'
+    contents, resizing the curves (a full matplotlib redraw) in the middle of training.
+    """
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return False

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.activation_maps import GRAY_TABLE, PixelImage
 from cnn_studio.gui.common.activation_view import ActivationView
 from cnn_studio.gui.draw.add_sample_bar import AddSampleBar
@@ -105,7 +106,7 @@ class DrawPanel(QWidget):
         self.model_label = QLabel("Model: reading the default model...")
         self.model_label.setObjectName("model_label")
         self.model_label.setWordWrap(True)
-        self.model_label.setStyleSheet("color: #666;")
+        self.model_label.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
         self._left = QWidget()
         self._left.setLayout(left)
         left.setContentsMargins(0, 0, 0, 0)
@@ -262,7 +263,7 @@ class DrawPanel(QWidget):
         self.no_model = False
         self._model_name = Path(description).name or description
         self._show_model_label()
-        self.model_label.setStyleSheet("color: #666;")
+        self.model_label.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
         if self.image is None:
             self.prediction_view.clear()
             self.activation_view.clear()
@@ -283,7 +284,7 @@ class DrawPanel(QWidget):
     def _on_model_failed(self, message: str, still_working: bool) -> None:
         if still_working:
             self.model_label.setText(f"{message} Still using the previous model.")
-            self.model_label.setStyleSheet("color: #a03020;")
+            self.model_label.setStyleSheet(f"color: {colours.css(colours.error_text())};")
             self.state.message.emit(message)
             return
         self.no_model = True

@@ -21,30 +21,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.flow_layout import FixedHeightLayout
 from cnn_studio.gui.common.tasks import Task, TaskRunner
 from cnn_studio.gui.training.confusion_view import ConfusionPanel
 from cnn_studio.gui.training.controls import TrainingControls
 from cnn_studio.gui.training.files import ModelFiles
 from cnn_studio.gui.training.live_views import LiveViews, StatusBar
 from cnn_studio.gui.training.worker import TrainingWorker, TrainJob
+from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
 
 #: How long closing waits for a stopping run (it stops within one batch).
 STOP_WAIT_S = 30.0
-
-
-class _FixedLayout(QVBoxLayout):
-    """A layout that does not claim height-for-width.
-
-    The main window puts each panel in a resizable scroll area, which sizes a height-for-width
-    panel to its preferred height; ours would then grow and shrink with the live views'
-    contents, resizing the curves (a full matplotlib redraw) in the middle of training.
-    """
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
-        return False
-
-
-_NO_OUTPUT = "- the network has no output layer (Dense 26, softmax)"
 
 
 class TrainingDashboard(QWidget):
@@ -70,60 +58,20 @@ class TrainingDashboard(QWidget):
         self.last_report: dict | str | None = None  # the latest run's end (report or message)
 
         self.controls = TrainingControls()
-        self.train_button = QPushButton("Train")
-        self.train_button.setObjectName("train_button")
-        self.train_button.setEnabled(self.state.tf_loaded)
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setCheckable(True)
-        self.stop_button = QPushButton("Stop")
-        self.reset_button = QPushButton("Reset weights")
-        self.reset_button.setToolTip("Forget the trained weights: the next training starts from "
-                                     "new random weights")
-        buttons = QGridLayout()  # two rows, so that the dock may stay narrow
-        for column, button in enumerate((self.train_button, self.pause_button, self.stop_button)):
-            buttons.addWidget(button, 0, column)
-        rate_label = QLabel("Learning rate")
-        rate_label.setToolTip(self.controls.learning_rate.toolTip())
-        rate_row = QHBoxLayout()
-        rate_row.addWidget(rate_label)
-        rate_row.addWidget(self.controls.learning_rate, 1)
-        buttons.addWidget(self.reset_button, 1, 0)
-        buttons.addLayout(rate_row, 1, 1, 1, 2)
+        buttons = self._build_buttons()
         self.progress = StatusBar()
         self.progress.setObjectName("training_progress")
         self.progress.set_text("Ready to train")
         self.progress.setValue(0)
-        self.message = QLabel("Choose settings and press Train.")
-        self.message.setObjectName("training_message")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._message_lines = self.message.fontMetrics().lineSpacing() * 3 + 4
-        self.message.setMinimumHeight(self._message_lines)
+        self._build_message()
 
         self.live = LiveViews(self.progress)
         self.curves, self.activations, self.kernels = (self.live.curves, self.live.activations,
                                                        self.live.kernels)
 
-        self.confusion = ConfusionPanel()
-        self.confusion.clear("The confusion matrix on the validation data appears when "
-                             "training ends.")
-        self.files = ModelFiles(self)
-        results = QWidget()
-        results_layout = QVBoxLayout(results)
-        results_layout.addWidget(self.confusion, 1)
-        results_layout.addWidget(self.files)
+        self._build_tabs()
 
-        settings = QScrollArea()
-        settings.setWidgetResizable(True)
-        settings.setWidget(self.controls)
-        self.tabs = QTabWidget()
-        self.tabs.addTab(settings, "Settings")
-        self.tabs.addTab(self.live, "Live")
-        self.tabs.addTab(results, "Results")
-
-        layout = _FixedLayout(self)
+        layout = FixedHeightLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
@@ -141,6 +89,60 @@ class TrainingDashboard(QWidget):
         self.state.drawing_changed.connect(self._on_drawing)
         self.state.spec_changed.connect(self._on_spec_changed)
         self._set_running(False)
+
+    def _build_buttons(self) -> QGridLayout:
+        """Train / Pause / Stop, Reset weights and the learning rate, in two rows (the dock may
+        stay narrow)."""
+        self.train_button = QPushButton("Train")
+        self.train_button.setObjectName("train_button")
+        self.train_button.setEnabled(self.state.tf_loaded)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.stop_button = QPushButton("Stop")
+        self.reset_button = QPushButton("Reset weights")
+        self.reset_button.setToolTip("Forget the trained weights: the next training starts from "
+                                     "new random weights")
+        buttons = QGridLayout()
+        for column, button in enumerate((self.train_button, self.pause_button, self.stop_button)):
+            buttons.addWidget(button, 0, column)
+        rate_label = QLabel("Learning rate")
+        rate_label.setToolTip(self.controls.learning_rate.toolTip())
+        rate_row = QHBoxLayout()
+        rate_row.addWidget(rate_label)
+        rate_row.addWidget(self.controls.learning_rate, 1)
+        buttons.addWidget(self.reset_button, 1, 0)
+        buttons.addLayout(rate_row, 1, 1, 1, 2)
+        return buttons
+
+    def _build_message(self) -> None:
+        """The message line under the progress bar (three lines high, selectable)."""
+        self.message = QLabel("Choose settings and press Train.")
+        self.message.setObjectName("training_message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.message.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._message_lines = self.message.fontMetrics().lineSpacing() * 3 + 4
+        self.message.setMinimumHeight(self._message_lines)
+
+    def _build_tabs(self) -> None:
+        """The Settings, Live and Results tabs."""
+        self.confusion = ConfusionPanel()
+        self.confusion.clear("The confusion matrix on the validation data appears when "
+                             "training ends.")
+        self.files = ModelFiles(self)
+        results = QWidget()
+        results_layout = QVBoxLayout(results)
+        results_layout.addWidget(self.confusion, 1)
+        results_layout.addWidget(self.files)
+
+        settings = QScrollArea()
+        settings.setWidgetResizable(True)
+        settings.setWidget(self.controls)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(settings, "Settings")
+        self.tabs.addTab(self.live, "Live")
+        self.tabs.addTab(results, "Results")
 
     # ------------------------------------------------------------ training
     @property
@@ -197,10 +199,10 @@ class TrainingDashboard(QWidget):
         from cnn_studio.model.spec.analysis import analyze, with_output_layer
 
         spec = self.state.spec if self.state.spec is not None else self.state.model_spec
-        problems = self._spec_problems(spec)
+        problems = training_problems(spec)
         if problems is None:
             return spec
-        if spec is not None and problems.endswith(_NO_OUTPUT):
+        if spec is not None and problems.endswith(NO_OUTPUT_LINE):
             answer = QMessageBox.question(
                 self, "No output layer",
                 "The network does not end in an output layer with one unit per letter "
@@ -211,25 +213,9 @@ class TrainingDashboard(QWidget):
                 self.files.put_spec_in_builder(spec, "Add output layer")
                 if analyze(spec).valid:
                     return spec
-                problems = self._spec_problems(spec)
+                problems = training_problems(spec)
         self._show_spec_problems(problems)
         return None
-
-    @staticmethod
-    def _spec_problems(spec) -> str | None:
-        """Why ``spec`` cannot be trained (a message), or None when it can."""
-        from cnn_studio.model.spec.analysis import analyze
-
-        if spec is None:
-            return ("There is no network to train: build one in the layer builder or pick a "
-                    "preset there.")
-        report = analyze(spec)
-        if report.valid and report.has_output_layer:
-            return None
-        if not report.has_output_layer and not [e for e in report.errors if "output" not in e]:
-            return "The network cannot be trained yet:\n" + _NO_OUTPUT
-        problems = "\n".join(f"- {error}" for error in report.errors) or _NO_OUTPUT
-        return "The network cannot be trained yet:\n" + problems
 
     def _show_spec_problems(self, problems: str) -> None:
         self._show_message(problems, error=True)
@@ -239,7 +225,7 @@ class TrainingDashboard(QWidget):
         """Keep a shown list of the network's problems true to the network now in the builder."""
         if not self._spec_problem or self.running:
             return
-        problems = self._spec_problems(spec)
+        problems = training_problems(spec)
         if problems is None:
             self._show_message("The network can be trained now: press Train.")
         else:
@@ -389,7 +375,7 @@ class TrainingDashboard(QWidget):
 
     def _show_message(self, text: str, error: bool = False) -> None:
         self._spec_problem = False
-        self.message.setStyleSheet("color: #b00020;" if error else "")
+        self.message.setStyleSheet(f"color: {colours.css(colours.error_text())};" if error else "")
         self.message.setText(text)
         self.message.setToolTip(text)
         self.state.message.emit(text.splitlines()[0] if text else "")

@@ -271,3 +271,20 @@ def with_output_layer(spec: NetworkSpec) -> NetworkSpec:
     result.layers.append(LayerSpec("dense", {"units": NUM_CLASSES, "activation": "softmax",
                                              "use_bias": True}))
     return result
+
+
+NO_OUTPUT_LINE = "- the network has no output layer (Dense 26, softmax)"
+
+
+def training_problems(spec: NetworkSpec | None) -> str | None:
+    """Why ``spec`` cannot be trained (a message for the person), or None when it can."""
+    if spec is None:
+        return ("There is no network to train: build one in the layer builder or pick a "
+                "preset there.")
+    report = analyze(spec)
+    if report.valid and report.has_output_layer:
+        return None
+    if not report.has_output_layer and not [e for e in report.errors if "output" not in e]:
+        return "The network cannot be trained yet:\n" + NO_OUTPUT_LINE
+    problems = "\n".join(f"- {error}" for error in report.errors) or NO_OUTPUT_LINE
+    return "The network cannot be trained yet:\n" + problems

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QMessageBox
 from support_data import easy_data
 
 from cnn_studio.gui.training import worker as training_worker
+from cnn_studio.model.spec.analysis import training_problems
 from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, default_layer
 
 
@@ -317,7 +318,7 @@ def test_problem_message_follows_the_network_in_the_builder(qtbot, window):
     assert first.startswith("The network cannot be trained yet")
     other = NetworkSpec([default_layer("flatten"), default_layer("maxpool2d"), dense], "other")
     set_network(window, other)  # still broken, in another way: the list follows
-    assert dashboard.message.text() == dashboard._spec_problems(other) != first
+    assert dashboard.message.text() == training_problems(other) != first
     builder.presets.activated.emit(builder.presets.findText("tiny"))  # load a preset
     assert window.state.spec.layers == tiny().layers
     text = dashboard.message.text()
