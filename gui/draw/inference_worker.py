@@ -115,10 +115,9 @@ class InferenceWorker(QObject):
 
     def __init__(self, mailbox: Mailbox) -> None:
         super().__init__()
-        self.mailbox = mailbox
-        self.predictor = None
-        self.engine = ENGINE
+        self.mailbox, self.predictor, self.engine = mailbox, None, ENGINE
         self._keras: tuple | None = None  # (model, spec, weights) of the Keras model in use
+        self._tf: tuple | None = None  # (model, its TensorFlow Predictor)
         self._last: tuple[int, np.ndarray] | None = None
 
     def drain(self) -> None:
@@ -203,7 +202,10 @@ class InferenceWorker(QObject):
                 pass  # a layer or setting the numpy engine lacks: TensorFlow runs it
         from cnn_studio.model.nets.inference import Predictor
 
-        return Predictor(model)
+        if self._tf is None or self._tf[0] is not model:  # tracing costs: one per model
+            self._tf = (model, Predictor(model))
+        self._tf[1].set_weights(list(weights))
+        return self._tf[1]
 
     def set_engine(self, engine: str) -> None:
         """Predict with ``engine`` (``numpy`` or ``tensorflow``) from now on (benchmarks)."""
@@ -213,7 +215,6 @@ class InferenceWorker(QObject):
         if self._keras is not None:
             model, spec, weights = self._keras
             self.predictor = self._engine_for(model, spec, weights)
-            self.predictor.set_weights(list(weights))  # TensorFlow's copy: the newest weights
         self.engine_changed.emit(getattr(self.predictor, "engine", "tensorflow"))
         self._predict_last()
 

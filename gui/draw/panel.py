@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -32,7 +32,8 @@ from cnn_studio.gui.common.activation_maps import GRAY_TABLE, PixelImage
 from cnn_studio.gui.common.activation_view import ActivationView
 from cnn_studio.gui.draw.add_sample_bar import AddSampleBar
 from cnn_studio.gui.draw.canvas import PEN_RANGE, DrawingCanvas
-from cnn_studio.gui.draw.inference_worker import NO_MODEL_MESSAGE, InferenceService
+from cnn_studio.gui.draw.first_answer import REPORT_ANSWER_ENV, report_when_painted
+from cnn_studio.gui.draw.inference_worker import NO_MODEL_MESSAGE, NUMPY_TASK, InferenceService
 from cnn_studio.gui.draw.prediction_view import PredictionView
 from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.ink.strokes import StrokesError, read_strokes
@@ -40,7 +41,7 @@ from cnn_studio.model.storage import paths
 
 DRAW_TASK = "draw-prediction"
 DEFAULT_MODEL_FILE = "default.keras"  # in paths.DEFAULT_MODEL_DIR
-REPORT_ANSWER_ENV = "CNN_STUDIO_REPORT_FIRST_ANSWER"  # benchmarks/startup.py sets it
+FIRST_ANSWER_WAIT_S = 1.5  # a letter pre-drawn at launch waits this long for its answer
 WIDE_LAYOUT_MIN = 700  # panel width from which the prediction sits beside the canvas
 
 
@@ -247,17 +248,8 @@ class DrawPanel(QWidget):
         self.state.prediction_ready.emit(prediction)
         if self._draw_task_seq is not None and seq >= self._draw_task_seq:
             if os.environ.get(REPORT_ANSWER_ENV):
-                self._report_when_painted()
+                report_when_painted(self, os.environ[REPORT_ANSWER_ENV])
             self._finish_draw_task()
-
-    def _report_when_painted(self) -> None:
-        """Print ``first-answer <time>`` once the answer is on screen, then close (benchmark)."""
-        view = self.prediction_view
-        if view.bars.painted_probs is view.probs and self.activation_view.painted():
-            print(f"first-answer {time.time():.6f}", flush=True)
-            QTimer.singleShot(0, self.window().close)
-        else:
-            QTimer.singleShot(1, self._report_when_painted)
 
     def _on_model_loaded(self, description: str) -> None:
         self.no_model = False
@@ -339,10 +331,21 @@ class DrawPanel(QWidget):
         finally:  # the task ends with the prediction, or now when none will come
             if self.no_model or self.image is None:
                 self._finish_draw_task()
+        if not self.isVisible():  # at launch: the window's first paint shows the answer
+            self._await_answer(FIRST_ANSWER_WAIT_S)
         label = f" (labelled {sample.label})" if sample.label else ""
         if self.image is not None:
             self.state.message.emit(f"Drew sample {index} of {Path(path).name}{label}.")
         return self.image is not None
+
+    def _await_answer(self, timeout_s: float) -> None:
+        """Before the window shows: wait (bounded) for the numpy engine's answer and take it."""
+        deadline = time.monotonic() + timeout_s
+        while self._draw_task_seq is not None and time.monotonic() < deadline:
+            if not self.state.is_running(NUMPY_TASK) and not self.inference.has_model:
+                return  # the numpy engine could not read the model: TensorFlow will answer
+            time.sleep(0.002)  # lets the worker thread run
+            QCoreApplication.sendPostedEvents(self.inference, 0)  # its queued signals
 
     # ------------------------------------------------------------ own samples
     def offer_sample(self, letter: str) -> None:
