@@ -5,8 +5,8 @@ trained on). A copy of the network is fine-tuned on the teaching part, each batc
 built-in letters (the UNIPEN real letters of the training sites, or synthetic ones when those
 are missing) so that it keeps reading everything else; batch-norm statistics stay frozen.
 Accuracy before and after is measured on the held-back samples and on letters of other
-writers (the held-out UNIPEN sites). The run takes at most ``time_budget_s`` seconds, reports
-progress and stops when ``cancel`` is set. The model passed in is never changed: the result
+writers (the held-out UNIPEN sites). Training stops ``time_budget_s`` seconds after the run
+began (at least one step runs); the run reports progress and stops when ``cancel`` is set. The model passed in is never changed: the result
 carries the new weights.
 """
 
@@ -42,7 +42,8 @@ class TeachConfig:
 
     Attributes:
         steps: most training steps.
-        time_budget_s: stop after this many seconds of training, whatever ``steps`` says.
+        time_budget_s: training stops this many seconds after :func:`teach` began (preparing
+            the letters counts), whatever ``steps`` says; measuring after it adds about a second.
         batch: letters per step.
         own_share: share of each batch taken from the person's (augmented) samples.
         learning_rate: Adam's learning rate.
@@ -54,7 +55,7 @@ class TeachConfig:
     """
 
     steps: int = 250
-    time_budget_s: float = 24.0
+    time_budget_s: float = 25.0
     batch: int = 64
     own_share: float = 0.375
     learning_rate: float = 5e-4
@@ -214,11 +215,15 @@ def working_copy(model: keras.Model, learning_rate: float) -> keras.Model:
 
 def fit_mixed(model: keras.Model, own: tuple[np.ndarray, np.ndarray],
               replay: tuple[np.ndarray, np.ndarray], config: TeachConfig,
-              progress: Progress | None = None, cancel=None) -> tuple[int, float]:
+              progress: Progress | None = None, cancel=None, deadline: float | None = None,
+              ) -> tuple[int, float]:
     """Train ``model`` (compiled) on batches mixing ``own`` with ``replay`` letters.
 
+    Args:
+        deadline: ``time.monotonic()`` value to stop at (default: ``time_budget_s`` from now).
+
     Returns:
-        ``(steps run, seconds)``: it stops after ``config.steps`` or ``config.time_budget_s``.
+        ``(steps run, seconds)``: it stops after ``config.steps`` or at the deadline.
 
     Raises:
         TeachCancelled: ``cancel.is_set()`` became true.
@@ -226,7 +231,8 @@ def fit_mixed(model: keras.Model, own: tuple[np.ndarray, np.ndarray],
     rng = np.random.default_rng([config.seed, 64])
     n_own = config.batch if not len(replay[0]) else max(1, round(config.batch * config.own_share))
     start, step = time.monotonic(), 0
-    while step < config.steps and time.monotonic() - start < config.time_budget_s:
+    deadline = start + config.time_budget_s if deadline is None else deadline
+    while step < config.steps and (step == 0 or time.monotonic() < deadline):
         if cancel is not None and cancel.is_set():
             raise TeachCancelled("teaching was cancelled; the network is unchanged")
         pick = rng.integers(0, len(own[0]), n_own)
@@ -238,7 +244,8 @@ def fit_mixed(model: keras.Model, own: tuple[np.ndarray, np.ndarray],
         model.train_on_batch(np.concatenate(xs), np.concatenate(ys))
         step += 1
         if progress is not None:
-            done = max(step / config.steps, (time.monotonic() - start) / config.time_budget_s)
+            done = max(step / config.steps,
+                       (time.monotonic() - start) / max(deadline - start, 1e-9))
             progress(min(done, 1.0), f"Teaching: step {step} of at most {config.steps}")
     return step, time.monotonic() - start
 
@@ -269,6 +276,7 @@ def teach(model: keras.Model, samples: Sequence[Sample], config: TeachConfig | N
         TeachError: no usable sample; TeachCancelled: cancelled.
     """
     config = (config or TeachConfig()).validate()
+    deadline = time.monotonic() + config.time_budget_s
     if not samples:
         raise TeachError("there are no samples to teach with: draw a few letters first")
     report = progress or (lambda fraction, text: None)
@@ -284,7 +292,7 @@ def teach(model: keras.Model, samples: Sequence[Sample], config: TeachConfig | N
     copy = working_copy(model, config.learning_rate)
     held_before = predict_classes(model, x[held])
     others_before = accuracy(model, *check)
-    steps, seconds = fit_mixed(copy, own, replay, config, report, cancel)
+    steps, seconds = fit_mixed(copy, own, replay, config, report, cancel, deadline)
     held_after = predict_classes(copy, x[held])
     report(1.0, "Done")
     return TeachResult(

@@ -100,6 +100,9 @@ def test_the_time_budget_ends_the_run_before_its_steps():
     result = ft.teach(tiny_model(), [cross(0), cross(9)], fast(steps=10_000, time_budget_s=0.5),
                       builtin=builtin())
     assert 1 <= result.steps < 10_000
+    late = ft.teach(tiny_model(), [cross(0), cross(9)], fast(steps=50, time_budget_s=0.001),
+                    builtin=builtin())
+    assert late.steps == 1  # preparing the letters used up the budget: one step still runs
 
 
 def test_bad_input_ends_in_a_teach_error():
