@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.spec.analysis import NetworkReport
 from cnn_studio.model.spec.network import (
     INPUT_SHAPE,
@@ -249,7 +250,7 @@ class NetworkDiagram(QWidget):
         font = painter.font()
         font.setBold(selected)
         painter.setFont(font)
-        painter.setPen(QColor("#8b0000") if block.error else self.palette().color(
+        painter.setPen(colours.error_text() if block.error else self.palette().color(
             self.palette().ColorRole.WindowText))
         align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignVCenter
         painter.drawText(QRectF(slot.left(), slot.top() + 2, slot.width(), text_h), align,

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.spec.network import LAYER_TYPES, LayerSpec, ParamDef, resolve_params
 
 COLUMNS = 2  # label/field pairs per row
@@ -108,11 +109,11 @@ class LayerEditor(QWidget):
         self.title.setFont(font)
         self.help = QLabel()
         self.help.setWordWrap(True)
-        self.help.setStyleSheet("color: #555555;")
+        self.help.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
         self.error = QLabel()
         self.error.setObjectName("editor_error")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #8b0000;")
+        self.error.setStyleSheet(f"color: {colours.css(colours.error_text())};")
         self.grid_host = QWidget()
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(6, 4, 6, 4)

@@ -40,6 +40,7 @@ from cnn_studio.gui.builder.editor import LayerEditor
 from cnn_studio.gui.builder.files import NetworkFilesMixin, default_spec
 from cnn_studio.gui.builder.layer_list import LayerList, action_button
 from cnn_studio.gui.builder.palette import Palette
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.spec.analysis import analyze, with_output_layer
 from cnn_studio.model.spec.network import (
     LAYER_TYPES,
@@ -217,7 +218,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
     def _update_issues(self) -> None:
         report = self.report
         if report.valid:
-            self.issues.setStyleSheet("color: #1b5e20;")
+            self.issues.setStyleSheet(f"color: {colours.css(colours.success_text())};")
             self.issues.setText(f"The network is valid: {len(report.layers)} layers, "
                                 f"{report.total_params:,} parameters. Ready to train.")
             return
@@ -225,7 +226,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         lines = [f"- {e}" for e in shown[:3]]
         if len(shown) > 3:
             lines.append(f"...and {len(shown) - 3} more (hover the red rows).")
-        self.issues.setStyleSheet("color: #8b0000;")
+        self.issues.setStyleSheet(f"color: {colours.css(colours.error_text())};")
         self.issues.setText("\n".join(lines))
 
     def _update_header(self, *_args) -> None:

@@ -13,6 +13,8 @@ from PySide6.QtCore import QLine, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from cnn_studio.gui.common import palette as colours
+
 MAP_SIZE_RANGE = (20, 160)
 DEFAULT_MAP_SIZE = 52
 GAP = 6
@@ -112,7 +114,7 @@ class PixelImage(QWidget):
         """The image, nearest-neighbour scaled, and grid lines between pixels."""
         painter = QPainter(self)
         if self._image is None:
-            painter.fillRect(self.rect(), QColor(235, 236, 240))
+            painter.fillRect(self.rect(), colours.role(colours.Role.AlternateBase))
             painter.end()
             return
         rect = self.image_rect()
@@ -244,7 +246,7 @@ class FeatureMapGrid(QWidget):
         """Each map with its number under it."""
         painter = QPainter(self)
         label_h = self._label_h()
-        painter.setPen(QColor(90, 90, 90))
+        painter.setPen(colours.muted_text())
         exposed = QRectF(event.rect())
         h, w = (self.values.shape[:2]) if self.values is not None else (0, 0)
         if self._strip is None and self.values is not None:
@@ -335,7 +337,7 @@ class VectorBars(QWidget):
         zero = height * hi / span
         slot = self.width() / len(values)
         best = int(np.argmax(values))
-        painter.setPen(QPen(QColor(200, 200, 210), 1))
+        painter.setPen(QPen(colours.role(colours.Role.Mid), 1))
         painter.drawLine(0, int(zero), self.width(), int(zero))
         for i, value in enumerate(values):
             top = zero - height * max(value, 0.0) / span
@@ -345,6 +347,6 @@ class VectorBars(QWidget):
             painter.fillRect(QRectF(i * slot + slot * 0.1, top, max(1.0, slot * 0.8),
                                     max(bottom - top, 0.5)), color)
             if self.labels is not None:
-                painter.setPen(QColor(60, 60, 60))
+                painter.setPen(colours.role(colours.Role.WindowText))
                 painter.drawText(QRectF(i * slot, height, slot, label_h),
                                  Qt.AlignmentFlag.AlignCenter, str(self.labels[i]))

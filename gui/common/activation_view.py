@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.activation_maps import (
     DEFAULT_MAP_SIZE,
     MAP_SIZE_RANGE,
@@ -51,7 +52,7 @@ class LayerRow(QFrame):
         self.title.setObjectName("layer_title")
         self.title.setWordWrap(True)  # a long title must not widen the view past its viewport
         self.stats = QLabel()
-        self.stats.setStyleSheet("color: #666;")
+        self.stats.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
         # A fixed size keeps new numbers from re-laying out every row (Qt skips the layout
         # pass for widgets whose minimum and maximum sizes agree).
         metrics = self.stats.fontMetrics()
@@ -76,7 +77,7 @@ class LayerRow(QFrame):
         elif len(shape) == 3:
             what += f", {shape[-1]} feature maps of {shape[0]}x{shape[1]}"
         self.title.setText(f"<b>{index + 1}. {name}</b> &nbsp;{what} &nbsp;"
-                           f"<span style='color:#777'>({shape_text})</span>")
+                           f"<span style='color:{colours.css(colours.muted_text())}'>({shape_text})</span>")
 
     def set_values(self, values: np.ndarray, serial: int) -> None:
         """New output of the layer."""
@@ -136,7 +137,7 @@ class ActivationView(QWidget):
         self.message = QLabel("Draw a letter to see what each layer makes of it.")
         self.message.setObjectName("activation_message")
         self.message.setWordWrap(True)
-        self.message.setStyleSheet("color: #666;")
+        self.message.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
         self._rows_widget = QWidget()
         self._rows_layout = QVBoxLayout(self._rows_widget)
         self._rows_layout.setContentsMargins(4, 0, 4, 4)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRect, QSize, Qt
-from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.heatmap import rgb_to_qimage
 
 #: At most this many filters (rows) and input channels (columns) are drawn for one layer.
@@ -112,7 +113,7 @@ class MosaicCanvas(QWidget):
 
     def _paint(self, painter: QPainter) -> None:
         if self._image is None:
-            painter.setPen(QColor("#888"))
+            painter.setPen(colours.muted_text())
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No kernels yet")
             return
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
@@ -138,7 +139,7 @@ class KernelView(QWidget):
         self.info = QLabel("")
         self.info.setWordWrap(True)
         self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.info.setStyleSheet("color: #666")
+        self.info.setStyleSheet(f"color: {colours.css(colours.muted_text())}")
         self.canvas = MosaicCanvas()
         top = QHBoxLayout()
         top.addWidget(QLabel("Kernels of"))

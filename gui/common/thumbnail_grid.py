@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QToolTip, QWidget
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.ink.strokes import LETTERS
 
 THUMB_SCALE = 2
@@ -161,7 +162,7 @@ class ThumbnailGrid(QListView):
         super().paintEvent(event)
         if self.thumbs.rowCount() == 0 and self.empty_text:
             painter = QPainter(self.viewport())
-            painter.setPen(QColor("#777"))
+            painter.setPen(colours.muted_text(colours.role(colours.Role.Base)))
             rect = self.viewport().rect().adjusted(20, 20, -20, -20)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                              self.empty_text)
@@ -244,13 +245,13 @@ class CountStrip(QWidget):
         for i, (letter, count) in enumerate(zip(LETTERS, self.counts, strict=True)):
             column = self.bar_rect(i)
             if letter == self.selected:
-                painter.fillRect(column, QColor(SELECTED_COLOR).lighter(160))
+                painter.fillRect(column, colours.tint(SELECTED_COLOR, 0.35))
             if count == 0:
-                painter.fillRect(column.adjusted(1, 0, -1, 0), QColor("#fde4e4"))
+                painter.fillRect(column.adjusted(1, 0, -1, 0), colours.tint(MISSING_COLOR, 0.15))
             height = round((bottom - top) * count / peak)
             bar = QRect(column.x() + 3, bottom - height, max(1, column.width() - 6), height)
             painter.fillRect(bar, SELECTED_COLOR if letter == self.selected else BAR_COLOR)
-            painter.setPen(MISSING_COLOR if count == 0 else QColor("#333"))
+            painter.setPen(colours.error_text() if count == 0 else colours.role(colours.Role.WindowText))
             number = str(count) if count < 1000 else f"{count // 1000}k"
             painter.drawText(QRect(column.x(), bottom - height - text_h, column.width(),
                                    text_h), Qt.AlignmentFlag.AlignCenter, number)

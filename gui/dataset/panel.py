@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.sample_store import ObservedSampleStore, SampleEditor
 from cnn_studio.gui.common.thumbnail_grid import CountStrip, ThumbnailGrid
 from cnn_studio.gui.dataset import workers as jobs
@@ -91,7 +92,7 @@ class DatasetBrowser(QWidget):
         self.missing_label = QLabel()
         self.missing_label.setObjectName("missing_label")
         self.missing_label.setWordWrap(True)
-        self.missing_label.setStyleSheet("color: #c62828;")
+        self.missing_label.setStyleSheet(f"color: {colours.css(colours.error_text())};")
 
         self.own_actions = SampleActions(self.state, self.editor, self.selected_own)
         self.synthetic_controls = SyntheticControls(self.tasks)

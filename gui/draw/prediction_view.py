@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.ink.strokes import LETTERS
 
 UNSURE_BELOW = 0.5
@@ -71,7 +72,7 @@ class ProbabilityBars(QWidget):
                 height = float(np.clip(probs[i], 0.0, 1.0)) * span
                 painter.fillRect(QRectF(x + slot * 0.15, bottom - height, slot * 0.7, height),
                                  TOP_BAR if i == best else BAR)
-            painter.setPen(QColor(40, 40, 40) if i == best else QColor(110, 110, 110))
+            painter.setPen(colours.role(colours.Role.WindowText) if i == best else colours.muted_text())
             text = LETTERS[i] if i < len(LETTERS) else str(i)
             painter.drawText(QRectF(x, bottom + 1, slot, label_h), Qt.AlignmentFlag.AlignCenter,
                              text)
@@ -170,7 +171,7 @@ class PredictionView(QWidget):
     def set_message(self, text: str) -> None:
         """Show a message instead of an answer (no model, model failed to load...)."""
         self.clear(text)
-        self.message_label.setStyleSheet("color: #a03020;")
+        self.message_label.setStyleSheet(f"color: {colours.css(colours.error_text())};")
 
     def set_probs(self, probs: np.ndarray) -> None:
         """Show the answer for class probabilities ``probs`` (26 values summing to 1)."""
@@ -186,8 +187,8 @@ class PredictionView(QWidget):
             self.verdict_label.setText(f"{letter}, {p:.0%} sure")
         if unsure != self._styled_unsure:  # style sheets are slow to apply: only on a change
             self._styled_unsure = unsure
-            self.letter_label.setStyleSheet("color: #9a9a9a;" if unsure else "color: #1c2a44;")
-            self.verdict_label.setStyleSheet("color: #b06010;" if unsure else "color: #1c6a30;")
+            self.letter_label.setStyleSheet(f"color: {colours.css(colours.muted_text() if unsure else colours.role(colours.Role.WindowText))};")
+            self.verdict_label.setStyleSheet(f"color: {colours.css(colours.warning_text() if unsure else colours.success_text())};")
         self.top3_label.setText("   ".join(f"{name} {value:.0%}" if value >= 0.01 else
                                            f"{name} <1%" for name, value in best))
         if self.message_label.isVisible() or self.message_label.text():

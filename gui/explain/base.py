@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.model.ink.strokes import LETTERS
 
@@ -58,7 +59,7 @@ def help_label(*keys: str) -> QLabel:
     label.setWordWrap(True)
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setFrameShape(QFrame.Shape.StyledPanel)
-    label.setStyleSheet("QLabel#help_text { background: #f6f6ee; padding: 6px; color: #333; }")
+    label.setStyleSheet(colours.note_style("QLabel#help_text", "padding: 6px;"))
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
 
@@ -108,7 +109,7 @@ class ExplainTab(QWidget):
         self.hint.setObjectName("explain_hint")
         self.hint.setWordWrap(True)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.hint.setStyleSheet("QLabel#explain_hint { color: #555; font-size: 13px; "
+        self.hint.setStyleSheet(f"QLabel#explain_hint {{ color: {colours.css(colours.muted_text())}; font-size: 13px; "
                                 "padding: 20px; }")
         content = QWidget()
         self.body = QVBoxLayout(content)
@@ -122,7 +123,7 @@ class ExplainTab(QWidget):
         self.status = QLabel()
         self.status.setObjectName("explain_status")
         self.status.setWordWrap(True)
-        self.status.setStyleSheet("QLabel#explain_status { color: #a03000; }")
+        self.status.setStyleSheet(f"QLabel#explain_status {{ color: {colours.css(colours.error_text())}; }}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.stack)

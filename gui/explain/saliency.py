@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.heatmap import MapView, overlay
 from cnn_studio.gui.explain.base import ExplainTab, class_name
 from cnn_studio.gui.explain.form import Control, build_form
@@ -61,7 +62,7 @@ class SaliencyTab(ExplainTab):
             "map shows, for every pixel, how strongly a tiny change there would change the "
             "letter's probability.")
         explain.setWordWrap(True)
-        explain.setStyleSheet("background: #f6f6ee; padding: 6px; color: #333;")
+        explain.setStyleSheet(colours.note_style(extra="padding: 6px;"))
         self.body.addWidget(explain)
         self.body.addStretch(1)
         self.heat = None

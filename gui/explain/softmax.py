@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.heatmap import format_number
 from cnn_studio.gui.explain.base import ExplainTab, class_name, help_label, letter_combo
 
@@ -105,10 +106,12 @@ class SoftmaxTab(ExplainTab):
                 if row == result.predicted:
                     item.setFont(bold)
                 if row == result.true_class:
-                    item.setBackground(TRUE_COLOUR)
+                    item.setBackground(colours.tint(TRUE_COLOUR, 0.6, colours.Role.Base))
+                    item.setForeground(colours.text_on(colours.tint(TRUE_COLOUR, 0.6, colours.Role.Base)))
                 elif col == 4:
                     share = float(result.probabilities[row])
-                    item.setBackground(QColor(int(255 - 120 * share), int(255 - 60 * share), 255))
+                    item.setBackground(colours.tint(QColor(135, 195, 255), share, colours.Role.Base))
+                    item.setForeground(colours.text_on(colours.tint(QColor(135, 195, 255), share, colours.Role.Base)))
                 self.table.setItem(row, col, item)
         self.loss_label.setText(self.loss_html(result))
 

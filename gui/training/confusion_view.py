@@ -10,6 +10,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QIcon, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.training.evaluation import confusion_matrix
 
@@ -95,12 +96,12 @@ class ConfusionGrid(QWidget):
             self._paint(painter)
 
     def _paint(self, painter: QPainter) -> None:
-        painter.fillRect(self.rect(), QColor("white"))
+        painter.fillRect(self.rect(), colours.role(colours.Role.Base))
         left, top, cell = self._geometry()
         font = QFont(self.font())
         font.setPointSizeF(max(min(cell * 0.55, 9.0), 5.0))
         painter.setFont(font)
-        painter.setPen(QColor("#444"))
+        painter.setPen(colours.role(colours.Role.Text))
         for i, letter in enumerate(LETTERS):
             painter.drawText(QRect(int(left + i * cell), 0, int(cell) + 1, int(top)),
                              Qt.AlignmentFlag.AlignCenter, letter)
@@ -116,17 +117,17 @@ class ConfusionGrid(QWidget):
             for col in range(26):
                 share = float(shares[row, col])
                 base = (40, 120, 60) if row == col else (200, 40, 40)
-                colour = QColor(*[int(255 - (255 - c) * min(share * 1.5, 1.0)) for c in base])
+                colour = colours.tint(QColor(*base), min(share * 1.5, 1.0), colours.Role.Base)
                 rect = self.cell_rect(row, col)
                 painter.fillRect(rect, colour)
                 count = int(self.matrix[row, col])
                 if count and cell >= 12:
-                    painter.setPen(QColor("white") if share > 0.5 else QColor("#222"))
+                    painter.setPen(colours.text_on(colour))
                     painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(count))
-        painter.setPen(QColor("#ccc"))
+        painter.setPen(colours.role(colours.Role.Mid))
         painter.drawRect(QRect(int(left), int(top), int(cell * 26), int(cell * 26)))
         if self.selected is not None:
-            painter.setPen(QColor("black"))
+            painter.setPen(colours.role(colours.Role.Text))
             painter.drawRect(self.cell_rect(*self.selected).adjusted(0, 0, -1, -1))
 
 
@@ -152,7 +153,7 @@ class ClassAccuracyBars(QWidget):
             return
         width = self.width() / 26
         label_h, bar_h = 14, self.height() - 28
-        painter.setPen(QColor("#444"))
+        painter.setPen(colours.role(colours.Role.WindowText))
         for i, value in enumerate(self.accuracy):
             x = int(i * width)
             painter.drawText(QRect(x, self.height() - label_h, int(width), label_h),

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import last_folder
+from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.data.datasets import DEFAULT_WEIGHTS, DataChoice
 
 #: Same limits as ``model.training.loop.RANGES``.
@@ -198,7 +199,7 @@ class TrainingControls(QWidget):
         note = QLabel("Several sources are mixed by weight. Each is split into training and "
                       "validation first; small ones are repeated in training only.")
         note.setWordWrap(True)
-        note.setStyleSheet("color: #666")
+        note.setStyleSheet(f"color: {colours.css(colours.muted_text())}")
         grid.addWidget(note, 5, 0, 1, 3)
 
         layout = QVBoxLayout(self)

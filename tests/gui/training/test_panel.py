@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox
 from support_data import easy_data
 
+from cnn_studio.gui.common.palette import css, error_text
 from cnn_studio.gui.training import worker as training_worker
 from cnn_studio.model.spec.analysis import training_problems
 from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, default_layer
@@ -221,7 +222,7 @@ def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, window, ea
     assert report["diverged"]
     text = dashboard.message.text()
     assert "diverged at epoch" in text and "Lower the learning rate" in text
-    assert "b00020" in dashboard.message.styleSheet()  # shown as an error
+    assert css(error_text()) in dashboard.message.styleSheet()  # shown as an error
     assert dashboard.progress.format().startswith("Diverged")
     weights = dashboard.model.get_weights()
     assert all(np.all(np.isfinite(w)) for w in weights)
@@ -323,7 +324,7 @@ def test_problem_message_follows_the_network_in_the_builder(qtbot, window):
     assert window.state.spec.layers == tiny().layers
     text = dashboard.message.text()
     assert "cannot be trained" not in text and "can be trained now" in text
-    assert "b00020" not in dashboard.message.styleSheet()
+    assert css(error_text()) not in dashboard.message.styleSheet()
 
 
 def test_a_new_run_has_its_own_curves_and_flags_follow_the_run(qtbot, window, easy, tmp_path):
