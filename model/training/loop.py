@@ -251,6 +251,47 @@ def _released_custom_gradients():
                     registry.pop(name, None)
 
 
+def _control(control: TrainControl | None, stop_event, pause_event,
+             probe_image) -> TrainControl:
+    """The run's control: the given one, or one made of the two events."""
+    if control is None:
+        control = TrainControl(stop_event, pause_event)
+    elif stop_event is not None or pause_event is not None:
+        raise ValueError("pass either control or stop_event/pause_event, not both")
+    if probe_image is not None:
+        control.set_probe_image(probe_image)
+    return control
+
+
+def _checked_arrays(train_data, val_data):
+    """``(x, y, vx, vy)`` of in-memory data, checked (vx, vy None: no validation set)."""
+    x, y = _arrays(train_data, "training")
+    vx = vy = None
+    if val_data is not None and _length(val_data) > 0:  # an empty set: no validation
+        vx, vy = _arrays(val_data, "validation")
+    return x, y, vx, vy
+
+
+def _compile_and_fit(work: keras.Model, config: TrainConfig, callback: LiveCallback,
+                     every: list, train_ds, val_ds) -> None:
+    """Compile ``work`` and fit it (unless already stopped); restore the last good weights
+    after a divergence. Runs inside the device scope."""
+    work.compile(
+        optimizer=make_optimizer(config.optimizer, config.learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(work)),
+        metrics=["accuracy"],
+    )
+    if config.tensorboard_dir:
+        every.append(keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir)))
+    callback.stopped = callback.control.stop_event.is_set()
+    if not callback.stopped:
+        with _released_custom_gradients():
+            work.fit(train_ds, validation_data=val_ds, epochs=config.epochs, shuffle=False,
+                     verbose=0, callbacks=every)
+    if callback.diverged_at is not None and callback.good_weights is not None:
+        work.set_weights(callback.good_weights)
+
+
 def train(
     model: keras.Model | Callable[[], keras.Model],
     train_data,
@@ -294,51 +335,29 @@ def train(
     """
     config = (config or TrainConfig()).validate()
     hooks = hooks or TrainHooks()
-    if control is None:
-        control = TrainControl(stop_event, pause_event)
-    elif stop_event is not None or pause_event is not None:
-        raise ValueError("pass either control or stop_event/pause_event, not both")
-    if probe_image is not None:
-        control.set_probe_image(probe_image)
-    on_disk = isinstance(train_data, RecordFile)
-    if not on_disk:
-        x, y = _arrays(train_data, "training")
-        vx = vy = None
-        if val_data is not None and _length(val_data) > 0:  # an empty set: no validation
-            vx, vy = _arrays(val_data, "validation")
+    control = _control(control, stop_event, pause_event, probe_image)
+    arrays = None if isinstance(train_data, RecordFile) else _checked_arrays(train_data, val_data)
     make_scope, strategy = devices.device_scope(config.device)
     start = time.perf_counter()
     with make_scope():
         work = _working_model(model, config.device, strategy)
     target = model if isinstance(model, keras.Model) else work
-    if on_disk:
+    if arrays is None:
         train_ds, val_ds, n_train, n_val = record_pipelines(
             train_data, work, config, augmentation(config.seed) if config.augment else None)
     else:
+        x, y, vx, vy = arrays
         train_ds, val_ds, n_train, n_val = _memory_pipelines(x, y, (vx, vy), val_data, work,
                                                              config)
     steps = math.ceil(n_train / config.batch_size)
     with make_scope():
-        work.compile(
-            optimizer=make_optimizer(config.optimizer, config.learning_rate),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=not ends_in_softmax(work)),
-            metrics=["accuracy"],
-        )
         callback = LiveCallback(config, hooks, control, steps, n_train, activation_model(work))
-        every = [*(callbacks or []), callback]
-        if config.tensorboard_dir:
-            every.append(keras.callbacks.TensorBoard(log_dir=str(config.tensorboard_dir)))
         hooks.message(
             f"Training on {_where(config.device, strategy)}: {n_train} samples, "
             f"{n_val} for validation, {steps} steps per epoch"
         )
-        callback.stopped = control.stop_event.is_set()
-        if not callback.stopped:
-            with _released_custom_gradients():
-                work.fit(train_ds, validation_data=val_ds, epochs=config.epochs, shuffle=False,
-                         verbose=0, callbacks=every)
-        if callback.diverged_at is not None and callback.good_weights is not None:
-            work.set_weights(callback.good_weights)
+        _compile_and_fit(work, config, callback, [*(callbacks or []), callback], train_ds,
+                         val_ds)
         weights = work.get_weights()
     if target is not work:
         target.set_weights(weights)
