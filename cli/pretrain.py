@@ -27,7 +27,7 @@ from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, default_layer
 from cnn_studio.model.storage import paths
 
 HELP = "train the default network on built-in synthetic and real letters (reproducible)"
-DEFAULT_OUT = paths.DEFAULT_MODEL_DIR / "default.keras"
+DEFAULT_OUT = paths.default_pretrain_output()  # the user's data folder when installed
 LABEL_SMOOTHING = 0.1
 VAL_FRACTION = 0.05
 

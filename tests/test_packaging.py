@@ -61,7 +61,8 @@ from cnn_studio.model.spec import help_texts
 from cnn_studio.model.storage import paths
 print("help" if help_texts.layer_keys() else "no-help")
 print("letters" if len(real_letters.load_default().labels) > 70000 else "few")
-user = paths.default_pretrain_output().is_relative_to(paths.user_model_dir())
+from cnn_studio.cli import pretrain
+user = pretrain.DEFAULT_OUT.is_relative_to(paths.user_model_dir())
 print("pretrain-to-user" if user else "pretrain-into-package")
 """
 
