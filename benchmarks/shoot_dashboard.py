@@ -4,8 +4,10 @@ Opens the app offscreen, draws a letter from the real-handwriting set on the can
 preset into the builder, starts training on synthetic letters and saves the window once the
 curves show a validation point and training is still running.
 
-Usage: ``python benchmarks/shoot_dashboard.py [OUT.png] [--preset classic] [--samples 6000]``
-(default output ``assets/screenshots/training.png``).
+Usage: ``python benchmarks/shoot_dashboard.py [OUT.png] [--preset classic] [--samples 6000]
+[--size 1366x768] [--train-share 0]`` (default output ``assets/screenshots/training.png``; the
+README's pictures are taken at 1366x768 with the first start's dock split; ``--train-share 0.5``
+widens the Training dock to half the window).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", nargs="?", default=str(ROOT / "assets/screenshots/training.png"))
     parser.add_argument("--preset", default="classic")
     parser.add_argument("--samples", type=int, default=6000)
-    parser.add_argument("--size", default="1600x1000")
+    parser.add_argument("--size", default="1366x768")
+    parser.add_argument("--train-share", type=float, default=0.0,
+                        help="width of the Training dock as a share of the window (0: as on "
+                             "a first start)")
     parser.add_argument("--letter", type=int, default=7, help="index in the handwriting set")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
@@ -69,7 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     if REAL_HANDWRITING.is_file() and window.draw_panel is not None:
         window.draw_panel.draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
     window.show_tab("train")
-    window.resizeDocks([window.training_dock], [int(width * 0.5)], Qt.Orientation.Horizontal)
+    if args.train_share > 0:
+        window.resizeDocks([window.training_dock], [int(width * args.train_share)],
+                           Qt.Orientation.Horizontal)
     dashboard = window.training_dashboard
     controls = dashboard.controls
     controls.samples.setValue(args.samples)
