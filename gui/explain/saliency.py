@@ -65,7 +65,7 @@ class SaliencyTab(ExplainTab):
         explain.setStyleSheet(colours.note_style(extra="padding: 6px;"))
         self.body.addWidget(explain)
         self.body.addStretch(1)
-        self.heat = None
+        self.heat = self.heat_image = None
 
     def check(self, layers) -> str | None:
         if len(tuple(self.ctx.model.layers[-1].output.shape)) != 2:
@@ -75,12 +75,16 @@ class SaliencyTab(ExplainTab):
     def recompute(self) -> None:
         model, image = self.ctx.model, self.ctx.image
         method, target = self.method_combo.currentData(), self.target_combo.currentData()
-        self.submit("heat", lambda: compute_heat(model, image, method, target), self._show)
+        self.submit("heat", lambda: compute_heat(model, image, method, target),
+                    lambda result: self._show(result, image))
 
-    def _show(self, result) -> None:
+    def _show(self, result, image) -> None:
+        """Show the heat map over ``image``, the drawing it was computed on (the drawing may
+        have changed or been cleared since)."""
         self.heat, probabilities = result
+        self.heat_image = image
         heat = self.heat
-        self.drawing_view.set_array(self.ctx.image, "ink")
+        self.drawing_view.set_array(image, "ink")
         self._paint()
         letter = class_name(heat.class_index)
         text = (f"{'Grad-CAM of ' + heat.layer_name if heat.method == 'grad_cam' else 'Saliency'}"
@@ -94,7 +98,7 @@ class SaliencyTab(ExplainTab):
         self.caption.setText(text + ".")
 
     def _paint(self) -> None:
-        if self.heat is None or self.ctx.image is None:
+        if self.heat is None or self.heat_image is None:
             return
-        self.heat_view.set_rgb(overlay(self.ctx.image, self.heat.values,
+        self.heat_view.set_rgb(overlay(self.heat_image, self.heat.values,
                                        self.alpha_slider.value() / 100.0))
