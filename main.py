@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     verbose = logs.verbose_requested(args.verbose)
     logs.quiet_tensorflow_defaults(verbose)
     log_file = logs.configure_logging(verbose)
+    logging.getLogger("cnn_studio").info("cnn-studio %s: %s", __version__, args.command or "gui")
     with logs.NativeStderrToLog(None if verbose else log_file):
         if args.command:
             return _run_command(args)

@@ -50,3 +50,11 @@ def test_classify_keeps_tensorflow_noise_in_the_log(tmp_path):
     assert not [line for line in result.stderr.splitlines() if any(n in line for n in NOISE)]
     log = (tmp_path / "state" / "cnn-studio.log").read_text()
     assert "oneDNN" in log  # what TensorFlow said is kept, in the log
+
+
+def test_verbose_lets_tensorflow_speak(tmp_path):
+    strokes = [np.array([[50, 250], [140, 30], [230, 250]], float)]
+    write_strokes(tmp_path / "a.json", [Sample(strokes, "A")], (280, 280))
+    result = run_main(["classify", "--strokes", "a.json"], tmp_path, CNN_STUDIO_VERBOSE="1")
+    assert result.returncode == 0, result.stderr
+    assert "oneDNN" in result.stderr
