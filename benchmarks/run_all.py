@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "startup": ("startup.py", ["5"], ["3"]),
     "synth": ("synth.py", [], ["--samples", "4000", "--runs", "1"]),
     "real_accuracy": ("real_accuracy.py", [], []),
+    "unipen_sites": ("unipen_sites.py", [], []),
     "predict": ("predict.py", ["40"], ["15"]),
     "training": ("training.py", [], ["--rounds", "1", "--epochs", "2", "--samples", "4000"]),
 }
@@ -96,6 +97,8 @@ def rows_for(name: str, data: dict) -> list[dict]:
                 _row("real handwriting", "default model, lower case", f"{lower} %",
                      "", "", "≥ 90 %", lower is not None and lower >= 90),
                 _row("real handwriting", "most confused pairs", pairs)]
+    if name == "unipen_sites":
+        return _unipen_rows(data)
     if name == "predict":
         return [_row("prediction", "pen-up → probabilities and activations painted (median)",
                      f"{get('pen_up_to_painted_ms_median')} ms",
@@ -115,6 +118,26 @@ def rows_for(name: str, data: dict) -> list[dict]:
                      "p99 ≤ 20 ms, max ≤ 80 ms",
                      (busy.get("p99_ms") or 1e9) <= 20 and (busy.get("max_ms") or 1e9) <= 80)]
     return []
+
+
+def _unipen_rows(data: dict) -> list[dict]:
+    """Held-out UNIPEN sites: accuracy overall, per case, per site; calibration (ECE)."""
+    get = data.get
+    sites = ", ".join(f"{name} {site.get('accuracy_pct')} %"
+                      for name, site in (get("per_site") or {}).items())
+    rows = [_row("held-out UNIPEN sites", f"default model ({', '.join(get('sites') or [])})",
+                 f"{get('accuracy_pct')} %", f"upper {get('upper_pct')} %, "
+                 f"lower {get('lower_pct')} %", "", "report", None),
+            _row("held-out UNIPEN sites", "per site", sites)]
+    calibration = get("calibration") or {}
+    for where, label in (("held_out_sites", "held-out sites"), ("dev", "dev set")):
+        part = calibration.get(where)
+        if part:
+            rows.append(_row("calibration", f"ECE (15 bins), {label}, temperature "
+                             f"{calibration.get('temperature')}", part.get("ece_after"),
+                             f"uncalibrated {part.get('ece_before')}", "", "lower than "
+                             "uncalibrated", part.get("ece_after", 1) < part.get("ece_before", 0)))
+    return rows
 
 
 def markdown_table(rows: list[dict]) -> str:
