@@ -1,15 +1,21 @@
 """Training benchmark: in-app training with the live dashboard versus bare ``model.fit``.
 
-Both train the same network (a preset, freshly initialised each round) on the same synthetic
-data with the same batch size, optimizer and validation split, alternately, in one process.
+Both train the same network (a preset, freshly initialised each run) on the same synthetic
+data with the same batch size, optimizer and validation split, in one process, as interleaved
+pairs (in-app, bare, in-app, bare ...): on a shared machine the load changes from minute to
+minute, so the figure is the median of the per-pair ratios, with their min and max.
 Throughput is measured between the end of the first epoch and the end of the last one (so
 tracing and data preparation are excluded on both sides). During in-app training a 10 ms
 QTimer in the GUI thread measures how late the event loop answers; the same probe runs on the
 idle window first as a baseline.
 
-Goals: in-app / bare throughput >= 0.90; GUI-timer lateness p99 <= 20 ms and max <= 80 ms.
+It also reports the app's resident memory (RSS) once TensorFlow has loaded and after the first
+in-app training run.
 
-Usage: ``python benchmarks/training.py [--rounds 3] [--epochs 3] [--samples 8000]
+Goals: median paired in-app / bare ratio >= 0.95 and min >= 0.80; GUI-timer lateness while
+training p99 <= 15 ms and max <= 50 ms.
+
+Usage: ``python benchmarks/training.py [--pairs 5] [--epochs 3] [--samples 8000]
 [--preset classic] [--batch 64]``; prints JSON.
 """
 
@@ -27,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+GOAL = {"ratio_median_min": 0.95, "ratio_pair_min": 0.80, "p99_ms_max": 15, "max_ms_max": 50}
 
 
 def _setup_environment(home: str) -> None:
@@ -165,13 +172,15 @@ def configure(window, preset: str, config: dict, samples: int) -> None:
 def main(argv: list[str] | None = None) -> dict:
     """Run the benchmark and return the report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pairs", type=int, default=5, help="in-app/bare pairs (>= 5)")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--samples", type=int, default=8000)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--preset", default="classic")
     parser.add_argument("--idle-seconds", type=float, default=3.0)
     args = parser.parse_args(argv)
+    if args.pairs < 5:
+        parser.error("measure at least 5 pairs")
     _setup_environment(tempfile.mkdtemp(prefix="cnn-studio-bench-"))
     import matplotlib
 
@@ -207,33 +216,47 @@ def main(argv: list[str] | None = None) -> dict:
     run_event_loop(app, args.idle_seconds)
     idle = probe.stop()
 
-    bare, inapp, lateness, rounds = [], [], [], []
-    for _ in range(args.rounds):
-        bare.append(bare_fit(window.state.spec, train, val, config))
+    rss_tf = resident_mb()
+    bare, inapp, lateness, rounds, rss_trained = [], [], [], [], None
+    for _ in range(args.pairs):  # in-app first, then bare: one pair
         rate, late, counters = app_fit(window, probe, len(train), config)
+        rss_trained = rss_trained or resident_mb()
         inapp.append(rate)
+        bare.append(bare_fit(window.state.spec, train, val, config))
         lateness += late
         rounds.append({"lateness": summarize(late), **counters})
     window.close()
-    ratio = statistics.median(inapp) / statistics.median(bare)
-    busy = summarize(lateness)
-    report = {
+    ratios = [a / b for a, b in zip(inapp, bare, strict=True)]
+    ratio, busy = statistics.median(ratios), summarize(lateness)
+    met = (ratio >= GOAL["ratio_median_min"] and min(ratios) >= GOAL["ratio_pair_min"]
+           and busy.get("p99_ms", 1e9) <= GOAL["p99_ms_max"]
+           and busy.get("max_ms", 1e9) <= GOAL["max_ms_max"])
+    return {
         "benchmark": "training",
         "preset": args.preset, "samples_train": len(train), "samples_val": len(val),
-        "batch_size": args.batch, "epochs_per_run": args.epochs, "rounds": args.rounds,
-        "bare_fit_samples_per_s": [round(v) for v in bare],
+        "batch_size": args.batch, "epochs_per_run": args.epochs, "pairs": args.pairs,
         "in_app_samples_per_s": [round(v) for v in inapp],
-        "ratio_in_app_to_bare": round(ratio, 3),
-        "paired_ratios": [round(a / b, 3) for a, b in zip(inapp, bare, strict=True)],
+        "bare_fit_samples_per_s": [round(v) for v in bare],
+        "paired_ratios": [round(r, 3) for r in ratios],
+        "ratio_in_app_to_bare_median": round(ratio, 3),
+        "ratio_in_app_to_bare_min": round(min(ratios), 3),
+        "ratio_in_app_to_bare_max": round(max(ratios), 3),
         "gui_lateness_training": busy,
         "gui_lateness_idle": summarize(idle),
         "in_app_rounds": rounds,
+        "rss_mb_after_tensorflow_loaded": rss_tf,
+        "rss_mb_after_one_training_run": rss_trained,
         "load_average_1min": round(os.getloadavg()[0], 2),
-        "goal": {"ratio_min": 0.90, "p99_ms_max": 20, "max_ms_max": 80},
-        "meets_goal": ratio >= 0.90 and busy.get("p99_ms", 1e9) <= 20
-        and busy.get("max_ms", 1e9) <= 80,
+        "goal": GOAL,
+        "meets_goal": met,
     }
-    return report
+
+
+def resident_mb() -> float:
+    """This process's resident memory (RSS) in MiB."""
+    from cnn_studio.gui.draw.first_answer import resident_bytes
+
+    return round(resident_bytes() / 2**20, 1)
 
 
 if __name__ == "__main__":

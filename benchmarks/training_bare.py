@@ -1,12 +1,14 @@
 """Overhead of the shared training loop versus a bare ``model.fit`` on the same data.
 
-Alternates, ``--runs`` times each: (a) bare ``fit`` on numpy arrays with Keras's own shuffling,
-(b) ``model.training.loop.train`` with every hook set (reports every 10 batches, activations and
-kernels every 0.3 s, a weights copy each epoch). Both include building, compiling and tracing.
-Prints JSON with the median wall and process-CPU times and their ratios (goal: at most about
-1.1; on a shared machine the CPU ratio is the steadier one).
+Interleaved pairs, ``--runs`` (at least 5) of them: (a) bare ``fit`` on numpy arrays with Keras's
+own shuffling, then (b) ``model.training.loop.train`` with every hook set (reports every 10
+batches, activations and kernels every 0.3 s, a weights copy each epoch). Both include
+building, compiling and tracing. Prints JSON with the median of the per-pair ratios (loop /
+bare) with min and max, for wall and process-CPU time (goal: median at most about 1.1; on a
+shared machine the CPU ratio is the steadier one), and the median times.
 
-Usage: ``python benchmarks/training_bare.py [--samples 6000] [--epochs 2] [--preset classic]``
+Usage: ``python benchmarks/training_bare.py [--samples 6000] [--epochs 2] [--runs 5]
+[--preset classic]``
 """
 
 from __future__ import annotations
@@ -63,8 +65,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--preset", default="classic")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5, help="pairs (>= 5)")
     args = parser.parse_args(argv)
+    if args.runs < 5:
+        parser.error("measure at least 5 pairs")
     from cnn_studio.model.data.datasets import synthetic_dataset
     from cnn_studio.model.spec.presets import get_preset
 
@@ -81,7 +85,13 @@ def main(argv: list[str] | None = None) -> dict:
         loop_cpu.append(cpu)
         rates.append(rate)
     med = statistics.median
+    wall = [b / a for a, b in zip(bare, loop, strict=True)]
+    cpu = [b / a for a, b in zip(bare_cpu, loop_cpu, strict=True)]
     report = {
+        "paired_ratio_loop_to_bare": {"median": round(med(wall), 3), "min": round(min(wall), 3),
+                                      "max": round(max(wall), 3)},
+        "paired_ratio_loop_to_bare_cpu": {"median": round(med(cpu), 3),
+                                          "min": round(min(cpu), 3), "max": round(max(cpu), 3)},
         "benchmark": "training_bare",
         "preset": args.preset, "samples": args.samples, "epochs": args.epochs,
         "batch_size": args.batch_size, "runs": args.runs,

@@ -14,7 +14,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare this command's options (the same as benchmarks/run_all.py)."""
     parser.add_argument("--quick", action="store_true", help="fewer runs (minutes, not tens)")
     parser.add_argument("--only", nargs="+", metavar="NAME",
-                        help="run only these: startup synth real_accuracy predict training")
+                        help="run only these: startup synth real_accuracy numpy_forward predict "
+                             "training")
     parser.add_argument("--out", default=None, help="report folder (default benchmarks/results)")
     parser.add_argument("--update-readme", action="store_true",
                         help="rewrite the README's performance table from this report")
