@@ -9,8 +9,6 @@ message; nothing raised by a job can crash the app.
 from __future__ import annotations
 
 import threading
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -96,21 +94,14 @@ def emnist_files() -> list[Path]:
     """The cached EMNIST imports (npz files), oldest name first."""
     from cnn_studio.model.data import emnist
 
-    return sorted(emnist.emnist_dir().glob("*.npz"))
+    return emnist.imported_files()
 
 
 def emnist_count() -> int | None:
     """Images in all cached EMNIST imports without loading them, or None when none."""
-    total, found = 0, False
-    for path in emnist_files():
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                total += len(data["y"])
-                found = True
-        except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile,
-                zlib.error):
-            continue  # a damaged cache is reported when the data is loaded, not here
-    return total if found else None
+    from cnn_studio.model.data import emnist
+
+    return emnist.imported_count()
 
 
 def emnist_load_job() -> Job:

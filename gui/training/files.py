@@ -7,8 +7,6 @@ Lambda layer, which is refused because loading it would run code) are explained 
 
 from __future__ import annotations
 
-import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -24,24 +22,12 @@ from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.tasks import Task, TaskRunner
 
 
-def count_sources() -> tuple[int, int | None]:
-    """How many own samples and imported EMNIST images exist (EMNIST: None if not imported)."""
+def count_sources(store) -> tuple[int, int | None]:
+    """How many own samples ``store`` holds and how many EMNIST images were imported (None:
+    not imported)."""
     from cnn_studio.model.data import emnist
-    from cnn_studio.model.data.user_samples import SampleStore
 
-    try:
-        own = sum(SampleStore().counts().values())
-    except (OSError, ValueError):
-        own = 0
-    total = 0
-    for path in sorted(emnist.emnist_dir().glob("*.npz")):
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                total += len(data["y"])
-        except (OSError, ValueError, KeyError, EOFError, TypeError, zipfile.BadZipFile,
-                zlib.error):
-            continue  # a damaged cache is reported when the data is loaded, not here
-    return own, (total or None)
+    return sum(store.counts().values()), emnist.imported_count()
 
 
 class ModelFiles(QWidget):
@@ -96,7 +82,7 @@ class ModelFiles(QWidget):
 
     def refresh_sources(self) -> None:
         """Update the data-source counts shown in the settings."""
-        self.dashboard.controls.refresh_sources(*count_sources())
+        self.dashboard.controls.refresh_sources(*count_sources(self.state.samples()))
 
     # ------------------------------------------------------------- jobs
     @property

@@ -392,3 +392,22 @@ def extract_letters(archive: str | os.PathLike, folder: str | os.PathLike | None
     if not found:
         raise DatasetError(f"{archive}: holds no emnist-letters files")
     return sorted(found)
+
+
+def imported_files() -> list[Path]:
+    """The cached EMNIST imports (npz files), oldest name first."""
+    return sorted(emnist_dir().glob("*.npz"))
+
+
+def imported_count() -> int | None:
+    """Images in all cached EMNIST imports, read from their headers; None when none."""
+    total, found = 0, False
+    for path in imported_files():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                total += len(data["y"])
+                found = True
+        except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile,
+                zlib.error):
+            continue  # a damaged cache is reported when the data is loaded, not here
+    return total if found else None
