@@ -18,6 +18,10 @@ from cnn_studio.gui.common import palette as colours
 from cnn_studio.model.ink.strokes import LETTERS
 
 UNSURE_BELOW = 0.5
+I_OR_L_ABOVE = 0.3
+"""A bare vertical bar is genuinely I or l: when those are the two best classes and each is
+above this, the view answers "I or l" instead of a confident-looking half."""
+_I, _L = LETTERS.index("I"), LETTERS.index("L")
 BAR = QColor(96, 122, 170)
 TOP_BAR = QColor(230, 120, 40)
 GRID = QColor(215, 218, 226)
@@ -27,6 +31,15 @@ def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` most probable letters with their probabilities, best first."""
     order = np.argsort(-np.asarray(probs))[:k]
     return [(LETTERS[i] if i < len(LETTERS) else str(i), float(probs[i])) for i in order]
+
+
+def is_i_or_l(probs: np.ndarray) -> bool:
+    """True when the two most probable classes are I and L, each above ``I_OR_L_ABOVE``."""
+    probs = np.asarray(probs).reshape(-1)
+    if len(probs) <= max(_I, _L):
+        return False
+    best_two = set(np.argsort(-probs)[:2].tolist())
+    return best_two == {_I, _L} and min(probs[_I], probs[_L]) > I_OR_L_ABOVE
 
 
 class ProbabilityBars(QWidget):
@@ -84,7 +97,8 @@ class PredictionView(QWidget):
     """The network's answer for the current drawing.
 
     Shows nothing for an empty canvas, a clear "Not sure" when the best probability is below
-    ``UNSURE_BELOW``, and a message (e.g. no trained model) when there is no answer.
+    ``UNSURE_BELOW``, "I or l" for a bare bar that is either (:func:`is_i_or_l`), and a message
+    (e.g. no trained model) when there is no answer.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -152,6 +166,11 @@ class PredictionView(QWidget):
         return LETTERS[int(np.argmax(self.probs))] if self.probs is not None else None
 
     @property
+    def i_or_l(self) -> bool:
+        """True while the view answers "I or l" (a bare bar)."""
+        return self.probs is not None and is_i_or_l(self.probs)
+
+    @property
     def unsure(self) -> bool:
         """True while the shown answer is below the confidence threshold."""
         return self.probs is not None and float(np.max(self.probs)) < UNSURE_BELOW
@@ -181,7 +200,12 @@ class PredictionView(QWidget):
         letter, p = best[0]
         self.letter_label.setText(letter)
         unsure = p < UNSURE_BELOW
-        if unsure:
+        if is_i_or_l(probs):
+            unsure = True  # styled as no single answer
+            self.letter_label.setText("I/l")
+            self.verdict_label.setText(f"I or l: a bare bar reads as either (I {probs[_I]:.0%}, "
+                                       f"l {probs[_L]:.0%})")
+        elif unsure:
             self.verdict_label.setText(f"Not sure: best guess {letter} at {p:.0%}")
         else:
             self.verdict_label.setText(f"{letter}, {p:.0%} sure")
