@@ -59,9 +59,17 @@ def configure_logging(verbose: bool = False) -> Path | None:
     """
     root = logging.getLogger()
     handler = _our_handler()
+    try:
+        path = log_path()
+    except OSError as error:
+        print(f"cnn-studio: no log file ({error}).", file=sys.stderr)
+        return None
+    if handler is not None and handler.baseFilename != os.path.abspath(path):
+        root.removeHandler(handler)  # the state folder moved (CNN_STUDIO_HOME changed)
+        handler.close()
+        handler = None
     if handler is None:
         try:
-            path = log_path()
             handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
                                           encoding="utf-8")
         except OSError as error:

@@ -52,6 +52,21 @@ def test_logging_writes_the_rotated_log_file_once(tmp_path, monkeypatch):
             handler.close()
 
 
+def test_logging_follows_a_moved_state_folder(tmp_path, monkeypatch):
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "a"))
+        assert logs.configure_logging() == tmp_path / "a" / "state" / "cnn-studio.log"
+        monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "b"))
+        assert logs.configure_logging() == tmp_path / "b" / "state" / "cnn-studio.log"
+        assert len([h for h in root.handlers if getattr(h, "cnn_studio_log", False)]) == 1
+    finally:
+        for handler in set(root.handlers) - set(before):
+            root.removeHandler(handler)
+            handler.close()
+
+
 def test_verbose_flag_and_environment(monkeypatch):
     monkeypatch.delenv("CNN_STUDIO_VERBOSE", raising=False)
     assert not logs.verbose_requested() and logs.verbose_requested(True)
