@@ -68,12 +68,6 @@ def label_to_class(label: str) -> int:
     return LETTERS.index(label.upper())
 
 
-def class_to_letter(index: int) -> str:
-    """Upper-case letter of class ``index`` (0..25)."""
-    if not 0 <= int(index) < len(LETTERS):
-        raise StrokesError(f"class index {index} is outside 0..25")
-    return LETTERS[int(index)]
-
 
 def _is_number(value: object) -> bool:
     if not isinstance(value, (int, float)) or isinstance(value, bool):

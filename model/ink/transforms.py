@@ -73,18 +73,3 @@ def transform_image(image, dx: float = 0.0, dy: float = 0.0, angle: float = 0.0,
         resample=Image.Resampling.BILINEAR, fillcolor=0.0,
     )
     return np.asarray(warped, dtype=np.float32).copy()
-
-
-def shift_image(image, dx: float, dy: float) -> np.ndarray:
-    """The drawing moved ``dx`` pixels right and ``dy`` pixels down."""
-    return transform_image(image, dx=dx, dy=dy)
-
-
-def rotate_image(image, angle: float) -> np.ndarray:
-    """The drawing rotated ``angle`` degrees counter-clockwise about its centre."""
-    return transform_image(image, angle=angle)
-
-
-def scale_image(image, scale: float) -> np.ndarray:
-    """The drawing enlarged (``scale`` > 1) or shrunk about its centre."""
-    return transform_image(image, scale=scale)

@@ -32,10 +32,6 @@ def layer_keys() -> list[str]:
     return list(_texts()["layers"])
 
 
-def concept_keys() -> list[str]:
-    """Explain-mode concepts that have a help text (dot_product, stride...)."""
-    return list(_texts()["concepts"])
-
 
 def help_text(key: str) -> str:
     """The help text for a layer kind or a concept.

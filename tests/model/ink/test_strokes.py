@@ -8,10 +8,8 @@ import numpy as np
 import pytest
 
 from cnn_studio.model.ink.strokes import (
-    LETTERS,
     Sample,
     StrokesError,
-    class_to_letter,
     label_to_class,
     parse_strokes,
     read_strokes,
@@ -38,7 +36,6 @@ def test_parse_valid_document_keeps_case_and_ignores_unknown_keys():
 @pytest.mark.parametrize("label,cls", [("A", 0), ("a", 0), ("z", 25), ("Q", 16)])
 def test_label_to_class_is_case_insensitive(label, cls):
     assert label_to_class(label) == cls
-    assert class_to_letter(cls) == LETTERS[cls]
 
 
 @pytest.mark.parametrize("label", ["", "AB", "1", "é", None, 3])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cnn_studio.model.spec.help_texts import HelpTextError, concept_keys, help_text, layer_keys
+from cnn_studio.model.spec.help_texts import HelpTextError, help_text, layer_keys
 from cnn_studio.model.spec.network import LAYER_TYPES
 
 CONCEPTS = {"dot_product", "stride", "padding", "relu", "pooling", "softmax", "cross_entropy",
@@ -18,7 +18,6 @@ def test_every_layer_type_has_a_help_text():
 
 
 def test_every_concept_has_a_help_text():
-    assert CONCEPTS <= set(concept_keys())
     for key in CONCEPTS:
         assert len(help_text(key)) > 60
 
