@@ -1,6 +1,6 @@
 """Explain mode: the math behind every number, for the user's own network and drawing.
 
-One panel with a tab per concept (convolution as a dot product, output sizes, activations,
+One panel with a page per concept (convolution as a dot product, output sizes, activations,
 pooling, dense neurons, softmax and loss, a backpropagation step, hand-made kernels, shifting
 the drawing, and a heat map of where the network looked). All numbers are computed by
 ``model.explain`` in a worker thread; a tab computes only while it is visible.
@@ -9,11 +9,12 @@ the drawing, and a heat map of where the network looked). All numbers are comput
 from __future__ import annotations
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from cnn_studio.gui.explain.activation import ActivationTab
 from cnn_studio.gui.explain.backprop import BackpropTab
 from cnn_studio.gui.explain.base import ExplainTab
+from cnn_studio.gui.explain.concept_tabs import ConceptTabs
 from cnn_studio.gui.explain.conv import ConvTab
 from cnn_studio.gui.explain.dense import DenseTab
 from cnn_studio.gui.explain.kernels import KernelsTab
@@ -49,10 +50,8 @@ class ExplainPanel(QWidget):
         self.setObjectName("explain_panel")
         self.state = state
         self.ctx = ExplainContext(state, self)
-        self.tabs = QTabWidget()
+        self.tabs = ConceptTabs()  # every concept's name visible: no scroll arrows, no cut names
         self.tabs.setObjectName("explain_tabs")
-        self.tabs.setUsesScrollButtons(True)
-        self.tabs.setDocumentMode(True)
         for attribute, cls in TABS.items():
             tab = cls(self.ctx)
             tab.setObjectName(attribute)
