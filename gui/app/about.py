@@ -58,3 +58,21 @@ def about_html(tf_info: dict | None, log_file: str | None = None) -> str:
         "<p>Details: the NOTICE file shipped with CNN Studio.</p>"
         f"{log_line}"
     )
+
+
+def show_about(window):
+    """Open the About box over ``window`` (not modal: the app keeps working) and return it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnn_studio.model.storage.logs import log_path
+
+    box = QMessageBox(QMessageBox.Icon.NoIcon, "About CNN Studio",
+                      about_html(window.state.tf_info, str(log_path())),
+                      QMessageBox.StandardButton.Ok, window)
+    box.setObjectName("about_box")
+    box.setIconPixmap(window.windowIcon().pixmap(96, 96))
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.open()
+    return box
+

@@ -41,3 +41,23 @@ def share_width_change(window: QMainWindow, old_width: int, new_width: int) -> N
     window._dock_shares = (new_width, docks, shares)
     if docks:
         window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+
+
+def first_start_sizes(window: QMainWindow) -> None:
+    """First start: a third of the width for each side, at least what its panels need
+    without a horizontal scroll bar; the drawing area (pictures) gets the rest."""
+    share = 0.32  # of the window's width, for the builder and for the right-hand docks
+
+    def need(dock: QDockWidget) -> int:  # its panel's width plus a vertical scroll bar
+        panel = getattr(dock, "panel", dock.widget())
+        style = dock.style()
+        bar = style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + 4
+        return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
+
+    width = window.width()
+    sides = [min(max(int(width * share), *(need(dock) for dock in docks)), int(width * 0.4))
+             for docks in ((window.builder_dock,),
+                           (window.training_dock, window.explain_dock, window.data_dock))]
+    window.resizeDocks([window.builder_dock, window.training_dock], sides,
+                     Qt.Orientation.Horizontal)
+    window.show_tab(window.requested_tab)

@@ -18,16 +18,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from cnn_studio.gui.app.about import about_html
+from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
-from cnn_studio.gui.app.dock_sizes import share_width_change
+from cnn_studio.gui.app.dock_sizes import first_start_sizes, share_width_change
 from cnn_studio.gui.app.panels import FIRST, LATER, install_all
+from cnn_studio.gui.app.shortcuts import shortcut_lines
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
 from cnn_studio.gui.app.undo_routing import UndoRouter
 from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.settings import app_settings
-from cnn_studio.model.storage.logs import log_path
 from cnn_studio.model.storage.paths import APP_ICON_PNG
 
 MAX_RECENT = 8
@@ -220,6 +220,8 @@ class MainWindow(QMainWindow):
         self.file_menu.addSeparator()
         self.open_model_action = self._action(self.file_menu, "Open trained &model...",
                                               self._not_ready, "Ctrl+Shift+O", needs_tf=True)
+        self.export_model_action = self._action(self.file_menu, "E&xport trained model...",
+                                                self._not_ready, needs_tf=True)
         self.save_model_action = self._action(self.file_menu, "Save trained m&odel...",
                                               self._not_ready, "Ctrl+Shift+M", needs_tf=True)
         self.file_menu.addSeparator()
@@ -265,20 +267,7 @@ class MainWindow(QMainWindow):
 
     def shortcut_lines(self) -> list[tuple[str, str]]:
         """(shortcut, what it does) for every menu action with a shortcut, plus canvas keys."""
-        lines = []
-        for menu in (self.file_menu, self.edit_menu):
-            for action in menu.actions():
-                if not action.shortcut().isEmpty():
-                    text = action.text().replace("&", "")
-                    if action in (self.undo_action, self.redo_action):  # not "Undo Stroke"
-                        text = text.split()[0] + " (in the panel you last worked in)"
-                    lines.append((action.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
-                                  text))
-        lines += [("Esc", "Clear the drawing (unless a text field is being edited)"),
-                  ("Delete on the canvas", "Clear the drawing"),
-                  ("A-Z on the canvas", "Add the drawing to your dataset as that letter"),
-                  ("F1", "This list")]
-        return lines
+        return shortcut_lines(self)
 
     def show_shortcuts(self) -> None:
         """Show the keyboard shortcuts."""
@@ -288,13 +277,7 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         """Show what the app is, its version, the versions it runs on and the attributions."""
-        box = QMessageBox(QMessageBox.Icon.NoIcon, "About CNN Studio",
-                          about_html(self.state.tf_info, str(log_path())), QMessageBox.StandardButton.Ok, self)
-        box.setObjectName("about_box")
-        box.setIconPixmap(self.windowIcon().pixmap(96, 96))
-        box.setTextFormat(Qt.TextFormat.RichText)
-        self.about_box = box
-        box.open()
+        self.about_box = show_about(self)
 
     def _save_window_picture(self) -> None:
         path = last_folder.save_file(self, "images", "Save window picture", "cnn-studio.png",
@@ -370,26 +353,7 @@ class MainWindow(QMainWindow):
         if isinstance(dock_state, QByteArray) and not dock_state.isEmpty():
             self.restoreState(dock_state)
         else:  # first start: builder and right-hand docks 30 % each, the drawing the rest
-            self.first_paint.connect(lambda: QTimer.singleShot(50, self._default_dock_sizes))
-
-    def _default_dock_sizes(self) -> None:
-        """First start: a third of the width for each side, at least what its panels need
-        without a horizontal scroll bar; the drawing area (pictures) gets the rest."""
-        share = 0.32  # of the window's width, for the builder and for the right-hand docks
-
-        def need(dock: QDockWidget) -> int:  # its panel's width plus a vertical scroll bar
-            panel = getattr(dock, "panel", dock.widget())
-            style = dock.style()
-            bar = style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + 4
-            return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
-
-        width = self.width()
-        sides = [min(max(int(width * share), *(need(dock) for dock in docks)), int(width * 0.4))
-                 for docks in ((self.builder_dock,),
-                               (self.training_dock, self.explain_dock, self.data_dock))]
-        self.resizeDocks([self.builder_dock, self.training_dock], sides,
-                         Qt.Orientation.Horizontal)
-        self.show_tab(self.requested_tab)
+            self.first_paint.connect(lambda: QTimer.singleShot(50, lambda: first_start_sizes(self)))
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` when the window closes (stop workers, join threads), in order added."""

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.tasks import Task, TaskRunner
+from cnn_studio.gui.training.export_action import ask_export
 
 
 def count_sources(store) -> tuple[int, int | None]:
@@ -65,9 +66,11 @@ class ModelFiles(QWidget):
         self.csv_button.clicked.connect(self.ask_save_csv)
 
     def connect_actions(self) -> None:
-        """Take over File > Save/Open trained model and ``.keras`` in Open recent."""
+        """Take over File > Save/Open/Export trained model and ``.keras`` in Open recent."""
         for action, slot in ((self.main_window.save_model_action, self.ask_save_model),
-                             (self.main_window.open_model_action, self.ask_open_model)):
+                             (self.main_window.open_model_action, self.ask_open_model),
+                             (self.main_window.export_model_action,
+                              lambda: ask_export(self, self))):
             try:
                 action.triggered.disconnect()
             except (RuntimeError, TypeError):
