@@ -2,11 +2,10 @@
 
 The GUI thread puts each request (a 28x28 image and a sequence number) into a one-slot mailbox,
 replacing whatever was waiting; the worker (its calls run in a ``gui.common.daemon_thread``)
-predicts the newest one. Two engines give the same ``Prediction``: numpy
-(``model.nets.numpy_forward``) and TensorFlow's ``Predictor``. At launch the worker reads the
-default ``.keras`` with ``model.nets.keras_file`` (no TensorFlow) so the first stroke is answered
-at once; later the numpy engine follows the Keras model's spec and weights (``ENGINE``: measured
-faster by ``benchmarks/predict.py``), and TensorFlow runs only what numpy cannot.
+predicts the newest one with numpy (``model.nets.numpy_forward``) or TensorFlow's ``Predictor``
+(the same ``Prediction``). At launch it reads the default ``.keras`` with ``model.nets.keras_file``
+(no TensorFlow); later numpy follows the Keras model's spec and weights (``ENGINE``), and
+TensorFlow runs only what numpy cannot.
 """
 
 from __future__ import annotations
@@ -24,7 +23,10 @@ NO_MODEL_MESSAGE = ("No trained model: train one in the Training panel or run "
                     "`python main.py pretrain`.")
 ENGINES = ("numpy", "tensorflow")
 NUMPY_TASK = "numpy-model"  # state task while the numpy engine reads the file
-ENGINE = "numpy"  # the measured faster one (benchmarks/predict.py: pen-up to painted)
+# numpy: its forward pass is 0.34-0.43x tf.function's (benchmarks/numpy_forward.py) and pen-up
+# to painted measured the same with either engine (benchmarks/predict.py, paired median 1.03,
+# painting dominates), so the canvas and explain mode's numpy tab share one engine.
+ENGINE = "numpy"
 
 
 class Mailbox:
@@ -50,8 +52,7 @@ class NumpyPredictor:
     """The numpy engine behind the ``Predictor`` interface (``forward``, ``set_weights``).
 
     Args:
-        network: a ``NumpyNetwork``.
-        spec: the network's ``NetworkSpec`` (None: its weights cannot be replaced).
+        network: a ``NumpyNetwork``; spec: its ``NetworkSpec`` (None: weights cannot change).
     """
 
     engine = "numpy"
@@ -275,8 +276,7 @@ class InferenceService(QObject):
         self.engine = ""
         self._own_models: list = []
         self._thread: CommandThread | None = None
-        self._tf_started = False
-        self._stopped = False
+        self._tf_started = self._stopped = False
         self.worker: InferenceWorker | None = None
 
     @property
