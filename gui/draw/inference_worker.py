@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from cnn_studio.gui.common.daemon_thread import CommandThread
+from cnn_studio.gui.draw.numpy_engine import NumpyPredictor
 
 NO_MODEL_MESSAGE = ("No trained model: train one in the Training panel or run "
                     "`python main.py pretrain`.")
@@ -46,51 +47,6 @@ class Mailbox:
         with self._lock:
             item, self._item = self._item, None
             return item
-
-
-class NumpyPredictor:
-    """The numpy engine behind the ``Predictor`` interface (``forward``, ``set_weights``).
-
-    Args:
-        network: a ``NumpyNetwork``; spec: its ``NetworkSpec`` (None: weights cannot change).
-    """
-
-    engine = "numpy"
-
-    def __init__(self, network, spec=None) -> None:
-        self.network, self.spec = network, spec
-
-    @classmethod
-    def for_model(cls, model, spec, weights) -> NumpyPredictor:
-        """The engine for a Keras model's ``spec`` and ``weights``, under the model's layer names.
-
-        Raises:
-            SpecError: the numpy engine cannot run this network (``ForwardError`` included).
-        """
-        return cls(_network(spec, weights, [layer.name for layer in model.layers]), spec)
-
-    def forward(self, image: np.ndarray):
-        """One image's ``Prediction`` (probabilities and every layer's activation)."""
-        return self.network.forward(image)
-
-    def set_weights(self, weights) -> None:
-        """Rebuild the network with new weights (ValueError when they do not fit)."""
-        if self.spec is None:
-            raise ValueError("these weights cannot be used before TensorFlow has loaded")
-        self.network = _network(self.spec, weights, self.network.layer_names)
-
-
-def _network(spec, weights, names: list[str]):
-    """``network_from_spec`` with the layers renamed to ``names`` (the activation rows' titles)."""
-    from dataclasses import replace
-
-    from cnn_studio.model.nets.numpy_forward import NumpyNetwork, network_from_spec
-
-    network = network_from_spec(spec, weights)
-    if len(names) != len(network.layers):
-        return network
-    return NumpyNetwork([replace(layer, name=name)
-                         for layer, name in zip(network.layers, names, strict=True)])
 
 
 class InferenceWorker(QObject):
@@ -129,6 +85,10 @@ class InferenceWorker(QObject):
         seq, image = item
         self._last = None if image is None else (seq, image)
         self._predict_last()
+
+    def remember(self) -> None:
+        """Take the newest request as the current drawing; it was already predicted."""
+        self._take_waiting()
 
     def _predict_last(self) -> None:
         if self.predictor is None or self._last is None:
@@ -323,8 +283,12 @@ class InferenceService(QObject):
         if self._thread is not None:
             self._thread.call(self.worker.set_engine, engine)
 
-    def predict(self, image: np.ndarray | None) -> int:
+    def predict(self, image: np.ndarray | None, computed: bool = False) -> int:
         """Ask for a prediction of ``image`` (None: the canvas is empty, forget the drawing).
+
+        Args:
+            computed: the caller already has it (:meth:`predict_now`): the worker only keeps
+                the drawing, to predict it again with new weights.
 
         Returns:
             The request number the result will carry.
@@ -332,8 +296,21 @@ class InferenceService(QObject):
         self.seq += 1
         self.mailbox.put((self.seq, None if image is None else np.array(image, np.float32)))
         if self._thread is not None:
-            self._thread.call(self.worker.drain)
+            self._thread.call(self.worker.remember if computed else self.worker.drain)
         return self.seq
+
+    def predict_now(self, image: np.ndarray | None):
+        """``image``'s Prediction computed here and now when the numpy engine runs this network
+        in a few milliseconds (no hop to the worker thread and back), else None."""
+        predictor = getattr(self.worker, "predictor", None)
+        if image is None or not isinstance(predictor, NumpyPredictor) or not predictor.fast:
+            return None
+        if self.state.is_running("load-model"):
+            return None  # the worker is switching models: it answers with the new one
+        try:
+            return predictor.forward(image)
+        except (ValueError, FloatingPointError):
+            return None  # the worker will report it
 
     def load_file(self, path: str) -> None:
         """Load a ``.keras`` file in the worker ("" for the shipped default model)."""

@@ -64,8 +64,7 @@ class DrawPanel(QWidget):
         self.no_model = False
         self._closed = False
         self.inference = InferenceService(state, self)
-        self.engine = ""
-        self._model_name = ""
+        self.engine = self._model_name = ""
         self._build()
         self._connect()
         if not state.tf_loaded:  # answer with the numpy engine until TensorFlow is ready
@@ -225,7 +224,8 @@ class DrawPanel(QWidget):
         canvas = self.canvas.canvas_size
         image = self._network_input(strokes, canvas)
         self.image = image
-        self.requested_seq = self.inference.predict(image)  # first: the worker starts at once
+        now = self.inference.predict_now(image)  # a quick network: no trip to the worker
+        self.requested_seq = self.inference.predict(image, computed=now is not None)
         self.preview.set_array(image if image is not None else np.zeros((28, 28), np.float32),
                                False, 1.0)
         self.state.strokes_changed.emit((strokes, canvas))
@@ -238,6 +238,8 @@ class DrawPanel(QWidget):
                 self.activation_view.clear()
             self.state.prediction = None
             self._finish_draw_task()
+        elif now is not None:
+            self._on_prediction(self.requested_seq, now)
 
     def _on_prediction(self, seq: int, prediction) -> None:
         if self.image is None or seq < self.shown_seq:

@@ -137,3 +137,21 @@ def test_tensorflow_waits_for_the_start_up_work(qtbot, monkeypatch):
     with qtbot.waitSignal(loader.ready, timeout=5000) as blocker:
         owner.state.end_task("numpy-model")
     assert blocker.args == [{"tensorflow": "fake"}]
+
+
+@pytest.mark.parametrize("quick", [True, False])
+def test_a_quick_network_answers_on_pen_up_without_the_worker(no_tf_window, qtbot, monkeypatch,
+                                                              quick):
+    from cnn_studio.gui.draw import numpy_engine
+
+    monkeypatch.setattr(numpy_engine, "SYNC_MAX_S", 10.0 if quick else 0.0)
+    window, panel = no_tf_window, no_tf_window.draw_panel
+    qtbot.waitUntil(lambda: window.inference.has_model, timeout=10_000)
+    drag(window.canvas, [(40, 250), (140, 30), (240, 250)])
+    answered_at_once = panel.shown_seq == panel.requested_seq  # no event loop turn yet
+    assert answered_at_once is quick
+    qtbot.waitUntil(lambda: panel.shown_seq == panel.requested_seq, timeout=10_000)
+    np.testing.assert_allclose(panel.prediction_view.probs,
+                               default_network().forward(panel.image).probs, atol=1e-6)
+    qtbot.waitUntil(lambda: window.inference.worker._last is not None, timeout=5000)
+    assert window.inference.worker._last[0] == panel.requested_seq, "kept for new weights"
