@@ -31,6 +31,9 @@ from cnn_studio.gui.training.live_views import LiveViews, StatusBar
 from cnn_studio.gui.training.worker import TrainingWorker, TrainJob
 from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
 
+#: The Train button's text until TensorFlow has loaded.
+LOADING_TEXT = "Train (TensorFlow loading...)"
+
 #: How long closing waits for a stopping run (it stops within one batch).
 STOP_WAIT_S = 30.0
 
@@ -94,9 +97,12 @@ class TrainingDashboard(QWidget):
     def _build_buttons(self) -> QGridLayout:
         """Train / Pause / Stop, Reset weights and the learning rate, in two rows (the dock may
         stay narrow)."""
-        self.train_button = QPushButton("Train")
+        self.train_button = QPushButton("Train" if self.state.tf_loaded else LOADING_TEXT)
         self.train_button.setObjectName("train_button")
         self.train_button.setEnabled(self.state.tf_loaded)
+        if not self.state.tf_loaded:
+            self.train_button.setToolTip("Training needs TensorFlow, which is still loading; "
+                                         "drawing and the builder work already.")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
         self.stop_button = QPushButton("Stop")
@@ -356,6 +362,8 @@ class TrainingDashboard(QWidget):
     # --------------------------------------------------------------- inputs
     def _on_tf_ready(self, info: dict) -> None:
         self.controls.set_devices(info.get("devices", []))
+        self.train_button.setText("Train")
+        self.train_button.setToolTip("")
         self.train_button.setEnabled(not self.running)
 
     def _on_learning_rate(self, value: float) -> None:
