@@ -69,20 +69,20 @@ def emnist_download_job(url: str | None = None) -> Job:
     """Job downloading the official EMNIST archive and importing its letters.
 
     Args:
-        url: the archive's address; None reads ``model.data.emnist.OFFICIAL_URL`` when it runs.
+        url: the archive's address; None reads ``model.data.emnist_download.OFFICIAL_URL`` when it runs.
 
     Returns a job whose result is the number of imported images.
     """
 
     def job(state: TaskState):
         progress, cancel = state.progress, state.cancel
-        from cnn_studio.model.data import emnist
+        from cnn_studio.model.data import emnist, emnist_download
 
         progress(0, 0, "Downloading EMNIST...")
-        archive = emnist.download(url or emnist.OFFICIAL_URL, progress=progress, cancel=cancel)
+        archive = emnist_download.download(url or emnist_download.OFFICIAL_URL, progress=progress, cancel=cancel)
         progress(0, 0, "Extracting the letters...")
         imported = 0
-        for images in emnist.extract_letters(archive):
+        for images in emnist_download.extract_letters(archive):
             progress(0, 0, f"Importing {images.name}...")
             imported += len(emnist.import_file(images, progress=stopping(progress, cancel)))
         return imported

@@ -145,13 +145,13 @@ class SlowArchive(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def archive_server(monkeypatch):
-    from cnn_studio.model.data import emnist
+    from cnn_studio.model.data import emnist_download
 
     SlowArchive.release = threading.Event()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), SlowArchive)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(emnist, "OFFICIAL_URL",
+    monkeypatch.setattr(emnist_download, "OFFICIAL_URL",
                         f"http://127.0.0.1:{server.server_address[1]}/gzip.zip")
     yield SlowArchive
     SlowArchive.release.set()

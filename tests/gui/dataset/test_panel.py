@@ -240,9 +240,9 @@ def test_long_generation_shows_progress_and_cancel_stops_it(window, qtbot, monke
 
 def test_download_fails_fast_offline_and_the_app_stays_usable(window, qtbot, monkeypatch,
                                                               warnings):
-    from cnn_studio.model.data import emnist
+    from cnn_studio.model.data import emnist_download
 
-    monkeypatch.setattr(emnist, "OFFICIAL_URL", "http://127.0.0.1:9/gzip.zip")
+    monkeypatch.setattr(emnist_download, "OFFICIAL_URL", "http://127.0.0.1:9/gzip.zip")
     panel = window.dataset_browser
     qtbot.mouseClick(panel.emnist_controls.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(warnings), timeout=15_000)

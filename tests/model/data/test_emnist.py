@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from cnn_studio.model.data import emnist
+from cnn_studio.model.data import emnist, emnist_download
 from cnn_studio.model.data.dataset import DatasetError
 
 N = 4
@@ -154,7 +154,7 @@ def test_mat_file(tmp_path):
 def test_download_fails_fast_without_network(tmp_path):
     start = time.monotonic()
     with pytest.raises(DatasetError, match="cannot reach"):
-        emnist.download("http://127.0.0.1:9/gzip.zip", tmp_path / "gzip.zip", timeout=2.0)
+        emnist_download.download("http://127.0.0.1:9/gzip.zip", tmp_path / "gzip.zip", timeout=2.0)
     assert time.monotonic() - start < 10
     assert not (tmp_path / "gzip.zip").exists()
 
@@ -197,7 +197,7 @@ def test_download_resumes_and_checks_the_checksum(tmp_path, server):
     (tmp_path / "data.bin.part").write_bytes(PAYLOAD[:1000])
     seen = []
     digest = hashlib.sha256(PAYLOAD).hexdigest()
-    result = emnist.download(url, dest, progress=lambda d, t: seen.append((d, t)), sha256=digest)
+    result = emnist_download.download(url, dest, progress=lambda d, t: seen.append((d, t)), sha256=digest)
     assert result.read_bytes() == PAYLOAD
     assert server.ranges == [1000]
     assert seen[-1] == (len(PAYLOAD), len(PAYLOAD))
@@ -207,7 +207,7 @@ def test_download_resumes_and_checks_the_checksum(tmp_path, server):
 def test_download_checksum_mismatch(tmp_path, server):
     url = f"http://127.0.0.1:{server.server_port}/data.bin"
     with pytest.raises(DatasetError, match="checksum"):
-        emnist.download(url, tmp_path / "d.bin", sha256="0" * 64)
+        emnist_download.download(url, tmp_path / "d.bin", sha256="0" * 64)
     assert not (tmp_path / "d.bin").exists()
 
 
@@ -215,7 +215,7 @@ def test_download_cancel_keeps_the_partial_file(tmp_path, server):
     url = f"http://127.0.0.1:{server.server_port}/data.bin"
     event = threading.Event()
     event.set()
-    with pytest.raises(emnist.DownloadCancelled):
-        emnist.download(url, tmp_path / "d.bin", cancel=event)
+    with pytest.raises(emnist_download.DownloadCancelled):
+        emnist_download.download(url, tmp_path / "d.bin", cancel=event)
     assert (tmp_path / "d.bin.part").exists()
     assert not (tmp_path / "d.bin").exists()

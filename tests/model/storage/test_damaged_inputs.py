@@ -12,9 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from cnn_studio.model.data import emnist
+from cnn_studio.model.data import emnist, emnist_download
 from cnn_studio.model.data.dataset import DatasetError, load_npz
-from cnn_studio.model.data.emnist import DownloadCancelled, download, read_any, read_csv, read_idx
+from cnn_studio.model.data.emnist import read_any, read_csv, read_idx
+from cnn_studio.model.data.emnist_download import DownloadCancelled, download
 from cnn_studio.model.data.user_samples import SampleStore
 from cnn_studio.model.ink import strokes as strokes_module
 from cnn_studio.model.ink.strokes import StrokesError, read_strokes
@@ -346,15 +347,15 @@ def test_an_image_bomb_is_refused_before_its_pixels_are_decoded(tmp_path, monkey
 
 
 def test_the_download_is_checked_against_the_published_digest(tmp_path, monkeypatch):
-    assert emnist.expected_digest(emnist.OFFICIAL_URL) == ("md5", emnist.OFFICIAL_MD5)
-    assert emnist.expected_digest("http://mirror/x.zip") is None
+    assert emnist_download.expected_digest(emnist_download.OFFICIAL_URL) == ("md5", emnist_download.OFFICIAL_MD5)
+    assert emnist_download.expected_digest("http://mirror/x.zip") is None
     archive = tmp_path / "gzip.zip.part"
     archive.write_bytes(b"not the archive")
     with pytest.raises(DatasetError, match="MD5 checksum mismatch"):
-        emnist._verify(archive, emnist.expected_digest(emnist.OFFICIAL_URL))
+        emnist_download._verify(archive, emnist_download.expected_digest(emnist_download.OFFICIAL_URL))
     assert not archive.exists()
-    monkeypatch.setenv(emnist.SHA256_ENV, "ab" * 32)
-    assert emnist.expected_digest("http://mirror/x.zip") == ("sha256", "ab" * 32)
+    monkeypatch.setenv(emnist_download.SHA256_ENV, "ab" * 32)
+    assert emnist_download.expected_digest("http://mirror/x.zip") == ("sha256", "ab" * 32)
     archive.write_bytes(b"not the archive")
     with pytest.raises(DatasetError, match="SHA256 checksum mismatch"):
-        emnist._verify(archive, emnist.expected_digest(emnist.OFFICIAL_URL))
+        emnist_download._verify(archive, emnist_download.expected_digest(emnist_download.OFFICIAL_URL))
