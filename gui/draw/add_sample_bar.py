@@ -31,3 +31,17 @@ class AddSampleBar(QFrame):
         self.letter = letter
         self.label.setText(f"Add this drawing to your dataset as <b>{letter}</b>?")
         self.show()
+
+
+def add_to_store(store, letter: str, strokes, canvas_size) -> tuple[bool, str]:
+    """Save a drawing in the shared sample store; ``(saved, the line to show)``."""
+    from cnn_studio.model.ink.strokes import StrokesError
+
+    try:
+        store.add(letter, strokes, canvas_size)
+        count = store.counts()[letter.upper()]
+    except (StrokesError, OSError, ValueError) as exc:
+        return False, f"Could not save the sample: {exc}"
+    return True, (f"Added to your dataset as {letter} ({count} of {letter.upper()}, "
+                  f"{len(store)} in all).")
+

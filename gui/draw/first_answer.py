@@ -72,3 +72,20 @@ def report_when_painted(panel, mode: str, clock: PaintClock | None = None) -> No
         QTimer.singleShot(0, close)
 
     state.tf_ready.connect(loaded)
+
+
+def await_answer(panel, timeout_s: float) -> None:
+    """Before the window shows: wait (bounded) for the numpy engine's answer and take it."""
+    import time
+
+    from PySide6.QtCore import QCoreApplication
+
+    from cnn_studio.gui.draw.inference_worker import NUMPY_TASK
+
+    deadline = time.monotonic() + timeout_s
+    while panel._draw_task_seq is not None and time.monotonic() < deadline:
+        if not panel.state.is_running(NUMPY_TASK) and not panel.inference.has_model:
+            return  # the numpy engine could not read the model: TensorFlow will answer
+        time.sleep(0.002)  # lets the worker thread run
+        QCoreApplication.sendPostedEvents(panel.inference, 0)  # its queued signals
+

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -30,10 +29,10 @@ from PySide6.QtWidgets import (
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.activation_maps import GRAY_TABLE, PixelImage
 from cnn_studio.gui.common.activation_view import ActivationView
-from cnn_studio.gui.draw.add_sample_bar import AddSampleBar
+from cnn_studio.gui.draw.add_sample_bar import AddSampleBar, add_to_store
 from cnn_studio.gui.draw.canvas import PEN_RANGE, DrawingCanvas
-from cnn_studio.gui.draw.first_answer import REPORT_ANSWER_ENV, report_when_painted
-from cnn_studio.gui.draw.inference_worker import NO_MODEL_MESSAGE, NUMPY_TASK, InferenceService
+from cnn_studio.gui.draw.first_answer import REPORT_ANSWER_ENV, await_answer, report_when_painted
+from cnn_studio.gui.draw.inference_worker import NO_MODEL_MESSAGE, InferenceService
 from cnn_studio.gui.draw.prediction_view import PredictionView
 from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.ink.strokes import StrokesError, read_strokes
@@ -71,7 +70,8 @@ class DrawPanel(QWidget):
             self.inference.start_numpy(str(paths.DEFAULT_MODEL_DIR / DEFAULT_MODEL_FILE))
 
     # ------------------------------------------------------------------ layout
-    def _build(self) -> None:
+    def _build_drawing_side(self) -> None:
+        """The canvas with its pen, undo and clear tools and the add-to-dataset bar."""
         self.canvas = DrawingCanvas()
         self.pen_spin = QSpinBox()
         self.pen_spin.setObjectName("pen_width")
@@ -97,6 +97,12 @@ class DrawPanel(QWidget):
         left.addLayout(tools)
         left.addWidget(self.add_bar)
 
+        self._left = QWidget()
+        self._left.setLayout(left)
+        left.setContentsMargins(0, 0, 0, 0)
+
+    def _build_answer_side(self) -> None:
+        """The network's input picture, which model answers, and the prediction."""
         self.preview = PixelImage(GRAY_TABLE, grid=True)
         self.preview.setObjectName("input_preview")
         self.preview.setFixedSize(116, 116)
@@ -107,9 +113,6 @@ class DrawPanel(QWidget):
         self.model_label.setObjectName("model_label")
         self.model_label.setWordWrap(True)
         self.model_label.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
-        self._left = QWidget()
-        self._left.setLayout(left)
-        left.setContentsMargins(0, 0, 0, 0)
         self._preview_box = QWidget()
         preview_box = QVBoxLayout(self._preview_box)
         preview_box.setContentsMargins(0, 0, 0, 0)
@@ -123,6 +126,10 @@ class DrawPanel(QWidget):
         answer.setContentsMargins(0, 0, 0, 0)
         answer.addWidget(QLabel("<b>Prediction</b>"))
         answer.addWidget(self.prediction_view, 1)
+
+    def _build(self) -> None:
+        self._build_drawing_side()
+        self._build_answer_side()
         top = QWidget()
         # The arrangement follows the width (see resizeEvent), so the wide arrangement's
         # minimum width must not stop the panel from becoming narrower.
@@ -334,20 +341,11 @@ class DrawPanel(QWidget):
             if self.no_model or self.image is None:
                 self._finish_draw_task()
         if not self.isVisible():  # at launch: the window's first paint shows the answer
-            self._await_answer(FIRST_ANSWER_WAIT_S)
+            await_answer(self, FIRST_ANSWER_WAIT_S)
         label = f" (labelled {sample.label})" if sample.label else ""
         if self.image is not None:
             self.state.message.emit(f"Drew sample {index} of {Path(path).name}{label}.")
         return self.image is not None
-
-    def _await_answer(self, timeout_s: float) -> None:
-        """Before the window shows: wait (bounded) for the numpy engine's answer and take it."""
-        deadline = time.monotonic() + timeout_s
-        while self._draw_task_seq is not None and time.monotonic() < deadline:
-            if not self.state.is_running(NUMPY_TASK) and not self.inference.has_model:
-                return  # the numpy engine could not read the model: TensorFlow will answer
-            time.sleep(0.002)  # lets the worker thread run
-            QCoreApplication.sendPostedEvents(self.inference, 0)  # its queued signals
 
     # ------------------------------------------------------------ own samples
     def offer_sample(self, letter: str) -> None:
@@ -370,16 +368,11 @@ class DrawPanel(QWidget):
         self._hide_add_bar()
         if not letter or not strokes:
             return
-        try:
-            store = self.state.samples()
-            store.add(letter, strokes, self.canvas.canvas_size)
-            count = store.counts()[letter.upper()]
-        except (StrokesError, OSError, ValueError) as exc:
-            self.state.message.emit(f"Could not save the sample: {exc}")
-            return
-        self.state.message.emit(f"Added to your dataset as {letter} ({count} of "
-                                f"{letter.upper()}, {len(store)} in all).")
-        self.canvas.clear()
+        saved, message = add_to_store(self.state.samples(), letter, strokes,
+                                      self.canvas.canvas_size)
+        self.state.message.emit(message)
+        if saved:
+            self.canvas.clear()
 
     def shutdown(self) -> None:
         """Stop the inference thread (window closing); it is not started again."""

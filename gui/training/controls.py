@@ -113,6 +113,23 @@ class TrainingControls(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        form = self._build_settings()
+        data_box = self._build_data()
+        browse = self.browse_button
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(data_box)
+        layout.addStretch(1)
+        self._fixed_while_running = [
+            self.optimizer, self.batch_size, self.epochs, self.val_fraction, self.augment,
+            self.seed, self.device, self.samples, self.use_synthetic, self.use_real,
+            self.use_own, self.use_emnist, self.synthetic_weight, self.real_weight,
+            self.own_weight, self.emnist_weight,
+            self.tensorboard, browse]
+        self.refresh_sources(0, None)
+
+    def _build_settings(self) -> QFormLayout:
+        """The optimizer, batch, epochs, validation, seed, device and TensorBoard rows."""
         self.optimizer = QComboBox()
         self.optimizer.setObjectName("optimizer")
         for key, label in OPTIMIZERS:
@@ -139,6 +156,30 @@ class TrainingControls(QWidget):
         self.device.addItem("CPU", "cpu")
         self.device.setToolTip("Where TensorFlow trains; GPUs appear when TensorFlow sees them")
 
+        self.tensorboard = QLineEdit()
+        self.tensorboard.setObjectName("tensorboard_dir")
+        self.tensorboard.setPlaceholderText("optional: folder for TensorBoard logs")
+        browse = self.browse_button = QPushButton("...")
+        browse.setMaximumWidth(30)
+        browse.clicked.connect(self._browse_tensorboard)
+
+        form = QFormLayout()
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Batch size", self.batch_size)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Validation share", self.val_fraction)
+        form.addRow("Seed", self.seed)
+        form.addRow("Device", self.device)
+        form.addRow("", self.augment)
+        tb_row = QHBoxLayout()
+        tb_row.addWidget(self.tensorboard, 1)
+        tb_row.addWidget(browse)
+        form.addRow("TensorBoard", tb_row)
+
+        return form
+
+    def _build_data(self) -> QGroupBox:
+        """The data sources, each with its mixing weight and, where known, its size."""
         self.samples = _spin(*SAMPLES_RANGE, 10_000,
                              "Training + validation samples drawn from the sources below")
         self.samples.setSingleStep(1000)
@@ -162,26 +203,6 @@ class TrainingControls(QWidget):
         self.own_count = QLabel("")
         self.emnist_count = QLabel("")
 
-        self.tensorboard = QLineEdit()
-        self.tensorboard.setObjectName("tensorboard_dir")
-        self.tensorboard.setPlaceholderText("optional: folder for TensorBoard logs")
-        browse = QPushButton("...")
-        browse.setMaximumWidth(30)
-        browse.clicked.connect(self._browse_tensorboard)
-
-        form = QFormLayout()
-        form.addRow("Optimizer", self.optimizer)
-        form.addRow("Batch size", self.batch_size)
-        form.addRow("Epochs", self.epochs)
-        form.addRow("Validation share", self.val_fraction)
-        form.addRow("Seed", self.seed)
-        form.addRow("Device", self.device)
-        form.addRow("", self.augment)
-        tb_row = QHBoxLayout()
-        tb_row.addWidget(self.tensorboard, 1)
-        tb_row.addWidget(browse)
-        form.addRow("TensorBoard", tb_row)
-
         data_box = QGroupBox("Data")
         grid = QGridLayout(data_box)
         grid.addWidget(QLabel("Samples"), 0, 0)
@@ -202,17 +223,7 @@ class TrainingControls(QWidget):
         note.setStyleSheet(f"color: {colours.css(colours.muted_text())}")
         grid.addWidget(note, 5, 0, 1, 3)
 
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(data_box)
-        layout.addStretch(1)
-        self._fixed_while_running = [
-            self.optimizer, self.batch_size, self.epochs, self.val_fraction, self.augment,
-            self.seed, self.device, self.samples, self.use_synthetic, self.use_real,
-            self.use_own, self.use_emnist, self.synthetic_weight, self.real_weight,
-            self.own_weight, self.emnist_weight,
-            self.tensorboard, browse]
-        self.refresh_sources(0, None)
+        return data_box
 
     # -------------------------------------------------------------- values
     def config_values(self) -> dict:

@@ -292,19 +292,39 @@ def _compile_and_fit(work: keras.Model, config: TrainConfig, callback: LiveCallb
         work.set_weights(callback.good_weights)
 
 
-def train(
-    model: keras.Model | Callable[[], keras.Model],
-    train_data,
-    val_data=None,
-    config: TrainConfig | None = None,
-    hooks: TrainHooks | None = None,
-    stop_event: threading.Event | None = None,
-    pause_event: threading.Event | None = None,
-    *,
-    control: TrainControl | None = None,
-    probe_image: np.ndarray | None = None,
-    callbacks: list[keras.callbacks.Callback] | None = None,
-) -> TrainResult:
+def _pipelines(train_data, val_data, arrays, work: keras.Model, config: TrainConfig):
+    """``(train_ds, val_ds, n_train, n_val)``: from a record file on disk, or from ``arrays``."""
+    if arrays is None:
+        return record_pipelines(train_data, work, config,
+                                augmentation(config.seed) if config.augment else None)
+    x, y, vx, vy = arrays
+    return _memory_pipelines(x, y, (vx, vy), val_data, work, config)
+
+
+def _result(callback: LiveCallback, elapsed: float, message: str, weights,
+            target: keras.Model) -> TrainResult:
+    """What a finished, stopped or diverged run reports."""
+    busy = max(elapsed - callback.paused_s, 1e-9)
+    return TrainResult(
+        history=callback.history,
+        epochs_completed=len(callback.history.get("loss", [])),
+        final=dict(callback.final),
+        stopped=callback.stopped,
+        diverged=callback.diverged_at is not None,
+        message=message,
+        elapsed_s=elapsed,
+        samples_per_s=callback.samples_per_s(busy),
+        samples_seen=callback.samples_seen,
+        weights=weights,
+        model=target,
+    )
+
+
+def train(model: keras.Model | Callable[[], keras.Model], train_data, val_data=None,
+          config: TrainConfig | None = None, hooks: TrainHooks | None = None,
+          stop_event: threading.Event | None = None, pause_event: threading.Event | None = None,
+          *, control: TrainControl | None = None, probe_image: np.ndarray | None = None,
+          callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
     """Train ``model`` with ``model.fit``, reporting through ``hooks``.
 
     For ``device='mirrored'`` (or ``cpu`` on a GPU machine) the network is cloned into the
@@ -319,8 +339,7 @@ def train(
             train_data; an empty one means no validation.
         config: settings (defaults if None); validated first.
         hooks: where progress goes (nothing if None).
-        stop_event: set from any thread to stop within one batch.
-        pause_event: set from any thread to pause between batches.
+        stop_event, pause_event: set from any thread to stop within one batch / pause.
         control: a :class:`TrainControl` instead of the two events (adds learning rate and
             probe image setters).
         probe_image: the first probe image for ``on_snapshot``.
@@ -331,7 +350,7 @@ def train(
         A :class:`TrainResult`; ``model`` holds the final (or restored) weights.
 
     Raises:
-        TrainConfigError, TrainDataError, DeviceError: with a message saying what to fix.
+        TrainConfigError, TrainDataError, DeviceError: saying what to fix.
     """
     config = (config or TrainConfig()).validate()
     hooks = hooks or TrainHooks()
@@ -342,13 +361,7 @@ def train(
     with make_scope():
         work = _working_model(model, config.device, strategy)
     target = model if isinstance(model, keras.Model) else work
-    if arrays is None:
-        train_ds, val_ds, n_train, n_val = record_pipelines(
-            train_data, work, config, augmentation(config.seed) if config.augment else None)
-    else:
-        x, y, vx, vy = arrays
-        train_ds, val_ds, n_train, n_val = _memory_pipelines(x, y, (vx, vy), val_data, work,
-                                                             config)
+    train_ds, val_ds, n_train, n_val = _pipelines(train_data, val_data, arrays, work, config)
     steps = math.ceil(n_train / config.batch_size)
     with make_scope():
         callback = LiveCallback(config, hooks, control, steps, n_train, activation_model(work))
@@ -361,21 +374,7 @@ def train(
         weights = work.get_weights()
     if target is not work:
         target.set_weights(weights)
-    elapsed = time.perf_counter() - start
-    busy = max(elapsed - callback.paused_s, 1e-9)
     message = callback.end_message()
     hooks.message(message)
-    return TrainResult(
-        history=callback.history,
-        epochs_completed=len(callback.history.get("loss", [])),
-        final=dict(callback.final),
-        stopped=callback.stopped,
-        diverged=callback.diverged_at is not None,
-        message=message,
-        elapsed_s=elapsed,
-        samples_per_s=callback.samples_per_s(busy),
-        samples_seen=callback.samples_seen,
-        weights=weights,
-        model=target,
-    )
+    return _result(callback, time.perf_counter() - start, message, weights, target)
 
