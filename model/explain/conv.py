@@ -15,6 +15,7 @@ from cnn_studio.model.explain.core import (
     apply_keras_activation,
     check_index,
     input_box_through,
+    layer_of_kind,
     layer_shapes,
     resolve_layer,
     trace,
@@ -50,15 +51,6 @@ class ConvDotProduct:
     value: float
     model_value: float
 
-
-def _conv_layer(model, layer) -> tuple[int, object]:
-    index = resolve_layer(model, layer)
-    keras_layer = model.layers[index]
-    if layer_kind(keras_layer) != "conv2d":
-        raise ExplainError(
-            f"Layer {keras_layer.name} is a {layer_kind(keras_layer)} layer; pick a conv2d layer."
-        )
-    return index, keras_layer
 
 
 def extract_patch(feature_map: np.ndarray, geometry: WindowGeometry, row: int, col: int):
@@ -99,7 +91,7 @@ def conv_dot_product(model, image, layer: int | str, row: int, col: int,
     Returns:
         A ConvDotProduct with every intermediate number.
     """
-    index, keras_layer = _conv_layer(model, layer)
+    index, keras_layer = layer_of_kind(model, layer, "conv2d")
     geometry = window_geometry(model, index)
     row = check_index(row, geometry.output_size[0], "row")
     col = check_index(col, geometry.output_size[1], "column")

@@ -357,3 +357,14 @@ def flatten_source_shape(model, index: int) -> tuple[int, int, int] | None:
             return None
         current -= 1
     return None
+
+
+def layer_of_kind(model, layer, kind: str) -> tuple[int, object]:
+    """``(index, keras layer)`` of ``layer`` (index or name), which must be a ``kind`` layer."""
+    index = resolve_layer(model, layer)
+    keras_layer = model.layers[index]
+    if layer_kind(keras_layer) != kind:
+        raise ExplainError(f"Layer {keras_layer.name} is a {layer_kind(keras_layer)} layer; "
+                           f"pick a {kind} layer.")
+    return index, keras_layer
+

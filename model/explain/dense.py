@@ -14,7 +14,7 @@ from cnn_studio.model.explain.core import (
     apply_keras_activation,
     check_index,
     flatten_source_shape,
-    resolve_layer,
+    layer_of_kind,
     trace,
 )
 from cnn_studio.model.ink.strokes import LETTERS
@@ -54,15 +54,6 @@ class DenseNeuron:
     top: list[Contribution]
 
 
-def _dense_layer(model, layer) -> tuple[int, object]:
-    index = resolve_layer(model, layer)
-    keras_layer = model.layers[index]
-    if layer_kind(keras_layer) != "dense":
-        raise ExplainError(
-            f"Layer {keras_layer.name} is a {layer_kind(keras_layer)} layer; pick a dense layer."
-        )
-    return index, keras_layer
-
 
 def _weights(keras_layer) -> tuple[np.ndarray, np.ndarray]:
     kernel = np.asarray(keras_layer.kernel.numpy(), dtype=np.float64)
@@ -92,7 +83,7 @@ def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10)
     Returns:
         A DenseNeuron; ``top`` is sorted by decreasing |product|.
     """
-    index, keras_layer = _dense_layer(model, layer)
+    index, keras_layer = layer_of_kind(model, layer, "dense")
     if not 1 <= int(top_k) <= 1000:
         raise ExplainError(f"top_k must be 1..1000, got {top_k}.")
     result = trace(model, image)

@@ -16,7 +16,10 @@ import numpy as np
 import tensorflow as tf
 
 from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
-from cnn_studio.model.nets.numpy_forward import Prediction  # noqa: F401 - one result type for both engines
+from cnn_studio.model.nets.numpy_forward import (  # noqa: F401 - one result type, one input check
+    Prediction,
+    as_batch,
+)
 from cnn_studio.model.spec.network import layer_kind  # noqa: F401 - callers read kinds here too
 from cnn_studio.model.storage import paths
 
@@ -94,29 +97,7 @@ class Predictor:
         return int(self._layers[-1].output.shape[-1])
 
     def _as_batch(self, images: np.ndarray, single: bool) -> np.ndarray:
-        array = np.asarray(images, dtype=np.float32)
-        h, w, c = self.input_shape
-        if single:
-            if array.shape == (h, w) and c == 1:
-                array = array[..., None]
-            if array.shape == (1, h, w, c):
-                array = array[0]
-            if array.shape != (h, w, c):
-                raise ValueError(
-                    f"the image has shape {array.shape}, the network needs ({h}, {w}) or "
-                    f"({h}, {w}, {c}): preprocess drawings with model.ink.preprocess first"
-                )
-            array = array[None]
-        else:
-            if array.ndim == 3 and array.shape[1:] == (h, w) and c == 1:
-                array = array[..., None]
-            if array.ndim != 4 or array.shape[1:] != (h, w, c):
-                raise ValueError(
-                    f"the images have shape {array.shape}, the network needs (n, {h}, {w}, {c})"
-                )
-        if not np.all(np.isfinite(array)):
-            raise ValueError("the image contains NaN or infinite pixels: pixels must be 0..1")
-        return array
+        return as_batch(images, self.input_shape, single)
 
     def forward(self, image: np.ndarray) -> Prediction:
         """Run one image through the network.

@@ -263,6 +263,34 @@ def _ends_in_softmax(layer: EngineLayer) -> bool:
     return layer.kind in ("dense", "activation") and layer.config["activation"] == "softmax"
 
 
+def as_batch(images, input_shape: tuple[int, int, int], single: bool) -> np.ndarray:
+    """``images`` as a float32 batch (n, H, W, C) for a network of ``input_shape``, checked.
+
+    ``single``: one image, (H, W) (one channel), (H, W, C) or (1, H, W, C); else a batch.
+    Both engines (this one and the TensorFlow predictor) take their input through here.
+    """
+    array = np.asarray(images, dtype=np.float32)
+    h, w, c = input_shape
+    if single:
+        if array.shape == (h, w) and c == 1:
+            array = array[..., None]
+        if array.shape == (1, h, w, c):
+            array = array[0]
+        if array.shape != (h, w, c):
+            raise ValueError(f"the image has shape {array.shape}, the network needs ({h}, "
+                             f"{w}) or ({h}, {w}, {c}): preprocess drawings first")
+        array = array[None]
+    else:
+        if array.ndim == 3 and array.shape[1:] == (h, w) and c == 1:
+            array = array[..., None]
+        if array.ndim != 4 or array.shape[1:] != (h, w, c):
+            raise ValueError(f"the images have shape {array.shape}, the network needs "
+                             f"(n, {h}, {w}, {c})")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("the image contains NaN or infinite pixels: pixels must be 0..1")
+    return array
+
+
 class NumpyNetwork:
     """A Sequential network run with numpy; stateless, so safe to call from several threads.
 
@@ -292,26 +320,7 @@ class NumpyNetwork:
         self._softmax = not _ends_in_softmax(self.layers[-1])
 
     def _as_batch(self, images, single: bool) -> np.ndarray:
-        array = np.asarray(images, dtype=np.float32)
-        h, w, c = self.input_shape
-        if single:
-            if array.shape == (h, w) and c == 1:
-                array = array[..., None]
-            if array.shape == (1, h, w, c):
-                array = array[0]
-            if array.shape != (h, w, c):
-                raise ValueError(f"the image has shape {array.shape}, the network needs ({h}, "
-                                 f"{w}) or ({h}, {w}, {c}): preprocess drawings first")
-            array = array[None]
-        else:
-            if array.ndim == 3 and array.shape[1:] == (h, w) and c == 1:
-                array = array[..., None]
-            if array.ndim != 4 or array.shape[1:] != (h, w, c):
-                raise ValueError(f"the images have shape {array.shape}, the network needs "
-                                 f"(n, {h}, {w}, {c})")
-        if not np.all(np.isfinite(array)):
-            raise ValueError("the image contains NaN or infinite pixels: pixels must be 0..1")
-        return array
+        return as_batch(images, self.input_shape, single)
 
     def activations(self, batch: np.ndarray) -> list[np.ndarray]:
         """Every layer's float32 output for a batch (n, H, W, C), batch dimension kept."""
