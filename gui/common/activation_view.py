@@ -41,6 +41,18 @@ KIND_LABELS = {"conv2d": "convolution", "activation": "activation", "maxpool2d":
                "dropout": "dropout (off when predicting)", "batchnorm": "batch normalisation"}
 
 
+def _stats_label() -> QLabel:
+    """The min/max label of a layer row, of a fixed size: new numbers never re-lay out the row
+    (Qt skips the layout pass for widgets whose minimum and maximum sizes agree)."""
+    label = QLabel()
+    label.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
+    metrics = label.fontMetrics()
+    label.setFixedSize(metrics.horizontalAdvance("min -0.000123  max -0.000123") + 4,
+                       metrics.height() + 4)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return label
+
+
 class LayerRow(QFrame):
     """One layer: a title line and its output drawn as maps or bars."""
 
@@ -51,17 +63,11 @@ class LayerRow(QFrame):
         self.title = QLabel()
         self.title.setObjectName("layer_title")
         self.title.setWordWrap(True)  # a long title must not widen the view past its viewport
-        self.stats = QLabel()
-        self.stats.setStyleSheet(f"color: {colours.css(colours.muted_text())};")
-        # A fixed size keeps new numbers from re-laying out every row (Qt skips the layout
-        # pass for widgets whose minimum and maximum sizes agree).
-        metrics = self.stats.fontMetrics()
-        self.stats.setFixedSize(metrics.horizontalAdvance("min -0.000  max -0.000") + 12,
-                                metrics.height() + 4)
-        self.stats.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        head = QHBoxLayout()
+        self.stats = _stats_label()
+        head = QVBoxLayout()  # the numbers under the title: a narrow dock cuts neither off
         head.setContentsMargins(0, 0, 0, 0)
-        head.addWidget(self.title, 1)
+        head.setSpacing(0)
+        head.addWidget(self.title)
         head.addWidget(self.stats)
         self.body: FeatureMapGrid | VectorBars
         self.body = FeatureMapGrid() if len(shape) == 3 else VectorBars()
