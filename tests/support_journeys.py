@@ -11,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QInputDialog
+from support_mouse import drag
 
 from cnn_studio.model.spec.analysis import analyze
 
@@ -43,17 +42,6 @@ def open_window(qtbot, home: Path, monkeypatch, *, tensorflow: bool = False,
     if tensorflow:
         qtbot.waitUntil(lambda: window.state.tf_loaded and window.state.idle, timeout=TF_TIMEOUT)
     return window
-
-
-def drag(canvas, points) -> None:
-    """A real mouse drag through logical canvas points (moves carry the held left button)."""
-    QTest.mousePress(canvas, LEFT, NO_MOD, canvas.to_widget(*points[0]).toPoint())
-    for x, y in points[1:]:
-        pos = canvas.to_widget(x, y)
-        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
-                                                   canvas.mapToGlobal(pos),
-                                                   Qt.MouseButton.NoButton, LEFT, NO_MOD))
-    QTest.mouseRelease(canvas, LEFT, NO_MOD, canvas.to_widget(*points[-1]).toPoint())
 
 
 def draw_t(window) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QDockWidget
+from support_mouse import drag as _stroke
 
 from cnn_studio.gui.app.main_window import MainWindow
 
@@ -81,23 +82,6 @@ def test_settings_live_inside_cnn_studio_home(qtbot, tmp_path, monkeypatch):
     qtbot.addWidget(second)
     assert second.recent_files() == []
     assert second.settings().fileName() == str(second_home / "settings.ini")
-
-
-def _stroke(canvas, points) -> None:
-    """A real mouse drag through logical canvas points."""
-    from PySide6.QtCore import Qt
-    from PySide6.QtGui import QMouseEvent
-    from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
-
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
-    for x, y in points[1:]:
-        pos = canvas.to_widget(x, y)
-        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
-                                                   canvas.mapToGlobal(pos),
-                                                   Qt.MouseButton.NoButton, left, none))
-    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
 
 
 @pytest.fixture

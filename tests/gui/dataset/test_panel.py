@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
+from support_mouse import drag
 
 from cnn_studio.model.data.user_samples import STORE_CANVAS, default_path
 from cnn_studio.model.ink.preprocess import strokes_to_image
@@ -341,21 +342,6 @@ def empty_window(qtbot, tmp_path, monkeypatch):
     qtbot.waitExposed(win)
     yield win
     win.close()
-
-
-def drag(canvas, points) -> None:
-    """A real mouse drag through logical canvas points (moves carry the held left button)."""
-    from PySide6.QtGui import QMouseEvent
-    from PySide6.QtTest import QTest
-
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
-    for x, y in points[1:]:
-        pos = canvas.to_widget(x, y)
-        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
-                                                   canvas.mapToGlobal(pos),
-                                                   Qt.MouseButton.NoButton, left, none))
-    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
 
 
 def draw_and_add(qtbot, window, key) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from support_letters import letter_strokes, train_letter_model
+from support_mouse import drag
 
 from cnn_studio.gui.draw.prediction_view import UNSURE_BELOW, PredictionView
 from cnn_studio.model.ink.preprocess import strokes_to_image
@@ -45,18 +46,6 @@ def window(qtbot, monkeypatch, model_dir):
     assert window.inference.has_model
     yield window
     window.close()
-
-
-def drag(canvas, points) -> None:
-    """A real mouse drag through logical canvas points (moves carry the held left button)."""
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QTest.mousePress(canvas, left, none, canvas.to_widget(*points[0]).toPoint())
-    for x, y in points[1:]:
-        pos = canvas.to_widget(x, y)
-        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
-                                                   canvas.mapToGlobal(pos),
-                                                   Qt.MouseButton.NoButton, left, none))
-    QTest.mouseRelease(canvas, left, none, canvas.to_widget(*points[-1]).toPoint())
 
 
 def wait_for_answer(qtbot, panel) -> None:
