@@ -83,6 +83,11 @@ class ModelFiles(QWidget):
         self.evaluate_button.setEnabled(not running)
         self.csv_button.setEnabled(not running)
 
+    def refresh_own_count(self) -> None:
+        """Update only the own-samples count (after every save: no EMNIST files re-read)."""
+        controls = self.dashboard.controls
+        controls.refresh_sources(sum(self.state.samples().counts().values()), controls._counts[1])
+
     def refresh_sources(self) -> None:
         """Update the data-source counts shown in the settings."""
         self.dashboard.controls.refresh_sources(*count_sources(self.state.samples()))

@@ -89,7 +89,7 @@ class TrainingDashboard(QWidget):
         self.state.tf_ready.connect(self._on_tf_ready)
         self.tabs.currentChanged.connect(lambda index: index == 0 and self.files.refresh_sources())
         QTimer.singleShot(0, self.files.refresh_sources)
-        self.state.samples().listeners.append(self.files.refresh_sources)  # letters drawn now
+        self.state.samples().listeners.append(self.files.refresh_own_count)  # drawn now
         self.state.drawing_changed.connect(self._on_drawing)
         self.state.spec_changed.connect(self._on_spec_changed)
         self._set_running(False)
