@@ -133,6 +133,9 @@ class PredictionView(QWidget):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             label.setMinimumWidth(120)
             label.setFixedHeight(QFontMetrics(label.font()).height() + 4)
+        # The top three wrap onto a second line in a narrow panel (1280 px) instead of being cut.
+        self.top3_label.setWordWrap(True)
+        self.top3_label.setFixedHeight(2 * QFontMetrics(self.top3_label.font()).lineSpacing() + 4)
         # The message (hint, "no model") takes the bars' place in the same grid cell and its
         # own size is ignored: the first answer hiding it must not resize anything, or the
         # canvas above would change size under the pen.
@@ -213,8 +216,9 @@ class PredictionView(QWidget):
             self._styled_unsure = unsure
             self.letter_label.setStyleSheet(f"color: {colours.css(colours.muted_text() if unsure else colours.role(colours.Role.WindowText))};")
             self.verdict_label.setStyleSheet(f"color: {colours.css(colours.warning_text() if unsure else colours.success_text())};")
-        self.top3_label.setText("   ".join(f"{name} {value:.0%}" if value >= 0.01 else
-                                           f"{name} <1%" for name, value in best))
+        self.top3_label.setText("   ".join(  # a no-break space keeps each letter with its share
+            f"{name}\u00a0{value:.0%}" if value >= 0.01 else f"{name}\u00a0<1%"
+            for name, value in best))
         if self.message_label.isVisible() or self.message_label.text():
             self.message_label.setText("")
             self.message_label.setStyleSheet("")
