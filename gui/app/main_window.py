@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
         if isinstance(dock_state, QByteArray) and not dock_state.isEmpty():
             self.restoreState(dock_state)
         else:  # first start: builder and right-hand docks 30 % each, the drawing the rest
-            self.first_paint.connect(lambda: QTimer.singleShot(50, lambda: first_start_sizes(self)))
+            self.first_paint.connect(lambda: QTimer.singleShot(50, self, lambda: first_start_sizes(self)))
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` when the window closes (stop workers, join threads), in order added."""
