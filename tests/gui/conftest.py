@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support_widgets import shown
 
 
 @pytest.fixture
@@ -10,9 +11,7 @@ def main_window(qtbot):
     """A fresh main window that loads TensorFlow in the background, closed after the test."""
     from cnn_studio.gui.app.main_window import MainWindow
 
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
+    window = shown(qtbot, MainWindow(), exposed=False)
     yield window
     window.close()
 

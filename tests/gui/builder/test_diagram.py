@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
+from support_widgets import shown
 
 from cnn_studio.gui.builder.diagram import SCALES, NetworkDiagram, box_size
 from cnn_studio.model.spec.analysis import analyze
@@ -14,11 +15,7 @@ from cnn_studio.model.spec.presets import get_preset
 
 @pytest.fixture
 def diagram(qtbot):
-    widget = NetworkDiagram()
-    qtbot.addWidget(widget)
-    widget.resize(620, 280)
-    widget.show()
-    return widget
+    return shown(qtbot, NetworkDiagram(), (620, 280), exposed=False)
 
 
 def show(diagram, spec: NetworkSpec, selected: int = -1) -> NetworkSpec:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from support_widgets import shown
 
 from cnn_studio.gui.common.activation_maps import (
     FeatureMapGrid,
@@ -40,12 +41,7 @@ def fake_prediction(seed: int = 0, logits: bool = False):
 
 @pytest.fixture
 def view(qtbot):
-    widget = ActivationView()
-    qtbot.addWidget(widget)
-    widget.resize(700, 900)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, ActivationView(), (700, 900))
 
 
 def test_each_layer_gets_a_row_of_the_right_kind(view):

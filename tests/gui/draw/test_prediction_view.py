@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from support_widgets import shown
 
 from cnn_studio.gui.draw.prediction_view import PredictionView, is_i_or_l
 from cnn_studio.model.ink.strokes import LETTERS
@@ -20,10 +21,7 @@ def _prediction(**shares) -> Prediction:
 
 @pytest.fixture
 def view(qtbot):
-    widget = PredictionView()
-    qtbot.addWidget(widget)
-    widget.show()
-    return widget
+    return shown(qtbot, PredictionView(), exposed=False)
 
 
 @pytest.mark.parametrize("shares", [{"I": 0.5, "L": 0.45}, {"L": 0.55, "I": 0.4}])
