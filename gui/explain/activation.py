@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, format_number
 from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label
-from cnn_studio.gui.explain.form import Control, build_form
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "linear")
 

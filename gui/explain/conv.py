@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
 from cnn_studio.gui.explain.base import (
     ExplainTab,
@@ -30,7 +31,6 @@ from cnn_studio.gui.explain.base import (
     set_range_quietly,
     titled,
 )
-from cnn_studio.gui.explain.form import Control, build_form
 
 FIELD_COLOUR = QColor(0, 170, 80)
 WINDOW_COLOUR = QColor(230, 0, 120)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
 )
 
+from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, format_number
 from cnn_studio.gui.explain.base import (
     ExplainTab,
@@ -21,7 +22,6 @@ from cnn_studio.gui.explain.base import (
     set_range_quietly,
 )
 from cnn_studio.gui.explain.conv import activation_line
-from cnn_studio.gui.explain.form import Control, build_form
 
 TOP_K = 12
 COLUMNS = ("Input #", "From (row, col, map)", "Input", "Weight", "Input x weight")

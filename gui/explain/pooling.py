@@ -9,9 +9,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 
+from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
 from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label, set_range_quietly
-from cnn_studio.gui.explain.form import Control, build_form
 
 POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 MODE_TITLES = {"max": "Max", "avg": "Average", "sum": "Sum"}

@@ -6,9 +6,9 @@ import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, overlay
 from cnn_studio.gui.explain.base import ExplainTab, class_name
-from cnn_studio.gui.explain.form import Control, build_form
 from cnn_studio.model.ink.strokes import LETTERS
 
 METHODS = {"grad_cam": "Grad-CAM (last conv layer)", "saliency": "Saliency (pixel gradients)"}
