@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
+from support_mouse import drag
+from support_widgets import shown
 
 from cnn_studio.gui.draw.canvas import (
     CANVAS_SIZE,
@@ -19,30 +20,9 @@ from cnn_studio.gui.draw.canvas import (
 )
 
 
-def drag(canvas: DrawingCanvas, points, wait_ms: int = 0, qtbot=None) -> None:
-    """Press at the first logical point, move through the others with the button held, release."""
-    left = Qt.MouseButton.LeftButton
-    first = canvas.to_widget(*points[0])
-    QTest.mousePress(canvas, left, Qt.KeyboardModifier.NoModifier, first.toPoint())
-    for x, y in points[1:]:
-        pos = canvas.to_widget(x, y)
-        event = QMouseEvent(QMouseEvent.Type.MouseMove, pos, canvas.mapToGlobal(pos),
-                            Qt.MouseButton.NoButton, left, Qt.KeyboardModifier.NoModifier)
-        QApplication.sendEvent(canvas, event)
-        if wait_ms and qtbot is not None:
-            qtbot.wait(wait_ms)
-    last = canvas.to_widget(*points[-1])
-    QTest.mouseRelease(canvas, left, Qt.KeyboardModifier.NoModifier, last.toPoint())
-
-
 @pytest.fixture
 def canvas(qtbot):
-    widget = DrawingCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(300, 340)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, DrawingCanvas(), (300, 340))
 
 
 def recorder(canvas):

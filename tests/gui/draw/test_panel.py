@@ -8,11 +8,10 @@ import json
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from support_letters import letter_strokes, train_letter_model
-from support_mouse import drag
+from support_mouse import drag, press_and_move, release
 
 from cnn_studio.gui.draw.prediction_view import UNSURE_BELOW, PredictionView
 from cnn_studio.model.ink.preprocess import strokes_to_image
@@ -91,17 +90,10 @@ def test_mouse_drawn_letters_get_the_same_answer_as_classify(window, qtbot, tmp_
 
 def test_prediction_updates_while_the_pen_is_down(window, qtbot):
     canvas, panel = window.canvas, window.draw_panel
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    QTest.mousePress(canvas, left, none, canvas.to_widget(40, 40).toPoint())
-    for i in range(1, 20):
-        pos = canvas.to_widget(40 + 8 * i, 40 + 9 * i)
-        QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
-                                                   canvas.mapToGlobal(pos),
-                                                   Qt.MouseButton.NoButton, left, none))
-        qtbot.wait(5)
+    press_and_move(canvas, [(40 + 8 * i, 40 + 9 * i) for i in range(20)], qtbot, wait_ms=5)
     qtbot.waitUntil(lambda: panel.prediction_view.probs is not None, timeout=10_000)
     assert canvas.strokes == [], "the stroke is still being drawn"
-    QTest.mouseRelease(canvas, left, none, canvas.to_widget(200, 220).toPoint())
+    release(canvas, (200, 220))
     assert len(canvas.strokes) == 1
 
 
@@ -334,17 +326,10 @@ def test_nothing_resizes_while_the_first_stroke_is_drawn(qtbot, monkeypatch, mod
     canvas = window.canvas
     QApplication.processEvents()
     before = canvas.size()
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
     with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000):
-        QTest.mousePress(canvas, left, none, canvas.to_widget(60, 60).toPoint())
-        for i in range(1, 30):
-            pos = canvas.to_widget(60 + 5 * i, 60 + 6 * i)
-            QApplication.sendEvent(canvas, QMouseEvent(QMouseEvent.Type.MouseMove, pos,
-                                                       canvas.mapToGlobal(pos),
-                                                       Qt.MouseButton.NoButton, left, none))
-            qtbot.wait(5)
+        press_and_move(canvas, [(60 + 5 * i, 60 + 6 * i) for i in range(30)], qtbot, wait_ms=5)
     for _ in range(5):
         QApplication.processEvents()
     assert canvas.size() == before
-    QTest.mouseRelease(canvas, left, none, canvas.to_widget(200, 230).toPoint())
+    release(canvas, (200, 230))
     window.close()
