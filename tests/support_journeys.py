@@ -94,8 +94,11 @@ def select_rows(qtbot, browser, rows: list[int]) -> None:
     assert sorted(grid.selected_keys()) == sorted(grid.thumbs.key(r) for r in rows)
 
 
-def type_in_letter_dialog(qtbot, text: str) -> None:
-    """When the relabel question opens, type ``text`` into it and press Return (once)."""
+def type_in_letter_dialog(qtbot, text: str, typed: list[str] | None = None) -> None:
+    """When the relabel question opens, type ``text`` into it and press Return (once).
+
+    ``typed`` (when given) gets what the dialog's field held before Return.
+    """
     def answer() -> None:
         dialog = QApplication.activeModalWidget()
         if not isinstance(dialog, QInputDialog):
@@ -104,6 +107,8 @@ def type_in_letter_dialog(qtbot, text: str) -> None:
         edit = dialog.findChild(QComboBox).lineEdit()
         edit.selectAll()
         qtbot.keyClicks(edit, text)
+        if typed is not None:
+            typed.append(edit.text())
         qtbot.keyClick(edit, Qt.Key.Key_Return)
 
     QTimer.singleShot(0, answer)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtWidgets import QDockWidget
+from support_journeys import Answers
 from support_mouse import drag as _stroke
 
 from cnn_studio.gui.app.main_window import MainWindow
@@ -162,20 +163,6 @@ def test_escape_clears_the_drawing_unless_a_text_field_is_edited(active_window, 
     assert len(canvas.strokes) == 1
 
 
-class _Answers:
-    """Stands in for the window's Save / Discard / Cancel question; records what was asked."""
-
-    def __init__(self, window, monkeypatch, *answers: str) -> None:
-        self.asked: list[str] = []
-        self.answers = list(answers)
-        monkeypatch.setattr(window, "ask_choice", self)
-
-    def __call__(self, title, _text, choices):
-        self.asked.append(title)
-        assert self.answers[0] in choices
-        return self.answers.pop(0)
-
-
 def _quit(window, _qtbot) -> None:
     window.quit_action.trigger()  # File > Quit
 
@@ -207,7 +194,7 @@ def test_quit_with_an_unsaved_network_asks_and_cancel_keeps_the_window(active_wi
 
     window = active_window
     _edit_network(window, qtbot)
-    answers = _Answers(window, monkeypatch, CANCEL, DISCARD)
+    answers = Answers(window, monkeypatch, CANCEL, DISCARD)
     _quit(window, qtbot)
     assert answers.asked == ["Save the network?"] and window.isVisible()
     _quit(window, qtbot)
@@ -224,7 +211,7 @@ def test_quit_saving_the_network_saves_then_closes(active_window, qtbot, tmp_pat
     _edit_network(window, qtbot)
     expected = window.layer_builder.spec
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
-    answers = _Answers(window, monkeypatch, SAVE, SAVE)
+    answers = Answers(window, monkeypatch, SAVE, SAVE)
     _quit(window, qtbot)  # the file dialog was cancelled: nothing saved, the window stays
     assert window.isVisible() and answers.asked == ["Save the network?"]
     path = tmp_path / "mine.cnn.json"
@@ -239,7 +226,7 @@ def test_closing_mid_training_asks_to_stop(active_window, qtbot, monkeypatch):
 
     window = active_window
     window.state.training = True
-    answers = _Answers(window, monkeypatch, CANCEL, STOP)
+    answers = Answers(window, monkeypatch, CANCEL, STOP)
     _quit(window, qtbot)
     assert answers.asked == ["Training is running"] and window.isVisible()
     _quit(window, qtbot)
@@ -253,7 +240,7 @@ def test_unsaved_trained_weights_are_saved_before_closing(active_window, qtbot, 
 
     window, state = active_window, active_window.state
     state.unsaved_model = True
-    answers = _Answers(window, monkeypatch, CANCEL, SAVE, DISCARD)
+    answers = Answers(window, monkeypatch, CANCEL, SAVE, DISCARD)
     _quit(window, qtbot)
     assert answers.asked == ["Save the trained model?"] and window.isVisible()
 
@@ -285,7 +272,7 @@ def test_the_close_button_asks_but_the_apps_own_close_does_not(active_window, mo
 
     window = active_window
     _edit_network(window, qtbot)
-    answers = _Answers(window, monkeypatch, CANCEL)
+    answers = Answers(window, monkeypatch, CANCEL)
     event = ButtonClose()
     window.closeEvent(event)
     assert not event.isAccepted() and answers.asked == ["Save the network?"]

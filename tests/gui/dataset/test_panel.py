@@ -9,7 +9,10 @@ import pytest
 from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QApplication
+from support_journeys import count_shown as count
+from support_journeys import labels_shown, select_rows, type_in_letter_dialog
 from support_mouse import drag
+from support_widgets import shown as show_widget
 
 from cnn_studio.model.data.user_samples import STORE_CANVAS, default_path
 from cnn_studio.model.ink.preprocess import strokes_to_image
@@ -22,6 +25,15 @@ def stroke_sample(label: str, shift: float = 0.0) -> Sample:
                    np.array([[90.0, 150.0], [190.0, 150.0 + shift]])], label, "me")
 
 
+def on_data_tab(qtbot, window, size: tuple[int, int] | None = None):
+    """``window`` added to ``qtbot``, resized to ``size`` (None: as restored), shown on its Data
+    tab and exposed."""
+    show_widget(qtbot, window, size, exposed=False)
+    window.show_tab("data")
+    qtbot.waitExposed(window)
+    return window
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     """A window (no TensorFlow) whose sample store holds A, A, A, b, b, C."""
@@ -30,11 +42,7 @@ def window(qtbot, tmp_path, monkeypatch):
     write_strokes(default_path(), samples, STORE_CANVAS)
     from cnn_studio.gui.app.main_window import MainWindow
 
-    win = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(win)
-    win.show()
-    win.show_tab("data")
-    qtbot.waitExposed(win)
+    win = on_data_tab(qtbot, MainWindow(load_tensorflow=False))
     yield win
     win.close()
 
@@ -48,25 +56,6 @@ def warnings(monkeypatch):
     monkeypatch.setattr(QMessageBox, "warning",
                         staticmethod(lambda parent, title, text, *a: shown.append((title, text))))
     return shown
-
-
-def count(panel, letter: str) -> int:
-    return panel.strip.counts[LETTERS.index(letter)]
-
-
-def labels_shown(panel) -> list[str]:
-    model = panel.grid.thumbs
-    return [model.label(row) for row in range(model.rowCount())]
-
-
-def select_rows(qtbot, panel, rows: list[int]) -> None:
-    """Click the first thumbnail, Ctrl+click the others."""
-    grid = panel.grid
-    for i, row in enumerate(rows):
-        rect = grid.visualRect(grid.thumbs.index(row))
-        modifier = Qt.KeyboardModifier.ControlModifier if i else Qt.KeyboardModifier.NoModifier
-        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
-    assert sorted(grid.selected_keys()) == sorted(grid.thumbs.key(r) for r in rows)
 
 
 def test_counts_missing_letters_and_thumbnails_of_the_network_input(window):
@@ -139,12 +128,12 @@ def test_relabel_refuses_a_non_letter_and_applies_a_letter(window, qtbot, monkey
     panel = window.dataset_browser
     typed: list[str] = []
     select_rows(qtbot, panel, [1, 5])
-    answer_letter_dialog(qtbot, "7", typed)
+    type_in_letter_dialog(qtbot, "7", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert warnings and "not a letter" in warnings[-1][1]
     assert labels_shown(panel) == list("AAAbbC")
     select_rows(qtbot, panel, [1, 5])
-    answer_letter_dialog(qtbot, "q", typed)
+    type_in_letter_dialog(qtbot, "q", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert labels_shown(panel) == list("AqAbbq")
     assert count(panel, "Q") == 2 and count(panel, "C") == 0
@@ -334,12 +323,7 @@ def empty_window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "empty-home"))
     from cnn_studio.gui.app.main_window import MainWindow
 
-    win = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(win)
-    win.resize(1300, 900)
-    win.show()
-    win.show_tab("data")
-    qtbot.waitExposed(win)
+    win = on_data_tab(qtbot, MainWindow(load_tensorflow=False), (1300, 900))
     yield win
     win.close()
 
@@ -425,12 +409,7 @@ def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypat
     on_disk = refuse_reading(monkeypatch, default_path())
     from cnn_studio.gui.app.main_window import MainWindow
 
-    window = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(window)
-    window.resize(1300, 900)
-    window.show()
-    window.show_tab("data")
-    qtbot.waitExposed(window)
+    window = on_data_tab(qtbot, MainWindow(load_tensorflow=False), (1300, 900))
     panel = window.dataset_browser
     assert "Permission denied" in panel.info.text()
     draw_and_add(qtbot, window, Qt.Key.Key_T)
@@ -465,36 +444,17 @@ def test_undo_never_removes_what_another_window_added(tmp_path):
     assert editor.undo() and [s.label for s in read_strokes(path).samples] == ["q", "Z"]
 
 
-def answer_letter_dialog(qtbot, text: str, answers: list) -> None:
-    """When the relabel dialog opens, type ``text`` into it and press OK (once)."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QComboBox, QInputDialog
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QInputDialog):
-            QTimer.singleShot(10, answer)
-            return
-        edit = dialog.findChild(QComboBox).lineEdit()
-        edit.selectAll()
-        qtbot.keyClicks(edit, text)
-        answers.append(edit.text())
-        qtbot.keyClick(edit, Qt.Key.Key_Return)
-
-    QTimer.singleShot(0, answer)
-
-
 def test_relabelling_by_typing_a_small_letter_keeps_it_small(window, qtbot):
     panel = window.dataset_browser
     typed: list[str] = []
     select_rows(qtbot, panel, [0])
-    answer_letter_dialog(qtbot, "o", typed)
+    type_in_letter_dialog(qtbot, "o", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert typed == ["o"]
     assert labels_shown(panel) == list("oAAbbC")
     assert [s.label for s in read_strokes(default_path()).samples] == list("oAAbbC")
     select_rows(qtbot, panel, [3])
-    answer_letter_dialog(qtbot, "Z", typed)
+    type_in_letter_dialog(qtbot, "Z", typed)
     qtbot.mouseClick(panel.own_actions.relabel_button, Qt.MouseButton.LeftButton)
     assert [s.label for s in read_strokes(default_path()).samples] == list("oAAZbC")
 
