@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from support_models import save_tiny_model
 
 from cnn_studio import main
 from cnn_studio.model.nets import export
@@ -16,13 +17,8 @@ from cnn_studio.model.nets import export
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
     """The tiny preset with seeded weights, saved as a .keras file."""
-    from cnn_studio.model.nets.keras_build import build_model
-    from cnn_studio.model.nets.model_files import save_model_file
-    from cnn_studio.model.spec.presets import get_preset
-
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    spec = get_preset("tiny")
-    save_model_file(build_model(spec, seed=5), spec, path)
+    save_tiny_model(path, seed=5)
     return path
 
 

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from support_files import assert_refused
 
 from cnn_studio.model.ink.strokes import (
     Sample,
@@ -89,19 +90,14 @@ def test_write_validates_before_touching_the_file(tmp_path):
 
 @pytest.mark.parametrize("content", ["", "{", "[1, 2]", '{"format": "strokes-v1"'])
 def test_read_names_the_file_for_corrupt_content(tmp_path, content):
-    path = tmp_path / "broken.json"
-    path.write_text(content)
-    with pytest.raises(StrokesError, match="broken.json"):
-        read_strokes(path)
+    assert_refused(read_strokes, tmp_path / "broken.json", content, StrokesError, "broken.json")
 
 
 def test_read_missing_and_binary_files(tmp_path):
     with pytest.raises(StrokesError, match="file not found"):
         read_strokes(tmp_path / "absent.json")
-    binary = tmp_path / "bin.json"
-    binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(StrokesError, match="bin.json"):
-        read_strokes(binary)
+    assert_refused(read_strokes, tmp_path / "bin.json", b"\xff\xfe\x00garbage", StrokesError,
+                   "bin.json")
 
 
 def test_truncated_real_file_is_reported(tmp_path):

@@ -7,6 +7,7 @@ import os
 import numpy as np
 import pytest
 import support_letters
+from support_models import save_tiny_model
 
 from cnn_studio.model.nets import export
 from cnn_studio.model.nets.export import ExportError, export_model, run_exported, write_export
@@ -17,13 +18,8 @@ TOLERANCE = 1e-5
 @pytest.fixture(scope="module")
 def model_file(tmp_path_factory):
     """The tiny preset with seeded weights, saved as a .keras file."""
-    from cnn_studio.model.nets.keras_build import build_model
-    from cnn_studio.model.nets.model_files import save_model_file
-    from cnn_studio.model.spec.presets import get_preset
-
     path = tmp_path_factory.mktemp("model") / "tiny.keras"
-    spec = get_preset("tiny")
-    save_model_file(build_model(spec, seed=3), spec, path)
+    save_tiny_model(path, seed=3)
     return path
 
 

@@ -7,12 +7,13 @@ import threading
 import keras
 import numpy as np
 import pytest
+from support_files import assert_refused
+from support_models import save_tiny_model
 
 from cnn_studio.model.nets.inference import Predictor, activation_model, load_default_model
 from cnn_studio.model.nets.keras_build import build_model
-from cnn_studio.model.nets.model_files import ModelFileError, save_model_file
+from cnn_studio.model.nets.model_files import ModelFileError
 from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, layer_kind
-from cnn_studio.model.spec.presets import get_preset
 
 
 @pytest.fixture(scope="module")
@@ -156,16 +157,13 @@ def test_layer_kind_from_name_or_class():
 
 
 def test_preset_network_and_default_model_file(tmp_path):
-    model = build_model(get_preset("tiny"), seed=0)
     path = tmp_path / "default.keras"
-    save_model_file(model, get_preset("tiny"), path)
+    model = save_tiny_model(path, seed=0)
     loaded = load_default_model(path)
     image = _images(1, seed=8)[0]
     np.testing.assert_allclose(Predictor(loaded).forward(image).probs,
                                Predictor(model).forward(image).probs, atol=1e-6)
     with pytest.raises(ModelFileError, match="pretrain"):
         load_default_model(tmp_path / "missing.keras")
-    broken = tmp_path / "broken.keras"
-    broken.write_bytes(b"not a zip file")
-    with pytest.raises(ModelFileError, match="damaged"):
-        load_default_model(broken)
+    assert_refused(load_default_model, tmp_path / "broken.keras", b"not a zip file",
+                   ModelFileError, "damaged")

@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 import pytest
+from support_files import assert_refused
 
 from cnn_studio.model.data import emnist, emnist_download
 from cnn_studio.model.data.dataset import DatasetError, load_npz
@@ -63,10 +64,7 @@ def test_stale_temp_files_are_removed_when_the_store_opens(tmp_path):
 
 @pytest.mark.parametrize("content", [b"PK\x03\x04 not a zip", gzip.compress(b"hello"), b""])
 def test_damaged_npz_is_a_dataset_error(tmp_path, content):
-    path = tmp_path / "cache.npz"
-    path.write_bytes(content)
-    with pytest.raises(DatasetError, match="cache.npz"):
-        load_npz(path)
+    assert_refused(load_npz, tmp_path / "cache.npz", content, DatasetError, "cache.npz")
 
 
 def test_damaged_zip_member_is_a_dataset_error(tmp_path):
