@@ -128,6 +128,23 @@ def _probe_cells(geometry, rng, count=4):
     return sorted(cells)
 
 
+def _probed(model, reference, index, rng):
+    """(geometry, row, col, channel, Keras's value) for probed output cells of layer ``index``.
+
+    The channel is a random output channel (a pooling layer's output channel is its input's).
+    """
+    geometry = ex.window_geometry(model, index)
+    for row, col in _probe_cells(geometry, rng):
+        channel = int(rng.integers(geometry.channels_out))
+        yield geometry, row, col, channel, reference[index][row, col, channel]
+
+
+def _assert_explains(value, model_value, want) -> None:
+    """The hand-made value and the model's value both equal Keras's output ``want``."""
+    np.testing.assert_allclose(value, want, **TOL)
+    np.testing.assert_allclose(model_value, want, **TOL)
+
+
 def test_trace_matches_keras(cases):
     for model, image, reference in cases:
         result = ex.layer_activations(model, image)
@@ -149,13 +166,9 @@ def test_conv_dot_product_equals_layer_output(cases):
     checked = 0
     for model, image, reference in cases:
         for index in _indices(model, "conv2d"):
-            geometry = ex.window_geometry(model, index)
-            for row, col in _probe_cells(geometry, rng):
-                f = int(rng.integers(geometry.channels_out))
+            for geometry, row, col, f, want in _probed(model, reference, index, rng):
                 dp = ex.conv_dot_product(model, image, index, row, col, f)
-                want = reference[index][row, col, f]
-                np.testing.assert_allclose(dp.value, want, **TOL)
-                np.testing.assert_allclose(dp.model_value, want, **TOL)
+                _assert_explains(dp.value, dp.model_value, want)
                 np.testing.assert_allclose(dp.products, dp.patch * dp.kernel)
                 np.testing.assert_allclose(dp.total + dp.bias, dp.pre_activation, **TOL)
                 assert np.all(dp.patch[dp.padded] == 0)
@@ -349,13 +362,9 @@ def test_pool_cell_equals_layer_output(cases):
     for model, image, reference in cases:
         for kind in ("maxpool2d", "avgpool2d", "sumpool2d"):
             for index in _indices(model, kind):
-                geometry = ex.window_geometry(model, index)
-                for row, col in _probe_cells(geometry, rng):
-                    channel = int(rng.integers(geometry.channels_in))
+                for _, row, col, channel, want in _probed(model, reference, index, rng):
                     cell = ex.pool_cell(model, image, index, row, col, channel)
-                    want = reference[index][row, col, channel]
-                    np.testing.assert_allclose(cell.result, want, **TOL)
-                    np.testing.assert_allclose(cell.model_value, want, **TOL)
+                    _assert_explains(cell.result, cell.model_value, want)
                     assert np.all(np.isnan(cell.values[~cell.valid]))
                     assert cell.count == cell.valid.sum() >= 1
                     if kind == "sumpool2d":
