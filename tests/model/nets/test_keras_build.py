@@ -7,14 +7,15 @@ import zipfile
 import keras
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support_specs import random_specs
 
 from cnn_studio.model.nets import keras_build as K
 from cnn_studio.model.nets import keras_code, model_files
 from cnn_studio.model.spec.analysis import analyze, with_output_layer
 from cnn_studio.model.spec.files import canonical, save_spec
-from cnn_studio.model.spec.network import LAYER_TYPES, LayerSpec, NetworkSpec, SpecError
+from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, SpecError
 from cnn_studio.model.spec.presets import PRESETS, get_preset
 
 
@@ -42,46 +43,8 @@ def assert_matches_analysis(spec: NetworkSpec, model) -> None:
 
 # ---------------------------------------------------------------- property: analysis == Keras
 
-_CONV_ACTS = LAYER_TYPES["conv2d"].param("activation").choices
-_ACTS = LAYER_TYPES["activation"].param("activation").choices
-_DENSE_ACTS = ("linear", "relu", "tanh", "sigmoid")
-
-
-@st.composite
-def valid_specs(draw):
-    padding = st.sampled_from(["valid", "same"])
-    layers = []
-    for _ in range(draw(st.integers(0, 4))):
-        kind = draw(st.sampled_from(["conv2d", "maxpool2d", "avgpool2d", "sumpool2d",
-                                     "activation", "batchnorm", "dropout"]))
-        if kind == "conv2d":
-            params = {"filters": draw(st.integers(1, 6)), "kernel_h": draw(st.integers(1, 5)),
-                      "kernel_w": draw(st.integers(1, 5)), "stride": draw(st.integers(1, 4)),
-                      "padding": draw(padding), "activation": draw(st.sampled_from(_CONV_ACTS)),
-                      "use_bias": draw(st.booleans())}
-        elif kind.endswith("pool2d"):
-            params = {"pool_size": draw(st.integers(1, 4)), "stride": draw(st.integers(0, 4)),
-                      "padding": draw(padding)}
-        elif kind == "activation":
-            params = {"activation": draw(st.sampled_from(_ACTS))}
-        elif kind == "dropout":
-            params = {"rate": draw(st.floats(0.0, 0.9))}
-        else:
-            params = {}
-        layers.append(LayerSpec(kind, params))
-    layers.append(LayerSpec(draw(st.sampled_from(["flatten", "globalavgpool2d"]))))
-    for _ in range(draw(st.integers(0, 2))):
-        layers.append(L("dense", units=draw(st.integers(1, 40)), use_bias=draw(st.booleans()),
-                        activation=draw(st.sampled_from(_DENSE_ACTS))))
-        if draw(st.booleans()):
-            layers.append(LayerSpec(draw(st.sampled_from(["batchnorm", "dropout"]))))
-    spec = with_output_layer(NetworkSpec(layers, "random"))
-    assume(analyze(spec).valid)
-    return spec
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(valid_specs(), st.integers(0, 1000))
+@given(random_specs(), st.integers(0, 1000))
 def test_analysis_matches_keras_for_random_valid_specs(spec, seed):
     model = K.build_model(spec, seed=seed)
     assert_matches_analysis(spec, model)

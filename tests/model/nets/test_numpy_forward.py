@@ -12,8 +12,9 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support_specs import BODY_KINDS, random_specs
 
 from cnn_studio.model.nets import keras_file
 from cnn_studio.model.nets.inference import Predictor, activation_model, load_default_model
@@ -25,7 +26,7 @@ from cnn_studio.model.nets.numpy_forward import (
     NumpyNetwork,
     network_from_spec,
 )
-from cnn_studio.model.spec.analysis import analyze, with_output_layer
+from cnn_studio.model.spec.analysis import with_output_layer
 from cnn_studio.model.spec.network import LAYER_TYPES, LayerSpec, NetworkSpec, SpecError
 from cnn_studio.model.synth.generator import sample_image
 
@@ -65,45 +66,13 @@ def randomise_batchnorm(model, rng: np.random.Generator) -> None:
 
 # ---------------------------------------------------------------- property: engine == Keras
 
-_CONV_ACTS = LAYER_TYPES["conv2d"].param("activation").choices
-_ACTS = LAYER_TYPES["activation"].param("activation").choices
-_DENSE_ACTS = LAYER_TYPES["dense"].param("activation").choices
-
-
-@st.composite
-def random_specs(draw):
-    padding = st.sampled_from(["valid", "same"])
-    layers = []
-    for _ in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["conv2d", "conv2d", "maxpool2d", "avgpool2d", "sumpool2d",
-                                     "activation", "batchnorm", "dropout"]))
-        if kind == "conv2d":
-            params = {"filters": draw(st.integers(1, 8)), "kernel_h": draw(st.integers(1, 5)),
-                      "kernel_w": draw(st.integers(1, 5)), "stride": draw(st.integers(1, 3)),
-                      "padding": draw(padding), "activation": draw(st.sampled_from(_CONV_ACTS)),
-                      "use_bias": draw(st.booleans())}
-        elif kind.endswith("pool2d"):
-            params = {"pool_size": draw(st.integers(1, 4)), "stride": draw(st.integers(0, 3)),
-                      "padding": draw(padding)}
-        elif kind == "activation":
-            params = {"activation": draw(st.sampled_from(_ACTS))}
-        else:
-            params = {"rate": 0.5} if kind == "dropout" else {}
-        layers.append(LayerSpec(kind, params))
-    layers.append(LayerSpec(draw(st.sampled_from(["flatten", "globalavgpool2d"]))))
-    for _ in range(draw(st.integers(0, 2))):
-        layers.append(LayerSpec("dense", {"units": draw(st.integers(1, 24)),
-                                          "use_bias": draw(st.booleans()),
-                                          "activation": draw(st.sampled_from(_DENSE_ACTS))}))
-        if draw(st.booleans()):
-            layers.append(LayerSpec(draw(st.sampled_from(["batchnorm", "dropout"]))))
-    spec = with_output_layer(NetworkSpec(layers, "random"))
-    assume(analyze(spec).valid)
-    return spec
+_NUMPY_SPECS = random_specs(body=(1, 5), kinds=("conv2d", *BODY_KINDS), max_filters=8,
+                            max_stride=3, dropout=st.just(0.5), max_units=24,
+                            dense_activations=LAYER_TYPES["dense"].param("activation").choices)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_specs(), st.integers(0, 10_000))
+@given(_NUMPY_SPECS, st.integers(0, 10_000))
 def test_random_networks_match_keras_through_a_keras_file(spec, seed):
     rng = np.random.default_rng(seed)
     model = build_model(spec, seed=seed)
