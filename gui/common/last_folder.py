@@ -49,22 +49,25 @@ def start(kind: str, default: str | Path = "") -> str:
     return str(last / name) if name else str(last)
 
 
-def open_file(parent: QWidget | None, kind: str, caption: str, default: str | Path = "",
-              filters: str = "") -> str:
-    """``QFileDialog.getOpenFileName`` starting in the last folder of ``kind``; remembers it."""
-    path, _ = QFileDialog.getOpenFileName(parent, caption, start(kind, default), filters)
+def _chosen_file(ask, parent: QWidget | None, kind: str, caption: str, default: str | Path,
+                 filters: str) -> str:
+    """The file ``ask`` (a QFileDialog getter) returns, started in ``kind``'s last folder."""
+    path, _ = ask(parent, caption, start(kind, default), filters)
     if path:
         remember(kind, path)
     return path
+
+
+def open_file(parent: QWidget | None, kind: str, caption: str, default: str | Path = "",
+              filters: str = "") -> str:
+    """``QFileDialog.getOpenFileName`` starting in the last folder of ``kind``; remembers it."""
+    return _chosen_file(QFileDialog.getOpenFileName, parent, kind, caption, default, filters)
 
 
 def save_file(parent: QWidget | None, kind: str, caption: str, default: str | Path = "",
               filters: str = "") -> str:
     """``QFileDialog.getSaveFileName`` starting in the last folder of ``kind``; remembers it."""
-    path, _ = QFileDialog.getSaveFileName(parent, caption, start(kind, default), filters)
-    if path:
-        remember(kind, path)
-    return path
+    return _chosen_file(QFileDialog.getSaveFileName, parent, kind, caption, default, filters)
 
 
 def existing_folder(parent: QWidget | None, kind: str, caption: str,
