@@ -132,15 +132,18 @@ def run(args: argparse.Namespace) -> int:
     print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
     _print_real(shipped, recorder.real, args.real)
     seconds = round(time.perf_counter() - start, 1)
+    cpu_seconds = round(sum(os.times()[:4]), 1)
     history_file = history_path_for(args.out)
     paths.atomic_write_text(history_file, json.dumps({
         "command": "python main.py pretrain " + " ".join(_argv(args)),
         "samples": len(train) + len(val), "real_share": args.real_share,
         "seconds": seconds, "minutes": round(seconds / 60, 2), "cores": os.cpu_count(),
+        "cpu_minutes": round(cpu_seconds / 60, 2),
         "real_file": args.real.name if recorder.real is not None else None,
         "calibration": calibration, "epochs": recorder.epochs}, indent=1))
     print(f"history: {history_file}")
-    print(f"total time: {seconds:.1f} s ({seconds / 60:.1f} minutes)")
+    print(f"total time: {seconds:.1f} s ({seconds / 60:.1f} minutes); CPU time of this process "
+          f"and its workers {cpu_seconds / 60:.1f} core-minutes")
     return 0
 
 

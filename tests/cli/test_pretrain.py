@@ -58,6 +58,7 @@ def test_tiny_pretrain_saves_a_loadable_model_and_reports_real_accuracy(tmp_path
     assert "held-out sites (art, cea, pri, uqb)" in text and "temperature" in text
     calibration = history["calibration"]
     assert calibration["temperature"] > 0 and history["seconds"] > 0
+    assert history["cpu_minutes"] > 0
     assert set(calibration["site_accuracy"]["per_site"]) == {"art", "cea", "pri", "uqb"}
     assert calibration["dev"]["samples"] == 1
     for report in (calibration["held_out_sites"], calibration["dev"]):
