@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QMessageBox,
-    QPushButton,
     QWidget,
 )
 
 from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.sample_store import SampleEditor
+from cnn_studio.gui.common.widgets import push_button
 from cnn_studio.model.data.sample_sync import SampleStoreError
 from cnn_studio.model.ink.strokes import LETTERS, StrokesError, is_letter
 
@@ -54,18 +54,16 @@ class SampleActions(QWidget):
         self.editor = editor
         self.store = editor.store
         self.selected = selected
-        self.relabel_button = QPushButton("Relabel...")
-        self.relabel_button.setToolTip("Give the selected samples another letter")
-        self.delete_button = QPushButton("Delete")
-        self.delete_button.setToolTip("Delete the selected samples (Delete key; Ctrl+Z undoes)")
-        self.import_button = QPushButton("Import...")
-        self.import_button.setToolTip("Add the letters of a strokes-v1 file to your samples")
-        self.export_button = QPushButton("Export...")
-        self.export_button.setToolTip("Save the selected samples, or all of them, as a "
-                                      "strokes-v1 file")
-        self.undo_button = QPushButton("Undo")
-        self.undo_button.setToolTip("Undo the last delete, relabel or import of your samples "
-                                    "(Ctrl+Z)")
+        self.relabel_button = push_button("Relabel...",
+                                          "Give the selected samples another letter")
+        self.delete_button = push_button("Delete", "Delete the selected samples (Delete key; "
+                                         "Ctrl+Z undoes)")
+        self.import_button = push_button("Import...",
+                                         "Add the letters of a strokes-v1 file to your samples")
+        self.export_button = push_button("Export...", "Save the selected samples, or all of them, "
+                                         "as a strokes-v1 file")
+        self.undo_button = push_button("Undo", "Undo the last delete, relabel or import of your "
+                                       "samples (Ctrl+Z)")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for button in (self.relabel_button, self.delete_button, self.undo_button,

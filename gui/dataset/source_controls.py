@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
 
 from cnn_studio.gui.common import last_folder
+from cnn_studio.gui.common.widgets import bar_layout, push_button
 from cnn_studio.gui.dataset import workers as jobs
 from cnn_studio.gui.dataset.task_panel import TaskPanel
 
@@ -75,17 +76,13 @@ class EmnistControls(QWidget):
         self.tasks = tasks
         self.status = QLabel()
         self.status.setObjectName("emnist_status")
-        self.import_button = QPushButton("Import EMNIST files...")
-        self.import_button.setToolTip("Read EMNIST letters from the official gzip IDX pair "
-                                      "(choose the images file), the .mat or a CSV")
-        self.download_button = QPushButton("Download EMNIST")
-        self.download_button.setToolTip("Download the official EMNIST archive (about 540 MB; "
-                                        "resumes if interrupted) and import its letters")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.status, 1)
-        layout.addWidget(self.import_button)
-        layout.addWidget(self.download_button)
+        self.import_button = push_button("Import EMNIST files...",
+                                         "Read EMNIST letters from the official gzip IDX pair "
+                                         "(choose the images file), the .mat or a CSV")
+        self.download_button = push_button("Download EMNIST",
+                                           "Download the official EMNIST archive (about 540 MB; "
+                                           "resumes if interrupted) and import its letters")
+        bar_layout(self, self.status, self.import_button, self.download_button)
         self.import_button.clicked.connect(self.import_files)
         self.download_button.clicked.connect(self.download)
         tasks.changed.connect(self._update)

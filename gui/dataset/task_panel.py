@@ -7,9 +7,10 @@ the job's end removes it and is passed on through the panel's own signals.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from cnn_studio.gui.common.tasks import Job, TaskRunner
+from cnn_studio.gui.common.widgets import bar_layout
 
 
 class TaskRow(QWidget):
@@ -30,11 +31,7 @@ class TaskRow(QWidget):
         self.bar.setMinimumWidth(150)
         self.bar.setMaximumWidth(200)
         self.cancel_button = QPushButton("Cancel")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.cancel_button)
+        bar_layout(self, self.label, self.bar, self.cancel_button)
 
     def set_progress(self, done: int, total: int) -> None:
         """Show ``done`` of ``total`` (a busy bar when ``total`` is 0)."""

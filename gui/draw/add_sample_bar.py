@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
+
+from cnn_studio.gui.common.widgets import bar_layout, push_button
 
 
 class AddSampleBar(QFrame):
@@ -15,14 +17,9 @@ class AddSampleBar(QFrame):
         self.setStyleSheet("#add_sample_bar { background: #fff6d8; }")
         self.letter = ""
         self.label = QLabel()
-        self.add_button = QPushButton("Add (Enter)")
-        self.add_button.setObjectName("add_sample_button")
+        self.add_button = push_button("Add (Enter)", name="add_sample_button")
         self.cancel_button = QPushButton("Cancel (Esc)")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
-        layout.addWidget(self.label, 1)
-        layout.addWidget(self.add_button)
-        layout.addWidget(self.cancel_button)
+        bar_layout(self, self.label, self.add_button, self.cancel_button, margins=(6, 2, 6, 2))
         self.cancel_button.clicked.connect(self.hide)
         self.hide()
 
