@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, format_number
-from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label
+from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label, text_label
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "linear")
 
@@ -77,9 +77,7 @@ class ActivationTab(ExplainTab):
         maps.addWidget(self.before_view)
         maps.addWidget(self.after_view)
         self.body.addLayout(maps)
-        self.summary = QLabel()
-        self.summary.setObjectName("activation_summary")
-        self.summary.setWordWrap(True)
+        self.summary = text_label("activation_summary")
         self.body.addWidget(self.summary)
         self.body.addWidget(help_label("relu", "activation"))
         self.body.addStretch(1)

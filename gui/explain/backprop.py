@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -22,6 +21,7 @@ from cnn_studio.gui.explain.base import (
     help_label,
     letter_combo,
     set_range_quietly,
+    text_label,
 )
 from cnn_studio.gui.explain.softmax import set_true_combo
 
@@ -93,10 +93,7 @@ class BackpropTab(ExplainTab):
             view.show_numbers = True
             maps.addWidget(view)
         self.body.addLayout(maps)
-        self.result_label = QLabel()
-        self.result_label.setObjectName("backprop_result")
-        self.result_label.setWordWrap(True)
-        self.result_label.setTextFormat(Qt.TextFormat.RichText)
+        self.result_label = text_label("backprop_result", rich=True)
         self.body.addWidget(self.result_label)
         self.body.addWidget(help_label("backpropagation", "cross_entropy"))
         self.body.addStretch(1)

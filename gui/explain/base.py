@@ -11,13 +11,16 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QScrollArea,
     QSpinBox,
     QStackedWidget,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -62,6 +65,38 @@ def help_label(*keys: str) -> QLabel:
     label.setStyleSheet(colours.note_style("QLabel#help_text", "padding: 6px;"))
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def text_label(name: str, rich: bool = False) -> QLabel:
+    """An empty word-wrapped label named ``name`` for a tab's worked numbers (rich text when
+    ``rich``)."""
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    if rich:
+        label.setTextFormat(Qt.TextFormat.RichText)
+    return label
+
+
+def read_only_table(name: str, columns, stretch: bool = True, rows: int = 0,
+                    row_height: int | None = 20) -> QTableWidget:
+    """A named table of ``columns`` to read, not edit, without row numbers.
+
+    ``stretch`` spreads the columns over the width (else each fits its contents); ``row_height``
+    (None: Qt's) sets the rows' height and ``rows`` > 0 a minimum height showing that many.
+    """
+    table = QTableWidget(0, len(columns))
+    table.setObjectName(name)
+    table.setHorizontalHeaderLabels(columns)
+    table.verticalHeader().setVisible(False)
+    if row_height is not None:
+        table.verticalHeader().setDefaultSectionSize(row_height)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    mode = QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.ResizeToContents
+    table.horizontalHeader().setSectionResizeMode(mode)
+    if rows:
+        table.setMinimumHeight(rows * (row_height or 20) + 28)
+    return table
 
 
 def sequential_problem(model) -> str | None:

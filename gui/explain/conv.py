@@ -29,6 +29,7 @@ from cnn_studio.gui.explain.base import (
     flow_row,
     help_label,
     set_range_quietly,
+    text_label,
     titled,
 )
 
@@ -121,10 +122,7 @@ class ConvTab(ExplainTab):
         self.patch_title = QLabel("Input patch")
         self.kernel_title = QLabel("Kernel")
         self.product_title = QLabel("Patch x kernel (elementwise)")
-        self.formula = QLabel()
-        self.formula.setObjectName("conv_formula")
-        self.formula.setTextFormat(Qt.TextFormat.RichText)
-        self.formula.setWordWrap(True)
+        self.formula = text_label("conv_formula", rich=True)
         self.body.addWidget(flow_row(titled(self.patch_title, self.patch_grid),
                                      _operator("\u00d7"),
                                      titled(self.kernel_title, self.kernel_grid),

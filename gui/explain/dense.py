@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
 )
 
@@ -19,7 +16,9 @@ from cnn_studio.gui.explain.base import (
     class_name,
     fill_layer_combo,
     help_label,
+    read_only_table,
     set_range_quietly,
+    text_label,
 )
 from cnn_studio.gui.explain.conv import activation_line
 
@@ -50,10 +49,7 @@ class DenseTab(ExplainTab):
         self.unit_name = QLabel()
         build_form(self, self.form, trailing=(self.unit_name,))
         row = QHBoxLayout()
-        self.formula = QLabel()
-        self.formula.setObjectName("dense_formula")
-        self.formula.setWordWrap(True)
-        self.formula.setTextFormat(Qt.TextFormat.RichText)
+        self.formula = text_label("dense_formula", rich=True)
         self.where_view = MapView("Input x weight, per position", min_side=130)
         self.where_view.setToolTip("Each input's product with its weight, added over the maps "
                                    "and placed where the input came from (red raises the sum).")
@@ -61,14 +57,7 @@ class DenseTab(ExplainTab):
         row.addWidget(self.where_view)
         self.body.addLayout(row)
         self.body.addWidget(QLabel(f"The {TOP_K} inputs that moved the sum the most:"))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("dense_table")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.setMinimumHeight(TOP_K * 20 + 28)
+        self.table = read_only_table("dense_table", COLUMNS, stretch=False, rows=TOP_K)
         self.body.addWidget(self.table)
         self.body.addWidget(help_label("dense"))
         self.body.addStretch(1)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
-from cnn_studio.gui.explain.base import ExplainTab, help_label, set_range_quietly
+from cnn_studio.gui.explain.base import ExplainTab, help_label, set_range_quietly, text_label
 
 PRESET_TEXTS = {
     "identity": "Identity (copies the input)",
@@ -117,9 +117,7 @@ class KernelsTab(ExplainTab):
         below.addWidget(self.drawing_view)
         below.addWidget(self.pre_view)
         self.body.addLayout(below)
-        self.summary = QLabel()
-        self.summary.setObjectName("kernel_summary")
-        self.summary.setWordWrap(True)
+        self.summary = text_label("kernel_summary")
         self.body.addWidget(self.summary)
         self.body.addWidget(help_label("conv2d", "dot_product"))
         self.body.addStretch(1)

@@ -16,15 +16,18 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
-    QTableWidget,
     QTableWidgetItem,
 )
 
-from cnn_studio.gui.explain.base import HINT_DRAW, ExplainTab, class_name
+from cnn_studio.gui.explain.base import (
+    HINT_DRAW,
+    ExplainTab,
+    class_name,
+    read_only_table,
+    text_label,
+)
 
 DEFAULT_MODEL_FILE = "default.keras"
 #: layer kind -> (engine function name, how the program calls it)
@@ -167,22 +170,12 @@ class NumpyForwardTab(ExplainTab):
 
     def build(self) -> None:
         self.result: ForwardTrace | None = None
-        self.summary = QLabel()
-        self.summary.setObjectName("numpy_summary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary = text_label("numpy_summary", rich=True)
         self.program = code_box("numpy_program")
         self.program.setMinimumHeight(170)
         self.definitions = code_box("numpy_definitions")
         self.definitions.setMinimumHeight(260)
-        self.table = QTableWidget(0, 2)
-        self.table.setObjectName("numpy_probs")
-        self.table.setHorizontalHeaderLabels(("Letter", "Probability"))
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(8 * 20 + 28)
+        self.table = read_only_table("numpy_probs", ("Letter", "Probability"), rows=8)
         self.body.addWidget(self.summary)
         self.body.addWidget(QLabel("<b>The program</b> (one line per layer; the comment is the "
                                    "shape it produced)"))

@@ -5,13 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel
 
 from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
-from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label, set_range_quietly
+from cnn_studio.gui.explain.base import (
+    ExplainTab,
+    fill_layer_combo,
+    help_label,
+    set_range_quietly,
+    text_label,
+)
 
 POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 MODE_TITLES = {"max": "Max", "avg": "Average", "sum": "Sum"}
@@ -60,10 +65,7 @@ class PoolingTab(ExplainTab):
         self.body.addLayout(top)
         cell_row = QHBoxLayout()
         self.window_grid = NumberGrid()
-        self.cell_text = QLabel()
-        self.cell_text.setObjectName("pool_formula")
-        self.cell_text.setWordWrap(True)
-        self.cell_text.setTextFormat(Qt.TextFormat.RichText)
+        self.cell_text = text_label("pool_formula", rich=True)
         cell_row.addWidget(self.window_grid)
         cell_row.addWidget(self.cell_text, 1)
         self.body.addLayout(cell_row)

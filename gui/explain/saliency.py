@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, overlay
-from cnn_studio.gui.explain.base import ExplainTab, class_name
+from cnn_studio.gui.explain.base import ExplainTab, class_name, text_label
 from cnn_studio.model.ink.strokes import LETTERS
 
 METHODS = {"grad_cam": "Grad-CAM (last conv layer)", "saliency": "Saliency (pixel gradients)"}
@@ -51,9 +51,7 @@ class SaliencyTab(ExplainTab):
         maps.addWidget(self.drawing_view, 1)
         maps.addWidget(self.heat_view, 2)
         self.body.addLayout(maps)
-        self.caption = QLabel()
-        self.caption.setObjectName("heat_caption")
-        self.caption.setWordWrap(True)
+        self.caption = text_label("heat_caption")
         self.body.addWidget(self.caption)
         explain = QLabel(
             "Grad-CAM weighs each feature map of the last conv layer by how much the letter's "

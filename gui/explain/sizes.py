@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem
+from PySide6.QtWidgets import QLabel, QTableWidgetItem
 
-from cnn_studio.gui.explain.base import ExplainTab, help_label
+from cnn_studio.gui.explain.base import ExplainTab, help_label, read_only_table, text_label
 
 COLUMNS = ("Layer", "Input", "Output", "Parameters", "Dense equivalent", "Ratio")
 
@@ -32,16 +32,9 @@ class SizesTab(ExplainTab):
                        "shared by every position.")
         intro.setWordWrap(True)
         self.body.addWidget(intro)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("sizes_table")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table = read_only_table("sizes_table", COLUMNS, stretch=False, row_height=None)
         self.body.addWidget(self.table)
-        self.working = QLabel()
-        self.working.setObjectName("sizes_working")
-        self.working.setWordWrap(True)
+        self.working = text_label("sizes_working")
         font = QFont("DejaVu Sans Mono")
         font.setStyleHint(QFont.StyleHint.Monospace)
         font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))

@@ -6,17 +6,21 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QTableWidget,
     QTableWidgetItem,
 )
 
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.heatmap import format_number
-from cnn_studio.gui.explain.base import ExplainTab, class_name, help_label, letter_combo
+from cnn_studio.gui.explain.base import (
+    ExplainTab,
+    class_name,
+    help_label,
+    letter_combo,
+    read_only_table,
+    text_label,
+)
 
 COLUMNS = ("Letter", "Logit z", "z - max", "exp(z - max)", "Probability")
 TRUE_COLOUR = QColor(255, 236, 170)
@@ -52,19 +56,9 @@ class SoftmaxTab(ExplainTab):
         controls.addWidget(self.true_combo)
         controls.addStretch(1)
         self.body.addLayout(controls)
-        self.loss_label = QLabel()
-        self.loss_label.setObjectName("softmax_loss")
-        self.loss_label.setWordWrap(True)
-        self.loss_label.setTextFormat(Qt.TextFormat.RichText)
+        self.loss_label = text_label("softmax_loss", rich=True)
         self.body.addWidget(self.loss_label)
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setObjectName("softmax_table")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(20)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(26 * 20 + 28)
+        self.table = read_only_table("softmax_table", COLUMNS, rows=26)
         self.body.addWidget(self.table)
         self.body.addWidget(help_label("softmax", "cross_entropy"))
         self.body.addStretch(1)
