@@ -17,8 +17,8 @@ from cnn_studio.gui.explain.base import (
     set_range_quietly,
     text_label,
 )
+from cnn_studio.model.spec.network import POOL_KINDS
 
-POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 MODE_TITLES = {"max": "Max", "avg": "Average", "sum": "Sum"}
 WINDOW_COLOUR = QColor(230, 0, 120)
 

@@ -14,9 +14,8 @@ import keras
 import numpy as np
 
 from cnn_studio.model.errors import UserError
-from cnn_studio.model.spec.network import KIND_BY_CLASS, layer_kind  # noqa: F401
+from cnn_studio.model.spec.network import KIND_BY_CLASS, POOL_KINDS, layer_kind  # noqa: F401
 
-POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 #: Layers that map each pixel to itself (they keep the spatial layout unchanged).
 POINTWISE_CLASSES = (
     "Activation", "Dropout", "BatchNormalization", "ReLU", "LeakyReLU", "ELU", "Softmax",

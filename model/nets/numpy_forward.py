@@ -20,12 +20,17 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from cnn_studio.model.nets.keras_code import layer_name
 from cnn_studio.model.spec.analysis import analyze
-from cnn_studio.model.spec.network import INPUT_SHAPE, NetworkSpec, SpecError, resolve_params
+from cnn_studio.model.spec.network import (
+    INPUT_SHAPE,
+    POOL_KINDS,
+    NetworkSpec,
+    SpecError,
+    resolve_params,
+)
 
 BN_EPSILON = 1e-3  # Keras' default, which keras_build uses
 MAX_WINDOW = 64  # kernel, pool and stride sides the engine accepts
 MAX_LAYER_VALUES = 2**22  # numbers one layer may output per image
-POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 WEIGHTED = {"conv2d": (1, 2), "dense": (1, 2), "batchnorm": (4,)}  # allowed weight counts
 
 

@@ -23,6 +23,7 @@ ACTIVATION_BATCH = 128
 MAX_ACTIVATION_BYTES = 256 * 2**20
 MAX_LAYERS = 100
 MAX_FILE_BYTES = 5 * 2**20
+POOL_KINDS = ("maxpool2d", "avgpool2d", "sumpool2d")
 
 
 class SpecError(UserError):
