@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, format_number
-from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, help_label, text_label
+from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, text_label
 
 FUNCTIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "linear")
 
@@ -79,8 +79,7 @@ class ActivationTab(ExplainTab):
         self.body.addLayout(maps)
         self.summary = text_label("activation_summary")
         self.body.addWidget(self.summary)
-        self.body.addWidget(help_label("relu", "activation"))
-        self.body.addStretch(1)
+        self.end_with_help("relu", "activation")
         self.comparison = None
 
     def check(self, layers) -> str | None:

@@ -18,7 +18,6 @@ from cnn_studio.gui.explain.base import (
     class_name,
     fill_layer_combo,
     flow_row,
-    help_label,
     letter_combo,
     set_range_quietly,
     text_label,
@@ -95,8 +94,7 @@ class BackpropTab(ExplainTab):
         self.body.addLayout(maps)
         self.result_label = text_label("backprop_result", rich=True)
         self.body.addWidget(self.result_label)
-        self.body.addWidget(help_label("backpropagation", "cross_entropy"))
-        self.body.addStretch(1)
+        self.end_with_help("backpropagation", "cross_entropy")
         self.step_result = None
         self.step_model = None
         self.source_shape = None

@@ -253,6 +253,11 @@ class ExplainTab(QWidget):
         """The layers of the given kinds."""
         return [entry for entry in self.layers if entry[2] in kinds]
 
+    def end_with_help(self, *keys: str) -> None:
+        """Close ``self.body`` with the help texts of ``keys`` and a stretch below them."""
+        self.body.addWidget(help_label(*keys))
+        self.body.addStretch(1)
+
     def add_controls(self, *pairs: tuple[str, QWidget],
                      trailing: tuple[QWidget, ...] = ()) -> QWidget:
         """Add labelled controls to ``self.body``, wrapping onto more rows in a narrow dock.

@@ -27,7 +27,6 @@ from cnn_studio.gui.explain.base import (
     ExplainTab,
     fill_layer_combo,
     flow_row,
-    help_label,
     set_range_quietly,
     text_label,
     titled,
@@ -128,8 +127,7 @@ class ConvTab(ExplainTab):
                                      titled(self.kernel_title, self.kernel_grid),
                                      titled(self.product_title, self.product_grid)))
         self.body.addWidget(self.formula)
-        self.body.addWidget(help_label("conv2d", "dot_product", "stride", "padding"))
-        self.body.addStretch(1)
+        self.end_with_help("conv2d", "dot_product", "stride", "padding")
 
         self.view: ConvView | None = None
         self.cell: tuple[int, int] | None = None

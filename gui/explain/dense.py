@@ -15,7 +15,6 @@ from cnn_studio.gui.explain.base import (
     ExplainTab,
     class_name,
     fill_layer_combo,
-    help_label,
     read_only_table,
     set_range_quietly,
     text_label,
@@ -59,8 +58,7 @@ class DenseTab(ExplainTab):
         self.body.addWidget(QLabel(f"The {TOP_K} inputs that moved the sum the most:"))
         self.table = read_only_table("dense_table", COLUMNS, stretch=False, rows=TOP_K)
         self.body.addWidget(self.table)
-        self.body.addWidget(help_label("dense"))
-        self.body.addStretch(1)
+        self.end_with_help("dense")
         self.neuron = None
 
     def check(self, layers) -> str | None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
-from cnn_studio.gui.explain.base import ExplainTab, help_label, set_range_quietly, text_label
+from cnn_studio.gui.explain.base import ExplainTab, set_range_quietly, text_label
 
 PRESET_TEXTS = {
     "identity": "Identity (copies the input)",
@@ -119,8 +119,7 @@ class KernelsTab(ExplainTab):
         self.body.addLayout(below)
         self.summary = text_label("kernel_summary")
         self.body.addWidget(self.summary)
-        self.body.addWidget(help_label("conv2d", "dot_product"))
-        self.body.addStretch(1)
+        self.end_with_help("conv2d", "dot_product")
         self.lab = KernelLab()
         self.edit_result = None
         self.pending_matrix = None

@@ -13,7 +13,6 @@ from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
 from cnn_studio.gui.explain.base import (
     ExplainTab,
     fill_layer_combo,
-    help_label,
     set_range_quietly,
     text_label,
 )
@@ -79,8 +78,7 @@ class PoolingTab(ExplainTab):
             self.mode_views[mode] = view
             compare.addWidget(view, 0, column)
         self.body.addLayout(compare)
-        self.body.addWidget(help_label("pooling", "maxpool2d", "avgpool2d", "sumpool2d"))
-        self.body.addStretch(1)
+        self.end_with_help("pooling", "maxpool2d", "avgpool2d", "sumpool2d")
         self.view: PoolView | None = None
         self.cell: tuple[int, int] | None = None
         self.output_view.cell_clicked.connect(self.select_cell)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common.heatmap import MapView
-from cnn_studio.gui.explain.base import ExplainTab, class_name, help_label
+from cnn_studio.gui.explain.base import ExplainTab, class_name
 
 #: slider name -> (label, minimum, maximum, default, unit); scale is in percent.
 SLIDERS = {
@@ -168,8 +168,7 @@ class RobustnessTab(ExplainTab):
         for i, view in enumerate(self.map_views):
             maps.addWidget(view, i // 3, i % 3)
         self.body.addLayout(maps)
-        self.body.addWidget(help_label("translation_robustness", "parameter_sharing"))
-        self.body.addStretch(1)
+        self.end_with_help("translation_robustness", "parameter_sharing")
         self.moved: Moved | None = None
 
     def values(self) -> dict[str, float]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem
 
-from cnn_studio.gui.explain.base import ExplainTab, help_label, read_only_table, text_label
+from cnn_studio.gui.explain.base import ExplainTab, read_only_table, text_label
 
 COLUMNS = ("Layer", "Input", "Output", "Parameters", "Dense equivalent", "Ratio")
 
@@ -40,8 +40,7 @@ class SizesTab(ExplainTab):
         font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))
         self.working.setFont(font)
         self.body.addWidget(self.working)
-        self.body.addWidget(help_label("padding", "stride", "parameter_sharing"))
-        self.body.addStretch(1)
+        self.end_with_help("padding", "stride", "parameter_sharing")
         self.sizes: list = []
 
     def check(self, layers) -> str | None:

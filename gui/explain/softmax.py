@@ -16,7 +16,6 @@ from cnn_studio.gui.common.heatmap import format_number
 from cnn_studio.gui.explain.base import (
     ExplainTab,
     class_name,
-    help_label,
     letter_combo,
     read_only_table,
     text_label,
@@ -60,8 +59,7 @@ class SoftmaxTab(ExplainTab):
         self.body.addWidget(self.loss_label)
         self.table = read_only_table("softmax_table", COLUMNS, rows=26)
         self.body.addWidget(self.table)
-        self.body.addWidget(help_label("softmax", "cross_entropy"))
-        self.body.addStretch(1)
+        self.end_with_help("softmax", "cross_entropy")
         self.result = None
         self.true_combo.currentIndexChanged.connect(
             lambda _: self.ctx.set_true_letter(self.true_combo.currentData()))
