@@ -54,6 +54,7 @@ class AppState(QObject):
     trained = Field(False, "the active model's weights come from training")
     unsaved_model = Field(False, "trained weights not yet saved to a file")
     tf_info = Field(None, "TensorFlow's versions and devices once it has loaded")
+    train_config = Field(None, "the training settings chosen (TrainConfig fields as a dict)")
 
     spec_changed = Signal(object)
     model_changed = Signal(object)
@@ -63,6 +64,7 @@ class AppState(QObject):
     trained_changed = Signal(bool)
     unsaved_model_changed = Signal(bool)
     tf_info_changed = Signal(object)
+    train_config_changed = Signal(object)
 
     tf_ready = Signal(dict)          # {"tensorflow": version, "keras": version, "devices": [...]}
     tf_failed = Signal(str)          # message saying what happened and what to do

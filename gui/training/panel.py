@@ -60,7 +60,7 @@ class TrainingDashboard(QWidget):
         self._spec_problem = False  # the message lists problems of the builder's network
         self.last_report: dict | str | None = None  # the latest run's end (report or message)
 
-        self.controls = TrainingControls()
+        self.controls = TrainingControls(self.state)
         buttons = self._build_buttons()
         self.progress = StatusBar()
         self.progress.setObjectName("training_progress")
@@ -170,7 +170,7 @@ class TrainingDashboard(QWidget):
         if spec is None:
             return False
         self.files.refresh_sources()
-        config = self.controls.config_values()
+        config = dict(self.state.train_config)
         continuing = self.model is not None and self.model_spec is not None and \
             self.model_spec.layers == spec.layers
         if not continuing:

@@ -273,10 +273,12 @@ def test_network_without_output_layer_offers_to_append_it(qtbot, window, easy, m
     assert report["epochs_completed"] == 1
 
 
-def test_fields_use_the_ranges_training_accepts(window):
+def test_fields_use_the_ranges_training_accepts(qtbot):
+    from cnn_studio.gui.training.controls import TrainingControls
     from cnn_studio.model.training.config import RANGES
 
-    controls = window.training_dashboard.controls
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
     for name, box in (("learning_rate", controls.learning_rate),
                       ("batch_size", controls.batch_size), ("epochs", controls.epochs),
                       ("val_fraction", controls.val_fraction), ("seed", controls.seed)):
