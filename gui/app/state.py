@@ -74,6 +74,7 @@ class AppState(QObject):
     strokes_changed = Signal(object)  # (strokes: list[np.ndarray], canvas: (w, h))
     prediction_ready = Signal(object)  # a Prediction for the current drawing
     message = Signal(str)            # a line for the status bar
+    file_used = Signal(str)          # a file opened or saved: File > Open recent lists it
     busy_changed = Signal(bool)      # True while background work the user waits for runs
     task_ended = Signal(str)         # the name of background work that just ended
 

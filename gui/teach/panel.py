@@ -42,11 +42,12 @@ CHOICES = ("misread", "upper", "lower", "typed")
 
 
 class TeachDialog(QDialog):
-    """The Teach flow (non-modal). ``config`` (a ``TeachConfig``) may be replaced before a run."""
+    """The Teach flow (non-modal), built from the app state alone (model, samples, training
+    flag, saved files). ``config`` (a ``TeachConfig``) may be replaced before a run."""
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window, self.state = window, window.state
+    def __init__(self, state) -> None:
+        super().__init__()
+        self.state = state
         self.setObjectName("teach_dialog")
         self.setWindowTitle("Teach it my hand")
         self.config = None  # None: model.training.finetune.TeachConfig()
@@ -288,7 +289,7 @@ class TeachDialog(QDialog):
             self._apply(*value)
         elif name == "save":
             self.status.setText(f"Saved the adapted network to {value}.")
-            self.window.add_recent_file(value)
+            self.state.file_used.emit(value)
             self.state.unsaved_model = False
             self._set_running(False)
 
@@ -381,7 +382,8 @@ class TeachDialog(QDialog):
 
 def install(window) -> TeachDialog:
     """Add Tools > Teach it my hand... to ``window``; return the dialog it opens."""
-    dialog = TeachDialog(window)
+    dialog = TeachDialog(window.state)
+    dialog.setParent(window, dialog.windowFlags())  # a dialog over the window, closed with it
     tools = tools_menu(window.menuBar())
     action = QAction("&Teach it my hand...", window)
     action.setObjectName("teach_action")

@@ -1,6 +1,6 @@
 """The dashboard's file work: save/open trained models, evaluate on real handwriting, exports.
 
-Each job is a task of the window's one task runner (``gui.common.tasks``), so the window never
+Each job is a task of the dashboard's task runner (``gui.common.tasks``), so the window never
 waits for Keras to read or write a file. Failures (e.g. a ``.keras`` file with a
 Lambda layer, which is refused because loading it would run code) are explained in a dialog.
 """
@@ -40,8 +40,7 @@ class ModelFiles(QWidget):
 
     def __init__(self, dashboard) -> None:
         super().__init__()
-        self.dashboard = dashboard
-        self.main_window, self.state = dashboard.main_window, dashboard.state
+        self.dashboard, self.state = dashboard, dashboard.state
         self.history: dict | None = None
         self.runner = TaskRunner(self.state, self)
         self.evaluate_button = QPushButton("Evaluate on real handwriting...")
@@ -65,18 +64,16 @@ class ModelFiles(QWidget):
         self.png_button.clicked.connect(self.ask_save_png)
         self.csv_button.clicked.connect(self.ask_save_csv)
 
-    def connect_actions(self) -> None:
-        """Take over File > Save/Open/Export trained model and ``.keras`` in Open recent."""
-        for action, slot in ((self.main_window.save_model_action, self.ask_save_model),
-                             (self.main_window.open_model_action, self.ask_open_model),
-                             (self.main_window.export_model_action,
-                              lambda: ask_export(self, self))):
+    def connect_actions(self, save_action, open_action, export_action) -> None:
+        """Take over the File menu's Save/Open/Export trained model actions."""
+        for action, slot in ((save_action, self.ask_save_model),
+                             (open_action, self.ask_open_model),
+                             (export_action, lambda: ask_export(self, self))):
             try:
                 action.triggered.disconnect()
             except (RuntimeError, TypeError):
                 pass
             action.triggered.connect(slot)
-        self.main_window.openers[".keras"] = self.open_model_file
 
     def set_running(self, running: bool) -> None:
         """Disable what must wait until training ends."""
@@ -152,7 +149,7 @@ class ModelFiles(QWidget):
         def saved(_result) -> None:
             if model is self.dashboard.model and not self.dashboard.running:
                 self.state.unsaved_model = False  # these weights are on disk now
-            self.main_window.add_recent_file(path)
+            self.state.file_used.emit(path)
             self.dashboard._show_message(f"Saved the trained model to {path}.")
 
         return self.run_task("save-model", save, saved)
@@ -197,7 +194,7 @@ class ModelFiles(QWidget):
                                                 and len(layer.kernel.shape) == 4])
         self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
         self.put_spec_in_builder(spec)
-        self.main_window.add_recent_file(path)
+        self.state.file_used.emit(path)
         dashboard._show_message(f"Opened {Path(path).name}: it is now the active model.")
 
     def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:

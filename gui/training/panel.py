@@ -41,13 +41,15 @@ STOP_WAIT_S = 30.0
 class TrainingDashboard(QWidget):
     """Everything about training one network, in the training dock.
 
+    Built from the app state alone; :func:`install` connects the window's File menu to it.
+
     Args:
-        window: the main window (its ``state`` carries the spec, drawing and model signals).
+        state: the shared ``AppState``.
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, state) -> None:
         super().__init__()
-        self.main_window, self.state = window, window.state
+        self.state = state
         self.setObjectName("training_dashboard")
         self.runner = TaskRunner(None, self)  # the run's busy state is state.training
         self.run: Task | None = None
@@ -60,20 +62,17 @@ class TrainingDashboard(QWidget):
         self._spec_problem = False  # the message lists problems of the builder's network
         self.last_report: dict | str | None = None  # the latest run's end (report or message)
 
-        self.controls = TrainingControls(self.state)
+        self.controls = TrainingControls(state)
         buttons = self._build_buttons()
         self.progress = StatusBar()
         self.progress.setObjectName("training_progress")
         self.progress.set_text("Ready to train")
         self.progress.setValue(0)
         self._build_message()
-
         self.live = LiveViews(self.progress)
         self.curves, self.activations, self.kernels = (self.live.curves, self.live.activations,
                                                        self.live.kernels)
-
         self._build_tabs()
-
         layout = FixedHeightLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
@@ -185,7 +184,7 @@ class TrainingDashboard(QWidget):
         worker.data_progress.connect(self._on_data_progress)
         worker.status.connect(self._on_status)
         worker.model_built.connect(self._on_model_built)
-        worker.batch.connect(self._on_batch)
+        worker.batch.connect(self.live.add_batch)
         worker.epoch_done.connect(self._on_epoch)
         worker.snapshot.connect(self._on_snapshot)
         worker.finished.connect(self._on_finished)
@@ -313,9 +312,6 @@ class TrainingDashboard(QWidget):
         self.state.model_spec = self.model_spec
         self.state.model = model
 
-    def _on_batch(self, *args) -> None:
-        self.live.add_batch(*args)
-
     def _on_epoch(self, epoch: int, logs: dict, weights) -> None:
         self.live.add_epoch(epoch, logs)
         self.state.weights_updated.emit(weights)  # the worker already put them in self.model
@@ -392,8 +388,10 @@ class TrainingDashboard(QWidget):
 
 def install(window) -> TrainingDashboard:
     """Put the dashboard in the training dock and connect the model file actions."""
-    dashboard = TrainingDashboard(window)
+    dashboard = TrainingDashboard(window.state)
     window.set_panel(window.training_dock, dashboard)
-    dashboard.files.connect_actions()
+    dashboard.files.connect_actions(window.save_model_action, window.open_model_action,
+                                    window.export_model_action)
+    window.openers[".keras"] = dashboard.files.open_model_file
     window.add_shutdown_hook(dashboard.shutdown)
     return dashboard

@@ -4,11 +4,28 @@ only through the state."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
+from support_teach import choose_letters, click_radio, draw_all
 
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.spec.presets import get_preset
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    """A fresh app state whose sample store lives in a private home."""
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    return AppState()
+
+
+def shown(qtbot, panel):
+    """``panel`` registered with qtbot (closed after the test), shown and on screen."""
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    return panel
 
 
 def test_the_builder_publishes_new_values_and_shows_requested_networks(qtbot):
@@ -29,11 +46,9 @@ def test_the_builder_publishes_new_values_and_shows_requested_networks(qtbot):
         "Network of the opened model"
 
 
-def test_the_dataset_panel_follows_the_one_store(qtbot, tmp_path, monkeypatch):
+def test_the_dataset_panel_follows_the_one_store(qtbot, state):
     from cnn_studio.gui.dataset.panel import DatasetBrowser
 
-    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
-    state = AppState()
     panel = DatasetBrowser(state, state.samples())
     qtbot.addWidget(panel)
     state.samples().add("K", [np.array([[1.0, 1.0], [50.0, 80.0]])], (100.0, 100.0))
@@ -54,3 +69,69 @@ def test_draw_and_explain_panels_wait_for_a_model_without_a_window(qtbot):
     assert draw.canvas.is_empty()
     draw.shutdown()
     explain.shutdown()
+
+
+def test_the_training_dashboard_follows_the_state_and_binds_its_settings(qtbot, state):
+    from cnn_studio.gui.training.panel import LOADING_TEXT, TrainingDashboard
+
+    dashboard = shown(qtbot, TrainingDashboard(state))
+    controls, button = dashboard.controls, dashboard.train_button
+    assert button.text() == LOADING_TEXT and not button.isEnabled()
+    state.tf_ready.emit({"tensorflow": "x", "keras": "y", "devices": [("gpu", "Card")]})
+    assert button.text() == "Train" and button.isEnabled()
+    assert controls.device.itemText(1) == "GPU: Card"
+
+    assert state.train_config == controls.config_values()  # the form's settings, published
+    assert (state.train_config["optimizer"], state.train_config["batch_size"]) == ("adam", 64)
+    controls.optimizer.setFocus()
+    qtbot.keyClick(controls.optimizer, Qt.Key.Key_Up)  # Adam -> SGD
+    assert state.train_config["optimizer"] == "sgd"
+    assert state.train_config["learning_rate"] == 0.01  # the rate suggested for SGD
+    controls.batch_size.lineEdit().selectAll()
+    qtbot.keyClicks(controls.batch_size, "128")
+    controls.augment.setFocus()
+    qtbot.keyClick(controls.augment, Qt.Key.Key_Space)
+    assert state.train_config["batch_size"] == 128 and state.train_config["augment"] is True
+
+    state.train_config = {**state.train_config, "epochs": 7, "val_fraction": 0.25}
+    assert (controls.epochs.value(), controls.val_fraction.value()) == (7, 0.25)
+    state.train_config = {"batch_size": 10**6, "device": "tpu"}  # out of range, not offered
+    assert controls.batch_size.value() == 4096 and controls.device.currentData() == "cpu"
+    assert state.train_config == controls.config_values()  # what the form shows
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # no network yet: it says so
+    assert not dashboard.running and "no network to train" in dashboard.message.text()
+    state.spec = get_preset("tiny")
+    assert "can be trained now" in dashboard.message.text()
+    state.samples().add("K", [np.array([[1.0, 1.0], [50.0, 80.0]])], (100.0, 100.0))
+    qtbot.waitUntil(lambda: controls.own_count.text() == "1 drawn", timeout=5000)
+    assert controls.use_own.isEnabled()
+    state.trained = state.unsaved_model = True
+    qtbot.mouseClick(dashboard.reset_button, Qt.MouseButton.LeftButton)
+    assert not state.trained and not state.unsaved_model
+    dashboard.shutdown()
+
+
+def test_the_teach_dialog_works_on_the_state_alone(qtbot, state):
+    from cnn_studio.gui.teach.panel import TeachDialog
+
+    dialog = shown(qtbot, TeachDialog(state))
+    dialog.open_flow()
+    assert "still loading" in dialog.choose_note.text()
+    dialog.letters_edit.setText("")
+    click_radio(qtbot, dialog.choice_buttons["typed"])
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert "at least one letter" in dialog.choose_note.text()
+    choose_letters(qtbot, dialog, "X", 1)
+    draw_all(qtbot, dialog)
+    assert [sample.label for sample in state.samples().samples] == ["X"]  # the one store
+    assert dialog.pages.currentIndex() == 2 and "still loading" in dialog.status.text()
+    assert not dialog.cancel_button.isEnabled() and not state.is_running("teach")
+
+    state.training = True  # a run elsewhere: teaching waits for it
+    qtbot.mouseClick(dialog.again_button, Qt.MouseButton.LeftButton)
+    choose_letters(qtbot, dialog, "X", 1)
+    assert dialog.saved and dialog.teach_button.isEnabled()  # the saved X counts
+    qtbot.mouseClick(dialog.teach_button, Qt.MouseButton.LeftButton)
+    assert "Wait for training to end" in dialog.status.text()
+    dialog.shutdown()

@@ -4,54 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent
-from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+from support_teach import SHAPES, choose_letters, draw_all
 
 from cnn_studio.model.training.finetune import TeachConfig
-
-SHAPES = {
-    "X": [[(30, 30), (110, 110), (190, 190)], [(190, 30), (110, 110), (30, 190)]],
-    "o": [[(110 + 70 * np.cos(t), 110 + 70 * np.sin(t)) for t in np.linspace(0, 6.3, 24)]],
-}
-
-
-def drag(pad, points, shift: int) -> None:
-    """Press at the first point, move through the others with the button held, release."""
-    left, none = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
-    points = [QPoint(int(x) + shift, int(y) - shift) for x, y in points]
-    QTest.mousePress(pad, left, none, points[0])
-    for point in points[1:]:
-        event = QMouseEvent(QMouseEvent.Type.MouseMove, QPointF(point),
-                            QPointF(pad.mapToGlobal(point)), Qt.MouseButton.NoButton, left, none)
-        QApplication.sendEvent(pad, event)
-    QTest.mouseRelease(pad, left, none, points[-1])
-
-
-def draw_all(qtbot, dialog) -> None:
-    """Draw every prompted letter (slightly moved each time) and click Next."""
-    for shift in range(20):
-        if not dialog.queue:
-            return
-        for stroke in SHAPES[dialog.queue[0]]:
-            drag(dialog.pad, stroke, 3 * shift)
-        assert not dialog.pad.is_empty()
-        qtbot.mouseClick(dialog.next_button, Qt.MouseButton.LeftButton)
-
-
-def click_radio(qtbot, radio) -> None:
-    """Click a radio button on its indicator (only its label area takes clicks)."""
-    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
-
-
-def choose_letters(qtbot, dialog, text: str, per_letter: int) -> None:
-    click_radio(qtbot, dialog.choice_buttons["typed"])
-    assert dialog.choice_buttons["typed"].isChecked()
-    dialog.letters_edit.clear()
-    qtbot.keyClicks(dialog.letters_edit, text)
-    dialog.per_letter.setValue(per_letter)
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
 
 
 @pytest.fixture
@@ -134,7 +91,8 @@ def test_misread_saved_letters_are_offered_and_cancel_leaves_the_network(qtbot, 
     assert window.state.idle and not dialog.revert_button.isEnabled()
 
 
-def test_without_a_network_the_flow_says_what_to_do(qtbot, tmp_path, monkeypatch):
+def test_the_menu_action_waits_for_tensorflow_and_saved_files_become_recent(qtbot, tmp_path,
+                                                                             monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     from cnn_studio.gui.app.main_window import MainWindow
 
@@ -142,14 +100,8 @@ def test_without_a_network_the_flow_says_what_to_do(qtbot, tmp_path, monkeypatch
     qtbot.addWidget(win)
     dialog = win.panels["teach"]
     assert not dialog.action.isEnabled()  # enabled once TensorFlow has loaded
-    dialog.open_flow()
-    assert "still loading" in dialog.choose_note.text()
-    dialog.letters_edit.setText("")
-    click_radio(qtbot, dialog.choice_buttons["typed"])
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    assert "at least one letter" in dialog.choose_note.text()
-    choose_letters(qtbot, dialog, "X", 1)
-    draw_all(qtbot, dialog)
-    assert dialog.pages.currentIndex() == 2 and "still loading" in dialog.status.text()
-    assert not dialog.cancel_button.isEnabled() and not win.state.is_running("teach")
+    assert dialog.parent() is win and dialog.isWindow()  # a dialog over the window
+    path = tmp_path / "mine.keras"
+    win.state.file_used.emit(str(path))  # what the dialog says after saving
+    assert win.recent_files()[0] == str(path.resolve())
     win.close()

@@ -373,16 +373,3 @@ def test_a_failed_start_ends_the_training_flag(qtbot, window, monkeypatch):
     assert wait_end(qtbot, dashboard) == "No training data: choose a source."
     assert not window.state.training
     assert dashboard.progress.full_text == "Training could not start"
-
-
-def test_train_waits_for_tensorflow_and_says_so(qtbot):
-    from cnn_studio.gui.app.main_window import MainWindow
-    from cnn_studio.gui.training.panel import LOADING_TEXT
-
-    window = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(window)
-    button = window.training_dashboard.train_button
-    assert button.text() == LOADING_TEXT and not button.isEnabled()
-    window.state.tf_ready.emit({"tensorflow": "x", "keras": "y", "devices": []})
-    assert button.text() == "Train" and button.isEnabled()
-    window.close()
