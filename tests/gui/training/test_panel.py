@@ -58,6 +58,17 @@ def click_train(qtbot, dashboard) -> None:
     assert dashboard.running
 
 
+def start_batches(qtbot, window, epochs: int):
+    """Train the tiny network on 2600 samples in batches of 8 (293 an epoch) until the first
+    batches show; returns the dashboard."""
+    dashboard = window.training_dashboard
+    set_network(window, tiny())
+    settings(dashboard, samples=2600, batch=8, epochs=epochs)
+    click_train(qtbot, dashboard)
+    qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
+    return dashboard
+
+
 def wait_end(qtbot, dashboard, timeout=120_000):
     qtbot.waitUntil(lambda: dashboard.last_report is not None, timeout=timeout)
     return dashboard.last_report
@@ -152,11 +163,7 @@ def test_stop_takes_effect_within_one_batch(qtbot, window, easy, monkeypatch):
         return original(self, batch, logs)
 
     monkeypatch.setattr(LiveCallback, "on_train_batch_begin", record)
-    dashboard = window.training_dashboard
-    set_network(window, tiny())
-    settings(dashboard, samples=2600, batch=8, epochs=3)  # 293 batches per epoch
-    click_train(qtbot, dashboard)
-    qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
+    dashboard = start_batches(qtbot, window, epochs=3)
     qtbot.mouseClick(dashboard.stop_button, Qt.MouseButton.LeftButton)
     report = wait_end(qtbot, dashboard)
     assert report["stopped"] and "Stopped at epoch 1" in report["message"]
@@ -168,11 +175,7 @@ def test_stop_takes_effect_within_one_batch(qtbot, window, easy, monkeypatch):
 
 
 def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, window, easy):
-    dashboard = window.training_dashboard
-    set_network(window, tiny())
-    settings(dashboard, samples=2600, batch=8, epochs=1)
-    click_train(qtbot, dashboard)
-    qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
+    dashboard = start_batches(qtbot, window, epochs=1)
     qtbot.mouseClick(dashboard.pause_button, Qt.MouseButton.LeftButton)
     assert dashboard.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: dashboard.message.text().startswith("Paused at epoch 1/1, step "),
@@ -193,11 +196,7 @@ def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, wind
 
 
 def test_closing_the_window_during_training_stops_and_joins(qtbot, window, easy):
-    dashboard = window.training_dashboard
-    set_network(window, tiny())
-    settings(dashboard, samples=2600, batch=8, epochs=50)
-    click_train(qtbot, dashboard)
-    qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
+    dashboard = start_batches(qtbot, window, epochs=50)
     run = dashboard.run
     window.close()
     assert not run.running()

@@ -18,51 +18,41 @@ CONFIG = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 26, "epochs"
           "val_fraction": 0.2, "seed": 0}
 
 
+RECORDED = ("model_built", "batch", "epoch_done", "snapshot", "finished", "failed",
+            "data_progress", "done")
+
+
+def _recording_slot(name: str):
+    """A method that keeps the arguments of the signal ``name``."""
+    def slot(self, *args) -> None:
+        self.calls.setdefault(name, []).append(args)
+
+    slot.__name__ = f"on_{name}"
+    return slot
+
+
 class Recorder(QObject):
-    """Collects a worker's signals in the GUI thread (a QObject receiver gets queued calls)."""
+    """Collects a worker's signals in the GUI thread (a QObject receiver gets queued calls):
+    one ``on_<signal>`` method per name of :data:`RECORDED`."""
 
     def __init__(self, worker=None) -> None:
         super().__init__()
         self.calls: dict[str, list[tuple]] = {}
         if worker is not None:
-            for name in ("model_built", "batch", "epoch_done", "snapshot", "finished", "failed",
-                         "data_progress", "done"):
+            for name in RECORDED:
                 signal = getattr(worker, name, None)
                 if signal is not None:
                     signal.connect(getattr(self, f"on_{name}"))
-
-    def _add(self, name: str, args: tuple) -> None:
-        self.calls.setdefault(name, []).append(args)
-
-    def on_model_built(self, *args):
-        self._add("model_built", args)
-
-    def on_batch(self, *args):
-        self._add("batch", args)
-
-    def on_epoch_done(self, *args):
-        self._add("epoch_done", args)
-
-    def on_snapshot(self, *args):
-        self._add("snapshot", args)
-
-    def on_finished(self, *args):
-        self._add("finished", args)
-
-    def on_failed(self, *args):
-        self._add("failed", args)
-
-    def on_data_progress(self, *args):
-        self._add("data_progress", args)
-
-    def on_done(self, *args):
-        self._add("done", args)
 
     def get(self, name: str) -> list[tuple]:
         return self.calls.get(name, [])
 
     def ended(self) -> bool:
         return bool(self.get("finished") or self.get("failed") or self.get("done"))
+
+
+for _name in RECORDED:
+    setattr(Recorder, f"on_{_name}", _recording_slot(_name))
 
 
 def easy_split(n: int, val_fraction: float = 0.2):
