@@ -11,21 +11,24 @@ from cnn_studio.model.explain.core import (
     Box,
     ExplainError,
     WindowGeometry,
-    activation_name,
-    apply_keras_activation,
     check_index,
-    input_box_through,
     layer_of_kind,
     layer_shapes,
     resolve_layer,
     trace,
     window_geometry,
 )
+from cnn_studio.model.explain.outputs import (
+    WeightedSum,
+    kernel_and_bias,
+    weighted_sum,
+    window_cell,
+)
 from cnn_studio.model.spec.network import layer_kind
 
 
 @dataclass
-class ConvDotProduct:
+class ConvDotProduct(WeightedSum):
     """How conv layer ``layer_name`` computes output pixel (row, col) of filter ``filter_index``.
 
     ``patch``, ``kernel`` and ``products`` are (kh, kw, c_in); ``padded`` (kh, kw) is True where
@@ -43,13 +46,6 @@ class ConvDotProduct:
     patch: np.ndarray
     padded: np.ndarray
     kernel: np.ndarray
-    products: np.ndarray
-    total: float
-    bias: float
-    pre_activation: float
-    activation: str
-    value: float
-    model_value: float
 
 
 
@@ -93,38 +89,23 @@ def conv_dot_product(model, image, layer: int | str, row: int, col: int,
     """
     index, keras_layer = layer_of_kind(model, layer, "conv2d")
     geometry = window_geometry(model, index)
-    row = check_index(row, geometry.output_size[0], "row")
-    col = check_index(col, geometry.output_size[1], "column")
+    cell = window_cell(model, index, geometry, row, col)
+    row, col = cell["row"], cell["col"]
     f = check_index(filter_index, geometry.channels_out, "filter")
     result = trace(model, image)
     patch, padded = extract_patch(result.input_of(index), geometry, row, col)
-    kernels = np.asarray(keras_layer.kernel.numpy(), dtype=np.float64)
-    biases = (np.asarray(keras_layer.bias.numpy(), dtype=np.float64)
-              if keras_layer.use_bias else np.zeros(kernels.shape[-1]))
-    products = patch * kernels[..., f]
+    kernels, biases = kernel_and_bias(keras_layer)
     # All filters at this pixel, so activations mixing channels (softmax) come out right too.
     pre_all = np.einsum("ijc,ijcf->f", patch, kernels) + biases
-    activated = apply_keras_activation(keras_layer.activation, pre_all[None])[0]
-    box = geometry.window(row, col)
-    image_box = input_box_through(model, index, Box(row, col, row + 1, col + 1))
     return ConvDotProduct(
         layer_index=index,
-        layer_name=keras_layer.name,
-        row=row,
-        col=col,
         filter_index=f,
-        input_box=box,
-        image_box=image_box,
         patch=patch,
         padded=padded,
         kernel=kernels[..., f],
-        products=products,
-        total=float(products.sum()),
-        bias=float(biases[f]),
-        pre_activation=float(pre_all[f]),
-        activation=activation_name(keras_layer.activation),
-        value=float(activated[f]),
-        model_value=float(result.outputs[index][row, col, f]),
+        **cell,
+        **weighted_sum(keras_layer, patch * kernels[..., f], pre_all, biases, f,
+                       result.outputs[index][row, col, f]),
     )
 
 

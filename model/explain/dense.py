@@ -11,12 +11,12 @@ from cnn_studio.model.explain.core import (
     ExplainError,
     Trace,
     activation_name,
-    apply_keras_activation,
     check_index,
     flatten_source_shape,
     layer_of_kind,
     trace,
 )
+from cnn_studio.model.explain.outputs import WeightedSum, kernel_and_bias, weighted_sum
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.spec.network import layer_kind
 
@@ -36,7 +36,7 @@ class Contribution:
 
 
 @dataclass
-class DenseNeuron:
+class DenseNeuron(WeightedSum):
     """How dense neuron ``unit`` computes its value: inputs . weights + bias, then activation."""
 
     layer_index: int
@@ -44,22 +44,8 @@ class DenseNeuron:
     unit: int
     inputs: np.ndarray
     weights: np.ndarray
-    products: np.ndarray
-    total: float
-    bias: float
-    pre_activation: float
-    activation: str
-    value: float
-    model_value: float
     top: list[Contribution]
 
-
-
-def _weights(keras_layer) -> tuple[np.ndarray, np.ndarray]:
-    kernel = np.asarray(keras_layer.kernel.numpy(), dtype=np.float64)
-    if keras_layer.use_bias:
-        return kernel, np.asarray(keras_layer.bias.numpy(), dtype=np.float64)
-    return kernel, np.zeros(kernel.shape[-1])
 
 
 def _flat_input(result: Trace, index: int, name: str) -> np.ndarray:
@@ -88,12 +74,11 @@ def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10)
         raise ExplainError(f"top_k must be 1..1000, got {top_k}.")
     result = trace(model, image)
     x = _flat_input(result, index, keras_layer.name)
-    kernel, bias = _weights(keras_layer)
+    kernel, bias = kernel_and_bias(keras_layer)
     unit = check_index(unit, kernel.shape[1], "unit")
     weights = kernel[:, unit]
     products = x * weights
     pre_all = x @ kernel + bias
-    activated = apply_keras_activation(keras_layer.activation, pre_all[None])[0]
     source_shape = flatten_source_shape(model, index)
     order = np.argsort(-np.abs(products), kind="stable")[: int(top_k)]
     top = [
@@ -113,14 +98,8 @@ def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10)
         unit=unit,
         inputs=x,
         weights=weights,
-        products=products,
-        total=float(products.sum()),
-        bias=float(bias[unit]),
-        pre_activation=float(pre_all[unit]),
-        activation=activation_name(keras_layer.activation),
-        value=float(activated[unit]),
-        model_value=float(result.outputs[index][unit]),
         top=top,
+        **weighted_sum(keras_layer, products, pre_all, bias, unit, result.outputs[index][unit]),
     )
 
 
@@ -176,7 +155,7 @@ def logits_of(model, result: Trace) -> np.ndarray:
         raise ExplainError(f"The last layer ({last.name}) has no softmax, so there are no "
                            "probabilities to explain; end the network with a dense softmax layer.")
     if kind == "dense":
-        kernel, bias = _weights(last)
+        kernel, bias = kernel_and_bias(last)
         return _flat_input(result, index, last.name) @ kernel + bias
     if kind == "activation":
         return np.asarray(result.input_of(index), dtype=np.float64)

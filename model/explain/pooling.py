@@ -12,12 +12,12 @@ from cnn_studio.model.explain.core import (
     ExplainError,
     as_pair,
     check_index,
-    input_box_through,
     resolve_layer,
     same_or_valid_geometry,
     trace,
     window_geometry,
 )
+from cnn_studio.model.explain.outputs import window_cell
 from cnn_studio.model.spec.network import layer_kind
 
 POOL_MODES = ("max", "avg", "sum")
@@ -151,12 +151,11 @@ def pool_cell(model, image, layer: int | str, row: int, col: int, channel: int =
     keras_layer = model.layers[index]
     mode = _MODE_BY_KIND[layer_kind(keras_layer)]
     geometry = window_geometry(model, index)
-    row = check_index(row, geometry.output_size[0], "row")
-    col = check_index(col, geometry.output_size[1], "column")
+    cell = window_cell(model, index, geometry, row, col)
+    row, col, box = cell["row"], cell["col"], cell["input_box"]
     channel = check_index(channel, geometry.channels_in, "channel")
     result = trace(model, image)
     feature_map = result.input_of(index)[..., channel]
-    box = geometry.window(row, col)
     rows = np.arange(box.top, box.bottom)
     cols = np.arange(box.left, box.right)
     row_ok = (rows >= 0) & (rows < feature_map.shape[0])
@@ -168,19 +167,14 @@ def pool_cell(model, image, layer: int | str, row: int, col: int, channel: int =
     if mode == "max":
         r, c = np.unravel_index(np.nanargmax(values), values.shape)
         source = (int(rows[r]), int(cols[c]))
-    image_box = input_box_through(model, index, Box(row, col, row + 1, col + 1))
     return PoolCell(
-        layer_name=keras_layer.name,
         mode=mode,
-        row=row,
-        col=col,
         channel=channel,
-        input_box=box,
-        image_box=image_box,
         values=values,
         valid=valid,
         count=int(valid.sum()),
         result=float(_reduce(values, mode, None)),
         model_value=float(result.outputs[index][row, col, channel]),
         source=source,
+        **cell,
     )
