@@ -12,60 +12,24 @@ widens the Training dock to half the window).
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from screenshot import open_window, pump, save, shot_parser, wait
 
 
 def main(argv: list[str] | None = None) -> int:
     """Take the screenshot; returns the exit code."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("out", nargs="?", default=str(ROOT / "assets/screenshots/training.png"))
-    parser.add_argument("--preset", default="classic")
+    parser = shot_parser(__doc__, "training.png", "classic")
     parser.add_argument("--samples", type=int, default=6000)
-    parser.add_argument("--size", default="1366x768")
     parser.add_argument("--train-share", type=float, default=0.0,
                         help="width of the Training dock as a share of the window (0: as on "
                              "a first start)")
-    parser.add_argument("--letter", type=int, default=7, help="index in the handwriting set")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
-    home = tempfile.mkdtemp(prefix="cnn-studio-shot-")
-    os.environ.update(CNN_STUDIO_HOME=home, XDG_CONFIG_HOME=os.path.join(home, "config"),
-                      TF_CPP_MIN_LOG_LEVEL="2", MPLBACKEND="QtAgg")
-    from cnn_studio.gui.app.launch import offscreen_platform
+    app, window = open_window(width, height)  # noqa: F841 - app must stay alive
+    from PySide6.QtCore import Qt
 
-    os.environ["QT_QPA_PLATFORM"] = offscreen_platform((width, height))
-    import matplotlib
-
-    matplotlib.use("QtAgg")
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from cnn_studio.gui.app.main_window import MainWindow
     from cnn_studio.model.storage.paths import REAL_HANDWRITING
-
-    app = QApplication.instance() or QApplication([])  # noqa: F841 - must stay alive
-    window = MainWindow()
-    window.resize(width, height)
-    window.show()
-
-    def pump(seconds: float) -> None:
-        loop = QEventLoop()
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-
-    def wait(condition, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while not condition() and time.monotonic() < end:
-            pump(0.1)
-        return condition()
 
     if not wait(lambda: window.state.tf_loaded and window.state.idle, 180):
         print("TensorFlow did not load", file=sys.stderr)
@@ -90,8 +54,7 @@ def main(argv: list[str] | None = None) -> int:
               and dashboard.curves.point_count("loss_raw") > dashboard.curves.point_count(
                   "val_loss") * 4 + 6, 900)
     pump(0.6)  # one more refresh of the activations and kernels
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    saved = window.grab().save(args.out)
+    saved = save(window, args.out)
     dashboard.stop_training()
     window.close()
     print(f"saved {args.out}" if saved and ok else "screenshot incomplete", file=sys.stderr)
