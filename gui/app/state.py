@@ -55,6 +55,7 @@ class AppState(QObject):
     unsaved_model = Field(False, "trained weights not yet saved to a file")
     tf_info = Field(None, "TensorFlow's versions and devices once it has loaded")
     train_config = Field(None, "the training settings chosen (TrainConfig fields as a dict)")
+    data_choice = Field(None, "the data sources Train mixes (a model.data.datasets.DataChoice)")
 
     spec_changed = Signal(object)
     model_changed = Signal(object)
@@ -65,6 +66,7 @@ class AppState(QObject):
     unsaved_model_changed = Signal(bool)
     tf_info_changed = Signal(object)
     train_config_changed = Signal(object)
+    data_choice_changed = Signal(object)
 
     tf_ready = Signal(dict)          # {"tensorflow": version, "keras": version, "devices": [...]}
     tf_failed = Signal(str)          # message saying what happened and what to do

@@ -4,10 +4,13 @@ Both parts are declared once (:data:`SETTINGS`, :data:`DATA`, with :mod:`gui.com
 declarations build the widgets, and the same declarations read and write the settings. The
 numeric ranges are ``model.training.config.RANGES``. The settings are bound to the app state's
 ``train_config`` both ways: a change in the form assigns it, an assignment shows in the form.
-The data part produces a :class:`model.data.datasets.DataChoice`.
+The data part is bound the same way to ``data_choice``, a :class:`model.data.datasets.DataChoice`
+(a source that is not ticked, or has no samples yet, weighs 0).
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -74,14 +77,29 @@ _NAMES = {"real": ("use_real_letters", "real_weight")}  # object names (tick, we
 #: The data part: how many samples, then a tick and a mixing weight per source.
 DATA = (
     Control("samples", "Samples", "spin", bounds=SAMPLES_RANGE, value=10_000, step=1000,
-            on_change="", tip="Training + validation samples drawn from the sources below"),
+            key="samples", on_change="publish_data",
+            tip="Training + validation samples drawn from the sources below"),
     *(control for key, text, step, tip in SOURCES for control in (
         Control(f"use_{key}", text, "check", name=_NAMES.get(key, ("", ""))[0],
-                value=key == "synthetic", tip=tip, on_change=""),
+                value=key == "synthetic", tip=tip, key=f"use_{key}", on_change="publish_data"),
         Control(f"{key}_weight", "weight", "dspin", name=_NAMES.get(key, ("", ""))[1],
                 bounds=WEIGHT_RANGE, value=DEFAULT_WEIGHTS[key], step=step,
-                tip="Mixing weight", on_change=""))),
+                tip="Mixing weight", key=f"{key}_weight", on_change="publish_data"))),
 )
+
+
+def form_values(choice: DataChoice) -> dict:
+    """The data form's values that show ``choice``: a source with a weight above 0 is ticked
+    at that weight; one without is unticked (its weight box keeps its value)."""
+    values: dict = {"samples": choice.samples}
+    for key, *_rest in SOURCES:
+        weight = getattr(choice, f"{key}_weight")
+        ticked = (isinstance(weight, int | float) and not isinstance(weight, bool)
+                  and math.isfinite(weight) and weight > 0)
+        values[f"use_{key}"] = ticked
+        if ticked:
+            values[f"{key}_weight"] = weight
+    return values
 
 
 class TrainingControls(QWidget):
@@ -91,15 +109,15 @@ class TrainingControls(QWidget):
     it stays editable during training.
 
     Args:
-        state: the ``AppState`` whose ``train_config`` the settings are bound to (None: not
-            bound, the form alone).
+        state: the ``AppState`` whose ``train_config`` and ``data_choice`` the settings are
+            bound to (None: not bound, the form alone).
     """
 
     learning_rate_changed = Signal(float)
 
     def __init__(self, state=None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.state = None
+        self.state, self._writing = None, False
         layout = QVBoxLayout(self)
         layout.addLayout(self._build_settings())
         layout.addWidget(self._build_data())
@@ -112,10 +130,10 @@ class TrainingControls(QWidget):
         self.refresh_sources(0, None)
         self.state = state
         if state is not None:
-            if state.train_config is not None:
-                self.set_config(state.train_config)
-            self.publish()
+            self.set_config(state.train_config or {})
+            self.set_data_choice(state.data_choice)
             state.train_config_changed.connect(self.set_config)
+            state.data_choice_changed.connect(self.set_data_choice)
 
     def _build_settings(self) -> QFormLayout:
         """The optimizer, batch, epochs, validation, seed, device, augment and TensorBoard rows
@@ -163,25 +181,56 @@ class TrainingControls(QWidget):
         """The ``TrainConfig`` fields chosen in the form."""
         return form.read(self, SETTINGS)
 
-    def set_config(self, values: dict) -> None:
+    def set_config(self, values) -> None:
         """Show ``values`` (``TrainConfig`` fields, any subset) in the form; the state's
-        ``train_config`` then holds what the form shows (clamped to the ranges)."""
-        form.write(self, SETTINGS, values)
+        ``train_config`` then holds what the form shows (clamped to the ranges).
+
+        The form's own values (its publication coming back) are not written again: that would
+        reformat a number being typed ("0." -> "0.00").
+        """
+        if isinstance(values, dict) and values != self.config_values():
+            self._write(SETTINGS, values)
         self.publish()
 
     def publish(self) -> None:
         """Put the form's settings in the state's ``train_config`` (when bound and changed)."""
-        if self.state is not None and self.state.train_config != self.config_values():
+        if self.state is not None and not self._writing \
+                and self.state.train_config != self.config_values():
             self.state.train_config = self.config_values()
 
     def data_choice(self) -> DataChoice:
-        """The data sources chosen in the form (a ticked source that is disabled counts 0)."""
-        weights = {}
+        """The data sources chosen in the form (a ticked source without samples counts 0)."""
+        values, weights = form.read(self, DATA), {}
         for key, *_rest in SOURCES:
-            check, box = getattr(self, f"use_{key}"), getattr(self, f"{key}_weight")
-            ticked = check.isChecked() and check.isEnabled()
-            weights[f"{key}_weight"] = float(box.value()) if ticked else 0.0
-        return DataChoice(samples=int(self.samples.value()), **weights)
+            used = values[f"use_{key}"] and self._available(key)
+            weights[f"{key}_weight"] = float(values[f"{key}_weight"]) if used else 0.0
+        return DataChoice(samples=values["samples"], **weights)
+
+    def set_data_choice(self, choice) -> None:
+        """Show ``choice`` (a ``DataChoice``; anything else leaves the form as it is); the
+        state's ``data_choice`` then holds what the form gives (clamped to the ranges)."""
+        if isinstance(choice, DataChoice) and choice != self.data_choice():
+            self._write(DATA, form_values(choice))
+        self.publish_data()
+
+    def publish_data(self) -> None:
+        """Put the form's data choice in the state's ``data_choice`` (when bound and changed)."""
+        if self.state is not None and not self._writing \
+                and self.state.data_choice != self.data_choice():
+            self.state.data_choice = self.data_choice()
+
+    def _write(self, controls: tuple[Control, ...], values: dict) -> None:
+        """Show ``values`` in ``controls`` without publishing each step on the way."""
+        self._writing = True
+        try:
+            form.write(self, controls, values)
+        finally:
+            self._writing = False
+
+    def _available(self, key: str) -> bool:
+        """Whether the source ``key`` has samples (own letters drawn, EMNIST imported)."""
+        own, emnist = self._counts
+        return {"own": own > 0, "emnist": bool(emnist)}.get(key, True)
 
     def set_devices(self, devices: list[tuple[str, str]]) -> None:
         """Offer the devices TensorFlow sees (``tf_ready`` info's ``(kind, name)`` pairs)."""
@@ -205,6 +254,7 @@ class TrainingControls(QWidget):
         self.use_emnist.setEnabled(bool(emnist_samples))
         self.use_emnist.setToolTip("" if emnist_samples
                                    else "Import EMNIST in the Dataset panel first")
+        self.publish_data()  # a ticked source counts once it has samples
 
     def set_running(self, running: bool) -> None:
         """Disable what cannot change during a run (the learning rate stays editable)."""

@@ -174,7 +174,7 @@ class TrainingDashboard(QWidget):
             self.model_spec.layers == spec.layers
         if not continuing:
             self.epochs_done = 0
-        job = TrainJob(spec=spec, config=config, data=self.controls.data_choice(),
+        job = TrainJob(spec=spec, config=config, data=self.state.data_choice,
                        model=self.model if continuing else None)
         self.model_spec = spec
         if self.run is not None:

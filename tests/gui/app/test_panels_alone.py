@@ -92,6 +92,9 @@ def test_the_training_dashboard_follows_the_state_and_binds_its_settings(qtbot, 
     controls.augment.setFocus()
     qtbot.keyClick(controls.augment, Qt.Key.Key_Space)
     assert state.train_config["batch_size"] == 128 and state.train_config["augment"] is True
+    controls.val_fraction.lineEdit().selectAll()
+    qtbot.keyClicks(controls.val_fraction, "0.25")  # "0." is not rewritten to "0.00" midway
+    assert state.train_config["val_fraction"] == 0.25
 
     state.train_config = {**state.train_config, "epochs": 7, "val_fraction": 0.25}
     assert (controls.epochs.value(), controls.val_fraction.value()) == (7, 0.25)
@@ -135,3 +138,42 @@ def test_the_teach_dialog_works_on_the_state_alone(qtbot, state):
     qtbot.mouseClick(dialog.teach_button, Qt.MouseButton.LeftButton)
     assert "Wait for training to end" in dialog.status.text()
     dialog.shutdown()
+
+
+def test_the_data_sources_are_bound_to_the_state_both_ways(qtbot, state):
+    from cnn_studio.gui.training.panel import TrainingDashboard
+    from cnn_studio.model.data.datasets import DataChoice
+
+    dashboard = shown(qtbot, TrainingDashboard(state))
+    controls = dashboard.controls
+    assert state.data_choice == DataChoice(samples=10_000, synthetic_weight=1.0)
+    qtbot.mouseClick(controls.use_real, Qt.MouseButton.LeftButton)
+    assert state.data_choice.real_weight == 1.0
+    controls.real_weight.lineEdit().selectAll()
+    qtbot.keyClicks(controls.real_weight, "2.5")
+    controls.samples.lineEdit().selectAll()
+    qtbot.keyClicks(controls.samples, "2000")
+    assert (state.data_choice.real_weight, state.data_choice.samples) == (2.5, 2000)
+    qtbot.mouseClick(controls.use_synthetic, Qt.MouseButton.LeftButton)
+    assert state.data_choice.synthetic_weight == 0.0  # unticked: left out
+    assert controls.synthetic_weight.value() == 1.0  # its weight is kept for a new tick
+
+    state.data_choice = DataChoice(samples=10**9, synthetic_weight=3.0, real_weight=0.0,
+                                   own_weight=0.5, emnist_weight=float("nan"))
+    assert controls.samples.value() == 500_000 and controls.use_synthetic.isChecked()
+    assert controls.synthetic_weight.value() == 3.0 and not controls.use_real.isChecked()
+    assert controls.use_own.isChecked() and controls.own_weight.value() == 0.5
+    assert not controls.use_emnist.isChecked()
+    assert state.data_choice == controls.data_choice()  # what the form gives
+    assert state.data_choice.own_weight == 0.0  # ticked, but no own letters yet
+    state.data_choice = DataChoice(samples=5, synthetic_weight=1e9)  # out of range: clamped
+    assert (controls.samples.value(), controls.synthetic_weight.value()) == (100, 100.0)
+    assert (state.data_choice.samples, state.data_choice.synthetic_weight) == (100, 100.0)
+    state.data_choice = "not a choice"  # the form keeps its values and says what they are
+    assert state.data_choice == controls.data_choice()
+
+    state.data_choice = DataChoice(samples=1000, own_weight=0.5)
+    state.samples().add("K", [np.array([[1.0, 1.0], [50.0, 80.0]])], (100.0, 100.0))
+    qtbot.waitUntil(lambda: controls.own_count.text() == "1 drawn", timeout=5000)
+    assert state.data_choice.own_weight == 0.5  # the source counts now that it has letters
+    dashboard.shutdown()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 from support_data import easy_data
 
@@ -48,7 +50,11 @@ def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, ready_windo
     controls.epochs.setValue(1)
     qtbot.mouseClick(controls.use_synthetic, Qt.MouseButton.LeftButton)  # synthetic off
     qtbot.mouseClick(controls.use_real, Qt.MouseButton.LeftButton)  # real letters on
+    state = ready_window.state
+    state.data_choice = replace(state.data_choice, samples=480)  # the state's choice trains
+    assert controls.samples.value() == 480
     qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dashboard.last_report is not None, timeout=120_000)
-    assert seen and seen[0].real_weight == DEFAULT_WEIGHTS["real"]
-    assert seen[0].synthetic_weight == 0.0 and seen[0].samples == 520
+    assert seen == [state.data_choice]
+    assert seen[0].real_weight == DEFAULT_WEIGHTS["real"]
+    assert seen[0].synthetic_weight == 0.0 and seen[0].samples == 480
