@@ -9,16 +9,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
 )
 
+from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, format_number
 from cnn_studio.gui.explain.base import (
     ExplainTab,
     class_name,
     fill_layer_combo,
     flow_row,
-    letter_combo,
     set_range_quietly,
     text_label,
 )
@@ -61,15 +60,14 @@ class BackpropTab(ExplainTab):
 
     title = "Backprop"
 
+    form = (Control("true_combo", "True letter", "letter", name="backprop_true_letter",
+                    on_change="_on_true_combo"),
+            Control("layer_combo", "Layer", name="backprop_layer", on_change="_on_layer"),
+            Control("unit_spin", "Kernel", "spin"),
+            Control("channel_spin", "Channel", "spin", on_change="_show_step"))
+
     def build(self) -> None:
-        self.true_combo = letter_combo()
-        self.true_combo.setObjectName("backprop_true_letter")
-        self.layer_combo = QComboBox()
-        self.layer_combo.setObjectName("backprop_layer")
-        self.unit_spin = QSpinBox()
-        self.channel_spin = QSpinBox()
-        self.add_controls(("True letter", self.true_combo), ("Layer", self.layer_combo),
-                          ("Kernel", self.unit_spin), ("Channel", self.channel_spin))
+        build_form(self, self.form)
         self.lr_spin = QDoubleSpinBox()
         self.lr_spin.setObjectName("backprop_lr")
         self.lr_spin.setDecimals(4)
@@ -98,15 +96,16 @@ class BackpropTab(ExplainTab):
         self.step_result = None
         self.step_model = None
         self.source_shape = None
-        self.true_combo.currentIndexChanged.connect(
-            lambda _: self.ctx.set_true_letter(self.true_combo.currentData()))
         self.ctx.true_letter_changed.connect(self._on_true_letter)
-        self.layer_combo.currentIndexChanged.connect(self._on_layer)
-        for widget in (self.unit_spin, self.lr_spin):
-            widget.valueChanged.connect(lambda _: self.recompute())
-        self.channel_spin.valueChanged.connect(lambda _: self._show(self.step_result))
+        self.lr_spin.valueChanged.connect(lambda _: self.recompute())
         self.scope_combo.currentIndexChanged.connect(lambda _: self.recompute())
         self.apply_button.clicked.connect(self.apply)
+
+    def _on_true_combo(self) -> None:
+        self.ctx.set_true_letter(self.true_combo.currentData())
+
+    def _show_step(self) -> None:
+        self._show(self.step_result)
 
     def _on_true_letter(self, index: int) -> None:
         set_true_combo(self.true_combo, index)

@@ -32,6 +32,8 @@ def test_backprop_step_before_after_and_apply(ready_window, qtbot):
     np.testing.assert_allclose(tab.updated_view.values,
                                expected.kernel[..., 0] - 0.5 * expected.gradient[..., 0],
                                atol=1e-6)
+    tab.channel_spin.setValue(3)  # another input channel: shown at once, nothing recomputed
+    np.testing.assert_allclose(tab.gradient_view.values, expected.gradient[..., 3], atol=1e-6)
     text = tab.result_label.text()
     assert format_number(expected.loss_before, 5) in text
     assert format_number(expected.loss_after, 5) in text
