@@ -2,8 +2,10 @@
 
 Each cycle does what the training worker does: build a fresh model from the spec, train it
 with a probe image and live hooks, and stop through the stop event after a few batches. After
-the first (warm-up) cycle, memory must stay flat (RSS growth under 100 MB), no thread may be
-left behind, and no traced TensorFlow graph may stay alive once its model is gone.
+the first (warm-up) cycle, memory must stay flat (RSS growth under 100 MB, and under 20 MB a
+cycle), no thread may be left behind, and no traced TensorFlow graph may stay alive once its
+model is gone (a leak keeps about 22 graphs a cycle, so three cycles after the warm-up show it
+plainly).
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from cnn_studio.model.training.config import TrainConfig, TrainControl, TrainHoo
 from cnn_studio.model.training.loop import train
 
 STOP_AFTER_BATCHES = 3
-RSS_LIMIT_MB = 100
+RSS_LIMIT_MB = 100  # over any number of cycles
+RSS_LIMIT_MB_PER_CYCLE = 20  # over a few
 
 
 def live_func_graphs() -> int:
-    """Traced TensorFlow graphs still alive (each pins its ops and tensors in memory)."""
+    """Traced TensorFlow graphs still alive (each pins its ops and tensors in memory).
+
+    Count right after ``gc.collect()``: only then are the unreachable ones gone.
+    """
     from tensorflow.python.framework.func_graph import FuncGraph
 
-    gc.collect()
     return sum(isinstance(o, FuncGraph) for o in gc.get_objects())
 
 
@@ -56,12 +61,10 @@ def soak(cycles: int) -> dict:
     """Run ``cycles`` start/stop cycles; return memory, thread and graph readings."""
     x, y = easy_data(320, seed=1)
     threads_before = set(threading.enumerate())
-    one_cycle(0, x, y)
-    gc.collect()
-    readings = {"rss": [rss_mb()], "graphs": [live_func_graphs()]}
-    for cycle in range(1, cycles):
+    readings = {"rss": [], "graphs": []}
+    for cycle in range(cycles):
         one_cycle(cycle, x, y)
-        gc.collect()
+        gc.collect()  # one full collection serves both readings (each costs ~0.5 s)
         readings["rss"].append(rss_mb())
         readings["graphs"].append(live_func_graphs())
     readings["new_threads"] = [t.name for t in set(threading.enumerate()) - threads_before]
@@ -70,7 +73,7 @@ def soak(cycles: int) -> dict:
 
 @pytest.fixture(scope="module")
 def short_soak():
-    return soak(6)
+    return soak(4)
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +87,9 @@ def _check_threads(readings):
 
 def _check_rss(readings):
     growth = max(readings["rss"]) - readings["rss"][0]
-    assert growth < RSS_LIMIT_MB, (f"RSS grew by {growth:.0f} MB after the first cycle: "
-                                   f"{[round(r) for r in readings['rss']]}")
+    limit = min(RSS_LIMIT_MB, RSS_LIMIT_MB_PER_CYCLE * (len(readings["rss"]) - 1))
+    assert growth < limit, (f"RSS grew by {growth:.0f} MB after the first cycle: "
+                            f"{[round(r) for r in readings['rss']]}")
 
 
 def _check_graphs(readings):
