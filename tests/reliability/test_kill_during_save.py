@@ -30,6 +30,9 @@ from cnn_studio.model.spec.presets import get_preset
 
 SPEC = get_preset("tiny")
 INITIAL_SAMPLES = 60
+#: One save of samples and model takes 20-100 ms, so a kill up to 0.5 s after the start
+#: lands at a random point of a random save.
+MAX_DELAY_S = 0.5
 
 
 def sample_strokes(k: int) -> list[np.ndarray]:
@@ -143,7 +146,7 @@ def kill_trials(tmp_path, trials: int, seed: int) -> dict:
     samples, marker = INITIAL_SAMPLES, 0
     saves = {"samples": 0, "models": 0, "in_flight_kept": 0}
     for _ in range(trials):
-        lines = _run_and_kill(store_path, model_path, model, marker, rng.uniform(0.05, 1.0))
+        lines = _run_and_kill(store_path, model_path, model, marker, rng.uniform(0.05, MAX_DELAY_S))
         errors = [line for line in lines if line.startswith("error")]
         assert not errors, errors[0]
         assert lines and lines[0] == f"ready {samples} 0", lines[:1]
