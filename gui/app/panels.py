@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 
+from PySide6.QtCore import QObject
+
 FIRST: list[str] = [
     "cnn_studio.gui.draw.panel",          # canvas + prediction + activations (central)
     "cnn_studio.gui.builder.panel",       # builder dock
@@ -29,10 +31,37 @@ def install_all(window, names: list[str] | None = None) -> None:
 
     ``install(window)`` returns the panel; the window files it under its package's name
     (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``). Before the first
-    panel, the window starts listing the files the panels open or save (``state.file_used``) in
-    File > Open recent.
+    panel, the window starts following the state (:class:`WindowFollower`).
     """
-    if not window.panels:
-        window.state.file_used.connect(window.add_recent_file)
+    if window.findChild(WindowFollower) is None:
+        WindowFollower(window)
     for name in INSTALLERS if names is None else names:
         window.panels[name.split(".")[-2]] = importlib.import_module(name).install(window)
+
+
+class WindowFollower(QObject):
+    """What the window shows of the state the panels publish: the files they open or save
+    (``state.file_used``) in File > Open recent, the builder's network (``state.network_name``)
+    in the title bar, marked ``[*]`` while it has unsaved edits (``state.unsaved_network``).
+
+    A child of the window, so that its connections end with the window even where the state
+    lives on (tests).
+    """
+
+    def __init__(self, window) -> None:
+        super().__init__(window)
+        self.window = window
+        state = window.state
+        state.file_used.connect(self.add_recent_file)
+        state.network_name_changed.connect(self.show_network_name)
+        state.unsaved_network_changed.connect(window.setWindowModified)
+        self.show_network_name(state.network_name)
+        window.setWindowModified(state.unsaved_network)
+
+    def add_recent_file(self, path: str) -> None:
+        """Put ``path`` first in File > Open recent."""
+        self.window.add_recent_file(path)
+
+    def show_network_name(self, name: str) -> None:
+        """Title the window with the network's name ('': the app's name alone)."""
+        self.window.setWindowTitle(f"CNN Studio \u2014 {name}[*]" if name else "CNN Studio")

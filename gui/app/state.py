@@ -56,6 +56,8 @@ class AppState(QObject):
     tf_info = Field(None, "TensorFlow's versions and devices once it has loaded")
     train_config = Field(None, "the training settings chosen (TrainConfig fields as a dict)")
     data_choice = Field(None, "the data sources Train mixes (a model.data.datasets.DataChoice)")
+    network_name = Field("", "the name of the network in the builder ('' before one)")
+    unsaved_network = Field(False, "the builder's network has edits not saved to its file")
 
     spec_changed = Signal(object)
     model_changed = Signal(object)
@@ -67,6 +69,8 @@ class AppState(QObject):
     tf_info_changed = Signal(object)
     train_config_changed = Signal(object)
     data_choice_changed = Signal(object)
+    network_name_changed = Signal(str)
+    unsaved_network_changed = Signal(bool)
 
     tf_ready = Signal(dict)          # {"tensorflow": version, "keras": version, "devices": [...]}
     tf_failed = Signal(str)          # message saying what happened and what to do

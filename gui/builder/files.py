@@ -1,7 +1,7 @@
 """File handling of the layer builder: new, open, save, save as, and the start-up network.
 
-A mixin of ``LayerBuilderPanel``: it uses the panel's ``doc``, ``stack``, ``state``, ``host`` and
-``_push``. Opening and "new" are undoable like any edit; bad files only show a message.
+A mixin of ``LayerBuilderPanel``: it uses the panel's ``doc``, ``stack``, ``state`` and
+``_push``; files opened or saved are announced as ``state.file_used`` (File > Open recent). Opening and "new" are undoable like any edit; bad files only show a message.
 """
 
 from __future__ import annotations
@@ -103,5 +103,4 @@ class NetworkFilesMixin:
         return str(last_folder.folder("networks") or data_dir())
 
     def _remember(self, path: str) -> None:
-        if self.host is not None and hasattr(self.host, "add_recent_file"):
-            self.host.add_recent_file(path)
+        self.state.file_used.emit(path)

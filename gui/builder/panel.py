@@ -2,8 +2,10 @@
 
 Every edit is a command on the panel's ``QUndoStack`` (see ``gui.builder.commands``); after each
 one the panel re-analyses the network (pure Python, instant), refreshes its views and publishes
-the spec as ``state.spec`` / ``state.spec_changed``. ``install(window)`` puts it in the builder
-dock and connects the File menu's network actions (handled in ``gui.builder.files``).
+the spec as ``state.spec`` / ``state.spec_changed``, its name and unsaved edits as
+``state.network_name`` / ``state.unsaved_network`` (the window's title bar follows them).
+``install(window)`` puts it in the builder dock and connects the File menu's network actions
+(handled in ``gui.builder.files``).
 """
 
 from __future__ import annotations
@@ -59,15 +61,16 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
     """The builder: edits a ``NetworkDocument`` through an undo stack and shows it live.
 
     Args:
-        state: the shared ``AppState`` (receives ``spec`` and ``spec_changed``).
-        window: the main window (recent files); may be None in tests.
+        state: the shared ``AppState``: the panel assigns its ``spec``, ``network_name`` and
+            ``unsaved_network`` and announces the files it opens or saves (``file_used``).
+        spec: the network to start with (default: the shipped model's).
     """
 
-    def __init__(self, state, window=None, spec: NetworkSpec | None = None) -> None:
+    def __init__(self, state, spec: NetworkSpec | None = None) -> None:
         super().__init__()
         self.setObjectName("layer_builder")
         self.setMinimumWidth(440)
-        self.state, self.host = state, window
+        self.state = state
         self.doc = NetworkDocument(spec if spec is not None else default_spec(), self)
         self.stack = QUndoStack(self)
         self.report = analyze(self.doc.spec)
@@ -236,9 +239,8 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         star = "" if self.stack.isClean() else " *"
         self.header.setText(f"<b>{self.doc.spec.name}</b> ({where}){star}")
         self.header.setToolTip(self.doc.path or "This network has not been saved to a file yet")
-        if self.host is not None and shiboken6.isValid(self.host):  # the title bar's marker
-            self.host.setWindowTitle(f"CNN Studio \u2014 {self.doc.spec.name}[*]")
-            self.host.setWindowModified(not self.stack.isClean())
+        self.state.network_name = self.doc.spec.name
+        self.state.unsaved_network = not self.stack.isClean()
 
     # ----------------------------------------------------------------- edits
     def _forget_confirmation(self, *_args) -> None:
@@ -364,7 +366,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
 
 def install(window) -> LayerBuilderPanel:
     """Put the builder in the window's builder dock and connect the File menu's network actions."""
-    panel = LayerBuilderPanel(window.state, window)
+    panel = LayerBuilderPanel(window.state)
     window.set_panel(window.builder_dock, panel)
     for action, slot in ((window.new_network_action, panel.new_network),
                          (window.open_network_action, panel.open_network),

@@ -446,3 +446,44 @@ def test_every_edit_makes_a_new_spec_value(panel, qtbot):
     panel.move_layer(0, 1)
     assert panel.doc.spec is not before
     assert [layer.params for layer in before.layers] == layers_before
+
+
+def test_the_panel_alone_announces_files_and_its_title_through_the_state(panel, qtbot, tmp_path,
+                                                                         monkeypatch):
+    from cnn_studio.model.spec.files import save_spec
+
+    state, used = panel.state, []
+    state.file_used.connect(used.append)
+    assert (state.network_name, state.unsaved_network) == ("classic", False)
+    click(qtbot, panel.palette_buttons["dropout"])
+    assert state.unsaved_network
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "mine"), ""))
+    assert panel.save_as()
+    assert used == [str((tmp_path / "mine.cnn.json").resolve())] and not state.unsaved_network
+    other = tmp_path / "other.cnn.json"
+    save_spec(get_preset("tiny"), other)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    panel.open_network()
+    assert used[1:] == [str(other.resolve())] and state.network_name == "tiny"
+
+
+def test_save_as_and_open_reach_open_recent_and_the_title_via_the_state(window, builder,
+                                                                        tmp_path, monkeypatch):
+    from cnn_studio.model.spec.files import save_spec
+
+    used = []
+    window.state.file_used.connect(used.append)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: (str(tmp_path / "mine.json"), ""))
+    window.save_network_as_action.trigger()
+    other = tmp_path / "other.cnn.json"
+    save_spec(get_preset("tiny"), other)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(other), ""))
+    window.open_network_action.trigger()
+    saved = str((tmp_path / "mine.cnn.json").resolve())
+    assert used == [saved, str(other.resolve())]
+    assert [action.toolTip() for action in window.recent_menu.actions()[:2]] == used[::-1]
+    assert window.windowTitle() == "CNN Studio \u2014 tiny[*]" and not window.isWindowModified()
+    builder.load_preset("classic")
+    assert window.windowTitle() == "CNN Studio \u2014 classic[*]" and window.isWindowModified()
