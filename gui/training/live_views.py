@@ -11,7 +11,6 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QProgressBar,
     QSpinBox,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common.activation_view import ActivationView
+from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.gui.common.kernel_view import KernelView
 from cnn_studio.gui.common.plots import LiveCurves
 from cnn_studio.model.spec.network import layer_kind
@@ -105,11 +105,11 @@ class LiveViews(QWidget):
         self.probe_sample.setEnabled(False)
         self.probe_choice.currentIndexChanged.connect(self._on_probe_choice)
         self.probe_sample.valueChanged.connect(lambda _v: self.probe_changed.emit())
-        probe_row = QHBoxLayout()
-        probe_row.addWidget(QLabel("Activations of"))
-        probe_row.addWidget(self.probe_choice)
-        probe_row.addWidget(self.probe_sample)
-        probe_row.addStretch(1)
+        probe_label = QLabel("Activations of")
+        probe_label.setFixedHeight(self.probe_choice.sizeHint().height())
+        probe_row = FlowLayout(spacing=6)  # wraps in a narrow dock instead of cutting text
+        for widget in (probe_label, self.probe_choice, self.probe_sample):
+            probe_row.addWidget(widget)
         act_box = QWidget()
         act_layout = QVBoxLayout(act_box)
         act_layout.setContentsMargins(0, 0, 0, 0)

@@ -132,7 +132,8 @@ class TrainingDashboard(QWidget):
         self.message.setMinimumHeight(self._message_lines)
 
     def _build_tabs(self) -> None:
-        """The Settings, Live and Results tabs."""
+        """The Settings, Live and Results tabs. All but Live scroll: a tab widget is as tall as
+        its tallest page (the Results' matrix cut the Live tab off in a 1366x768 dock)."""
         self.confusion = ConfusionPanel()
         self.confusion.clear("The confusion matrix on the validation data appears when "
                              "training ends.")
@@ -141,14 +142,14 @@ class TrainingDashboard(QWidget):
         results_layout = QVBoxLayout(results)
         results_layout.addWidget(self.confusion, 1)
         results_layout.addWidget(self.files)
-
-        settings = QScrollArea()
-        settings.setWidgetResizable(True)
-        settings.setWidget(self.controls)
         self.tabs = QTabWidget()
-        self.tabs.addTab(settings, "Settings")
-        self.tabs.addTab(self.live, "Live")
-        self.tabs.addTab(results, "Results")
+        for page, name in ((self.controls, "Settings"), (self.live, "Live"), (results, "Results")):
+            if page is not self.live:
+                scroll = QScrollArea()
+                scroll.setWidgetResizable(True)
+                scroll.setWidget(page)
+                page = scroll
+            self.tabs.addTab(page, name)
 
     # ------------------------------------------------------------ training
     @property

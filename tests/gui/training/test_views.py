@@ -154,3 +154,47 @@ def test_the_forms_mixing_weights_are_the_models_defaults(qtbot):
     qtbot.waitExposed(controls)
     qtbot.mouseClick(controls.use_own, Qt.MouseButton.LeftButton)
     assert controls.data_choice().own_weight == pytest.approx(DEFAULT_WEIGHTS["own"])
+
+
+def fully_shown(widget) -> bool:
+    """Whether ``widget`` is on screen whole, tall enough for its (wrapped) text and, unwrapped,
+    as wide as it asks to be."""
+    hint = widget.sizeHint()
+    wraps = getattr(widget, "wordWrap", lambda: False)()
+    height = widget.heightForWidth(widget.width()) if wraps else hint.height()
+    seen = widget.visibleRegion().boundingRect()
+    return (widget.height() >= height and (wraps or widget.width() >= hint.width())
+            and seen.size() == widget.size())
+
+
+def test_the_live_tab_shows_its_texts_whole_in_a_1366x768_dock(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
+
+    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.training.panel import TrainingDashboard
+    from cnn_studio.model.spec.presets import get_preset
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
+    dashboard = TrainingDashboard(AppState())
+    dock = QScrollArea()  # the dock at 1366x768: 440 x 685 for the panel
+    dock.setWidgetResizable(True)
+    dock.setWidget(dashboard)
+    qtbot.addWidget(dock)
+    dock.resize(442, 687)
+    dock.show()
+    dashboard.tabs.setCurrentWidget(dashboard.live)
+    live = dashboard.live
+    live.start_run(get_preset("classic"), 3, 64)
+    rng = np.random.default_rng(0)
+    live.kernels.set_kernels([rng.normal(size=(5, 5, 1, 16)), rng.normal(size=(5, 5, 16, 32))],
+                             ["01_conv2d", "04_conv2d"])
+    qtbot.waitExposed(dock)
+    for _ in range(3):  # the new texts' layout requests
+        QApplication.processEvents()
+    caption = live.kernels.info
+    assert caption.text().startswith("one tile per filter")
+    assert fully_shown(caption)  # was cut off below the dock's edge
+    probe_label = next(label for label in live.findChildren(QLabel)
+                       if label.text() == "Activations of")
+    assert fully_shown(probe_label) and fully_shown(live.probe_choice)  # were squeezed
+    dashboard.shutdown()
