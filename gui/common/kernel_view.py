@@ -82,6 +82,12 @@ def kernel_mosaic(kernel: np.ndarray, first: bool) -> np.ndarray:
     return image
 
 
+def shape_text(kernel: np.ndarray) -> str:
+    """``16 x 5x5x1``: filters x height x width x input channels of a conv kernel."""
+    kh, kw, c_in, c_out = kernel.shape
+    return f"{c_out} x {kh}x{kw}x{c_in}"
+
+
 class MosaicCanvas(QWidget):
     """Paints an RGB image scaled up with sharp pixels, centred, keeping its aspect ratio."""
 
@@ -166,8 +172,12 @@ class KernelView(QWidget):
             self.layer_combo.blockSignals(True)
             self.layer_combo.clear()
             for name, kernel in zip(self._names, self._kernels, strict=True):
-                kh, kw, c_in, c_out = kernel.shape
-                self.layer_combo.addItem(f"{name}  ({c_out} x {kh}x{kw}x{c_in})")
+                # the name alone: a narrow dock cut "01_conv2d  (16 x 5x5x1)" short; the shape
+                # is in the item's tooltip and the caption
+                self.layer_combo.addItem(name)
+                self.layer_combo.setItemData(self.layer_combo.count() - 1,
+                                             f"{name}: {shape_text(kernel)}",
+                                             Qt.ItemDataRole.ToolTipRole)
             self.layer_combo.setCurrentIndex(min(max(current, 0), len(self._names) - 1))
             self.layer_combo.blockSignals(False)
         self._redraw()
@@ -193,5 +203,6 @@ class KernelView(QWidget):
         shown = "" if index == 0 or (c_out <= MAX_ROWS and c_in <= MAX_COLS) else (
             f" (first {min(c_out, MAX_ROWS)} filters x {min(c_in, MAX_COLS)} channels)")
         layout = "one tile per filter" if index == 0 else "rows: filters, columns: inputs"
-        self.info.setText(f"{layout}{shown}; red +, blue -, full colour at |w| = {peak:.3g}")
+        self.info.setText(f"{shape_text(kernel)}, {layout}{shown}; red +, blue -, full colour "
+                          f"at |w| = {peak:.3g}")
         self.updates += 1

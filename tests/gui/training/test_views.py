@@ -66,7 +66,9 @@ def test_kernel_mosaic_layouts_and_colours(qtbot):
     view = KernelView()
     qtbot.addWidget(view)
     view.set_kernels([kernel, np.ones((3, 3, 5, 2), np.float32)], ["01_conv2d", "03_conv2d"])
-    assert view.layer_combo.count() == 2 and "5 x 3x3x1" in view.layer_combo.itemText(0)
+    assert view.layer_combo.count() == 2 and view.layer_combo.itemText(0) == "01_conv2d"
+    tip = view.layer_combo.itemData(0, Qt.ItemDataRole.ToolTipRole)
+    assert tip == "01_conv2d: 5 x 3x3x1" and view.info.text().startswith("5 x 3x3x1, one tile")
     view.layer_combo.setCurrentIndex(1)
     assert "rows: filters" in view.info.text()
     view.set_kernels([kernel, np.ones((3, 3, 5, 2), np.float32)])  # names kept
@@ -167,6 +169,17 @@ def fully_shown(widget) -> bool:
             and seen.size() == widget.size())
 
 
+def combo_text_fits(combo) -> bool:
+    """Whether the combo's current text fits its text field."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo)
+    return combo.fontMetrics().horizontalAdvance(combo.currentText()) <= field.width()
+
+
 def test_the_live_tab_shows_its_texts_whole_in_a_1366x768_dock(qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 
@@ -192,9 +205,10 @@ def test_the_live_tab_shows_its_texts_whole_in_a_1366x768_dock(qtbot, tmp_path, 
     for _ in range(3):  # the new texts' layout requests
         QApplication.processEvents()
     caption = live.kernels.info
-    assert caption.text().startswith("one tile per filter")
+    assert "one tile per filter" in caption.text()
     assert fully_shown(caption)  # was cut off below the dock's edge
+    assert combo_text_fits(live.kernels.layer_combo)  # was "01_conv2d  (" at 1366x768
     probe_label = next(label for label in live.findChildren(QLabel)
                        if label.text() == "Activations of")
-    assert fully_shown(probe_label) and fully_shown(live.probe_choice)  # were squeezed
+    assert fully_shown(probe_label) and combo_text_fits(live.probe_choice)  # were squeezed
     dashboard.shutdown()
