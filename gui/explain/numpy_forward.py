@@ -3,7 +3,7 @@
 For the user's own network (the active Keras model, or before TensorFlow has loaded the shipped
 default model read by ``model.nets.keras_file``) and their drawing, the tab lists the program,
 one line per layer with the shape it produced, then the engine functions those lines call
-(their real source, from ``model.nets.numpy_forward``) and the probabilities they give: the
+(their real source, from ``model.nets.numpy_layers``) and the probabilities they give: the
 same engine and weights the canvas predicts with, so the same numbers.
 """
 
@@ -77,13 +77,13 @@ def engine_for(model):
 
 def _activation_line(name: str) -> tuple[str, str]:
     """The ``ACTIVATIONS`` entry of ``name``, and the engine function it names ('' for none)."""
-    from cnn_studio.model.nets import numpy_forward as nf
+    from cnn_studio.model.nets import numpy_layers as nl
 
-    function = nf.ACTIVATIONS[name]
+    function = nl.ACTIVATIONS[name]
     if getattr(function, "__name__", "") == "<lambda>":
         source = inspect.getsource(function).strip()
         return (source if source.startswith(f'"{name}"') else f'"{name}": {source}'), ""
-    if getattr(nf, getattr(function, "__name__", ""), None) is function:
+    if getattr(nl, getattr(function, "__name__", ""), None) is function:
         return f'"{name}": {function.__name__},', function.__name__
     return f'"{name}": np.{getattr(function, "__name__", name)},', ""
 
@@ -112,7 +112,7 @@ def _layer_line(layer) -> tuple[str, str]:
 
 def trace_forward(network, image: np.ndarray) -> ForwardTrace:
     """Run ``image`` through ``network`` and describe every step with its numbers."""
-    from cnn_studio.model.nets import numpy_forward as nf
+    from cnn_studio.model.nets import numpy_layers as nl
 
     prediction = network.forward(image)
     h, w, c = network.input_shape
@@ -127,19 +127,19 @@ def trace_forward(network, image: np.ndarray) -> ForwardTrace:
             activations.append(name)
         lines.append((line, str((1, *output.shape)), f"{layer.name} {_settings(layer)}".rstrip()))
     if network._softmax:  # the last layer gave scores: softmax turns them into probabilities
-        lines.append(("probs = _softmax(x)[0]", str(prediction.probs.shape), "softmax"))
-        functions.append("_softmax")
+        lines.append(("probs = softmax(x)[0]", str(prediction.probs.shape), "softmax"))
+        functions.append("softmax")
     else:
         lines.append(("probs = x[0]", str(prediction.probs.shape), "the last layer's softmax"))
     width = max(len(line) for line, _, _ in lines) + 2
     program = "\n".join(f"{line:<{width}}# {shape:<16} {what}" for line, shape, what in lines)
     if any(f in functions for f in ("_conv", "_pool")):
         functions.insert(0, "_windows")
-    sources = [inspect.getsource(getattr(nf, name)).rstrip() for name in functions]
+    sources = [inspect.getsource(getattr(nl, name)).rstrip() for name in functions]
     entries = [_activation_line(name) for name in activations]
     for _, function in entries:
         if function and function not in functions:
-            sources.append(inspect.getsource(getattr(nf, function)).rstrip())
+            sources.append(inspect.getsource(getattr(nl, function)).rstrip())
     if entries:
         sources.append("ACTIVATIONS = {\n" + "\n".join(f"    {line}" for line, _ in entries)
                        + "\n}")
@@ -181,7 +181,7 @@ class NumpyForwardTab(ExplainTab):
                                    "shape it produced)"))
         self.body.addWidget(self.program)
         self.body.addWidget(QLabel("<b>What it calls</b> (the app's own engine, "
-                                   "model/nets/numpy_forward.py)"))
+                                   "model/nets/numpy_layers.py)"))
         self.body.addWidget(self.definitions)
         self.body.addWidget(QLabel("<b>Probabilities</b> (the canvas shows these)"))
         self.body.addWidget(self.table)

@@ -23,7 +23,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from cnn_studio.model.nets.numpy_forward import EngineLayer, NumpyNetwork
+from cnn_studio.model.nets.numpy_forward import NumpyNetwork
+from cnn_studio.model.nets.numpy_layers import EngineLayer
 from cnn_studio.model.spec.network import INPUT_SHAPE, NUM_CLASSES, SpecError, show_value
 
 MAX_FILE_BYTES = 512 * 2**20  # the .keras zip on disk

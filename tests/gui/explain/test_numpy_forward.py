@@ -33,7 +33,7 @@ def test_before_tensorflow_it_explains_the_default_model_the_canvas_uses(qtbot):
     assert program[1].startswith("x = _conv(layer, x)") and "(1, 28, 28, 32)" in program[1]
     code = tab.definitions.toPlainText()
     for piece in ("def _conv(", "sliding_window_view(", "@ kernel", "def _pool(",
-                  "np.tensordot(x, layer.weights[0]", "def _softmax(x):"):
+                  "np.tensordot(x, layer.weights[0]", "def softmax(x):"):
         assert piece in code, piece
     top = int(np.argmax(tab.result.probs))
     assert tab.table.item(0, 1).text() == f"{tab.result.probs[top]:.5f}"

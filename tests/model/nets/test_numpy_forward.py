@@ -19,13 +19,8 @@ from support_specs import BODY_KINDS, random_specs
 from cnn_studio.model.nets import keras_file
 from cnn_studio.model.nets.inference import Predictor, activation_model, load_default_model
 from cnn_studio.model.nets.keras_build import build_model
-from cnn_studio.model.nets.numpy_forward import (
-    ACTIVATIONS,
-    EngineLayer,
-    ForwardError,
-    NumpyNetwork,
-    network_from_spec,
-)
+from cnn_studio.model.nets.numpy_forward import ForwardError, NumpyNetwork, network_from_spec
+from cnn_studio.model.nets.numpy_layers import ACTIVATIONS, EngineLayer
 from cnn_studio.model.spec.analysis import with_output_layer
 from cnn_studio.model.spec.network import LAYER_TYPES, LayerSpec, NetworkSpec, SpecError
 from cnn_studio.model.synth.generator import sample_image
