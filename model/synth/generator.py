@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 
 import numpy as np
 
@@ -116,6 +117,44 @@ def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def _check_cancel(cancel, pool: ProcessPoolExecutor | None = None) -> None:
+    """Raise GenerationCancelled when ``cancel`` is set, first stopping ``pool``'s processes."""
+    if cancel is not None and cancel.is_set():
+        if pool is not None:
+            _terminate(pool)
+        raise GenerationCancelled("synthetic data generation was cancelled")
+
+
+def _run_here(make: Callable, chunks: list[tuple[int, int, int]], cancel,
+              report: Callable[[int, tuple], None]) -> None:
+    """Make every chunk in this process, in order, checking ``cancel`` before each."""
+    for index, start, count in chunks:
+        _check_cancel(cancel)
+        report(index, make(index, start, count))
+
+
+def _run_pool(make: Callable, chunks: list[tuple[int, int, int]], workers: int, cancel,
+              report: Callable[[int, tuple], None]) -> None:
+    """Make the chunks in ``workers`` processes, reporting each as it finishes.
+
+    ``cancel`` is checked every 0.2 s and stops the processes at once; a chunk whose process
+    broke (e.g. a script without a ``__main__`` guard) is made in this process instead.
+    """
+    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
+        pending = {pool.submit(make, index, start, count): index
+                   for index, start, count in chunks}
+        while pending:
+            finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            _check_cancel(cancel, pool)
+            for future in finished:
+                index = pending.pop(future)
+                try:
+                    part = future.result()
+                except BrokenProcessPool:
+                    part = make(*chunks[index])
+                report(index, part)
+
+
 def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
              lower_share: float = DEFAULT_LOWER_SHARE, workers: int | None = None,
              progress: Callable[[int, int], None] | None = None,
@@ -144,6 +183,7 @@ def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
         raise ValueError("font_share and lower_share must be between 0 and 1")
     chunks = _chunks(int(n))
     workers = min(default_workers() if workers is None else max(1, int(workers)), len(chunks))
+    make = partial(generate_chunk, seed, font_share=font_share, lower_share=lower_share)
     parts: dict[int, tuple] = {}
     done = 0
 
@@ -155,28 +195,9 @@ def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
             progress(done, int(n))
 
     if workers <= 1:
-        for index, start, count in chunks:
-            if cancel is not None and cancel.is_set():
-                raise GenerationCancelled("synthetic data generation was cancelled")
-            report(index, generate_chunk(seed, index, start, count, font_share, lower_share))
+        _run_here(make, chunks, cancel, report)
     else:
-        with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-            pending = {pool.submit(generate_chunk, seed, index, start, count, font_share,
-                                   lower_share): index for index, start, count in chunks}
-            while pending:
-                finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                if cancel is not None and cancel.is_set():
-                    _terminate(pool)
-                    raise GenerationCancelled("synthetic data generation was cancelled")
-                for future in finished:
-                    index = pending.pop(future)
-                    try:
-                        part = future.result()
-                    except BrokenProcessPool:  # e.g. a script without a __main__ guard
-                        _, start, count = chunks[index]
-                        part = generate_chunk(seed, index, start, count, font_share,
-                                              lower_share)
-                    report(index, part)
+        _run_pool(make, chunks, workers, cancel, report)
     ordered = [parts[i] for i in range(len(chunks))]
     return (np.concatenate([p[0] for p in ordered]), np.concatenate([p[1] for p in ordered]),
             np.concatenate([p[2] for p in ordered]))
