@@ -106,18 +106,12 @@ class PredictionView(QWidget):
         self.setObjectName("prediction_view")
         self.letter_label = QLabel("")
         self.letter_label.setObjectName("top_letter")
-        font = QFont(self.font())
-        font.setPointSize(44)
-        font.setBold(True)
-        self.letter_label.setFont(font)
+        self.letter_label.setFont(self._bold_font(44))
         self.letter_label.setMinimumWidth(70)
         self.letter_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.verdict_label = QLabel("")
         self.verdict_label.setObjectName("verdict")
-        verdict_font = QFont(self.font())
-        verdict_font.setPointSize(verdict_font.pointSize() + 3)
-        verdict_font.setBold(True)
-        self.verdict_label.setFont(verdict_font)
+        self.verdict_label.setFont(self._bold_font(self.font().pointSize() + 3))
         self.top3_label = QLabel("")
         self.top3_label.setObjectName("top3")
         self.message_label = QLabel("")
@@ -125,10 +119,26 @@ class PredictionView(QWidget):
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.bars = ProbabilityBars()
-        # Answers of different lengths must not change the panel's minimum size: that would
-        # re-layout (and repaint) the whole window on every prediction.
-        # Qt skips that layout pass only for widgets of fixed size (minimum = maximum).
-        self.letter_label.setFixedSize(80, QFontMetrics(font).height() + 8)
+        self._fix_sizes()
+        self._lay_out()
+        self.probs: np.ndarray | None = None
+        self._styled_unsure: bool | None = None
+        self.clear()
+
+    def _bold_font(self, point_size: int) -> QFont:
+        """The widget's font, bold, at ``point_size``."""
+        font = QFont(self.font())
+        font.setPointSize(point_size)
+        font.setBold(True)
+        return font
+
+    def _fix_sizes(self) -> None:
+        """Answers of different lengths must not change the panel's minimum size.
+
+        A change would re-layout (and repaint) the whole window on every prediction; Qt skips
+        that layout pass only for widgets of fixed size (minimum = maximum).
+        """
+        self.letter_label.setFixedSize(80, QFontMetrics(self.letter_label.font()).height() + 8)
         for label in (self.verdict_label, self.top3_label):
             label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
             label.setMinimumWidth(120)
@@ -145,6 +155,8 @@ class PredictionView(QWidget):
         keep.setRetainSizeWhenHidden(True)
         self.bars.setSizePolicy(keep)
 
+    def _lay_out(self) -> None:
+        """The letter beside the verdict and top three; below, the bars or the message."""
         text_box = QVBoxLayout()
         text_box.addWidget(self.verdict_label)
         text_box.addWidget(self.top3_label)
@@ -159,9 +171,6 @@ class PredictionView(QWidget):
         body.addWidget(self.bars, 0, 0)
         body.addWidget(self.message_label, 0, 0)
         layout.addLayout(body, 1)
-        self.probs: np.ndarray | None = None
-        self._styled_unsure: bool | None = None
-        self.clear()
 
     @property
     def top_letter(self) -> str | None:
