@@ -108,6 +108,14 @@ class ActivationView(QWidget):
         self._values: list[np.ndarray] = []
         self._detail_at: tuple[int, int] | None = None
 
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._zoom_bar())
+        layout.addWidget(self._detail_panel())
+        layout.addWidget(self._rows_area(), 1)
+
+    def _zoom_bar(self) -> QHBoxLayout:
+        """The heading and the map size slider."""
         self.heading = QLabel("<b>Inside the network</b>")
         self.zoom = QSlider(Qt.Orientation.Horizontal)
         self.zoom.setObjectName("map_zoom")
@@ -121,7 +129,10 @@ class ActivationView(QWidget):
         top.addStretch(1)
         top.addWidget(QLabel("Map size"))
         top.addWidget(self.zoom)
+        return top
 
+    def _detail_panel(self) -> QFrame:
+        """The enlarged feature map with its description and a Close button (hidden at first)."""
         self.detail = PixelImage()
         self.detail.setFixedSize(168, 168)
         self.detail_label = QLabel()
@@ -139,7 +150,10 @@ class ActivationView(QWidget):
         detail_layout.addWidget(self.detail)
         detail_layout.addLayout(detail_text, 1)
         self.detail_box.hide()
+        return self.detail_box
 
+    def _rows_area(self) -> QScrollArea:
+        """The scrolled list of layer rows, showing a message until the first image."""
         self.message = QLabel("Draw a letter to see what each layer makes of it.")
         self.message.setObjectName("activation_message")
         self.message.setWordWrap(True)
@@ -153,12 +167,7 @@ class ActivationView(QWidget):
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(self._rows_widget)
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(top)
-        layout.addWidget(self.detail_box)
-        layout.addWidget(self.scroll, 1)
+        return self.scroll
 
     # ------------------------------------------------------------------ data
     def set_prediction(self, prediction) -> None:
