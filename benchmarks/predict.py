@@ -100,8 +100,8 @@ def _bare_forward_ms(fn, x, repeats: int = 15) -> float:
     return statistics.median(times)
 
 
-def main(runs: int = 30, model_path: str | None = None) -> dict:
-    """Measure ``runs`` pen-ups per engine (interleaved pairs) and the bare forward passes."""
+def _open_window():
+    """(app, window): the main window offscreen in a fresh home, once TensorFlow has loaded."""
     import tempfile
 
     home = tempfile.mkdtemp(prefix="cnn-studio-bench-")  # default window layout, no user files
@@ -117,19 +117,27 @@ def main(runs: int = 30, model_path: str | None = None) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from cnn_studio.gui.app.main_window import MainWindow
-    from cnn_studio.gui.draw.inference_worker import ENGINE
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow()
     window.resize(1400, 900)
     window.show()
     _wait(app, lambda: window.state.tf_loaded and window.state.idle, timeout=180)
-    import tensorflow as tf
+    return app, window
 
+
+def _use_model(app, window, model_path: str | None):
+    """(model, its name): the model to measure, made the window's model if it is not already."""
     model, model_name = _model(model_path)
     if model_name != "default" or not window.inference.has_model:
         window.state.model = model
         _wait(app, lambda: window.state.idle and window.inference.has_model, timeout=60)
+    return model, model_name
+
+
+def _bare_timer(model):
+    """A function returning the bare ``tf.function`` forward pass's median time in ms."""
+    import tensorflow as tf
 
     def forward(x):
         return model(x, training=False)
@@ -137,12 +145,29 @@ def main(runs: int = 30, model_path: str | None = None) -> dict:
     bare = tf.function(forward, autograph=False)
     x = tf.zeros((1, 28, 28, 1))
     bare(x)
+    return lambda: _bare_forward_ms(bare, x)
+
+
+def main(runs: int = 30, model_path: str | None = None) -> dict:
+    """Measure ``runs`` pen-ups per engine (interleaved pairs) and the bare forward passes."""
+    app, window = _open_window()
+    model, model_name = _use_model(app, window, model_path)
+    bare_ms = _bare_timer(model)
     drawings, source, source_name = _strokes_samples(runs + 3)
     engines = _measure_engines(app, window, drawings, source)
-    default = _measure(app, window, drawings, source, lambda: _bare_forward_ms(bare, x))
+    default = _measure(app, window, drawings, source, bare_ms)
     window.show_tab("explain")  # the explain panel recomputes for every drawing while shown
-    explain = _measure(app, window, drawings, source, lambda: _bare_forward_ms(bare, x))
+    explain = _measure(app, window, drawings, source, bare_ms)
     window.close()
+    return _report(model_name, len(model.layers), source_name, default, engines, explain)
+
+
+def _report(model_name: str, layers: int, source_name: str, default: tuple,
+            engines: dict[str, list[float]], explain: tuple) -> dict:
+    """The JSON report: pen-up latencies (``default``, ``explain``: as ``_measure`` returns
+    them), the engines' interleaved pairs, the goal; ``layers``: the model's layer count."""
+    from cnn_studio.gui.draw.inference_worker import ENGINE
+
     median, bare_median = statistics.median(default[0]), statistics.median(default[2])
     numpy_ms, tf_ms = engines["numpy"], engines["tensorflow"]
     pair_ratios = [a / b for a, b in zip(numpy_ms, tf_ms, strict=True)]
@@ -150,7 +175,7 @@ def main(runs: int = 30, model_path: str | None = None) -> dict:
         "benchmark": "predict",
         "runs": len(default[0]),
         "model": model_name,
-        "layers": len(model.layers),
+        "layers": layers,
         "drawings": source_name,
         "engine": ENGINE,
         "pen_up_to_painted_ms_median": round(median, 2),
