@@ -169,8 +169,8 @@ def configure(window, preset: str, config: dict, samples: int) -> None:
     controls.augment.setChecked(False)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    """Run the benchmark and return the report."""
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line options (at least 5 pairs)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pairs", type=int, default=5, help="in-app/bare pairs (>= 5)")
     parser.add_argument("--epochs", type=int, default=3)
@@ -181,6 +181,11 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     if args.pairs < 5:
         parser.error("measure at least 5 pairs")
+    return args
+
+
+def open_window():
+    """(app, window): the main window on the Train tab in a fresh home, TensorFlow loaded."""
     _setup_environment(tempfile.mkdtemp(prefix="cnn-studio-bench-"))
     import matplotlib
 
@@ -197,7 +202,11 @@ def main(argv: list[str] | None = None) -> dict:
     deadline = time.monotonic() + 180
     while not (window.state.tf_loaded and window.state.idle) and time.monotonic() < deadline:
         run_event_loop(app, 0.1)
+    return app, window
 
+
+def prepare(app, window, args: argparse.Namespace) -> tuple[dict, object, object]:
+    """(config, train, val): the data and settings both sides train with, set in the window."""
     from cnn_studio.model.data import datasets
 
     config = {"optimizer": "adam", "learning_rate": 1e-3, "batch_size": args.batch,
@@ -210,30 +219,34 @@ def main(argv: list[str] | None = None) -> dict:
     run_event_loop(app, 1.0)
     gc.collect()
     gc.freeze()
+    return config, train, val
 
-    probe = LatenessProbe()
-    probe.start()
-    run_event_loop(app, args.idle_seconds)
-    idle = probe.stop()
 
-    rss_tf = resident_mb()
-    bare, inapp, lateness, rounds, rss_trained = [], [], [], [], None
-    for _ in range(args.pairs):  # in-app first, then bare: one pair
+def run_pairs(window, probe: LatenessProbe, train, val, config: dict, pairs: int) -> dict:
+    """In-app then bare training, ``pairs`` times: their rates, the lateness and the RSS."""
+    runs = {"inapp": [], "bare": [], "lateness": [], "rounds": [], "rss_trained": None}
+    for _ in range(pairs):  # in-app first, then bare: one pair
         rate, late, counters = app_fit(window, probe, len(train), config)
-        rss_trained = rss_trained or resident_mb()
-        inapp.append(rate)
-        bare.append(bare_fit(window.state.spec, train, val, config))
-        lateness += late
-        rounds.append({"lateness": summarize(late), **counters})
-    window.close()
+        runs["rss_trained"] = runs["rss_trained"] or resident_mb()
+        runs["inapp"].append(rate)
+        runs["bare"].append(bare_fit(window.state.spec, train, val, config))
+        runs["lateness"] += late
+        runs["rounds"].append({"lateness": summarize(late), **counters})
+    return runs
+
+
+def report(args: argparse.Namespace, sizes: tuple[int, int], runs: dict, idle: list[float],
+           rss_tf: float) -> dict:
+    """The JSON report: paired ratios, GUI lateness idle and busy, memory, the goal."""
+    inapp, bare = runs["inapp"], runs["bare"]
     ratios = [a / b for a, b in zip(inapp, bare, strict=True)]
-    ratio, busy = statistics.median(ratios), summarize(lateness)
+    ratio, busy = statistics.median(ratios), summarize(runs["lateness"])
     met = (ratio >= GOAL["ratio_median_min"] and min(ratios) >= GOAL["ratio_pair_min"]
            and busy.get("p99_ms", 1e9) <= GOAL["p99_ms_max"]
            and busy.get("max_ms", 1e9) <= GOAL["max_ms_max"])
     return {
         "benchmark": "training",
-        "preset": args.preset, "samples_train": len(train), "samples_val": len(val),
+        "preset": args.preset, "samples_train": sizes[0], "samples_val": sizes[1],
         "batch_size": args.batch, "epochs_per_run": args.epochs, "pairs": args.pairs,
         "in_app_samples_per_s": [round(v) for v in inapp],
         "bare_fit_samples_per_s": [round(v) for v in bare],
@@ -243,13 +256,28 @@ def main(argv: list[str] | None = None) -> dict:
         "ratio_in_app_to_bare_max": round(max(ratios), 3),
         "gui_lateness_training": busy,
         "gui_lateness_idle": summarize(idle),
-        "in_app_rounds": rounds,
+        "in_app_rounds": runs["rounds"],
         "rss_mb_after_tensorflow_loaded": rss_tf,
-        "rss_mb_after_one_training_run": rss_trained,
+        "rss_mb_after_one_training_run": runs["rss_trained"],
         "load_average_1min": round(os.getloadavg()[0], 2),
         "goal": GOAL,
         "meets_goal": met,
     }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    """Run the benchmark and return the report."""
+    args = parse_args(argv)
+    app, window = open_window()
+    config, train, val = prepare(app, window, args)
+    probe = LatenessProbe()
+    probe.start()
+    run_event_loop(app, args.idle_seconds)
+    idle = probe.stop()
+    rss_tf = resident_mb()
+    runs = run_pairs(window, probe, train, val, config, args.pairs)
+    window.close()
+    return report(args, (len(train), len(val)), runs, idle, rss_tf)
 
 
 def resident_mb() -> float:
