@@ -1,0 +1,137 @@
+"""The one shared sample store: the canvas and imports write to it, an unreadable file is
+never replaced, and it is made once."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from support_dataset_panel import on_data_tab, stroke_sample
+from support_journeys import count_shown as count
+from support_journeys import labels_shown
+from support_mouse import drag
+
+from cnn_studio.model.data.user_samples import STORE_CANVAS, default_path
+from cnn_studio.model.ink.strokes import read_strokes, write_strokes
+
+
+@pytest.fixture
+def empty_window(qtbot, tmp_path, monkeypatch):
+    """A window (no TensorFlow) started with an empty home: no samples file yet."""
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "empty-home"))
+    from cnn_studio.gui.app.main_window import MainWindow
+
+    win = on_data_tab(qtbot, MainWindow(load_tensorflow=False), (1300, 900))
+    yield win
+    win.close()
+
+
+def draw_and_add(qtbot, window, key) -> None:
+    """Draw a T on the canvas, press the letter key, confirm with Return."""
+    canvas = window.canvas
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    drag(canvas, [(20, 20), (120, 20), (250, 20)])
+    drag(canvas, [(140, 20), (140, 140), (140, 260)])
+    canvas.setFocus()
+    qtbot.keyClick(canvas, key)
+    assert window.draw_panel.add_bar.isVisible()
+    qtbot.keyClick(canvas, Qt.Key.Key_Return)
+
+
+def test_drawn_letters_and_an_import_all_land_in_the_one_shared_store(empty_window, qtbot,
+                                                                     tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window, panel = empty_window, empty_window.dataset_browser
+    assert len(panel.store) == 0 and not default_path().exists()
+    for n in (1, 2):
+        draw_and_add(qtbot, window, Qt.Key.Key_T)
+        assert f"({n} of T, {n} in all)" in window.statusBar().currentMessage()
+        assert panel.grid.thumbs.rowCount() == n and count(panel, "T") == n
+        assert len(read_strokes(default_path()).samples) == n
+    source = tmp_path / "one.json"
+    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(source), "")))
+    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+    assert labels_shown(panel) == ["t", "t", "k"]
+    assert [s.label for s in read_strokes(default_path()).samples] == ["t", "t", "k"]
+    assert window.sample_store is panel.store
+
+
+def refuse_reading(monkeypatch, path):
+    """Opening ``path`` for reading fails with "Permission denied", as after chmod 000.
+
+    (Tests run as root, whom chmod 000 does not stop, so the open calls are made to refuse.)
+
+    Returns:
+        A function giving the file's bytes (for the test's own checks).
+    """
+    import builtins
+    import io
+    import os
+
+    def refuse(name, flags) -> None:
+        if os.fspath(name) == os.fspath(path) and not flags:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+
+    real_os_open, real_open = os.open, builtins.open
+
+    def os_open(name, flags, *args, **kwargs):
+        refuse(name, flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT))
+        return real_os_open(name, flags, *args, **kwargs)
+
+    def py_open(name, mode="r", *args, **kwargs):
+        if isinstance(name, str | os.PathLike):
+            refuse(name, set(mode) & set("wax+"))
+        return real_open(name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", os_open)
+    monkeypatch.setattr(builtins, "open", py_open)
+    monkeypatch.setattr(io, "open", py_open)
+
+    def read_bytes() -> bytes:
+        with real_open(path, "rb") as file:
+            return file.read()
+
+    return read_bytes
+
+
+def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypatch, warnings):
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    write_strokes(default_path(), [stroke_sample("A"), stroke_sample("b")], STORE_CANVAS)
+    original = default_path().read_bytes()
+    on_disk = refuse_reading(monkeypatch, default_path())
+    from cnn_studio.gui.app.main_window import MainWindow
+
+    window = on_data_tab(qtbot, MainWindow(load_tensorflow=False), (1300, 900))
+    panel = window.dataset_browser
+    assert "Permission denied" in panel.info.text()
+    draw_and_add(qtbot, window, Qt.Key.Key_T)
+    message = window.statusBar().currentMessage()
+    assert "Could not save the sample: Nothing was saved" in message
+    assert "permissions" in message
+    assert on_disk() == original
+    source = tmp_path / "one.json"
+    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(source), "")))
+    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+    assert warnings[-1][0] == "Import not saved" and "kept as it is" in warnings[-1][1]
+    assert on_disk() == original and len(panel.store) == 0
+    window.close()
+
+
+def test_the_shared_store_is_made_once_even_while_it_is_empty(tmp_path, monkeypatch, qtbot):
+    from cnn_studio.gui.app.state import AppState
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    state = AppState()  # the canvas confirms before the Dataset panel is installed
+    announced = []
+    state.sample_store_changed.connect(announced.append)
+    store = state.samples()
+    assert len(store) == 0 and state.sample_store is store and announced == [store]
+    assert state.samples() is store, "an empty (falsy) store must not be replaced"
