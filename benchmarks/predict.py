@@ -273,11 +273,16 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3) -> tuple[l
     return painted, predicted, bares
 
 
+def parse_args(argv: list[str] | None = None):
+    """``RUNS`` (default 30) and ``--model PATH``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="?", type=int, default=30, help="drawings timed (30)")
+    parser.add_argument("--model", default=None, help=".keras model (default: the shipped one)")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    arguments = sys.argv[1:]
-    path = None
-    if "--model" in arguments:
-        at = arguments.index("--model")
-        path = arguments[at + 1] if at + 1 < len(arguments) else None
-        del arguments[at:at + 2]
-    print(json.dumps(main(int(arguments[0]) if arguments else 30, path), indent=2))
+    args = parse_args()
+    print(json.dumps(main(args.runs, args.model), indent=2))
