@@ -62,7 +62,7 @@ def test_stale_temp_files_are_removed_when_the_store_opens(tmp_path):
     assert remove_stale_temp_files(tmp_path / "missing") == []
 
 
-@pytest.mark.parametrize("content", [b"PK\x03\x04 not a zip", gzip.compress(b"hello"), b""])
+@pytest.mark.parametrize("content", [b"PK\x03\x04 not a zip", gzip.compress(b"hello", mtime=0), b""])
 def test_damaged_npz_is_a_dataset_error(tmp_path, content):
     assert_refused(load_npz, tmp_path / "cache.npz", content, DatasetError, "cache.npz")
 
