@@ -20,6 +20,10 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
+#: pytest-xdist: one worker per CPU (at most 4: each holds TensorFlow, ~2 GB); whole files go
+#: to one worker, so module-scoped fixtures (the train soak, the built wheel) run once.
+#: ``python3 dev.py test -n 0`` runs the suite in this process instead.
+PARALLEL = ["-n", "auto", "--maxprocesses", "4", "--dist", "loadfile"]
 
 
 def install() -> None:
@@ -38,12 +42,12 @@ def install() -> None:
 
 
 def run_checks(pytest_args: list[str]) -> int:
-    """Lint (ruff, import-linter) and the whole pytest suite, offscreen."""
+    """Lint (ruff, import-linter) and the whole pytest suite, offscreen, in parallel."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2")
     steps = [
         [str(BIN / "ruff"), "check", "."],
         [str(BIN / "lint-imports"), "--no-cache"],
-        [str(PYTHON), "-m", "pytest", "-q", *pytest_args],
+        [str(PYTHON), "-m", "pytest", "-q", *PARALLEL, *pytest_args],
     ]
     for step in steps:
         print("$", " ".join(Path(step[0]).name if i == 0 else a for i, a in enumerate(step)),
