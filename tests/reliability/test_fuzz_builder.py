@@ -32,7 +32,14 @@ from support_reliability import easy_data
 from cnn_studio.model.nets.keras_build import build_model
 from cnn_studio.model.nets.keras_code import keras_code
 from cnn_studio.model.spec.analysis import analyze, with_output_layer
-from cnn_studio.model.spec.files import canonical, from_json, load_spec, save_spec, to_json
+from cnn_studio.model.spec.files import (
+    canonical,
+    check_name,
+    from_json,
+    load_spec,
+    save_spec,
+    to_json,
+)
 from cnn_studio.model.spec.network import (
     LAYER_TYPES,
     NUM_CLASSES,
@@ -126,6 +133,15 @@ def layers(draw) -> LayerSpec:
 
 
 OUTPUT = LayerSpec("dense", {"units": NUM_CLASSES, "activation": "softmax", "use_bias": True})
+
+
+def name_refused(name) -> bool:
+    """Whether network files refuse this name (over 200 characters, control characters)."""
+    try:
+        check_name(name)
+    except SpecError:
+        return True
+    return False
 
 
 def _cheap_to_train(report) -> bool:
@@ -233,13 +249,14 @@ class BuilderMachine(RuleBasedStateMachine):
         try:
             text = to_json(self.spec)
         except SpecError as error:
-            assert not report.valid, f"a valid network could not be written: {error}"
+            assert not report.valid or name_refused(self.spec.name), \
+                f"a valid network could not be written: {error}"
             return
         try:
             back = from_json(text)
         except SpecError as error:
             assert str(error)
-            assert not report.valid or len(self.spec.name) > 200, \
+            assert not report.valid or name_refused(self.spec.name), \
                 f"a valid network could not be read back: {error}"
             return
         assert back == self.spec
@@ -252,7 +269,7 @@ class BuilderMachine(RuleBasedStateMachine):
         try:
             save_spec(self.spec, path)
         except SpecError:
-            assert not analyze(self.spec).valid
+            assert not analyze(self.spec).valid or name_refused(self.spec.name)
             return
         try:
             back = load_spec(path)
