@@ -1,4 +1,5 @@
-"""Fixtures for GUI tests: the main window, with TensorFlow loaded when a test asks for it."""
+"""Fixtures for GUI tests: an app state alone (most panel tests build their panel on it), or
+the whole main window, each with TensorFlow loaded when a test asks for it."""
 
 from __future__ import annotations
 
@@ -21,3 +22,22 @@ def ready_window(main_window, qtbot):
     """The main window once TensorFlow is loaded and start-up work is done."""
     qtbot.waitUntil(lambda: main_window.state.tf_loaded and main_window.state.idle, timeout=120_000)
     return main_window
+
+
+@pytest.fixture
+def app_state(tmp_path, monkeypatch):
+    """A fresh app state whose files (samples, settings, models) live in a private home."""
+    from cnn_studio.gui.app.state import AppState
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    return AppState()
+
+
+@pytest.fixture
+def tf_state(app_state):
+    """The app state once TensorFlow is loaded (imported here, as the window's loader does)."""
+    from cnn_studio.gui.app.tf_loader import describe_tensorflow
+
+    app_state.tf_ready.emit(describe_tensorflow())
+    assert app_state.tf_loaded
+    return app_state

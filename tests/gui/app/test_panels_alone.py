@@ -14,10 +14,9 @@ from cnn_studio.model.spec.presets import get_preset
 
 
 @pytest.fixture
-def state(tmp_path, monkeypatch):
-    """A fresh app state whose sample store lives in a private home."""
-    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
-    return AppState()
+def state(app_state):
+    """A fresh app state whose files live in a private home (tests/gui/conftest.py)."""
+    return app_state
 
 
 def shown(qtbot, panel):
