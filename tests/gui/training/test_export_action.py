@@ -1,4 +1,5 @@
-"""File > Export trained model, through the real menu action."""
+"""File > Export trained model: through the real menu action of the window (which holds a
+model at start), and the dashboard alone without a model."""
 
 from __future__ import annotations
 
@@ -30,11 +31,11 @@ def test_file_export_writes_a_litert_model_that_answers_like_keras(ready_window,
                                atol=1e-5)
 
 
-def test_file_export_without_a_model_says_what_to_do(main_window, monkeypatch):
+def test_file_export_without_a_model_says_what_to_do(dashboard, monkeypatch):
     shown = []
     monkeypatch.setattr(export_action.QMessageBox, "information",
                         lambda *args: shown.append(args[2]))
-    files = main_window.training_dashboard.files
+    files = dashboard.files
     monkeypatch.setattr(files, "active_model", lambda: (None, None))
     export_action.ask_export(files, files)
     assert shown and "train or open one first" in shown[0]

@@ -1,4 +1,8 @@
-"""The training dashboard, driven through its widgets as a user would."""
+"""The training dashboard, driven through its widgets as a user would.
+
+Built on an app state alone (the ``dashboard`` fixture, tests/gui/training/conftest.py); the
+network to train is the state's ``spec``, as the builder publishes it. Two tests boot the window:
+its close stopping a run, and the File menu's model actions."""
 
 from __future__ import annotations
 
@@ -30,11 +34,6 @@ class StateRecorder(QObject):
         self.weights.append(weights)
 
 
-def set_network(window, spec: NetworkSpec) -> None:
-    window.training_dashboard.files.put_spec_in_builder(spec, "test network")
-    assert window.state.spec.layers == spec.layers
-
-
 def tiny() -> NetworkSpec:
     from cnn_studio.model.spec.presets import get_preset
 
@@ -58,11 +57,10 @@ def click_train(qtbot, dashboard) -> None:
     assert dashboard.running
 
 
-def start_batches(qtbot, window, epochs: int):
+def start_batches(qtbot, dashboard, epochs: int):
     """Train the tiny network on 2600 samples in batches of 8 (293 an epoch) until the first
     batches show; returns the dashboard."""
-    dashboard = window.training_dashboard
-    set_network(window, tiny())
+    dashboard.state.spec = tiny()
     settings(dashboard, samples=2600, batch=8, epochs=epochs)
     click_train(qtbot, dashboard)
     qtbot.waitUntil(lambda: dashboard.curves.point_count("loss_raw") > 0, timeout=60_000)
@@ -80,6 +78,7 @@ def wait_tasks(qtbot, dashboard):
 
 @pytest.fixture
 def window(ready_window):
+    """The main window, for what the window itself does with the dashboard."""
     return ready_window
 
 
@@ -95,12 +94,12 @@ def easy(monkeypatch):
     monkeypatch.setattr(training_worker, "gather_data", easy_pair)
 
 
-def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, window, tmp_path):
+def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, dashboard, tmp_path):
     from cnn_studio.model.ink.strokes import Sample, write_strokes
 
-    dashboard, state = window.training_dashboard, window.state
+    state = dashboard.state
     recorder = StateRecorder(state)
-    set_network(window, tiny())
+    state.spec = tiny()
     settings(dashboard, samples=260, batch=16)  # real synthetic letters, a few hundred
     click_train(qtbot, dashboard)
     controls = dashboard.controls
@@ -152,7 +151,7 @@ def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, window, tm
     assert "of 3 correct" in text and "upper case" in text and "of 2" in text and "of 1" in text
 
 
-def test_stop_takes_effect_within_one_batch(qtbot, window, easy, monkeypatch):
+def test_stop_takes_effect_within_one_batch(qtbot, dashboard, easy, monkeypatch):
     from cnn_studio.model.training.live import LiveCallback
 
     stop_seen_at_begin = []
@@ -163,7 +162,7 @@ def test_stop_takes_effect_within_one_batch(qtbot, window, easy, monkeypatch):
         return original(self, batch, logs)
 
     monkeypatch.setattr(LiveCallback, "on_train_batch_begin", record)
-    dashboard = start_batches(qtbot, window, epochs=3)
+    start_batches(qtbot, dashboard, epochs=3)
     qtbot.mouseClick(dashboard.stop_button, Qt.MouseButton.LeftButton)
     report = wait_end(qtbot, dashboard)
     assert report["stopped"] and "Stopped at epoch 1" in report["message"]
@@ -171,11 +170,11 @@ def test_stop_takes_effect_within_one_batch(qtbot, window, easy, monkeypatch):
     assert 10 <= len(stop_seen_at_begin) < 293
     assert not any(stop_seen_at_begin)  # no batch began once Stop was pressed
     assert dashboard.progress.format().startswith("Stopped")
-    assert not window.state.training
+    assert not dashboard.state.training
 
 
-def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, window, easy):
-    dashboard = start_batches(qtbot, window, epochs=1)
+def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, dashboard, easy):
+    start_batches(qtbot, dashboard, epochs=1)
     qtbot.mouseClick(dashboard.pause_button, Qt.MouseButton.LeftButton)
     assert dashboard.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: dashboard.message.text().startswith("Paused at epoch 1/1, step "),
@@ -196,15 +195,14 @@ def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, wind
 
 
 def test_closing_the_window_during_training_stops_and_joins(qtbot, window, easy):
-    dashboard = start_batches(qtbot, window, epochs=50)
+    dashboard = start_batches(qtbot, window.training_dashboard, epochs=50)
     run = dashboard.run
     window.close()
     assert not run.running()
     assert dashboard.worker.stop_event.is_set()
 
 
-def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, window, easy):
-    dashboard = window.training_dashboard
+def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, dashboard, easy):
     conv = default_layer("conv2d")
     conv.params.update(filters=4, activation="none")
     layers = [conv, default_layer("flatten")]
@@ -212,7 +210,7 @@ def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, window, ea
         dense = default_layer("dense")
         dense.params.update(units=units, activation=activation)
         layers.append(dense)
-    set_network(window, NetworkSpec(layers, "no brakes"))
+    dashboard.state.spec = NetworkSpec(layers, "no brakes")
     settings(dashboard, samples=520, batch=26, epochs=5, optimizer="sgd",
              learning_rate=dashboard.controls.learning_rate.maximum())
     assert dashboard.controls.learning_rate.value() == 10.0  # the field's upper bound
@@ -229,7 +227,7 @@ def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, window, ea
         np.testing.assert_array_equal(got, want)
 
 
-def test_a_model_file_with_a_lambda_layer_is_refused(qtbot, window, tmp_path, monkeypatch):
+def test_a_model_file_with_a_lambda_layer_is_refused(qtbot, dashboard, tmp_path, monkeypatch):
     import keras
 
     model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(lambda x: x * 2.0),
@@ -239,19 +237,20 @@ def test_a_model_file_with_a_lambda_layer_is_refused(qtbot, window, tmp_path, mo
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning",
                         lambda parent, title, text, *a: warnings.append((title, text)))
-    dashboard = window.training_dashboard
-    before = window.state.model
+    before = dashboard.state.model
     dashboard.files.open_model_file(str(path))
     wait_tasks(qtbot, dashboard)
     assert len(warnings) == 1 and "Lambda" in warnings[0][1]
-    assert window.state.model is before and dashboard.model is None
+    assert dashboard.state.model is before and dashboard.model is None
     assert "Lambda" in dashboard.message.text()
 
 
-def test_network_without_output_layer_offers_to_append_it(qtbot, window, easy, monkeypatch):
-    dashboard = window.training_dashboard
+def test_network_without_output_layer_offers_to_append_it(qtbot, dashboard, easy, monkeypatch):
+    state = dashboard.state
     headless = NetworkSpec(tiny().layers[:-1], "headless")
-    set_network(window, headless)
+    state.spec = headless
+    requested = []  # what the dashboard asks the builder to show
+    state.network_requested.connect(lambda spec, text: requested.append((spec, text)))
     answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
     asked = []
 
@@ -264,10 +263,14 @@ def test_network_without_output_layer_offers_to_append_it(qtbot, window, easy, m
     assert "cannot be trained" in dashboard.message.text()
     assert "output layer" in asked[0]
     settings(dashboard, samples=260, epochs=1)
+    assert not requested  # No: the builder's network stays as it is
     assert dashboard.start_training()
-    last = window.state.spec.layers[-1]
+    [(appended, text)] = requested
+    last = appended.layers[-1]
+    assert text == "Add output layer"
     assert last == LayerSpec("dense", {**last.params, "units": 26, "activation": "softmax"})
-    assert len(window.state.spec.layers) == len(headless.layers) + 1
+    assert appended.layers[:-1] == headless.layers
+    assert dashboard.model_spec.layers == appended.layers  # the run trains the appended one
     report = wait_end(qtbot, dashboard)
     assert report["epochs_completed"] == 1
 
@@ -308,30 +311,29 @@ def test_file_menu_model_actions_are_served_here(window, monkeypatch):
     assert window.openers[".keras"] == window.training_dashboard.files.open_model_file
 
 
-def test_problem_message_follows_the_network_in_the_builder(qtbot, window):
-    dashboard, builder = window.training_dashboard, window.layer_builder
+def test_problem_message_follows_the_network_in_the_builder(qtbot, dashboard):
+    state = dashboard.state
     dense = default_layer("dense")
     dense.params.update(units=26, activation="softmax")
     broken = NetworkSpec([default_layer("flatten"), default_layer("conv2d"), dense], "broken")
-    set_network(window, broken)
+    state.spec = broken
     qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
     assert not dashboard.running
     first = dashboard.message.text()
     assert first.startswith("The network cannot be trained yet")
     other = NetworkSpec([default_layer("flatten"), default_layer("maxpool2d"), dense], "other")
-    set_network(window, other)  # still broken, in another way: the list follows
+    state.spec = other  # still broken, in another way: the list follows
     assert dashboard.message.text() == training_problems(other) != first
-    builder.presets.activated.emit(builder.presets.findText("tiny"))  # load a preset
-    assert window.state.spec.layers == tiny().layers
+    state.spec = tiny()  # as the builder publishes a loaded preset
     text = dashboard.message.text()
     assert "cannot be trained" not in text and "can be trained now" in text
     assert css(error_text()) not in dashboard.message.styleSheet()
 
 
-def test_a_new_run_has_its_own_curves_and_flags_follow_the_run(qtbot, window, easy, tmp_path,
+def test_a_new_run_has_its_own_curves_and_flags_follow_the_run(qtbot, dashboard, easy, tmp_path,
                                                                monkeypatch):
-    dashboard, state = window.training_dashboard, window.state
-    set_network(window, tiny())
+    state = dashboard.state
+    state.spec = tiny()
     settings(dashboard, samples=260, batch=26, epochs=2)
     assert not state.training
     click_train(qtbot, dashboard)
@@ -358,17 +360,16 @@ def test_a_new_run_has_its_own_curves_and_flags_follow_the_run(qtbot, window, ea
     assert not state.unsaved_model and not state.training
 
 
-def test_a_failed_start_ends_the_training_flag(qtbot, window, monkeypatch):
+def test_a_failed_start_ends_the_training_flag(qtbot, dashboard, monkeypatch):
     from cnn_studio.model.data.dataset import DatasetError
 
     def no_data(*args, **kwargs):
         raise DatasetError("No training data: choose a source.")
 
     monkeypatch.setattr(training_worker, "gather_data", no_data)
-    dashboard = window.training_dashboard
-    set_network(window, tiny())
+    dashboard.state.spec = tiny()
     click_train(qtbot, dashboard)
-    assert window.state.training
+    assert dashboard.state.training
     assert wait_end(qtbot, dashboard) == "No training data: choose a source."
-    assert not window.state.training
+    assert not dashboard.state.training
     assert dashboard.progress.full_text == "Training could not start"

@@ -30,8 +30,7 @@ def test_ticking_real_letters_puts_them_in_the_data_choice(qtbot):
     assert controls.use_real.isEnabled()
 
 
-def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, ready_window,
-                                                              monkeypatch):
+def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, dashboard, monkeypatch):
     seen = []
 
     def recording_gather(choice, seed, val_fraction=0.0, **kwargs):
@@ -41,16 +40,15 @@ def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, ready_windo
         return split(easy_data(choice.samples), val_fraction, seed)
 
     monkeypatch.setattr(training_worker, "gather_data", recording_gather)
-    dashboard = ready_window.training_dashboard
     from cnn_studio.model.spec.presets import get_preset
 
-    dashboard.files.put_spec_in_builder(get_preset("tiny"), "test network")
+    state = dashboard.state
+    state.spec = get_preset("tiny")
     controls = dashboard.controls
     controls.samples.setValue(520)
     controls.epochs.setValue(1)
     qtbot.mouseClick(controls.use_synthetic, Qt.MouseButton.LeftButton)  # synthetic off
     qtbot.mouseClick(controls.use_real, Qt.MouseButton.LeftButton)  # real letters on
-    state = ready_window.state
     state.data_choice = replace(state.data_choice, samples=480)  # the state's choice trains
     assert controls.samples.value() == 480
     qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
