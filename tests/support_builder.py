@@ -29,10 +29,11 @@ def field(builder, name):
     return builder.editor.value_widget(name)
 
 
-def start_empty(window, monkeypatch):
+def start_empty(builder, monkeypatch):
+    """File > New network > Empty network, answered in the builder panel."""
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Empty network", True))
-    window.new_network_action.trigger()
-    assert window.layer_builder.spec.layers == []
+    builder.new_network()
+    assert builder.spec.layers == []
 
 
 def kinds(builder):

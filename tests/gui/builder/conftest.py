@@ -1,4 +1,5 @@
-"""Fixtures of the layer builder tests: the classic preset to start from, the window, the panel."""
+"""Fixtures of the layer builder tests: the classic preset to start from, the panel alone on an
+app state (most tests), the window (File menu, Open recent, title bar, Edit menu)."""
 
 from __future__ import annotations
 
@@ -32,12 +33,12 @@ def builder(window):
 
 
 @pytest.fixture
-def panel(qtbot):
-    """The builder panel alone (quicker) for tests that need no menus or other panels."""
-    from cnn_studio.gui.app.state import AppState
+def panel(qtbot, app_state):
+    """The builder panel alone on an app state (files in a private home), for the tests that
+    need no menus or other panels; ``panel.state`` is that state."""
     from cnn_studio.gui.builder.panel import LayerBuilderPanel
 
-    widget = LayerBuilderPanel(AppState())
+    widget = LayerBuilderPanel(app_state)
     qtbot.addWidget(widget)
     widget.resize(600, 900)
     widget.show()

@@ -85,13 +85,10 @@ def test_clicking_a_block_selects_its_layer(diagram, qtbot):
     assert "parameters" in target.tooltip
 
 
-def test_builder_diagram_follows_edits_and_selection(qtbot):
-    from cnn_studio.gui.app.main_window import MainWindow
+def test_builder_diagram_follows_edits_and_selection(qtbot, app_state):
+    from cnn_studio.gui.builder.panel import LayerBuilderPanel
 
-    window = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(window)
-    window.show()
-    builder = window.layer_builder
+    builder = shown(qtbot, LayerBuilderPanel(app_state), (600, 900), exposed=False)
     diagram = builder.diagram
     count = len(diagram.blocks)
     qtbot.mouseClick(builder.palette_buttons["batchnorm"], Qt.MouseButton.LeftButton)
@@ -102,4 +99,3 @@ def test_builder_diagram_follows_edits_and_selection(qtbot):
     qtbot.mouseClick(diagram, Qt.MouseButton.LeftButton, pos=slot.center().toPoint())
     assert builder.current_index() == 0 and diagram.selected == 0
     assert builder.editor.title.text().startswith("Layer 1")
-    window.close()

@@ -1,4 +1,4 @@
-"""The layer builder's table and palette, driven through the main window's widgets as a person would:
+"""The layer builder's table and palette, driven through the panel's widgets as a person would:
 adding layers by click and drop, invalid layers and the output banner, the code view."""
 
 from __future__ import annotations
@@ -17,45 +17,45 @@ from cnn_studio.model.spec.presets import get_preset
 pytestmark = pytest.mark.usefixtures("start_with_classic")
 
 
-def test_starts_with_classic_and_publishes_the_spec(window, builder, qtbot):
-    assert window.builder_dock.panel is builder
-    assert canonical(builder.spec).layers == canonical(get_preset("classic")).layers
-    assert canonical(window.state.spec).layers == canonical(builder.spec).layers
-    with qtbot.waitSignal(window.state.spec_changed) as blocker:
-        click(qtbot, builder.palette_buttons["dropout"])
-    assert blocker.args[0] == builder.spec == window.state.spec
-    assert "dropout" in kinds(builder)
+def test_starts_with_classic_and_publishes_the_spec(panel, qtbot):
+    assert canonical(panel.spec).layers == canonical(get_preset("classic")).layers
+    assert canonical(panel.state.spec).layers == canonical(panel.spec).layers
+    with qtbot.waitSignal(panel.state.spec_changed) as blocker:
+        click(qtbot, panel.palette_buttons["dropout"])
+    assert blocker.args[0] == panel.spec == panel.state.spec
+    assert "dropout" in kinds(panel)
 
 
-def test_build_classic_from_empty_by_clicking_matches_keras(window, builder, qtbot, monkeypatch):
-    start_empty(window, monkeypatch)
-    assert builder.banner.isVisible()
+def test_build_classic_from_empty_by_clicking_matches_keras(panel, tf_state, qtbot,
+                                                            monkeypatch):
+    start_empty(panel, monkeypatch)
+    assert panel.banner.isVisible()
 
     def conv(filters: int):
-        click(qtbot, builder.palette_buttons["conv2d"])
-        type_into(qtbot, field(builder, "filters"), str(filters))
-        type_into(qtbot, field(builder, "kernel_h"), "5")
-        type_into(qtbot, field(builder, "kernel_w"), "5")
-        choose(qtbot, field(builder, "padding"), "same")
-        choose(qtbot, field(builder, "activation"), "none")
-        click(qtbot, builder.palette_buttons["activation"])
-        click(qtbot, builder.palette_buttons["maxpool2d"])
+        click(qtbot, panel.palette_buttons["conv2d"])
+        type_into(qtbot, field(panel, "filters"), str(filters))
+        type_into(qtbot, field(panel, "kernel_h"), "5")
+        type_into(qtbot, field(panel, "kernel_w"), "5")
+        choose(qtbot, field(panel, "padding"), "same")
+        choose(qtbot, field(panel, "activation"), "none")
+        click(qtbot, panel.palette_buttons["activation"])
+        click(qtbot, panel.palette_buttons["maxpool2d"])
 
     conv(16)
     conv(32)
-    click(qtbot, builder.palette_buttons["flatten"])
-    click(qtbot, builder.palette_buttons["dense"])
-    type_into(qtbot, field(builder, "units"), "128")
-    assert builder.banner.isVisible() and builder.banner_button.text() == "Add output layer"
-    click(qtbot, builder.banner_button)
-    assert not builder.banner.isVisible()
-    spec = builder.spec
+    click(qtbot, panel.palette_buttons["flatten"])
+    click(qtbot, panel.palette_buttons["dense"])
+    type_into(qtbot, field(panel, "units"), "128")
+    assert panel.banner.isVisible() and panel.banner_button.text() == "Add output layer"
+    click(qtbot, panel.banner_button)
+    assert not panel.banner.isVisible()
+    spec = panel.spec
     assert canonical(spec).layers == canonical(get_preset("classic")).layers
 
     from cnn_studio.model.nets.keras_build import build_model
 
     model = build_model(spec, seed=0)
-    table = builder.table_model
+    table = panel.table_model
     assert table.rowCount() == len(model.layers) + 1
     for row, layer in enumerate(model.layers):
         assert table.index(row, 1).data(RAW_ROLE) == tuple(layer.output.shape[1:])
@@ -139,44 +139,43 @@ def assert_views_agree(builder):
     assert len(builder.diagram.blocks) == count + 1  # the input block, then one per layer
 
 
-def test_table_rows_follow_every_click_from_an_empty_network(window, builder, qtbot,
-                                                             monkeypatch):
-    start_empty(window, monkeypatch)
-    assert_views_agree(builder)
+def test_table_rows_follow_every_click_from_an_empty_network(panel, qtbot, monkeypatch):
+    start_empty(panel, monkeypatch)
+    assert_views_agree(panel)
     clicks = ["conv2d", "conv2d", "maxpool2d", "flatten", "dense", "dropout"]
     for number, kind in enumerate(clicks, start=1):
-        click(qtbot, builder.palette_buttons[kind])
-        assert len(builder.spec.layers) == number
-        assert_views_agree(builder)
-    after_adding = builder.spec
-    builder.table.select_layer(1)
-    click(qtbot, builder.del_button)
-    assert_views_agree(builder)
-    builder.table.select_layer(0)
-    builder.table.setFocus()
-    qtbot.keyClick(builder.table, Qt.Key.Key_Delete)
-    assert len(builder.spec.layers) == len(clicks) - 2
-    assert_views_agree(builder)
+        click(qtbot, panel.palette_buttons[kind])
+        assert len(panel.spec.layers) == number
+        assert_views_agree(panel)
+    after_adding = panel.spec
+    panel.table.select_layer(1)
+    click(qtbot, panel.del_button)
+    assert_views_agree(panel)
+    panel.table.select_layer(0)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Delete)
+    assert len(panel.spec.layers) == len(clicks) - 2
+    assert_views_agree(panel)
     for _ in range(2):
-        click(qtbot, builder.undo_button)
-        assert_views_agree(builder)
-    assert builder.spec == after_adding
+        click(qtbot, panel.undo_button)
+        assert_views_agree(panel)
+    assert panel.spec == after_adding
     for _ in range(4):
-        click(qtbot, builder.undo_button)
-        assert_views_agree(builder)
-    click(qtbot, builder.redo_button)
-    assert_views_agree(builder)
+        click(qtbot, panel.undo_button)
+        assert_views_agree(panel)
+    click(qtbot, panel.redo_button)
+    assert_views_agree(panel)
 
 
-def test_python_code_view(window, builder, qtbot):
-    click(qtbot, builder.findChild(type(builder.up_button), "code_button"))
-    view = builder.code_view
+def test_python_code_view(panel, qtbot):
+    click(qtbot, panel.findChild(type(panel.up_button), "code_button"))
+    view = panel.code_view
     assert view.isVisible() and view.editor.isReadOnly()
     text = view.editor.toPlainText()
     assert "keras.layers.Conv2D(16, (5, 5)" in text and "keras.Input" in text
     click(qtbot, view.copy_button)
     assert QApplication.clipboard().text() == text
-    click(qtbot, builder.palette_buttons["dropout"])      # follows the edits while open
+    click(qtbot, panel.palette_buttons["dropout"])      # follows the edits while open
     assert "Dropout" in view.editor.toPlainText()
 
 

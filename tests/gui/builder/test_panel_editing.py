@@ -60,25 +60,25 @@ def test_undo_redo_of_several_edits(window, builder, qtbot):
     assert builder.spec == steps[-1]
 
 
-def test_undo_of_preset_load_and_output_layer(window, builder, qtbot):
-    original = builder.spec
-    builder.presets.setFocus()
-    qtbot.keyClick(builder.presets, Qt.Key.Key_Down)   # first preset in the list
-    assert builder.presets.currentIndex() == 0        # the combo goes back to its prompt
-    assert builder.spec.name == "classic" and builder.doc.path is None
-    builder.load_preset("lenet5")
-    assert canonical(builder.spec) == canonical(get_preset("lenet5"))
-    builder.undo()
-    builder.undo()
-    assert builder.spec == original
+def test_undo_of_preset_load_and_output_layer(panel, qtbot):
+    original = panel.spec
+    panel.presets.setFocus()
+    qtbot.keyClick(panel.presets, Qt.Key.Key_Down)   # first preset in the list
+    assert panel.presets.currentIndex() == 0        # the combo goes back to its prompt
+    assert panel.spec.name == "classic" and panel.doc.path is None
+    panel.load_preset("lenet5")
+    assert canonical(panel.spec) == canonical(get_preset("lenet5"))
+    panel.undo()
+    panel.undo()
+    assert panel.spec == original
 
-    builder.table.select_layer(len(original.layers) - 1)
-    click(qtbot, builder.del_button)
-    assert builder.banner.isVisible()
-    click(qtbot, builder.banner_button)
-    assert builder.spec == original
-    builder.undo()
-    assert not is_output_layer(builder.spec.layers[-1]) and builder.banner.isVisible()
+    panel.table.select_layer(len(original.layers) - 1)
+    click(qtbot, panel.del_button)
+    assert panel.banner.isVisible()
+    click(qtbot, panel.banner_button)
+    assert panel.spec == original
+    panel.undo()
+    assert not is_output_layer(panel.spec.layers[-1]) and panel.banner.isVisible()
 
 
 def test_fields_refuse_or_clamp_out_of_range_values(panel, qtbot):
@@ -105,24 +105,24 @@ def test_fields_refuse_or_clamp_out_of_range_values(panel, qtbot):
     assert analyze(panel.spec).valid
 
 
-def test_trained_network_asks_before_changing(window, builder, qtbot, monkeypatch):
+def test_trained_network_asks_before_changing(panel, qtbot, monkeypatch):
     asked = []
     answer = [QMessageBox.StandardButton.No]
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: asked.append(a[2]) or answer[0])
-    window.state.trained = True
-    before = builder.spec
-    builder.table.select_layer(0)
-    click(qtbot, builder.del_button)
-    type_into(qtbot, field(builder, "filters"), "7")
-    assert builder.spec == before and len(asked) == 2 and "trained weights" in asked[0]
-    assert field(builder, "filters").value() == before.layers[0].params["filters"]
+    panel.state.trained = True
+    before = panel.spec
+    panel.table.select_layer(0)
+    click(qtbot, panel.del_button)
+    type_into(qtbot, field(panel, "filters"), "7")
+    assert panel.spec == before and len(asked) == 2 and "trained weights" in asked[0]
+    assert field(panel, "filters").value() == before.layers[0].params["filters"]
     answer[0] = QMessageBox.StandardButton.Yes
-    click(qtbot, builder.del_button)
-    click(qtbot, builder.del_button)
-    assert len(asked) == 3 and len(builder.spec.layers) == len(before.layers) - 2
-    window.state.model_changed.emit(None)      # trained again: ask again
-    click(qtbot, builder.del_button)
+    click(qtbot, panel.del_button)
+    click(qtbot, panel.del_button)
+    assert len(asked) == 3 and len(panel.spec.layers) == len(before.layers) - 2
+    panel.state.model_changed.emit(None)      # trained again: ask again
+    click(qtbot, panel.del_button)
     assert len(asked) == 4
 
 

@@ -1,4 +1,5 @@
-"""The builder's network files: new, open, save, save as, recent files, the default network."""
+"""The builder's network files: new, open, save, save as, recent files, the default network
+(the panel alone; File > Open recent and the title bar on the window)."""
 
 from __future__ import annotations
 
@@ -15,16 +16,16 @@ pytestmark = pytest.mark.usefixtures("start_with_classic")
 @pytest.mark.parametrize("content", ["{not json", "", '{"format": "something-else"}',
                                      '{"format": "cnn-studio-network", "version": 1, '
                                      '"layers": [{"kind": "lstm"}]}'])
-def test_bad_network_file_shows_a_message(window, builder, tmp_path, monkeypatch, content):
+def test_bad_network_file_shows_a_message(panel, tmp_path, monkeypatch, content):
     path = tmp_path / "bad.cnn.json"
     path.write_text(content)
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(path), ""))
-    before = builder.spec
-    window.open_network_action.trigger()
+    before = panel.spec
+    panel.open_network()                          # File > Open network...
     assert len(warnings) == 1 and "bad.cnn.json" in warnings[0]
-    assert builder.spec == before and builder.doc.path is None
+    assert panel.spec == before and panel.doc.path is None
 
 
 def test_save_and_reopen_round_trip(window, builder, qtbot, tmp_path, monkeypatch):
@@ -50,21 +51,21 @@ def test_save_and_reopen_round_trip(window, builder, qtbot, tmp_path, monkeypatc
     assert not list(tmp_path.glob("*.tmp*"))
 
 
-def test_save_failure_shows_a_message(window, builder, tmp_path, monkeypatch):
+def test_save_failure_shows_a_message(panel, tmp_path, monkeypatch):
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
     target = tmp_path / "missing-folder" / "x" / "net.cnn.json"
     (tmp_path / "missing-folder").write_text("a file, not a folder")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
-    assert builder.save_as() is False
+    assert panel.save_as() is False
     assert len(warnings) == 1 and "save" in warnings[0].lower()
 
 
-def test_new_network_from_a_preset(window, builder, monkeypatch):
+def test_new_network_from_a_preset(panel, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getItem", lambda _p, _t, _l, items, *a, **k:
                         (next(i for i in items if i.startswith("dense")), True))
-    window.new_network_action.trigger()
-    assert canonical(builder.spec) == canonical(get_preset("dense"))
+    panel.new_network()                           # File > New network...
+    assert canonical(panel.spec) == canonical(get_preset("dense"))
 
 
 def test_default_spec_prefers_the_shipped_model(tmp_path, monkeypatch):
@@ -103,6 +104,7 @@ def test_save_as_and_open_reach_open_recent_and_the_title_via_the_state(window, 
                                                                         tmp_path, monkeypatch):
     from cnn_studio.model.spec.files import save_spec
 
+    assert window.builder_dock.panel is builder
     used = []
     window.state.file_used.connect(used.append)
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
