@@ -1,4 +1,5 @@
-"""Fixtures of the dataset panel tests: a window with six samples, warnings caught."""
+"""Fixtures of the dataset panel tests: the panel alone on an app state (most tests) or the
+window (the Edit menu, a letter drawn on the canvas), each with six samples; warnings caught."""
 
 from __future__ import annotations
 
@@ -9,12 +10,33 @@ from cnn_studio.model.data.user_samples import STORE_CANVAS, default_path
 from cnn_studio.model.ink.strokes import write_strokes
 
 
+def write_six_samples() -> None:
+    """The sample store on disk holds A, A, A, b, b, C."""
+    samples = [stroke_sample(label, i * 7.0) for i, label in enumerate("AAAbbC")]
+    write_strokes(default_path(), samples, STORE_CANVAS)
+
+
+@pytest.fixture
+def panel(qtbot, app_state):
+    """The dataset browser alone on an app state whose sample store holds A, A, A, b, b, C;
+    its background jobs are shut down after the test, as the window does on close."""
+    from cnn_studio.gui.dataset.panel import DatasetBrowser
+
+    write_six_samples()
+    browser = DatasetBrowser(app_state, app_state.samples())
+    qtbot.addWidget(browser)
+    browser.resize(520, 760)
+    browser.show()
+    qtbot.waitExposed(browser)
+    yield browser
+    browser.shutdown()
+
+
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
     """A window (no TensorFlow) whose sample store holds A, A, A, b, b, C."""
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
-    samples = [stroke_sample(label, i * 7.0) for i, label in enumerate("AAAbbC")]
-    write_strokes(default_path(), samples, STORE_CANVAS)
+    write_six_samples()
     from cnn_studio.gui.app.main_window import MainWindow
 
     win = on_data_tab(qtbot, MainWindow(load_tensorflow=False))

@@ -1,4 +1,5 @@
-"""Editing own samples in the dataset panel: select, delete, relabel, undo and redo."""
+"""Editing own samples in the dataset panel: select, delete, relabel, undo and redo (the panel
+alone; Edit > Undo on the window)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,7 @@ def test_delete_with_the_key_then_undo_through_the_edit_menu(window, qtbot):
     assert labels_shown(panel) == list("AAbC")
 
 
-def test_relabel_refuses_a_non_letter_and_applies_a_letter(window, qtbot, monkeypatch, warnings):
-    panel = window.dataset_browser
+def test_relabel_refuses_a_non_letter_and_applies_a_letter(panel, qtbot, monkeypatch, warnings):
     typed: list[str] = []
     select_rows(qtbot, panel, [1, 5])
     type_in_letter_dialog(qtbot, "7", typed)
@@ -44,18 +44,16 @@ def test_relabel_refuses_a_non_letter_and_applies_a_letter(window, qtbot, monkey
     assert [s.label for s in read_strokes(default_path()).samples] == list("AqAbbq")
 
 
-def test_editor_history_is_cleared_by_changes_from_elsewhere(window, qtbot):
-    panel = window.dataset_browser
+def test_editor_history_is_cleared_by_changes_from_elsewhere(panel, qtbot):
     select_rows(qtbot, panel, [0])
     qtbot.keyClick(panel.grid, Qt.Key.Key_Delete)
     assert panel.editor.undo_stack
-    window.sample_store.add("K", [np.array([[1.0, 1.0], [50.0, 80.0]])], (100.0, 100.0))
+    panel.state.samples().add("K", [np.array([[1.0, 1.0], [50.0, 80.0]])], (100.0, 100.0))
     panel.undo()  # must not drop the K the canvas just added
     assert labels_shown(panel) == list("AAbbCK")
 
 
-def test_selection_by_model_api_and_delete_button(window, qtbot):
-    panel = window.dataset_browser
+def test_selection_by_model_api_and_delete_button(panel, qtbot):
     grid = panel.grid
     flags = QItemSelectionModel.SelectionFlag.Select
     for row in (0, 1, 2):
@@ -83,8 +81,7 @@ def test_undo_never_removes_what_another_window_added(tmp_path):
     assert editor.undo() and [s.label for s in read_strokes(path).samples] == ["q", "Z"]
 
 
-def test_relabelling_by_typing_a_small_letter_keeps_it_small(window, qtbot):
-    panel = window.dataset_browser
+def test_relabelling_by_typing_a_small_letter_keeps_it_small(panel, qtbot):
     typed: list[str] = []
     select_rows(qtbot, panel, [0])
     type_in_letter_dialog(qtbot, "o", typed)
@@ -98,14 +95,15 @@ def test_relabelling_by_typing_a_small_letter_keeps_it_small(window, qtbot):
     assert [s.label for s in read_strokes(default_path()).samples] == list("oAAZbC")
 
 
-def test_the_delete_button_is_undone_by_the_undo_button(window, qtbot):
-    panel, actions = window.dataset_browser, window.dataset_browser.own_actions
+def test_the_delete_button_is_undone_by_the_undo_button(panel, qtbot):
+    actions, messages = panel.own_actions, []
+    panel.state.message.connect(messages.append)  # the window's status bar shows these
     assert not actions.undo_button.isEnabled()
     select_rows(qtbot, panel, [0, 3])
     qtbot.mouseClick(actions.delete_button, Qt.MouseButton.LeftButton)
     assert labels_shown(panel) == list("AAbC")
     assert [s.label for s in read_strokes(default_path()).samples] == list("AAbC")
-    assert "Undo" in window.statusBar().currentMessage() and actions.undo_button.isEnabled()
+    assert "Undo" in messages[-1] and actions.undo_button.isEnabled()
     qtbot.mouseClick(actions.undo_button, Qt.MouseButton.LeftButton)
     assert labels_shown(panel) == list("AAAbbC")
     assert [s.label for s in read_strokes(default_path()).samples] == list("AAAbbC")

@@ -12,11 +12,10 @@ from support_journeys import labels_shown, select_rows
 from cnn_studio.model.ink.strokes import read_strokes, write_strokes
 
 
-def test_import_a_strokes_file_then_export_and_read_it_back(window, qtbot, tmp_path,
+def test_import_a_strokes_file_then_export_and_read_it_back(panel, qtbot, tmp_path,
                                                             monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
-    panel = window.dataset_browser
     source = tmp_path / "friend.json"
     write_strokes(source, [stroke_sample("x"), stroke_sample("Y")], (560.0, 560.0))
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
@@ -45,7 +44,7 @@ def test_import_a_strokes_file_then_export_and_read_it_back(window, qtbot, tmp_p
     ('{"format": "strokes-v1", "canvas": {"width": 280, "height": 280}, '
      '"samples": [{"label": "%", "strokes": [[[1, 2]]]}]}', "sample 0"),
 ])
-def test_bad_strokes_file_gives_a_message_naming_it(window, qtbot, tmp_path, monkeypatch,
+def test_bad_strokes_file_gives_a_message_naming_it(panel, qtbot, tmp_path, monkeypatch,
                                                      warnings, content, problem):
     from PySide6.QtWidgets import QFileDialog
 
@@ -53,7 +52,6 @@ def test_bad_strokes_file_gives_a_message_naming_it(window, qtbot, tmp_path, mon
     bad.write_text(content)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(bad), "")))
-    panel = window.dataset_browser
     qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
     assert warnings[-1][0] == "Import failed"
     assert "broken-letters.json" in warnings[-1][1] and problem in warnings[-1][1]

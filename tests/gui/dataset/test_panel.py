@@ -1,5 +1,5 @@
-"""The dataset panel's browser, driven through the window's widgets: counts, thumbnails,
-the letter filter, and refreshing when the store changes."""
+"""The dataset panel's browser, driven through its widgets: counts, thumbnails, the letter
+filter, and refreshing when the store changes (a drawing added on the canvas: the window)."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.ink.strokes import LETTERS, read_strokes, write_strokes
 
 
-def test_counts_missing_letters_and_thumbnails_of_the_network_input(window):
-    panel = window.dataset_browser
-    assert window.data_dock.panel is panel and window.sample_store is panel.store
+def test_counts_missing_letters_and_thumbnails_of_the_network_input(panel):
+    assert panel.state.sample_store is panel.store
     assert (count(panel, "A"), count(panel, "B"), count(panel, "C"), count(panel, "D")) == (
         3, 2, 1, 0)
     assert panel.strip.missing() == LETTERS[3:]
@@ -33,10 +32,9 @@ def test_counts_missing_letters_and_thumbnails_of_the_network_input(window):
     assert np.abs(gray - np.rint(expected * 255)).max() <= 1
 
 
-def test_store_changes_from_canvas_or_disk_refresh_the_browser(window, qtbot):
-    panel = window.dataset_browser
-    # The canvas adds drawings through window.sample_store.
-    window.sample_store.add("z", [np.array([[10.0, 10.0], [90.0, 90.0]])], (100.0, 100.0))
+def test_store_changes_from_canvas_or_disk_refresh_the_browser(panel, qtbot):
+    # The canvas adds drawings through the state's one sample store.
+    panel.state.samples().add("z", [np.array([[10.0, 10.0], [90.0, 90.0]])], (100.0, 100.0))
     assert count(panel, "Z") == 1 and panel.grid.thumbs.rowCount() == 7
     # Another program rewrites the file: refresh() notices.
     write_strokes(default_path(), [stroke_sample("Q")], STORE_CANVAS)
@@ -47,6 +45,7 @@ def test_store_changes_from_canvas_or_disk_refresh_the_browser(window, qtbot):
 
 def test_a_drawing_added_on_the_canvas_appears_in_the_browser(window, qtbot):
     panel, draw = window.dataset_browser, window.draw_panel
+    assert window.data_dock.panel is panel and window.sample_store is panel.store
     draw.canvas.set_strokes([np.array([[10.0, 90.0], [50.0, 10.0], [90.0, 90.0]])], (100.0, 100.0))
     draw.offer_sample("w")
     qtbot.mouseClick(draw.add_bar.add_button, Qt.MouseButton.LeftButton)
@@ -54,8 +53,7 @@ def test_a_drawing_added_on_the_canvas_appears_in_the_browser(window, qtbot):
     assert [s.label for s in read_strokes(default_path()).samples][-1] == "w"
 
 
-def test_letter_filter_from_combo_and_count_strip(window, qtbot):
-    panel = window.dataset_browser
+def test_letter_filter_from_combo_and_count_strip(panel, qtbot):
     panel.letter_combo.setCurrentIndex(panel.letter_combo.findData("B"))
     assert labels_shown(panel) == ["b", "b"]
     strip = panel.strip

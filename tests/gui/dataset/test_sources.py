@@ -11,8 +11,7 @@ from PySide6.QtCore import Qt
 from support_journeys import labels_shown
 
 
-def test_synthetic_preview_generates_in_a_worker(window, qtbot):
-    panel = window.dataset_browser
+def test_synthetic_preview_generates_in_a_worker(panel, qtbot):
     panel.synthetic_controls.count_spin.setValue(52)
     panel.synthetic_controls.seed_spin.setValue(3)
     panel.source_combo.setCurrentIndex(panel.source_combo.findData("synthetic"))
@@ -25,7 +24,7 @@ def test_synthetic_preview_generates_in_a_worker(window, qtbot):
     np.testing.assert_array_equal(panel.synthetic[0], first)  # same seed, same letters
 
 
-def test_long_generation_shows_progress_and_cancel_stops_it(window, qtbot, monkeypatch):
+def test_long_generation_shows_progress_and_cancel_stops_it(panel, qtbot, monkeypatch):
     from cnn_studio.model.data import datasets
     from cnn_studio.model.synth.generator import GenerationCancelled
 
@@ -38,25 +37,23 @@ def test_long_generation_shows_progress_and_cancel_stops_it(window, qtbot, monke
         raise GenerationCancelled("synthetic data generation was cancelled")
 
     monkeypatch.setattr(datasets, "synthetic_dataset", slow)
-    panel = window.dataset_browser
     panel.source_combo.setCurrentIndex(panel.source_combo.findData("synthetic"))
     qtbot.waitUntil(lambda: "synthetic" in panel.tasks.rows
                     and panel.tasks.rows["synthetic"].bar.value() == 100, timeout=10_000)
     row = panel.tasks.rows["synthetic"]
-    assert not panel.synthetic_controls.generate_button.isEnabled() and not window.state.idle
+    assert not panel.synthetic_controls.generate_button.isEnabled() and not panel.state.idle
     qtbot.mouseClick(row.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not panel.tasks.running("synthetic"), timeout=10_000)
     assert "cancelled" in panel.grid.empty_text
     assert panel.synthetic_controls.generate_button.isEnabled()
-    assert window.state.idle
+    assert panel.state.idle
 
 
-def test_download_fails_fast_offline_and_the_app_stays_usable(window, qtbot, monkeypatch,
+def test_download_fails_fast_offline_and_the_app_stays_usable(panel, qtbot, monkeypatch,
                                                               warnings):
     from cnn_studio.model.data import emnist_download
 
     monkeypatch.setattr(emnist_download, "OFFICIAL_URL", "http://127.0.0.1:9/gzip.zip")
-    panel = window.dataset_browser
     qtbot.mouseClick(panel.emnist_controls.download_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(warnings), timeout=15_000)
     title, text = warnings[-1]
@@ -78,14 +75,13 @@ def write_emnist_csv(path, per_class: int = 2) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
-def test_tiny_emnist_csv_import_adds_the_emnist_source(window, qtbot, tmp_path, monkeypatch):
+def test_tiny_emnist_csv_import_adds_the_emnist_source(panel, qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
     csv = tmp_path / "emnist-letters-tiny.csv"
     write_emnist_csv(csv)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(csv), "")))
-    panel = window.dataset_browser
     assert panel.source_combo.findData("emnist") == -1
     assert "not imported" in panel.emnist_controls.status.text()
     qtbot.mouseClick(panel.emnist_controls.import_button, Qt.MouseButton.LeftButton)
@@ -101,7 +97,7 @@ def test_tiny_emnist_csv_import_adds_the_emnist_source(window, qtbot, tmp_path, 
     ("letters.csv", b"1,2,3\n4,5,6\n", "784 pixels"),
     ("letters.txt", b"hello", "unknown EMNIST format"),
 ])
-def test_bad_emnist_file_gives_a_message_naming_it(window, qtbot, tmp_path, monkeypatch,
+def test_bad_emnist_file_gives_a_message_naming_it(panel, qtbot, tmp_path, monkeypatch,
                                                    warnings, name, content, problem):
     from PySide6.QtWidgets import QFileDialog
 
@@ -110,7 +106,6 @@ def test_bad_emnist_file_gives_a_message_naming_it(window, qtbot, tmp_path, monk
     (tmp_path / name.replace("images-idx3", "labels-idx1")).write_bytes(content)
     monkeypatch.setattr(QFileDialog, "getOpenFileName",
                         staticmethod(lambda *a, **k: (str(bad), "")))
-    panel = window.dataset_browser
     qtbot.mouseClick(panel.emnist_controls.import_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(warnings), timeout=15_000)
     assert warnings[-1][0] == "EMNIST import failed"
