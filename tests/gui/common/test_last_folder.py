@@ -79,19 +79,20 @@ def test_window_picture_dialog_starts_where_the_last_picture_went(qtbot, tmp_pat
 
 
 def test_open_network_starts_where_the_last_network_came_from(qtbot, tmp_path, dialogs):
-    from cnn_studio.gui.app.main_window import MainWindow
+    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.builder.panel import LayerBuilderPanel
     from cnn_studio.model.spec.files import save_spec
     from cnn_studio.model.spec.presets import get_preset
 
     (tmp_path / "nets").mkdir()
     save_spec(get_preset("tiny"), tmp_path / "nets" / "tiny.cnn.json")
-    first = MainWindow(load_tensorflow=False)
+    first = LayerBuilderPanel(AppState())
     qtbot.addWidget(first)
     dialogs["answers"] = [str(tmp_path / "nets" / "tiny.cnn.json")]
-    first.open_network_action.trigger()
-    assert first.layer_builder.doc.path is not None
-    second = MainWindow(load_tensorflow=False)  # a new session: no network open
+    first.open_network()  # File > Open network...
+    assert first.doc.path is not None
+    second = LayerBuilderPanel(AppState())  # a new session: no network open
     qtbot.addWidget(second)
     dialogs["answers"] = [""]
-    second.open_network_action.trigger()
+    second.open_network()
     assert dialogs["starts"][-1] == str((tmp_path / "nets").resolve())
