@@ -1,4 +1,4 @@
-"""The draw panel in the real window: mouse strokes in, the same answer as `classify` out."""
+"""The draw panel on an app state: mouse strokes in, the same answer as `classify` out."""
 
 from __future__ import annotations
 
@@ -27,24 +27,21 @@ def model_dir(tmp_path_factory):
     return folder
 
 
-def open_window(qtbot, monkeypatch, folder):
-    from cnn_studio.gui.app.main_window import MainWindow
-
+def open_panel(qtbot, monkeypatch, open_draw_panel, state, folder):
+    """The draw panel on ``state`` (TensorFlow loaded) with ``folder`` as the model folder,
+    once its default model is read."""
     monkeypatch.setattr(paths, "DEFAULT_MODEL_DIR", folder)
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.resize(1300, 900)
-    window.show()
-    qtbot.waitUntil(lambda: window.state.tf_loaded and window.state.idle, timeout=120_000)
-    return window
+    panel = open_draw_panel(state)
+    qtbot.waitUntil(lambda: state.idle, timeout=30_000)
+    return panel
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, model_dir):
-    window = open_window(qtbot, monkeypatch, model_dir)
-    assert window.inference.has_model
-    yield window
-    window.close()
+def panel(qtbot, monkeypatch, open_draw_panel, tf_state, model_dir):
+    """The draw panel predicting with the tiny network of ``model_dir``."""
+    panel = open_panel(qtbot, monkeypatch, open_draw_panel, tf_state, model_dir)
+    assert panel.inference.has_model
+    return panel
 
 
 def wait_for_answer(qtbot, panel) -> None:
@@ -62,16 +59,16 @@ def classify_json(tmp_path, strokes_file, model_file) -> dict:
     return json.loads(out.read_text())
 
 
-def test_mouse_drawn_letters_get_the_same_answer_as_classify(window, qtbot, tmp_path,
+def test_mouse_drawn_letters_get_the_same_answer_as_classify(panel, qtbot, tmp_path,
                                                              model_dir):
     rng = np.random.default_rng(7)
     samples = [Sample(letter_strokes(letter, rng), letter) for letter in "LTOXVZ"]
     strokes_file = tmp_path / "letters.json"
     write_strokes(strokes_file, samples, (280, 280))
     expected = classify_json(tmp_path, strokes_file, model_dir / "default.keras")
-    panel, canvas = window.draw_panel, window.canvas
+    canvas = panel.canvas
     images = []
-    window.state.drawing_changed.connect(images.append)
+    panel.state.drawing_changed.connect(images.append)
     shown = []
     for sample, row in zip(samples, expected["predictions"], strict=True):
         QTest.keyClick(canvas, Qt.Key.Key_Escape)
@@ -84,12 +81,12 @@ def test_mouse_drawn_letters_get_the_same_answer_as_classify(window, qtbot, tmp_
         assert float(view.probs.max()) == pytest.approx(row["probability"], abs=0.05)
         assert view.letter_label.text() == row["predicted"]
         np.testing.assert_array_equal(images[-1], strokes_to_image(canvas.strokes, (280, 280)))
-        assert len(panel.activation_view.rows) == len(window.state.prediction.activations)
+        assert len(panel.activation_view.rows) == len(panel.state.prediction.activations)
     assert shown == list("LTOXVZ"), "the tiny network reads these shapes"
 
 
-def test_prediction_updates_while_the_pen_is_down(window, qtbot):
-    canvas, panel = window.canvas, window.draw_panel
+def test_prediction_updates_while_the_pen_is_down(panel, qtbot):
+    canvas = panel.canvas
     press_and_move(canvas, [(40 + 8 * i, 40 + 9 * i) for i in range(20)], qtbot, wait_ms=5)
     qtbot.waitUntil(lambda: panel.prediction_view.probs is not None, timeout=10_000)
     assert canvas.strokes == [], "the stroke is still being drawn"
@@ -97,14 +94,13 @@ def test_prediction_updates_while_the_pen_is_down(window, qtbot):
     assert len(canvas.strokes) == 1
 
 
-def test_empty_canvas_shows_nothing(window, qtbot):
-    panel = window.draw_panel
+def test_empty_canvas_shows_nothing(panel, qtbot):
     assert panel.prediction_view.top_letter is None and panel.activation_view.rows == []
-    drag(window.canvas, [(50, 50), (200, 220)])
+    drag(panel.canvas, [(50, 50), (200, 220)])
     wait_for_answer(qtbot, panel)
     assert panel.activation_view.rows
-    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
-    assert window.canvas.is_empty()
+    QTest.keyClick(panel.canvas, Qt.Key.Key_Escape)
+    assert panel.canvas.is_empty()
     assert panel.prediction_view.top_letter is None
     assert panel.prediction_view.letter_label.text() == ""
     assert panel.activation_view.rows == []
@@ -113,8 +109,8 @@ def test_empty_canvas_shows_nothing(window, qtbot):
     assert panel.prediction_view.top_letter is None
 
 
-def test_a_single_dot_and_a_huge_scribble_are_read_without_trouble(window, qtbot):
-    canvas, panel = window.canvas, window.draw_panel
+def test_a_single_dot_and_a_huge_scribble_are_read_without_trouble(panel, qtbot):
+    canvas = panel.canvas
     QTest.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                      canvas.to_widget(140, 140).toPoint())
     wait_for_answer(qtbot, panel)
@@ -145,8 +141,9 @@ def test_not_sure_state(qtbot):
     assert view.top_letter is None and view.verdict_label.text() == ""
 
 
-def test_undo_redo_and_clear_from_the_keyboard(window, qtbot):
-    canvas = window.canvas
+def test_undo_redo_and_clear_from_the_keyboard(main_window, qtbot):
+    """In the window: Ctrl+Z and Ctrl+Shift+Z reach the canvas through Edit > Undo/Redo."""
+    canvas, panel = main_window.canvas, main_window.draw_panel
     drag(canvas, [(20, 20), (250, 20)])
     drag(canvas, [(140, 20), (140, 260)])
     canvas.setFocus()
@@ -155,17 +152,17 @@ def test_undo_redo_and_clear_from_the_keyboard(window, qtbot):
     QTest.keyClick(canvas, Qt.Key.Key_Z,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert len(canvas.strokes) == 2
-    window.draw_panel.undo_button.click()
+    panel.undo_button.click()
     assert len(canvas.strokes) == 1
-    QTest.mouseClick(window.draw_panel.clear_button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(panel.clear_button, Qt.MouseButton.LeftButton)
     assert canvas.is_empty()
 
 
-def test_letter_key_adds_the_drawing_to_the_dataset(window, qtbot):
+def test_letter_key_adds_the_drawing_to_the_dataset(panel, qtbot, messages):
     from cnn_studio.model.data.user_samples import SampleStore
 
     before = SampleStore().counts()["T"]
-    canvas, panel = window.canvas, window.draw_panel
+    canvas = panel.canvas
     drag(canvas, [(20, 20), (250, 20)])
     drag(canvas, [(140, 20), (140, 260)])
     canvas.setFocus()
@@ -179,55 +176,56 @@ def test_letter_key_adds_the_drawing_to_the_dataset(window, qtbot):
     assert store.counts()["T"] == before + 1
     saved = store[len(store) - 1]
     assert saved.label == "T" and len(saved.strokes) == 2
-    assert "Added to your dataset as T" in window.statusBar().currentMessage()
+    assert "Added to your dataset as T" in messages[-1]
     assert canvas.is_empty() and not panel.add_bar.isVisible()
 
 
-def test_draw_sample_from_file(window, qtbot, tmp_path, capsys):
+def test_draw_sample_from_file(panel, qtbot, tmp_path, capsys, messages):
     rng = np.random.default_rng(1)
     path = tmp_path / "one.json"
     doubled = [stroke * 2 for stroke in letter_strokes("X", rng)]
     write_strokes(path, [Sample(doubled, "X")], (560, 560))
-    assert window.draw_panel.draw_sample_from_file(str(path), 0)
-    assert not window.state.idle, "--screenshot waits for this prediction"
-    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
-    assert window.draw_panel.prediction_view.top_letter == "X"
-    points = np.concatenate(window.canvas.strokes)
+    events = []
+    panel.state.busy_changed.connect(lambda busy: events.append("busy" if busy else "idle"))
+    panel.state.prediction_ready.connect(lambda _prediction: events.append("answer"))
+    assert panel.draw_sample_from_file(str(path), 0)
+    qtbot.waitUntil(lambda: panel.state.idle, timeout=10_000)
+    assert events == ["busy", "answer", "idle"], "--screenshot waits for this prediction"
+    assert panel.prediction_view.top_letter == "X"
+    points = np.concatenate(panel.canvas.strokes)
     assert points.max() <= 280 and points.max() - points.min() > 100
-    assert not window.draw_panel.draw_sample_from_file(str(path), 5)
+    assert not panel.draw_sample_from_file(str(path), 5)
     assert "index 5 does not exist" in capsys.readouterr().err
-    assert "does not exist" in window.statusBar().currentMessage()
+    assert "does not exist" in messages[-1]
     (tmp_path / "bad.json").write_text("{not json")
-    assert not window.draw_panel.draw_sample_from_file(str(tmp_path / "bad.json"), 0)
+    assert not panel.draw_sample_from_file(str(tmp_path / "bad.json"), 0)
     assert "not valid JSON" in capsys.readouterr().err
-    assert window.state.idle
+    assert panel.state.idle
 
 
-def test_a_broken_model_file_keeps_the_current_model(window, qtbot, tmp_path):
+def test_a_broken_model_file_keeps_the_current_model(panel, qtbot, tmp_path):
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"this is not a zip file")
-    window.draw_panel.load_model(str(broken))
-    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
-    assert "Could not open the model" in window.draw_panel.model_label.text()
-    drag(window.canvas, [(40, 40), (40, 250), (200, 250)])
-    wait_for_answer(qtbot, window.draw_panel)
-    assert window.draw_panel.prediction_view.top_letter == "L"
+    panel.load_model(str(broken))
+    qtbot.waitUntil(lambda: panel.state.idle, timeout=10_000)
+    assert "Could not open the model" in panel.model_label.text()
+    drag(panel.canvas, [(40, 40), (40, 250), (200, 250)])
+    wait_for_answer(qtbot, panel)
+    assert panel.prediction_view.top_letter == "L"
 
 
 @pytest.mark.parametrize("content", [None, b"PK\x03\x04 damaged"])
-def test_missing_or_corrupt_default_model_leaves_the_canvas_working(qtbot, monkeypatch,
-                                                                     tmp_path, content):
+def test_missing_or_corrupt_default_model_leaves_the_canvas_working(
+        qtbot, monkeypatch, open_draw_panel, tf_state, tmp_path, content):
     if content is not None:
         (tmp_path / "default.keras").write_bytes(content)
-    window = open_window(qtbot, monkeypatch, tmp_path)
-    panel = window.draw_panel
+    panel = open_panel(qtbot, monkeypatch, open_draw_panel, tf_state, tmp_path)
     assert "No trained model" in panel.prediction_view.message_label.text()
     assert "pretrain" in panel.prediction_view.message_label.text()
-    drag(window.canvas, [(40, 40), (200, 250)])
+    drag(panel.canvas, [(40, 40), (200, 250)])
     assert panel.image is not None and panel.preview.array.max() > 0.5
     assert panel.prediction_view.top_letter is None
     assert "No trained model" in panel.prediction_view.message_label.text()
-    window.close()
 
 
 class GatedPredictor:
@@ -282,54 +280,52 @@ def test_the_worker_computes_only_the_newest_request(qtbot):
         service.stop()
 
 
-def test_a_model_from_another_panel_takes_over(window, qtbot):
+def test_a_model_from_another_panel_takes_over(panel, qtbot):
     from cnn_studio.model.nets.inference import Predictor
     from cnn_studio.model.nets.keras_build import build_model
     from cnn_studio.model.spec.presets import get_preset
 
     other = build_model(get_preset("dense"), seed=3)
-    window.state.model = other
-    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
-    assert "Model:" in window.draw_panel.model_label.text()
-    drag(window.canvas, [(40, 40), (40, 250), (200, 250)])
-    wait_for_answer(qtbot, window.draw_panel)
-    expected = Predictor(other).forward(window.draw_panel.image).probs
-    np.testing.assert_allclose(window.draw_panel.prediction_view.probs, expected, atol=1e-5)
-    kinds = [row.kind for row in window.draw_panel.activation_view.rows]
+    panel.state.model = other
+    qtbot.waitUntil(lambda: panel.state.idle, timeout=10_000)
+    assert "Model:" in panel.model_label.text()
+    drag(panel.canvas, [(40, 40), (40, 250), (200, 250)])
+    wait_for_answer(qtbot, panel)
+    expected = Predictor(other).forward(panel.image).probs
+    np.testing.assert_allclose(panel.prediction_view.probs, expected, atol=1e-5)
+    kinds = [row.kind for row in panel.activation_view.rows]
     assert kinds == ["flatten", "dense", "dense", "dense"]
 
 
 @pytest.mark.parametrize("size", [1e9, 1e306])
-def test_enormous_points_end_in_a_message_and_the_app_becomes_idle(window, qtbot, tmp_path,
-                                                                    size):
+def test_enormous_points_end_in_a_message_and_the_app_becomes_idle(panel, qtbot, tmp_path,
+                                                                    size, messages):
     path = tmp_path / "huge.json"
     points = [[0, 0], [size, size], [size, 0]]
     path.write_text(json.dumps({"format": "strokes-v1", "canvas": {"width": 1, "height": 1},
                                 "samples": [{"label": "X", "strokes": [points]}]}))
-    window.draw_panel.draw_sample_from_file(str(path), 0)  # scaled from a 1x1 canvas: 1e306 overflows
-    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
-    window.canvas.set_strokes([np.array(points, dtype=float)], (1.0, 1.0))
-    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+    panel.draw_sample_from_file(str(path), 0)  # scaled from a 1x1 canvas: 1e306 overflows
+    qtbot.waitUntil(lambda: panel.state.idle, timeout=10_000)
+    panel.canvas.set_strokes([np.array(points, dtype=float)], (1.0, 1.0))
+    qtbot.waitUntil(lambda: panel.state.idle, timeout=10_000)
     if size > 1e300:
-        assert "could not read the drawing" in window.statusBar().currentMessage()
-    QTest.keyClick(window.canvas, Qt.Key.Key_Delete)
-    drag(window.canvas, [(40, 40), (200, 200), (240, 60)])  # the canvas still works
-    wait_for_answer(qtbot, window.draw_panel)
-    assert window.draw_panel.prediction_view.top_letter is not None
-    qtbot.waitUntil(lambda: window.state.idle, timeout=10_000)
+        assert "could not read the drawing" in messages[-1]
+    QTest.keyClick(panel.canvas, Qt.Key.Key_Delete)
+    drag(panel.canvas, [(40, 40), (200, 200), (240, 60)])  # the canvas still works
+    wait_for_answer(qtbot, panel)
+    assert panel.prediction_view.top_letter is not None
+    qtbot.waitUntil(lambda: panel.state.idle, timeout=10_000)
 
 
-def test_nothing_resizes_while_the_first_stroke_is_drawn(qtbot, monkeypatch, model_dir):
-    window = open_window(qtbot, monkeypatch, model_dir)
-    window.resize(1400, 900)
-    qtbot.waitUntil(lambda: window.size().width() == 1400)
-    canvas = window.canvas
+def test_nothing_resizes_while_the_first_stroke_is_drawn(panel, qtbot):
+    panel.resize(1100, 760)
+    qtbot.waitUntil(lambda: panel.size().width() == 1100)
+    canvas = panel.canvas
     QApplication.processEvents()
     before = canvas.size()
-    with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000):
+    with qtbot.waitSignal(panel.state.prediction_ready, timeout=10_000):
         press_and_move(canvas, [(60 + 5 * i, 60 + 6 * i) for i in range(30)], qtbot, wait_ms=5)
     for _ in range(5):
         QApplication.processEvents()
     assert canvas.size() == before
     release(canvas, (200, 230))
-    window.close()
