@@ -43,37 +43,38 @@ def tiny_preset():
     return build_model(get_preset("tiny"), seed=1)
 
 
-def use_model(window, model) -> None:
-    """Make ``model`` the active network, the way the training panel does."""
-    window.state.model = model
+def use_model(panel, model) -> None:
+    """Make ``model`` the active network, the way the training panel does (through the state)."""
+    panel.state.model = model
 
 
-def draw_letter(window, qtbot) -> np.ndarray:
-    """Draw the test letter on the real canvas and wait until explain mode has the image."""
-    window.canvas.set_strokes(A_STROKES, CANVAS)
-    panel = window.explain_panel
+def draw_letter(panel, qtbot) -> np.ndarray:
+    """Publish the test letter's network input, as the draw panel does for a drawing, and wait
+    until explain mode has the image."""
+    from cnn_studio.model.ink.preprocess import strokes_to_image
+
+    panel.state.drawing_changed.emit(strokes_to_image(A_STROKES, CANVAS))
     qtbot.waitUntil(lambda: panel.ctx.has_drawing, timeout=5000)
     return panel.ctx.image
 
 
-def open_tab(window, qtbot, attribute: str):
-    """Show the explain dock and the concept tab ``attribute``; wait for its numbers."""
-    window.show_tab("explain")
-    tab = window.explain_panel.show_concept(attribute)
-    wait_idle(window, qtbot)
+def open_tab(panel, qtbot, attribute: str):
+    """Bring the explain panel's concept tab ``attribute`` to the front; wait for its numbers."""
+    tab = panel.show_concept(attribute)
+    wait_idle(panel, qtbot)
     return tab
 
 
-def wait_idle(window, qtbot) -> None:
+def wait_idle(panel, qtbot) -> None:
     """Wait until every explain computation submitted so far has answered."""
-    ctx = window.explain_panel.ctx
+    ctx = panel.ctx
     qtbot.waitUntil(lambda: not ctx.busy, timeout=30_000)
 
 
-def prepared(window, qtbot, model, attribute: str):
+def prepared(panel, qtbot, model, attribute: str):
     """Active model + drawn letter + the tab shown and computed. Returns (tab, image)."""
-    use_model(window, model)
-    image = draw_letter(window, qtbot)
-    tab = open_tab(window, qtbot, attribute)
+    use_model(panel, model)
+    image = draw_letter(panel, qtbot)
+    tab = open_tab(panel, qtbot, attribute)
     assert tab.showing_content, tab.hint.text()
     return tab, image

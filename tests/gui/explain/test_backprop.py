@@ -10,17 +10,17 @@ from support_explain import prepared, small_cnn, tiny_preset, wait_idle
 from cnn_studio.gui.common.heatmap import format_number
 
 
-def test_backprop_step_before_after_and_apply(ready_window, qtbot):
+def test_backprop_step_before_after_and_apply(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "backprop_tab")
+    tab, image = prepared(explain, qtbot, model, "backprop_tab")
     tab.true_combo.setCurrentIndex(tab.true_combo.findText("B"))
     tab.layer_combo.setCurrentIndex(tab.layer_combo.findData(1))
     tab.unit_spin.setValue(2)
     tab.lr_spin.setValue(0.5)
     tab.scope_combo.setCurrentIndex(tab.scope_combo.findData("layer"))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     kernel_before = np.array(model.layers[1].kernel.numpy())
     expected = ex.backprop_step(model, image, "B", 1, 2, 0.5, "layer")
     step = tab.step_result
@@ -40,44 +40,44 @@ def test_backprop_step_before_after_and_apply(ready_window, qtbot):
     # Computing the step did not touch the real network.
     np.testing.assert_array_equal(model.layers[1].kernel.numpy(), kernel_before)
 
-    with qtbot.waitSignal(ready_window.state.weights_updated, timeout=20_000) as signal:
+    with qtbot.waitSignal(explain.state.weights_updated, timeout=20_000) as signal:
         qtbot.mouseClick(tab.apply_button, Qt.MouseButton.LeftButton)
     new_kernel = np.array(model.layers[1].kernel.numpy())
     np.testing.assert_allclose(new_kernel[..., 2], kernel_before[..., 2] - 0.5 * step.gradient,
                                atol=1e-6)
     np.testing.assert_allclose(signal.args[0][2], new_kernel)  # weights sent to the others
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     # The tab recomputed on the changed network: its loss now is the "after" of the step.
     assert tab.step_result.loss_before == pytest.approx(step.loss_after, abs=1e-4)
 
 
-def test_kernel_presets_change_the_feature_map(ready_window, qtbot):
+def test_kernel_presets_change_the_feature_map(explain, qtbot):
     from cnn_studio.model import explain as ex
     from cnn_studio.model.explain.kernels import kernel_preset, set_first_layer_kernel
 
     model = tiny_preset()
-    tab, image = prepared(ready_window, qtbot, model, "kernels_tab")
+    tab, image = prepared(explain, qtbot, model, "kernels_tab")
     tab.filter_spin.setValue(3)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     original = np.array(model.layers[0].kernel.numpy())
     np.testing.assert_allclose(tab.grid.exact_values(), original[..., 0, 3], atol=1e-7)
 
     tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("sobel_x"))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     sobel_x = set_first_layer_kernel(ex.copy_model(model), 3, kernel_preset("sobel_x"), image)
     np.testing.assert_allclose(tab.grid.exact_values(), kernel_preset("sobel_x"))
     np.testing.assert_allclose(tab.map_view.values, sobel_x.feature_map, atol=1e-5)
     np.testing.assert_allclose(tab.pre_view.values, sobel_x.pre_activation, atol=1e-5)
 
     tab.preset_combo.setCurrentIndex(tab.preset_combo.findData("sobel_y"))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     sobel_y = set_first_layer_kernel(ex.copy_model(model), 3, kernel_preset("sobel_y"), image)
     np.testing.assert_allclose(tab.map_view.values, sobel_y.feature_map, atol=1e-5)
     assert not np.allclose(sobel_x.feature_map, sobel_y.feature_map)
 
     # Typing a number into the grid edits the kernel.
     tab.grid.item(1, 1).setText("2.5")
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     typed = kernel_preset("sobel_y")
     typed[1, 1] = 2.5
     np.testing.assert_allclose(tab.edit_result.kernel[..., 0], typed)
@@ -85,11 +85,11 @@ def test_kernel_presets_change_the_feature_map(ready_window, qtbot):
     tab.grid.item(0, 0).setText("abc")
     assert "number in every cell" in tab.status.text()
     tab.grid.item(0, 0).setText(str(typed[0, 0]))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
 
     # Until applied, the real network keeps its kernel; then it gets the typed one.
     np.testing.assert_array_equal(model.layers[0].kernel.numpy(), original)
-    with qtbot.waitSignal(ready_window.state.weights_updated, timeout=20_000):
+    with qtbot.waitSignal(explain.state.weights_updated, timeout=20_000):
         qtbot.mouseClick(tab.apply_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(model.layers[0].kernel.numpy()[..., 0, 3], typed)
     np.testing.assert_array_equal(model.layers[0].kernel.numpy()[..., 0, 2], original[..., 0, 2])

@@ -16,11 +16,11 @@ def click_cell(qtbot, view, row: int, col: int) -> None:
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.cell_center(row, col))
 
 
-def test_clicked_pixel_shows_the_real_dot_product(ready_window, qtbot):
+def test_clicked_pixel_shows_the_real_dot_product(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "conv_tab")
+    tab, image = prepared(explain, qtbot, model, "conv_tab")
     # By default the strongest activation of filter 0 is explained.
     feature = ex.layer_activations(model, image).outputs[0][..., 0]
     strongest = np.unravel_index(np.argmax(feature), feature.shape)
@@ -28,9 +28,9 @@ def test_clicked_pixel_shows_the_real_dot_product(ready_window, qtbot):
     np.testing.assert_allclose(tab.feature_view.values, feature, **TOL)
 
     tab.filter_spin.setValue(2)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     click_cell(qtbot, tab.feature_view, 0, 27)  # a corner: the window hangs over the padding
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     expected = ex.conv_dot_product(model, image, 0, 0, 27, 2)
     assert (tab.view.dot.row, tab.view.dot.col, tab.view.dot.filter_index) == (0, 27, 2)
     np.testing.assert_allclose(tab.patch_grid.exact_values(), expected.patch[..., 0], **TOL)
@@ -50,17 +50,17 @@ def test_clicked_pixel_shows_the_real_dot_product(ready_window, qtbot):
     assert tab.input_view.boxes[0][0] == (box.top, box.left, box.bottom, box.right)
 
 
-def test_second_layer_sums_over_channels_and_lights_the_receptive_field(ready_window, qtbot):
+def test_second_layer_sums_over_channels_and_lights_the_receptive_field(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "conv_tab")
+    tab, image = prepared(explain, qtbot, model, "conv_tab")
     tab.layer_combo.setCurrentIndex(tab.layer_combo.findData(1))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     assert tab.channel_spin.maximum() == 3 and tab.filter_spin.maximum() == 2
     tab.channel_spin.setValue(3)
     click_cell(qtbot, tab.feature_view, 4, 6)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     expected = ex.conv_dot_product(model, image, 1, 4, 6, 0)
     np.testing.assert_allclose(tab.patch_grid.exact_values(), expected.patch[..., 3], **TOL)
     np.testing.assert_allclose(tab.product_grid.exact_values(), expected.products[..., 3],
@@ -73,14 +73,14 @@ def test_second_layer_sums_over_channels_and_lights_the_receptive_field(ready_wi
     assert tab.drawing_view.boxes[0][0] == (field.top, field.left, field.bottom, field.right)
 
 
-def test_step_slides_the_kernel_and_fills_the_map(ready_window, qtbot):
+def test_step_slides_the_kernel_and_fills_the_map(explain, qtbot):
     model = small_cnn()
-    tab, _ = prepared(ready_window, qtbot, model, "conv_tab")
+    tab, _ = prepared(explain, qtbot, model, "conv_tab")
     tab.layer_combo.setCurrentIndex(tab.layer_combo.findData(1))  # stride 2, 13x13 output
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     for _ in range(3):
         qtbot.mouseClick(tab.step_button, Qt.MouseButton.LeftButton)
-        wait_idle(ready_window, qtbot)
+        wait_idle(explain, qtbot)
     assert (tab.view.dot.row, tab.view.dot.col) == (0, 2)
     assert tab.input_view.boxes[0][0] == (0, 4, 3, 7)  # stride 2: third window starts at col 4
     assert tab.feature_view.hidden.sum() == 13 * 13 - 3  # three cells filled so far
@@ -89,15 +89,15 @@ def test_step_slides_the_kernel_and_fills_the_map(ready_window, qtbot):
     assert tab.timer.isActive()
     qtbot.waitUntil(lambda: tab.anim_step >= 6, timeout=10_000)
     qtbot.mouseClick(tab.reset_button, Qt.MouseButton.LeftButton)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     assert not tab.timer.isActive() and tab.feature_view.hidden is None
 
 
-def test_sizes_tab_fills_in_the_formulas(ready_window, qtbot):
+def test_sizes_tab_fills_in_the_formulas(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, _ = prepared(ready_window, qtbot, model, "sizes_tab")
+    tab, _ = prepared(explain, qtbot, model, "sizes_tab")
     assert tab.table.rowCount() == 3
     second = ex.output_size(model, 1)
     assert tab.table.item(1, 2).text() == "13x13x3"
@@ -107,24 +107,23 @@ def test_sizes_tab_fills_in_the_formulas(ready_window, qtbot):
     assert "parameters = (3*3*4 + 1) * 3 filters = 111" in tab.working.text()
 
 
-def test_hints_when_something_is_missing(main_window, qtbot):
+def test_hints_when_something_is_missing(explain_before_tf, app_state, qtbot):
+    from cnn_studio.gui.app.tf_loader import describe_tensorflow
     from cnn_studio.model.nets.keras_build import build_model
     from cnn_studio.model.spec.presets import get_preset
 
-    panel = main_window.explain_panel
-    main_window.show_tab("explain")
+    panel = explain_before_tf
     assert "TensorFlow is loading" in panel.conv_tab.hint.text()
-    qtbot.waitUntil(lambda: main_window.state.tf_loaded and main_window.state.idle,
-                    timeout=120_000)
-    if main_window.state.model is None:
-        assert "No network yet" in panel.conv_tab.hint.text()
-    use_model(main_window, small_cnn())
+    app_state.tf_ready.emit(describe_tensorflow())
+    wait_idle(panel, qtbot)
+    assert "No network yet" in panel.conv_tab.hint.text()
+    use_model(panel, small_cnn())
     assert "Draw a letter" in panel.conv_tab.hint.text()
     assert panel.sizes_tab.needs_drawing is False
-    draw_letter(main_window, qtbot)
+    draw_letter(panel, qtbot)
     assert panel.conv_tab.showing_content
-    use_model(main_window, build_model(get_preset("dense"), seed=0))
-    tab = open_tab(main_window, qtbot, "conv_tab")
+    use_model(panel, build_model(get_preset("dense"), seed=0))
+    tab = open_tab(panel, qtbot, "conv_tab")
     assert not tab.showing_content and "no convolution" in tab.hint.text()
-    main_window.canvas.clear()
-    assert "Draw a letter" in open_tab(main_window, qtbot, "softmax_tab").hint.text()
+    app_state.drawing_changed.emit(None)  # what the draw panel publishes for a cleared canvas
+    assert "Draw a letter" in open_tab(panel, qtbot, "softmax_tab").hint.text()

@@ -16,21 +16,21 @@ def functional_cnn():
     return keras.Model(inputs, outputs)
 
 
-def test_backprop_tab_says_it_needs_a_sequential_network(ready_window, qtbot):
-    use_model(ready_window, functional_cnn())
-    draw_letter(ready_window, qtbot)
-    tab = open_tab(ready_window, qtbot, "backprop_tab")
-    wait_idle(ready_window, qtbot)
+def test_backprop_tab_says_it_needs_a_sequential_network(explain, qtbot):
+    use_model(explain, functional_cnn())
+    draw_letter(explain, qtbot)
+    tab = open_tab(explain, qtbot, "backprop_tab")
+    wait_idle(explain, qtbot)
     shown = tab.hint.text() + tab.status.text()
     assert "needs a Sequential network" in shown
-    assert not ready_window.explain_panel.ctx.busy
+    assert not explain.ctx.busy
 
 
-def test_every_tab_says_it_needs_a_sequential_network(ready_window, qtbot):
-    use_model(ready_window, functional_cnn())
-    draw_letter(ready_window, qtbot)
-    for tab in ready_window.explain_panel.all_tabs():
-        open_tab(ready_window, qtbot, tab.objectName())
+def test_every_tab_says_it_needs_a_sequential_network(explain, qtbot):
+    use_model(explain, functional_cnn())
+    draw_letter(explain, qtbot)
+    for tab in explain.all_tabs():
+        open_tab(explain, qtbot, tab.objectName())
         assert "needs a Sequential network" in tab.hint.text(), tab.objectName()
         assert not tab.showing_content and not tab.status.text()
-    assert not ready_window.explain_panel.ctx.busy
+    assert not explain.ctx.busy

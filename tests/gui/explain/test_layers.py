@@ -11,35 +11,35 @@ from cnn_studio.gui.common.heatmap import format_number
 TOL = {"rtol": 1e-5, "atol": 1e-6}
 
 
-def test_activation_before_and_after(ready_window, qtbot):
+def test_activation_before_and_after(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "activation_tab")
+    tab, image = prepared(explain, qtbot, model, "activation_tab")
     assert tab.layer_combo.currentData() == 0 and tab.function_combo.currentText() == "relu"
     tab.channel_spin.setValue(1)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     before = ex.pre_activation(model, image, 0)[..., 1]
     np.testing.assert_allclose(tab.before_view.values, before, **TOL)
     np.testing.assert_allclose(tab.after_view.values, np.maximum(before, 0), **TOL)
     assert f"ReLU set the {int((before < 0).sum())} negative values to 0" in tab.summary.text()
     tab.function_combo.setCurrentText("sigmoid")
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     np.testing.assert_allclose(tab.after_view.values, 1 / (1 + np.exp(-before)), rtol=1e-5,
                                atol=1e-6)
     x, y = tab.curve.line.get_data()
     np.testing.assert_allclose(y, 1 / (1 + np.exp(-np.asarray(x))), rtol=1e-5, atol=1e-6)
 
 
-def test_pooled_cell_and_the_three_kinds_of_pooling(ready_window, qtbot):
+def test_pooled_cell_and_the_three_kinds_of_pooling(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "pooling_tab")
+    tab, image = prepared(explain, qtbot, model, "pooling_tab")
     view = tab.output_view
     assert view.shape == (6, 6)
     qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=view.cell_center(2, 3))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     expected = ex.pool_cell(model, image, 2, 2, 3, 0)
     np.testing.assert_allclose(tab.window_grid.exact_values(), expected.values, **TOL)
     assert "max(" in tab.cell_text.text()
@@ -54,13 +54,13 @@ def test_pooled_cell_and_the_three_kinds_of_pooling(ready_window, qtbot):
     assert tab.input_view.marked == expected.source
 
 
-def test_dense_neuron_weighted_sum(ready_window, qtbot):
+def test_dense_neuron_weighted_sum(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "dense_tab")
+    tab, image = prepared(explain, qtbot, model, "dense_tab")
     tab.unit_spin.setValue(4)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     assert tab.unit_name.text() == "= letter E"
     expected = ex.dense_neuron(model, image, 4, 4, top_k=12)
     text = tab.formula.text()
@@ -74,15 +74,15 @@ def test_dense_neuron_weighted_sum(ready_window, qtbot):
                                expected.products.reshape(6, 6, 3).sum(axis=-1), **TOL)
 
 
-def test_softmax_table_and_loss_for_the_chosen_letter(ready_window, qtbot):
+def test_softmax_table_and_loss_for_the_chosen_letter(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "softmax_tab")
+    tab, image = prepared(explain, qtbot, model, "softmax_tab")
     predicted = ex.softmax_loss(model, image)
     assert tab.true_combo.currentData() == predicted.predicted  # until the user picks one
     tab.true_combo.setCurrentIndex(tab.true_combo.findText("C"))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     expected = ex.softmax_loss(model, image, "C")
     probabilities = [float(tab.table.item(row, 4).text()) for row in range(26)]
     np.testing.assert_allclose(probabilities, expected.probabilities, atol=6e-6)
@@ -95,4 +95,4 @@ def test_softmax_table_and_loss_for_the_chosen_letter(ready_window, qtbot):
     assert "-log p(C)" in loss_text and format_number(expected.loss, 5) in loss_text
     assert np.isclose(expected.loss, -np.log(expected.probabilities[2]), rtol=1e-5)
     # The backprop tab shares the true letter.
-    assert ready_window.explain_panel.backprop_tab.true_combo.currentText() == "C"
+    assert explain.backprop_tab.true_combo.currentText() == "C"

@@ -9,18 +9,18 @@ from support_explain import prepared, small_cnn, wait_idle
 from cnn_studio.gui.explain.robustness import TopBars, top_lines
 
 
-def test_shift_slider_updates_the_prediction(ready_window, qtbot):
+def test_shift_slider_updates_the_prediction(explain, qtbot):
     from cnn_studio.model.ink.transforms import transform_image
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "robustness_tab")
+    tab, image = prepared(explain, qtbot, model, "robustness_tab")
     np.testing.assert_allclose(tab.moved_view.values, image, atol=1e-6)
     before = tab.moved.probabilities
     slider = tab.sliders["dx"]
     for _ in range(6):
         qtbot.keyClick(slider, Qt.Key.Key_Right)
     tab.sliders["angle"].setValue(20)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     assert tab.slider_labels["dx"].text() == "6 px"
     moved = transform_image(image, dx=6, angle=20)
     np.testing.assert_allclose(tab.moved_view.values, moved, atol=1e-6)
@@ -36,16 +36,16 @@ def test_shift_slider_updates_the_prediction(ready_window, qtbot):
     assert tab.stack.widget(1).widget().minimumSizeHint().width() <= 400
 
     qtbot.mouseClick(tab.reset_button, Qt.MouseButton.LeftButton)
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     assert tab.values() == {"dx": 0.0, "dy": 0.0, "angle": 0.0, "scale": 1.0}
     np.testing.assert_allclose(tab.moved.probabilities, before, atol=1e-6)
 
 
-def test_heat_map_for_the_predicted_and_a_chosen_letter(ready_window, qtbot):
+def test_heat_map_for_the_predicted_and_a_chosen_letter(explain, qtbot):
     from cnn_studio.model import explain as ex
 
     model = small_cnn()
-    tab, image = prepared(ready_window, qtbot, model, "saliency_tab")
+    tab, image = prepared(explain, qtbot, model, "saliency_tab")
     expected = ex.grad_cam(model, image)
     assert tab.heat.class_index == expected.class_index
     assert tab.heat.layer_name == "01_conv2d"
@@ -53,7 +53,7 @@ def test_heat_map_for_the_predicted_and_a_chosen_letter(ready_window, qtbot):
     assert tab.heat_view.shape == (28, 28)
     tab.target_combo.setCurrentIndex(tab.target_combo.findText("K"))
     tab.method_combo.setCurrentIndex(tab.method_combo.findData("saliency"))
-    wait_idle(ready_window, qtbot)
+    wait_idle(explain, qtbot)
     saliency = ex.saliency_map(model, image, "K")
     assert tab.heat.method == "saliency" and tab.heat.class_index == 10
     np.testing.assert_allclose(tab.heat.values, saliency.values, atol=1e-5)
@@ -86,7 +86,7 @@ def test_probability_bars_are_as_long_as_their_values(qtbot):
         assert abs(length - p * full) <= 2, (lengths, full)
 
 
-def test_shift_rotate_tab_title_shows_an_ampersand(main_window):
-    tabs = main_window.explain_panel.tabs
-    index = tabs.indexOf(main_window.explain_panel.robustness_tab)
+def test_shift_rotate_tab_title_shows_an_ampersand(explain_before_tf):
+    tabs = explain_before_tf.tabs
+    index = tabs.indexOf(explain_before_tf.robustness_tab)
     assert tabs.tabText(index) == "Shift && rotate"  # shown as "Shift & rotate", no mnemonic
