@@ -1,4 +1,6 @@
-"""Tests of the shared training loop (model/training/loop.py, model/training/live.py)."""
+"""Tests of the shared training loop (model/training/loop.py, model/training/live.py): a run
+and what its hooks receive, divergence, settings and data checks, the input pipeline, exports,
+devices. Stopping, pausing and rate changes while it runs: test_loop_control.py."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import keras
@@ -18,70 +19,15 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from support_data import easy_data
+from support_training import STEPS, Recorder, config, tiny
 
 from cnn_studio.model.data.dataset import Dataset
 from cnn_studio.model.nets.inference import Predictor
-from cnn_studio.model.nets.keras_build import build_model
-from cnn_studio.model.spec.presets import get_preset
-from cnn_studio.model.training.config import (
-    TrainConfig,
-    TrainConfigError,
-    TrainControl,
-    TrainDataError,
-    TrainHooks,
-)
+from cnn_studio.model.training.config import TrainConfig, TrainConfigError, TrainDataError
 from cnn_studio.model.training.devices import DeviceError, list_devices
 from cnn_studio.model.training.loop import history_to_csv, make_pipeline, train
 
 ROOT = Path(__file__).resolve().parents[3]
-STEPS = 10  # 312 training samples in batches of 32
-
-
-@pytest.fixture(scope="module")
-def data() -> Dataset:
-    return easy_data(390)
-
-
-def tiny(seed: int = 0) -> keras.Model:
-    return build_model(get_preset("tiny"), seed=seed)
-
-
-def config(**changes) -> TrainConfig:
-    settings = dict(epochs=1, batch_size=32, learning_rate=0.01, val_fraction=0.2,
-                    report_every_batches=1)
-    settings.update(changes)
-    return TrainConfig(**settings)
-
-
-class Recorder:
-    """Collects everything the hooks receive; ``on_batch_extra`` runs inside on_batch."""
-
-    def __init__(self, on_batch_extra=None):
-        self.batches, self.epochs, self.snapshots, self.messages = [], [], [], []
-        self.on_batch_extra = on_batch_extra
-        self.snapshot_seen = threading.Event()
-        self.paused = threading.Event()
-
-    def hooks(self) -> TrainHooks:
-        return TrainHooks(on_batch=self._batch, on_epoch=self._epoch,
-                          on_snapshot=self._snapshot, on_message=self._message)
-
-    def _batch(self, *args):
-        self.batches.append(args)
-        if self.on_batch_extra is not None:
-            self.on_batch_extra(*args)
-
-    def _epoch(self, epoch, logs, weights):
-        self.epochs.append((epoch, logs, weights))
-
-    def _snapshot(self, activations, kernels):
-        self.snapshots.append((activations, kernels))
-        self.snapshot_seen.set()
-
-    def _message(self, text):
-        self.messages.append(text)
-        if text.startswith("Paused"):
-            self.paused.set()
 
 
 def test_training_reduces_loss_and_hooks_get_plain_data(data):
@@ -131,154 +77,6 @@ def test_training_reduces_loss_and_hooks_get_plain_data(data):
     expected = predictor.forward(probe)
     for got, want in zip(activations, expected.activations, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-4)
-
-
-def test_stop_takes_effect_within_one_batch(data):
-    control = TrainControl()
-    after_stop = []
-
-    def on_batch(epoch, step, *rest):
-        if control.stop_event.is_set():
-            after_stop.append((epoch, step))
-        if (epoch, step) == (2, 3):
-            control.request_stop()
-
-    recorder = Recorder(on_batch)
-    result = train(tiny(), data, None, config(epochs=5), recorder.hooks(), control=control)
-    assert after_stop == []  # the stop came between batches: not one more batch ran
-    assert result.stopped and not result.diverged
-    assert result.epochs_completed == 1  # the cut-short epoch is not recorded
-    assert [epoch for epoch, *_ in recorder.epochs] == [1]
-    assert len(result.history["loss"]) == 1
-    assert "Stopped at epoch 2, step 3" in result.message
-    assert result.samples_seen == 312 + 3 * 32
-
-
-def test_stop_from_another_thread(data):
-    stop = threading.Event()
-    started = threading.Event()
-    stamps = []
-
-    def on_batch(epoch, step, *rest):
-        stamps.append(stop.is_set())
-        started.set()
-
-    def stopper():
-        started.wait(60)
-        stop.set()
-
-    thread = threading.Thread(target=stopper)
-    thread.start()
-    result = train(tiny(), data, None, config(epochs=50), Recorder(on_batch).hooks(),
-                   stop_event=stop)
-    thread.join()
-    assert result.stopped
-    assert sum(stamps) <= 1  # at most the batch during which stop was set
-    assert result.epochs_completed < 50
-
-
-def test_stop_at_epoch_end_keeps_that_epoch(data):
-    control = TrainControl()
-    recorder = Recorder()
-    recorder._epoch = lambda epoch, logs, weights: control.request_stop()
-    result = train(tiny(), data, None, config(epochs=4), recorder.hooks(), control=control)
-    assert result.stopped and result.epochs_completed == 1
-    assert "val_loss" in result.history
-    assert len(recorder.batches) == STEPS
-
-
-def test_already_stopped_trains_nothing(data):
-    stop = threading.Event()
-    stop.set()
-    model = tiny()
-    before = model.get_weights()
-    result = train(model, data, None, config(), Recorder().hooks(), stop_event=stop)
-    assert result.stopped and result.samples_seen == 0 and result.history == {}
-    assert "nothing was trained" in result.message
-    for got, want in zip(model.get_weights(), before, strict=True):
-        np.testing.assert_array_equal(got, want)
-
-
-def test_pause_waits_and_resume_continues(data):
-    control = TrainControl()
-    counts = {}
-    new_probe = data.x[7]
-
-    def on_batch(epoch, step, *rest):
-        if (epoch, step) == (1, 2):
-            control.pause()
-
-    recorder = Recorder(on_batch)
-
-    def while_paused():
-        assert recorder.paused.wait(60)
-        counts["at_pause"] = len(recorder.batches)
-        recorder.snapshot_seen.clear()
-        control.set_probe_image(new_probe)  # drawing while paused updates the activations
-        counts["snapshot"] = recorder.snapshot_seen.wait(60)
-        counts["still"] = len(recorder.batches)
-        control.resume()
-
-    thread = threading.Thread(target=while_paused)
-    thread.start()
-    result = train(tiny(), data, None, config(epochs=2, activation_interval_s=100.0),
-                   recorder.hooks(), control=control)
-    thread.join()
-    assert counts == {"at_pause": 2, "snapshot": True, "still": 2}
-    assert result.epochs_completed == 2 and not result.stopped
-    assert len(recorder.batches) == 2 * STEPS
-    assert f"Paused at epoch 1/2, step 2/{STEPS}" in recorder.messages
-    assert "Resumed" in recorder.messages
-    activations = recorder.snapshots[-1][0]
-    assert activations and activations[0].shape == (26, 26, 8)
-
-
-def test_stop_while_paused(data):
-    control = TrainControl()
-    recorder = Recorder(lambda e, s, *r: control.pause() if s == 1 else None)
-    thread = threading.Thread(target=lambda: recorder.paused.wait(60) and control.request_stop())
-    thread.start()
-    result = train(tiny(), data, None, config(epochs=3), recorder.hooks(), control=control)
-    thread.join()
-    assert result.stopped and len(recorder.batches) == 1
-    assert "Resumed" not in recorder.messages
-
-
-def test_a_pause_between_reports_reports_the_position_it_names(data):
-    control = TrainControl()
-    recorder = Recorder()
-    hooks = recorder.hooks()
-    hooks.on_snapshot = lambda *args: control.pause()  # the first snapshot: after batch 1
-    thread = threading.Thread(target=lambda: recorder.paused.wait(60) and control.request_stop())
-    thread.start()
-    result = train(tiny(), data, None, config(report_every_batches=4,
-                                              activation_interval_s=100.0), hooks,
-                   control=control, probe_image=data.x[0])
-    thread.join()
-    assert result.stopped
-    # batch 1 is not a reporting batch, yet its figures come before the pause message
-    assert [b[:3] for b in recorder.batches] == [(1, 1, STEPS)]
-    assert f"Paused at epoch 1/1, step 1/{STEPS}" in recorder.messages
-
-
-def test_learning_rate_change_applies_from_next_batch(data):
-    model = tiny()
-    control = TrainControl()
-    seen = {}
-
-    def on_batch(epoch, step, *rest):
-        seen[step] = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
-        if step == 2:
-            control.set_learning_rate(0.05)
-
-    result = train(model, data, None, config(optimizer="sgd"), Recorder(on_batch).hooks(),
-                   control=control)
-    assert seen[2] == pytest.approx(0.01) and seen[3] == pytest.approx(0.05)
-    assert result.history["learning_rate"] == [pytest.approx(0.05)]
-    with pytest.raises(TrainConfigError, match="learning_rate"):
-        control.set_learning_rate(100.0)
-    with pytest.raises(TrainConfigError):
-        control.set_learning_rate(float("nan"))
 
 
 def test_diverging_loss_stops_and_restores_last_good_weights(data):
@@ -399,9 +197,9 @@ MIRRORED_SCRIPT = textwrap.dedent("""
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(
         cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    sys.path.insert(0, sys.argv[1])
-    sys.path.append(sys.argv[1] + "/tests")  # for the shared support_data module
-    from tests.model.training.test_loop import config, easy_data, tiny
+    sys.path.append(sys.argv[1] + "/tests")  # for the shared support modules
+    from support_data import easy_data
+    from support_training import config, tiny
     from cnn_studio.model.training.loop import TrainHooks, train
     model = tiny()
     before = model.get_weights()
