@@ -205,9 +205,10 @@ def _pretrain_rows() -> list[dict]:
         history = json.loads((ROOT / "assets" / "models" / "default.history.json").read_text())
     except (OSError, ValueError):
         return []
-    minutes = history.get("minutes")
+    minutes, cpu = history.get("minutes"), history.get("cpu_minutes")
     return [_row("shipped model", f"pretrain time ({history.get('command', 'pretrain')})",
-                 f"{minutes} min on {history.get('cores')} cores", "", "", "≤ 20 min",
+                 f"{minutes} min on {history.get('cores')} cores",
+                 f"CPU time {cpu} core-minutes" if cpu is not None else "", "", "≤ 20 min",
                  minutes is not None and minutes <= 20)]
 
 
