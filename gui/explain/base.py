@@ -269,17 +269,20 @@ class ExplainTab(QWidget):
         Returns:
             The widget holding the controls (already added to ``self.body``).
         """
-        items = []
-        for text, widget in pairs:
-            pair = QWidget()
-            row = QHBoxLayout(pair)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.addWidget(QLabel(text))
-            row.addWidget(widget)
-            items.append(pair)
-        row = flow_row(*items, *trailing)
+        row = flow_row(*(labelled(text, widget) for text, widget in pairs), *trailing)
         self.body.addWidget(row)
         return row
+
+
+def labelled(text: str, *widgets: QWidget) -> QWidget:
+    """A label and its widgets kept on one line (a flow row wraps them as one item)."""
+    pair = QWidget()
+    row = QHBoxLayout(pair)
+    row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(QLabel(text))
+    for widget in widgets:
+        row.addWidget(widget)
+    return pair
 
 
 def flow_row(*widgets: QWidget) -> QWidget:

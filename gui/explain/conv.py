@@ -27,6 +27,7 @@ from cnn_studio.gui.explain.base import (
     ExplainTab,
     fill_layer_combo,
     flow_row,
+    labelled,
     set_range_quietly,
     text_label,
     titled,
@@ -103,8 +104,8 @@ class ConvTab(ExplainTab):
         self.speed_label = QLabel()
         self.speed_slider.setMinimumWidth(80)
         self.body.addWidget(flow_row(QLabel("Slide the kernel:"), self.play_button,
-                                     self.step_button, self.reset_button, QLabel("Speed"),
-                                     self.speed_slider, self.speed_label))
+                                     self.step_button, self.reset_button,
+                                     labelled("Speed", self.speed_slider, self.speed_label)))
 
         maps = QHBoxLayout()
         self.drawing_view = MapView("Drawing: receptive field", min_side=110)

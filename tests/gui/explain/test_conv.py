@@ -127,3 +127,16 @@ def test_hints_when_something_is_missing(explain_before_tf, app_state, qtbot):
     assert not tab.showing_content and "no convolution" in tab.hint.text()
     app_state.drawing_changed.emit(None)  # what the draw panel publishes for a cleared canvas
     assert "Draw a letter" in open_tab(panel, qtbot, "softmax_tab").hint.text()
+
+
+@pytest.mark.parametrize("width", [440, 900])
+def test_the_speed_label_stays_beside_its_slider_in_any_dock_width(explain, qtbot, width):
+    tab, _ = prepared(explain, qtbot, small_cnn(), "conv_tab")
+    explain.resize(width, 700)
+    qtbot.waitUntil(lambda: tab.speed_slider.isVisible(), timeout=5000)
+    [label] = [child for child in tab.speed_slider.parentWidget().children()
+               if getattr(child, "text", None) and child.text() == "Speed"]
+    centre = tab.speed_slider.mapTo(tab, tab.speed_slider.rect().center())
+    label_centre = label.mapTo(tab, label.rect().center())
+    assert abs(centre.y() - label_centre.y()) < label.height()
+    assert label_centre.x() < centre.x()
