@@ -16,6 +16,8 @@ from cnn_studio import __version__  # noqa: E402
 from cnn_studio.cli import COMMANDS  # noqa: E402 - after the BLAS setting
 from cnn_studio.model.storage import logs  # noqa: E402
 
+TABS = ("draw", "builder", "train", "explain", "data")
+
 
 def _size(text: str) -> tuple[int, int]:
     try:
@@ -43,8 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="window size, e.g. 1400x900 (default: last used or 1400x900)")
     parser.add_argument("--draw", metavar="FILE.json:INDEX",
                         help="pre-draw sample INDEX of a strokes-v1 file on the canvas")
-    parser.add_argument("--tab", metavar="NAME",
-                        help="panel to show first: draw, builder, train, explain, data")
+    parser.add_argument("--tab", metavar="NAME", choices=TABS,
+                        help=f"panel to show first: {', '.join(TABS)}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         module = importlib.import_module(f"cnn_studio.cli.{name}")

@@ -62,3 +62,14 @@ def test_screenshot_writes_the_window_once_tensorflow_is_ready(tmp_path):
     from PIL import Image
 
     assert Image.open(shot).size == (1200, 800)
+
+
+def test_an_unknown_panel_name_is_refused_with_the_names_it_takes(capsys):
+    from cnn_studio.main import TABS, build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["--tab", "dataset"])
+    assert stop.value.code == 2
+    message = capsys.readouterr().err
+    assert "invalid choice: 'dataset'" in message and all(name in message for name in TABS)
+    assert build_parser().parse_args(["--tab", "data"]).tab == "data"
