@@ -35,12 +35,15 @@ def fit_strokes(strokes, source: tuple[float, float], margin: float = 0.0) -> li
         margin: logical units left free on each side.
 
     Returns:
-        The strokes in this canvas's logical units.
+        The strokes in this canvas's logical units (points too large to scale become inf,
+        which the drawing's input check refuses with a message).
     """
     width, height = float(source[0]), float(source[1])
     factor = (CANVAS_SIZE - 2 * margin) / max(width, height)
     offset = np.array([(CANVAS_SIZE - width * factor) / 2, (CANVAS_SIZE - height * factor) / 2])
-    return [np.asarray(s, dtype=np.float64).reshape(-1, 2) * factor + offset for s in strokes]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return [np.asarray(s, dtype=np.float64).reshape(-1, 2) * factor + offset
+                for s in strokes]
 
 
 class DrawingCanvas(QWidget):
