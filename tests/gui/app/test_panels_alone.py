@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from support_teach import choose_letters, click_radio, draw_all
+from support_widgets import shown
 
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.model.ink.strokes import LETTERS
@@ -17,14 +18,6 @@ from cnn_studio.model.spec.presets import get_preset
 def state(app_state):
     """A fresh app state whose files live in a private home (tests/gui/conftest.py)."""
     return app_state
-
-
-def shown(qtbot, panel):
-    """``panel`` registered with qtbot (closed after the test), shown and on screen."""
-    qtbot.addWidget(panel)
-    panel.show()
-    qtbot.waitExposed(panel)
-    return panel
 
 
 def test_the_builder_publishes_new_values_and_shows_requested_networks(qtbot):
