@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QComboBox, QFileDialog, QInputDialog
 from support_mouse import drag
 
@@ -128,11 +128,6 @@ def file_dialogs(monkeypatch, *, open_path: Path | None = None,
 def click(qtbot, widget) -> None:
     """A left click in the middle of ``widget``."""
     qtbot.mouseClick(widget, LEFT)
-
-
-def click_at(qtbot, widget, point: QPoint) -> None:
-    """A left click at ``point`` of ``widget``."""
-    qtbot.mouseClick(widget, LEFT, NO_MOD, point)
 
 
 def builder_views_agree(builder) -> int:
