@@ -23,8 +23,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from cnn_studio.dev import PARALLEL as CURRENT  # the test command's own options
+
 ROOT = Path(__file__).resolve().parent.parent
-CURRENT = ["-n", "auto", "--dist", "loadfile", "--maxprocesses", "4"]
 BASELINE = ["-p", "no:xdist"]
 
 
