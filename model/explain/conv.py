@@ -48,7 +48,6 @@ class ConvDotProduct(WeightedSum):
     kernel: np.ndarray
 
 
-
 def extract_patch(feature_map: np.ndarray, geometry: WindowGeometry, row: int, col: int):
     """The input values under the window of output cell (row, col), zeros where padding.
 

@@ -95,7 +95,6 @@ class Trace:
         return self.image if index == 0 else self.outputs[index - 1]
 
 
-
 def resolve_layer(model, layer: int | str) -> int:
     """Index of ``layer`` (an index or a layer name) in ``model.layers``.
 
@@ -366,4 +365,3 @@ def layer_of_kind(model, layer, kind: str) -> tuple[int, object]:
         raise ExplainError(f"Layer {keras_layer.name} is a {layer_kind(keras_layer)} layer; "
                            f"pick a {kind} layer.")
     return index, keras_layer
-

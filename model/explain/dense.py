@@ -47,7 +47,6 @@ class DenseNeuron(WeightedSum):
     top: list[Contribution]
 
 
-
 def _flat_input(result: Trace, index: int, name: str) -> np.ndarray:
     x = np.asarray(result.input_of(index), dtype=np.float64)
     if x.ndim != 1:

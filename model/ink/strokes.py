@@ -68,7 +68,6 @@ def label_to_class(label: str) -> int:
     return LETTERS.index(label.upper())
 
 
-
 def _is_number(value: object) -> bool:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False

@@ -32,7 +32,6 @@ def layer_keys() -> list[str]:
     return list(_texts()["layers"])
 
 
-
 def help_text(key: str) -> str:
     """The help text for a layer kind or a concept.
 
