@@ -4,6 +4,7 @@ app state (most tests), the window (File menu, Open recent, title bar, Edit menu
 from __future__ import annotations
 
 import pytest
+from support_widgets import shown
 
 
 @pytest.fixture
@@ -20,9 +21,7 @@ def window(qtbot):
     """The main window without TensorFlow (the builder must work before it loads)."""
     from cnn_studio.gui.app.main_window import MainWindow
 
-    win = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(win)
-    win.show()
+    win = shown(qtbot, MainWindow(load_tensorflow=False), exposed=False)
     yield win
     win.close()
 
@@ -38,8 +37,4 @@ def panel(qtbot, app_state):
     need no menus or other panels; ``panel.state`` is that state."""
     from cnn_studio.gui.builder.panel import LayerBuilderPanel
 
-    widget = LayerBuilderPanel(app_state)
-    qtbot.addWidget(widget)
-    widget.resize(600, 900)
-    widget.show()
-    return widget
+    return shown(qtbot, LayerBuilderPanel(app_state), (600, 900), exposed=False)
