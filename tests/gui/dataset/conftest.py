@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from support_dataset_panel import on_data_tab, stroke_sample
+from support_widgets import shown
 
 from cnn_studio.model.data.user_samples import STORE_CANVAS, default_path
 from cnn_studio.model.ink.strokes import write_strokes
@@ -23,11 +24,7 @@ def panel(qtbot, app_state):
     from cnn_studio.gui.dataset.panel import DatasetBrowser
 
     write_six_samples()
-    browser = DatasetBrowser(app_state, app_state.samples())
-    qtbot.addWidget(browser)
-    browser.resize(520, 760)
-    browser.show()
-    qtbot.waitExposed(browser)
+    browser = shown(qtbot, DatasetBrowser(app_state, app_state.samples()), (520, 760))
     yield browser
     browser.shutdown()
 
@@ -49,7 +46,7 @@ def warnings(monkeypatch):
     """Every QMessageBox.warning shown, as (title, text), instead of a modal box."""
     from PySide6.QtWidgets import QMessageBox
 
-    shown: list[tuple[str, str]] = []
+    boxes: list[tuple[str, str]] = []
     monkeypatch.setattr(QMessageBox, "warning",
-                        staticmethod(lambda parent, title, text, *a: shown.append((title, text))))
-    return shown
+                        staticmethod(lambda parent, title, text, *a: boxes.append((title, text))))
+    return boxes
