@@ -96,9 +96,6 @@ class Predictor:
         """Number of output classes."""
         return int(self._layers[-1].output.shape[-1])
 
-    def _as_batch(self, images: np.ndarray, single: bool) -> np.ndarray:
-        return as_batch(images, self.input_shape, single)
-
     def forward(self, image: np.ndarray) -> Prediction:
         """Run one image through the network.
 
@@ -108,7 +105,7 @@ class Predictor:
         Returns:
             A :class:`Prediction` with the probabilities and every layer's activation.
         """
-        batch = self._as_batch(image, single=True)
+        batch = as_batch(image, self.input_shape, single=True)
         with self._lock:
             outputs = self._forward_fn(tf.constant(batch))
             arrays = [out.numpy()[0] for out in outputs]
@@ -127,7 +124,7 @@ class Predictor:
         """
         if not 1 <= int(batch_size) <= 4096:
             raise ValueError(f"batch_size must be 1..4096, not {batch_size}")
-        batch = self._as_batch(images, single=False)
+        batch = as_batch(images, self.input_shape, single=False)
         parts = []
         with self._lock:
             for start in range(0, len(batch), int(batch_size)):

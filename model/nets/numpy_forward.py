@@ -218,9 +218,6 @@ class NumpyNetwork:
         self.num_classes = shape[0]
         self._softmax = not _ends_in_softmax(self.layers[-1])
 
-    def _as_batch(self, images, single: bool) -> np.ndarray:
-        return as_batch(images, self.input_shape, single)
-
     def activations(self, batch: np.ndarray) -> list[np.ndarray]:
         """Every layer's float32 output for a batch (n, H, W, C), batch dimension kept."""
         x, outputs = np.asarray(batch, dtype=np.float32), []
@@ -242,7 +239,8 @@ class NumpyNetwork:
         Raises:
             ValueError: wrong shape or non-finite pixels.
         """
-        arrays = [out[0] for out in self.activations(self._as_batch(image, single=True))]
+        batch = as_batch(image, self.input_shape, single=True)
+        arrays = [out[0] for out in self.activations(batch)]
         return Prediction(self._probs(arrays[-1]), arrays, list(self.layer_names),
                           list(self.layer_kinds))
 
@@ -250,7 +248,7 @@ class NumpyNetwork:
         """(n, num_classes) float32 class probabilities of images (n, H, W[, C])."""
         if not 1 <= int(batch_size) <= 4096:
             raise ValueError(f"batch_size must be 1..4096, not {batch_size}")
-        batch = self._as_batch(images, single=False)
+        batch = as_batch(images, self.input_shape, single=False)
         parts = [self._probs(self.activations(batch[i:i + int(batch_size)])[-1])
                  for i in range(0, len(batch), int(batch_size))]
         return np.concatenate(parts) if parts else np.zeros((0, self.num_classes), np.float32)
