@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from support_explain import A_STROKES, CANVAS
 from support_mouse import drag
+from support_widgets import shown
 
 from cnn_studio.model.ink.strokes import Sample, write_strokes
 from cnn_studio.model.storage import paths
@@ -19,10 +20,7 @@ def no_tf_window(qtbot):
     """The main window without TensorFlow: only the numpy engine can answer."""
     from cnn_studio.gui.app.main_window import MainWindow
 
-    window = MainWindow(load_tensorflow=False)
-    qtbot.addWidget(window)
-    window.resize(1300, 900)
-    window.show()
+    window = shown(qtbot, MainWindow(load_tensorflow=False), (1300, 900), exposed=False)
     yield window
     window.close()
 
