@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from support_teach import SHAPES, choose_letters, draw_all
+from support_widgets import shown
 
 from cnn_studio.model.training.finetune import TeachConfig
 
@@ -17,9 +18,7 @@ def window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     from cnn_studio.gui.app.main_window import MainWindow
 
-    win = MainWindow()
-    qtbot.addWidget(win)
-    win.show()
+    win = shown(qtbot, MainWindow(), exposed=False)
     qtbot.waitUntil(lambda: win.state.tf_loaded and win.state.idle
                     and win.state.model is not None, timeout=120_000)
     yield win
