@@ -8,8 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from support_dataset_panel import on_data_tab, stroke_sample
 from support_journeys import count_shown as count
-from support_journeys import labels_shown
-from support_mouse import drag
+from support_journeys import draw_t, file_dialogs, labels_shown
 
 from cnn_studio.model.data.user_samples import STORE_CANVAS, default_path
 from cnn_studio.model.ink.strokes import read_strokes, write_strokes
@@ -31,18 +30,23 @@ def draw_and_add(qtbot, window, key) -> None:
     canvas = window.canvas
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    drag(canvas, [(20, 20), (120, 20), (250, 20)])
-    drag(canvas, [(140, 20), (140, 140), (140, 260)])
+    draw_t(window)
     canvas.setFocus()
     qtbot.keyClick(canvas, key)
     assert window.draw_panel.add_bar.isVisible()
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
 
 
+def import_one_k(qtbot, panel, tmp_path, monkeypatch) -> None:
+    """Import a file holding one drawing labelled k with the panel's Import button."""
+    source = tmp_path / "one.json"
+    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
+    file_dialogs(monkeypatch, open_path=source)
+    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+
+
 def test_drawn_letters_and_an_import_all_land_in_the_one_shared_store(empty_window, qtbot,
                                                                      tmp_path, monkeypatch):
-    from PySide6.QtWidgets import QFileDialog
-
     window, panel = empty_window, empty_window.dataset_browser
     assert len(panel.store) == 0 and not default_path().exists()
     for n in (1, 2):
@@ -50,11 +54,7 @@ def test_drawn_letters_and_an_import_all_land_in_the_one_shared_store(empty_wind
         assert f"({n} of T, {n} in all)" in window.statusBar().currentMessage()
         assert panel.grid.thumbs.rowCount() == n and count(panel, "T") == n
         assert len(read_strokes(default_path()).samples) == n
-    source = tmp_path / "one.json"
-    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(source), "")))
-    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+    import_one_k(qtbot, panel, tmp_path, monkeypatch)
     assert labels_shown(panel) == ["t", "t", "k"]
     assert [s.label for s in read_strokes(default_path()).samples] == ["t", "t", "k"]
     assert window.sample_store is panel.store
@@ -99,8 +99,6 @@ def refuse_reading(monkeypatch, path):
 
 
 def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypatch, warnings):
-    from PySide6.QtWidgets import QFileDialog
-
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     write_strokes(default_path(), [stroke_sample("A"), stroke_sample("b")], STORE_CANVAS)
     original = default_path().read_bytes()
@@ -115,11 +113,7 @@ def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypat
     assert "Could not save the sample: Nothing was saved" in message
     assert "permissions" in message
     assert on_disk() == original
-    source = tmp_path / "one.json"
-    write_strokes(source, [stroke_sample("k")], STORE_CANVAS)
-    monkeypatch.setattr(QFileDialog, "getOpenFileName",
-                        staticmethod(lambda *a, **k: (str(source), "")))
-    qtbot.mouseClick(panel.own_actions.import_button, Qt.MouseButton.LeftButton)
+    import_one_k(qtbot, panel, tmp_path, monkeypatch)
     assert warnings[-1][0] == "Import not saved" and "kept as it is" in warnings[-1][1]
     assert on_disk() == original and len(panel.store) == 0
     window.close()
