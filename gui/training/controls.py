@@ -194,9 +194,7 @@ class TrainingControls(QWidget):
 
     def publish(self) -> None:
         """Put the form's settings in the state's ``train_config`` (when bound and changed)."""
-        if self.state is not None and not self._writing \
-                and self.state.train_config != self.config_values():
-            self.state.train_config = self.config_values()
+        self._publish("train_config", self.config_values)
 
     def data_choice(self) -> DataChoice:
         """The data sources chosen in the form (a ticked source without samples counts 0)."""
@@ -215,9 +213,16 @@ class TrainingControls(QWidget):
 
     def publish_data(self) -> None:
         """Put the form's data choice in the state's ``data_choice`` (when bound and changed)."""
-        if self.state is not None and not self._writing \
-                and self.state.data_choice != self.data_choice():
-            self.state.data_choice = self.data_choice()
+        self._publish("data_choice", self.data_choice)
+
+    def _publish(self, field: str, read) -> None:
+        """Assign the state's ``field`` what ``read()`` gives, read once, when it differs
+        (not while the form is being written: the writer publishes once at the end)."""
+        if self.state is None or self._writing:
+            return
+        value = read()
+        if getattr(self.state, field) != value:
+            setattr(self.state, field, value)
 
     def _write(self, controls: tuple[Control, ...], values: dict) -> None:
         """Show ``values`` in ``controls`` without publishing each step on the way."""
