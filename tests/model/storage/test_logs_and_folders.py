@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cnn_studio.model.storage import logs, paths
 
 
@@ -34,37 +36,34 @@ def test_an_installed_copy_never_writes_into_itself(tmp_path, monkeypatch):
     assert paths.default_pretrain_output().parent == tmp_path / "data" / "models"
 
 
-def test_logging_writes_the_rotated_log_file_once(tmp_path, monkeypatch):
+@pytest.fixture
+def root():
+    """The root logger; the handlers a test adds to it are removed and closed afterwards."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    yield root
+    for handler in set(root.handlers) - set(before):
+        root.removeHandler(handler)
+        handler.close()
+
+
+def test_logging_writes_the_rotated_log_file_once(root, tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        first = logs.configure_logging()
-        assert logs.configure_logging() == first == tmp_path / "state" / "cnn-studio.log"
-        ours = [h for h in root.handlers if getattr(h, "cnn_studio_log", False)]
-        assert len(ours) == 1 and ours[0].maxBytes == logs.MAX_BYTES
-        logging.getLogger("cnn_studio.test").warning("written to the log")
-        ours[0].flush()
-        assert "written to the log" in first.read_text()
-    finally:
-        for handler in set(root.handlers) - set(before):
-            root.removeHandler(handler)
-            handler.close()
+    first = logs.configure_logging()
+    assert logs.configure_logging() == first == tmp_path / "state" / "cnn-studio.log"
+    ours = [h for h in root.handlers if getattr(h, "cnn_studio_log", False)]
+    assert len(ours) == 1 and ours[0].maxBytes == logs.MAX_BYTES
+    logging.getLogger("cnn_studio.test").warning("written to the log")
+    ours[0].flush()
+    assert "written to the log" in first.read_text()
 
 
-def test_logging_follows_a_moved_state_folder(tmp_path, monkeypatch):
-    root = logging.getLogger()
-    before = list(root.handlers)
-    try:
-        monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "a"))
-        assert logs.configure_logging() == tmp_path / "a" / "state" / "cnn-studio.log"
-        monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "b"))
-        assert logs.configure_logging() == tmp_path / "b" / "state" / "cnn-studio.log"
-        assert len([h for h in root.handlers if getattr(h, "cnn_studio_log", False)]) == 1
-    finally:
-        for handler in set(root.handlers) - set(before):
-            root.removeHandler(handler)
-            handler.close()
+def test_logging_follows_a_moved_state_folder(root, tmp_path, monkeypatch):
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "a"))
+    assert logs.configure_logging() == tmp_path / "a" / "state" / "cnn-studio.log"
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "b"))
+    assert logs.configure_logging() == tmp_path / "b" / "state" / "cnn-studio.log"
+    assert len([h for h in root.handlers if getattr(h, "cnn_studio_log", False)]) == 1
 
 
 def test_verbose_flag_and_environment(monkeypatch):
