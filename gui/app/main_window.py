@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
 from cnn_studio.gui.app.dock_sizes import first_start_sizes, share_width_change
-from cnn_studio.gui.app.panels import FIRST, LATER, install_all
+from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
 from cnn_studio.gui.app.shortcuts import shortcut_lines
 from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_menus()
         self._build_status_bar()
+        WindowFollower(self)  # before the panels: the title and recent files follow the state
         install_all(self, FIRST)
         if not isinstance(self.centralWidget(), QScrollArea):
             self.set_central(self.centralWidget())

@@ -30,11 +30,9 @@ def install_all(window, names: list[str] | None = None) -> None:
     """Import each panel module in ``names`` (default: all), install it, keep it in ``panels``.
 
     ``install(window)`` returns the panel; the window files it under its package's name
-    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``). Before the first
-    panel, the window starts following the state (:class:`WindowFollower`).
+    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``). The window
+    follows the state they publish through its :class:`WindowFollower`, made before the first.
     """
-    if window.findChild(WindowFollower) is None:
-        WindowFollower(window)
     for name in INSTALLERS if names is None else names:
         window.panels[name.split(".")[-2]] = importlib.import_module(name).install(window)
 
