@@ -108,16 +108,6 @@ def sequential_problem(model) -> str | None:
     return None if isinstance(model, keras.Sequential) else NEEDS_SEQUENTIAL
 
 
-def letter_combo(with_predicted: bool = False) -> QComboBox:
-    """A combo box of the 26 letters (optionally headed by 'Predicted letter', data None)."""
-    combo = QComboBox()
-    if with_predicted:
-        combo.addItem("Predicted letter", None)
-    for index, letter in enumerate(LETTERS):
-        combo.addItem(letter, index)
-    return combo
-
-
 def class_name(index: int) -> str:
     """A class index as its letter (or '#index' past Z)."""
     return LETTERS[index] if 0 <= index < len(LETTERS) else f"#{index}"

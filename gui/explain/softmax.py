@@ -12,11 +12,11 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.form import Control, make_widget
 from cnn_studio.gui.common.heatmap import format_number
 from cnn_studio.gui.explain.base import (
     ExplainTab,
     class_name,
-    letter_combo,
     read_only_table,
     text_label,
 )
@@ -50,8 +50,8 @@ class SoftmaxTab(ExplainTab):
     def build(self) -> None:
         controls = QHBoxLayout()
         controls.addWidget(QLabel("The drawing is meant to be"))
-        self.true_combo = letter_combo()
-        self.true_combo.setObjectName("softmax_true_letter")
+        self.true_combo = make_widget(Control("true_combo", "", "letter",
+                                              name="softmax_true_letter"))
         controls.addWidget(self.true_combo)
         controls.addStretch(1)
         self.body.addLayout(controls)
