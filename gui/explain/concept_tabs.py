@@ -7,20 +7,13 @@ page per concept. It offers the parts of ``QTabWidget``'s interface the panel an
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QButtonGroup, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from cnn_studio.gui.common.flow_layout import FlowLayout
 
 
 class ConceptTabs(QWidget):
-    """Wrapped, checkable concept buttons over a stack of pages.
-
-    Signals:
-        currentChanged(int): the index of the page now shown.
-    """
-
-    currentChanged = Signal(int)  # noqa: N815 - the QTabWidget name
+    """Wrapped, checkable concept buttons over a stack of pages."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,25 +55,12 @@ class ConceptTabs(QWidget):
         """The title of concept ``index``."""
         return self._titles[index]
 
-    def widget(self, index: int) -> QWidget:
-        """The page of concept ``index``."""
-        return self.pages.widget(index)
-
-    def currentIndex(self) -> int:  # noqa: N802 - the QTabWidget name
-        """The index of the page shown."""
-        return self.pages.currentIndex()
-
-    def currentWidget(self) -> QWidget:  # noqa: N802 - the QTabWidget name
-        """The page shown."""
-        return self.pages.currentWidget()
-
     def setCurrentIndex(self, index: int) -> None:  # noqa: N802 - the QTabWidget name
         """Show concept ``index`` and check its button."""
         if index == self.pages.currentIndex() or not 0 <= index < self.count():
             return
         self._group.button(index).setChecked(True)
         self.pages.setCurrentIndex(index)
-        self.currentChanged.emit(index)
 
     def setCurrentWidget(self, page: QWidget) -> None:  # noqa: N802 - the QTabWidget name
         """Show ``page``."""
