@@ -272,8 +272,7 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         """Show the keyboard shortcuts."""
-        rows = "".join(f"<tr><td><b>{key}</b></td><td>{what}</td></tr>"
-                       for key, what in self.shortcut_lines())
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>{w}</td></tr>" for k, w in self.shortcut_lines())
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def show_about(self) -> None:
