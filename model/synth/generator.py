@@ -8,12 +8,7 @@ never on how many processes did the work. Classes are balanced (sample ``k`` is 
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 
 import numpy as np
@@ -22,6 +17,7 @@ from cnn_studio.model.errors import Cancelled
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.synth.font_letters import font_letter
 from cnn_studio.model.synth.pen_letters import stroke_letter
+from cnn_studio.model.workers import default_workers, run_chunks
 
 GENERATOR_VERSION = 9
 CHUNK = 1000
@@ -84,77 +80,6 @@ def _chunks(n: int) -> list[tuple[int, int, int]]:
     return [(i, start, min(CHUNK, n - start)) for i, start in enumerate(range(0, n, CHUNK))]
 
 
-def _context():
-    """Fork while TensorFlow is not loaded (fast start, no re-import); spawn otherwise."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and "tensorflow" not in sys.modules:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
-
-
-def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's worker processes now, dropping their unfinished chunks.
-
-    ``shutdown`` alone lets every running chunk finish, which delays closing the app.
-    Python 3.14 has ``terminate_workers`` for this; older versions keep the processes in
-    ``_processes``, which must be read before ``shutdown`` clears it.
-    """
-    terminate_workers = getattr(pool, "terminate_workers", None)
-    if terminate_workers is not None:
-        terminate_workers()
-        return
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(1.0)
-
-
-def default_workers() -> int:
-    """Processes to use: the machine's cores (at least 1)."""
-    return max(1, os.cpu_count() or 1)
-
-
-def _check_cancel(cancel, pool: ProcessPoolExecutor | None = None) -> None:
-    """Raise GenerationCancelled when ``cancel`` is set, first stopping ``pool``'s processes."""
-    if cancel is not None and cancel.is_set():
-        if pool is not None:
-            _terminate(pool)
-        raise GenerationCancelled("synthetic data generation was cancelled")
-
-
-def _run_here(make: Callable, chunks: list[tuple[int, int, int]], cancel,
-              report: Callable[[int, tuple], None]) -> None:
-    """Make every chunk in this process, in order, checking ``cancel`` before each."""
-    for index, start, count in chunks:
-        _check_cancel(cancel)
-        report(index, make(index, start, count))
-
-
-def _run_pool(make: Callable, chunks: list[tuple[int, int, int]], workers: int, cancel,
-              report: Callable[[int, tuple], None]) -> None:
-    """Make the chunks in ``workers`` processes, reporting each as it finishes.
-
-    ``cancel`` is checked every 0.2 s and stops the processes at once; a chunk whose process
-    broke (e.g. a script without a ``__main__`` guard) is made in this process instead.
-    """
-    with ProcessPoolExecutor(workers, mp_context=_context()) as pool:
-        pending = {pool.submit(make, index, start, count): index
-                   for index, start, count in chunks}
-        while pending:
-            finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            _check_cancel(cancel, pool)
-            for future in finished:
-                index = pending.pop(future)
-                try:
-                    part = future.result()
-                except BrokenProcessPool:
-                    part = make(*chunks[index])
-                report(index, part)
-
-
 def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
              lower_share: float = DEFAULT_LOWER_SHARE, workers: int | None = None,
              progress: Callable[[int, int], None] | None = None,
@@ -182,7 +107,7 @@ def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
     if not (0.0 <= font_share <= 1.0 and 0.0 <= lower_share <= 1.0):
         raise ValueError("font_share and lower_share must be between 0 and 1")
     chunks = _chunks(int(n))
-    workers = min(default_workers() if workers is None else max(1, int(workers)), len(chunks))
+    workers = default_workers() if workers is None else max(1, int(workers))
     make = partial(generate_chunk, seed, font_share=font_share, lower_share=lower_share)
     parts: dict[int, tuple] = {}
     done = 0
@@ -194,10 +119,8 @@ def generate(n: int, seed: int = 0, font_share: float = DEFAULT_FONT_SHARE,
         if progress is not None:
             progress(done, int(n))
 
-    if workers <= 1:
-        _run_here(make, chunks, cancel, report)
-    else:
-        _run_pool(make, chunks, workers, cancel, report)
+    run_chunks(make, chunks, workers, cancel, report,
+               lambda: GenerationCancelled("synthetic data generation was cancelled"))
     ordered = [parts[i] for i in range(len(chunks))]
     return (np.concatenate([p[0] for p in ordered]), np.concatenate([p[1] for p in ordered]),
             np.concatenate([p[2] for p in ordered]))
