@@ -19,6 +19,7 @@ import signal
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 HELP = "train a network file or preset on letters and save it as a .keras model"
@@ -56,7 +57,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--val-fraction", type=float, default=0.1, metavar="F",
                         help="share held out for validation, 0..0.5 (default 0.1)")
     parser.add_argument("--augment", action="store_true",
-                        help="randomly shift, rotate and zoom the training images a little")
+                        help="randomly shift, rotate and zoom the training images a little "
+                             "(and redraw each real letter with a little slant, turn and width "
+                             "change)")
     parser.add_argument("--seed", type=int, default=0, metavar="N",
                         help="seed of data, initial weights and shuffling (default 0)")
     parser.add_argument("--device", default=None, metavar="DEVICE",
@@ -138,6 +141,7 @@ def _load_data(args):
     if choice is None:
         return None, (f"unknown --data {source!r}: use {', '.join(DATA_CHOICES)} "
                       "or a dataset file ending in .npz")
+    choice = replace(choice, vary_real=args.augment)
     hints = {"user": "draw and label some letters in the Data panel first, or use --data "
                      "synthetic", "emnist": "import EMNIST letters in the Data panel first, "
                                             "or pass --data PATH.npz"}

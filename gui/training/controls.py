@@ -61,8 +61,9 @@ SETTINGS = (
     setting("device", "Device", "combo", name="device", items=(CPU,),
             tip="Where TensorFlow trains; GPUs appear when TensorFlow sees them"),
     setting("augment", "Augment (shift, turn, zoom)", "check",
-            tip="Small random shifts, rotations and zooms of the training images: more "
-                "variety, usually better on real handwriting"),
+            tip="Small random shifts, rotations and zooms of the training images, and each "
+                "real letter redrawn with a little slant, turn and width change: more "
+                "variety for the network to learn from"),
     Control("tensorboard", "TensorBoard", "text", name="tensorboard_dir", key="tensorboard_dir",
             on_change="publish", placeholder="optional: folder for TensorBoard logs"),
 )

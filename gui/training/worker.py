@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
@@ -160,7 +160,8 @@ class TrainingWorker(QObject):
         job = self.job
         config = TrainConfig(**job.config).validate()
         self.status.emit("Preparing the data...")
-        data, val = gather_data(job.data, config.seed, val_fraction=config.val_fraction,
+        choice = replace(job.data, vary_real=config.augment)  # one "augment" for all sources
+        data, val = gather_data(choice, config.seed, val_fraction=config.val_fraction,
                                 progress=self.data_progress.emit, cancel=self.stop_event)
         if self.stop_event.is_set():
             return None

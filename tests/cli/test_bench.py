@@ -85,3 +85,15 @@ def test_bench_command_passes_quick_and_only_on(monkeypatch):
                               update_readme=False)
     assert bench.run(args) == 0
     assert seen == [["--quick", "--only", "startup", "training"]]
+
+
+def test_the_varied_real_letters_benchmark_prints_rates_and_ratios(capsys):
+    spec = importlib.util.spec_from_file_location(
+        "real_letters_varied_under_test", PROJECT_ROOT / "benchmarks" / "real_letters_varied.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    result = module.main(["--letters", "40", "--runs", "1"])
+    assert set(result["letters_per_s"]) == {"plain", "varied_one_process", "varied_all_cores"}
+    assert all(rate > 0 for rate in result["letters_per_s"].values())
+    assert result["ratio_varied_one_process_vs_plain"] > 0
+    assert '"benchmark": "real_letters_varied"' in capsys.readouterr().out

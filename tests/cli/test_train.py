@@ -134,3 +134,24 @@ def test_data_unipen_trains_on_real_letters_validated_on_held_out_sites(tmp_path
     # 90 resampled training letters; validation: 10 of the 24 held-out-site letters
     assert "Training on cpu: 90 samples, 10 for validation" in printed
     assert out.is_file()
+
+
+def test_augment_also_varies_the_real_letters(tmp_path, monkeypatch, capsys):
+    from support_real_letters import install_fake_real_letters
+
+    from cnn_studio.model.data import datasets
+
+    monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    install_fake_real_letters(tmp_path, monkeypatch)
+    seen, mixer = [], datasets.training_data
+
+    def recording(choice, *args, **kwargs):
+        seen.append(choice)
+        return mixer(choice, *args, **kwargs)
+
+    monkeypatch.setattr(datasets, "training_data", recording)
+    out = tmp_path / "varied.keras"
+    code = main.main(["train", "--preset", "tiny", "--data", "unipen", "--samples", "100",
+                      "--epochs", "1", "--augment", "--out", str(out)])
+    assert code == 0, capsys.readouterr().out
+    assert [c.vary_real for c in seen] == [True] and out.is_file()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from PySide6.QtCore import Qt
 from support_data import easy_data
 
@@ -30,7 +31,9 @@ def test_ticking_real_letters_puts_them_in_the_data_choice(qtbot):
     assert controls.use_real.isEnabled()
 
 
-def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, dashboard, monkeypatch):
+@pytest.fixture
+def gathered(monkeypatch):
+    """The data choices handed to the training run (easy data is trained instead)."""
     seen = []
 
     def recording_gather(choice, seed, val_fraction=0.0, **kwargs):
@@ -40,6 +43,10 @@ def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, dashboard, 
         return split(easy_data(choice.samples), val_fraction, seed)
 
     monkeypatch.setattr(training_worker, "gather_data", recording_gather)
+    return seen
+
+
+def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, dashboard, gathered):
     from cnn_studio.model.spec.presets import get_preset
 
     state = dashboard.state
@@ -53,6 +60,23 @@ def test_train_click_hands_the_real_letters_choice_to_the_run(qtbot, dashboard, 
     assert controls.samples.value() == 480
     qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dashboard.last_report is not None, timeout=120_000)
-    assert seen == [state.data_choice]
-    assert seen[0].real_weight == DEFAULT_WEIGHTS["real"]
-    assert seen[0].synthetic_weight == 0.0 and seen[0].samples == 480
+    assert gathered == [state.data_choice]
+    assert gathered[0].real_weight == DEFAULT_WEIGHTS["real"]
+    assert gathered[0].synthetic_weight == 0.0 and gathered[0].samples == 480
+
+
+def test_ticking_augment_also_varies_the_real_letters_of_the_run(qtbot, dashboard, gathered):
+    from cnn_studio.model.spec.presets import get_preset
+
+    dashboard.state.spec = get_preset("tiny")
+    controls = dashboard.controls
+    controls.samples.setValue(260)
+    controls.epochs.setValue(1)
+    qtbot.mouseClick(controls.use_real, Qt.MouseButton.LeftButton)
+    assert "real letter redrawn" in controls.augment.toolTip()
+    qtbot.mouseClick(controls.augment, Qt.MouseButton.LeftButton)
+    assert controls.augment.isChecked()
+    qtbot.mouseClick(dashboard.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dashboard.last_report is not None, timeout=120_000)
+    assert len(gathered) == 1 and gathered[0].vary_real and gathered[0].real_weight > 0
+    assert not dashboard.state.data_choice.vary_real  # the run's copy, not the state's choice
