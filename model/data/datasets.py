@@ -113,7 +113,7 @@ class DataChoice:
             in at ``DEFAULT_WEIGHTS["real"]``.
         vary_real: draw each real training letter with its own small slant, turn and width
             (:mod:`model.ink.stroke_jitter`) instead of the cached plain drawing, so the
-            repeats of the case balancing differ; costs drawing them (about 4,700 letters/s
+            repeats of the case balancing differ; costs drawing them (about 4,000 letters/s
             on 2 cores). Validation letters are always drawn plainly. The window and ``train``
             set it with their Augment option.
     """
