@@ -24,14 +24,25 @@ def _normal(rng: np.random.Generator, sd: float) -> float:
     return float(np.clip(rng.normal(), -LIMIT, LIMIT)) * sd
 
 
-def jitter_matrix(rng: np.random.Generator) -> np.ndarray:
-    """A random 2x2 map (y down): widen, slant (top to the right for a positive draw), turn."""
-    slant = np.tan(np.radians(_normal(rng, SLANT_SD)))
-    angle = np.radians(_normal(rng, ROTATION_SD))
-    aspect = np.exp(_normal(rng, ASPECT_SD))
+def slant_turn_widen(slant_deg: float, turn_deg: float, log_width: float) -> np.ndarray:
+    """The 2x2 map (points as columns, y down) that widens by ``exp(log_width)``, slants by
+    ``slant_deg`` (top to the right when positive), then turns by ``turn_deg``.
+
+    Shared with the synthetic generator's pen letters (:mod:`model.synth.pen_letters`).
+    """
+    slant = np.tan(np.radians(slant_deg))
+    angle = np.radians(turn_deg)
+    aspect = np.exp(log_width)
     turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
     shear = np.array([[1.0, -slant], [0.0, 1.0]])
     return turn @ shear @ np.diag([aspect, 1.0])
+
+
+def jitter_matrix(rng: np.random.Generator) -> np.ndarray:
+    """A random :func:`slant_turn_widen` map within a writer's own spread."""
+    slant = _normal(rng, SLANT_SD)
+    turn = _normal(rng, ROTATION_SD)
+    return slant_turn_widen(slant, turn, _normal(rng, ASPECT_SD))
 
 
 def jitter(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:

@@ -13,6 +13,7 @@ from functools import lru_cache
 import numpy as np
 
 from cnn_studio.model.ink.preprocess import strokes_to_image
+from cnn_studio.model.ink.stroke_jitter import slant_turn_widen
 from cnn_studio.model.synth.skeletons import WIDTH, all_skeletons
 
 PEN_WIDTH = (0.07, 0.16)
@@ -211,13 +212,9 @@ def loop_cusps(pieces: list[np.ndarray], rng: np.random.Generator,
 
 
 def _affine(rng: np.random.Generator) -> np.ndarray:
-    slant = np.tan(np.radians(rng.normal(*SLANT)))
-    angle = np.radians(rng.normal(0.0, ROTATION_SD))
-    aspect = np.exp(rng.normal(0.0, ASPECT_SD))
-    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    shear = np.array([[1.0, -slant], [0.0, 1.0]])
-    scale = np.diag([aspect, 1.0])
-    return rot @ shear @ scale
+    slant = rng.normal(*SLANT)
+    turn = rng.normal(0.0, ROTATION_SD)
+    return slant_turn_widen(slant, turn, rng.normal(0.0, ASPECT_SD))
 
 
 def pick_variant(char: str, rng: np.random.Generator) -> int:
