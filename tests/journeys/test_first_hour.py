@@ -151,17 +151,19 @@ def test_a_network_built_by_clicks_from_empty_then_a_preset_and_saved(qtbot, tmp
 
 def test_training_on_own_letters_pause_rate_stop_save_explain_and_close(qtbot, tmp_path,
                                                                       monkeypatch):
-    """Train a tiny network with the person's letters mixed in; pause, change the learning
-    rate, resume; stop a second run; save the trained model beside another network's file;
-    explain the drawing; close while a run is under way (issue 14: items 1, 5, 6, 9, 13, 14
-    and 16)."""
+    """Train a tiny network with the person's letters and the real letters mixed in, Augment
+    ticked (the real letters redrawn varied); pause, change the learning rate, resume; stop a
+    second run; save the trained model beside another network's file; explain the drawing;
+    close while a run is under way (issue 14: items 1, 5, 6, 9, 13, 14 and 16; issue 16)."""
     from support_journeys import add_letter
+    from support_real_letters import install_fake_real_letters
 
     from cnn_studio.model.data.user_samples import default_path
 
     home = tmp_path / "home"
     monkeypatch.setenv("CNN_STUDIO_HOME", str(home))
     strokes_file(default_path(), "ABCDEFGH")  # letters drawn in an earlier session
+    install_fake_real_letters(tmp_path, monkeypatch)
     window = open_window(qtbot, home, monkeypatch, tensorflow=True)
     assert len(window.sample_store) == 8
     choices = spy_on_training_data(monkeypatch)
@@ -169,12 +171,15 @@ def test_training_on_own_letters_pause_rate_stop_save_explain_and_close(qtbot, t
     window.show_tab("train")
     controls = window.training_dashboard.controls
     assert controls.own_count.text() == "8 drawn" and controls.use_own.isEnabled()
-    click_box(qtbot, controls.use_own)
+    for box in (controls.use_own, controls.use_real, controls.augment):
+        click_box(qtbot, box)
+        assert box.isChecked()
     for box, value in ((controls.samples, 130), (controls.batch_size, 8), (controls.epochs, 1),
                        (controls.val_fraction, 0.2)):
         box.setValue(value)
     pause_change_rate_resume(qtbot, window)
     assert choices[-1].own_weight > 0 and choices[-1].samples == 130  # own letters mixed in
+    assert choices[-1].real_weight > 0 and choices[-1].vary_real  # real letters, varied
     stop_while_paused(qtbot, window)
     save_trained_model(qtbot, window, monkeypatch, tmp_path / "models")
     assert add_letter(qtbot, window, Qt.Key.Key_T).endswith("9 in all).")
