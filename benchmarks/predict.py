@@ -129,9 +129,9 @@ def _open_window():
 def _use_model(app, window, model_path: str | None):
     """(model, its name): the model to measure, made the window's model if it is not already."""
     model, model_name = _model(model_path)
-    if model_name != "default" or not window.inference.has_model:
+    if model_name != "default" or not window.panels["draw"].inference.has_model:
         window.state.model = model
-        _wait(app, lambda: window.state.idle and window.inference.has_model, timeout=60)
+        _wait(app, lambda: window.state.idle and window.panels["draw"].inference.has_model, timeout=60)
     return model, model_name
 
 
@@ -206,19 +206,19 @@ def _report(model_name: str, layers: int, source_name: str, default: tuple,
 
 def _measure_engines(app, window, drawings, source) -> dict[str, list[float]]:
     """Pen-up to painted with each engine, as interleaved pairs (the order alternates)."""
-    panel = window.draw_panel
+    panel = window.panels["draw"]
     times: dict[str, list[float]] = {"numpy": [], "tensorflow": []}
     for index, strokes in enumerate(drawings):
         order = ("numpy", "tensorflow") if index % 2 == 0 else ("tensorflow", "numpy")
         for engine in order:
-            window.inference.set_engine(engine)
+            window.panels["draw"].inference.set_engine(engine)
             _wait(app, lambda e=engine: panel.engine == e, timeout=60)
             painted = _measure(app, window, [strokes] * 2, source, lambda: 0.0, warmup=1)[0]
             if index >= 2:
                 times[engine].append(painted[0])
     from cnn_studio.gui.draw.inference_worker import ENGINE
 
-    window.inference.set_engine(ENGINE)
+    window.panels["draw"].inference.set_engine(ENGINE)
     _wait(app, lambda: panel.engine == ENGINE, timeout=60)
     return times
 
@@ -234,7 +234,7 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3) -> tuple[l
 
     from cnn_studio.gui.draw.canvas import fit_strokes
 
-    panel, canvas = window.draw_panel, window.canvas
+    panel, canvas = window.panels["draw"], window.panels["draw"].canvas
     pview, aview = panel.prediction_view, panel.activation_view
 
     def shown() -> bool:

@@ -30,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
         print("TensorFlow did not load", file=sys.stderr)
         return 1
     if REAL_HANDWRITING.is_file():
-        window.draw_panel.draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
-    builder = window.layer_builder
+        window.panels["draw"].draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
+    builder = window.panels["builder"]
     builder.load_preset(args.preset)
     builder.table.select_layer(max(args.layer - 1, 0))
     window.show_tab("train")

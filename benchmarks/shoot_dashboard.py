@@ -34,14 +34,14 @@ def main(argv: list[str] | None = None) -> int:
     if not wait(lambda: window.state.tf_loaded and window.state.idle, 180):
         print("TensorFlow did not load", file=sys.stderr)
         return 1
-    window.layer_builder.load_preset(args.preset)
-    if REAL_HANDWRITING.is_file() and window.draw_panel is not None:
-        window.draw_panel.draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
+    window.panels["builder"].load_preset(args.preset)
+    if REAL_HANDWRITING.is_file() and window.panels["draw"] is not None:
+        window.panels["draw"].draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
     window.show_tab("train")
     if args.train_share > 0:
         window.resizeDocks([window.training_dock], [int(width * args.train_share)],
                            Qt.Orientation.Horizontal)
-    dashboard = window.training_dashboard
+    dashboard = window.panels["training"]
     controls = dashboard.controls
     controls.samples.setValue(args.samples)
     controls.epochs.setValue(4)

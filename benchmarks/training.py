@@ -120,7 +120,7 @@ def app_fit(window, probe: LatenessProbe, n_train: int, config: dict) -> tuple[f
     """Samples per second of training through the dashboard, and the GUI lateness meanwhile."""
     from PySide6.QtCore import QEventLoop, Qt
 
-    dashboard = window.training_dashboard
+    dashboard = window.panels["training"]
     dashboard.reset_weights()
     before = {"full": dashboard.curves.full_draws, "partial": dashboard.curves.partial_draws,
               "kernels": dashboard.kernels.updates, "activations": dashboard.activations.serial}
@@ -154,11 +154,11 @@ def configure(window, preset: str, config: dict, samples: int) -> None:
     """Put the preset in the builder and the settings in the dashboard's form."""
     from cnn_studio.model.spec.presets import get_preset
 
-    if window.layer_builder is not None:
-        window.layer_builder.load_preset(preset)
+    if window.panels["builder"] is not None:
+        window.panels["builder"].load_preset(preset)
     else:
         window.state.spec = get_preset(preset)
-    controls = window.training_dashboard.controls
+    controls = window.panels["training"].controls
     controls.optimizer.setCurrentIndex(controls.optimizer.findData(config["optimizer"]))
     controls.learning_rate.setValue(config["learning_rate"])
     controls.batch_size.setValue(config["batch_size"])
@@ -214,7 +214,7 @@ def prepare(app, window, args: argparse.Namespace) -> tuple[dict, object, object
     data = datasets.synthetic_dataset(args.samples, seed=0)
     train, val = datasets.split(data, config["val_fraction"], config["seed"])
     configure(window, args.preset, config, args.samples)
-    window.training_dashboard.tabs.setCurrentIndex(1)
+    window.panels["training"].tabs.setCurrentIndex(1)
     window.state.drawing_changed.emit(val.x[3][..., 0])  # the "drawing" whose activations show
     run_event_loop(app, 1.0)
     gc.collect()

@@ -47,19 +47,19 @@ def open_window(qtbot, home: Path, monkeypatch, *, tensorflow: bool = False,
 def draw_t(window) -> None:
     """Draw a T on the canvas with the mouse."""
     for stroke in T_STROKES:
-        drag(window.canvas, stroke)
+        drag(window.panels["draw"].canvas, stroke)
 
 
 def add_letter(qtbot, window, key: Qt.Key, shift: bool = False) -> str:
     """Draw a T, press ``key`` on the canvas, confirm with Return; returns the status bar text."""
-    canvas = window.canvas
+    canvas = window.panels["draw"].canvas
     draw_t(window)
     canvas.setFocus()
     modifier = Qt.KeyboardModifier.ShiftModifier if shift else NO_MOD
     qtbot.keyClick(canvas, key, modifier)
-    assert window.draw_panel.add_bar.isVisible(), "the letter key offers to add the drawing"
+    assert window.panels["draw"].add_bar.isVisible(), "the letter key offers to add the drawing"
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
-    assert not window.draw_panel.add_bar.isVisible() and canvas.is_empty()
+    assert not window.panels["draw"].add_bar.isVisible() and canvas.is_empty()
     return window.statusBar().currentMessage()
 
 

@@ -1,19 +1,20 @@
 """Closing the window never discards work silently: it asks first, as desktop apps do.
 
 Before the window closes (File > Quit, Ctrl+Q, the window's close button) the guard asks:
-stop a running training? save the network edited since it was last saved or opened (the
-builder's ``QUndoStack`` is not clean)? save trained weights not yet saved
-(``state.unsaved_model``)? Each question offers Save / Discard / Cancel (or Stop training /
-Cancel); Cancel keeps the window open. Questions go through :func:`ask_choice`, which tests
-replace.
+stop a running training? then, for each panel holding unsaved work (the builder's edited
+network, the training panel's trained weights), save it? Each question offers Save / Discard /
+Cancel (or Stop training / Cancel); Cancel keeps the window open. Questions go through
+:func:`ask_choice`, which tests replace.
 """
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox
 
+from cnn_studio.gui.common.shell import Panel
+from cnn_studio.gui.common.tasks import Task
+
 SAVE, DISCARD, CANCEL, STOP = "save", "discard", "cancel", "stop"
-MODEL_SAVE_TASK = "save-model"  # the task name the training panel saves models under
 _STANDARD = {SAVE: QMessageBox.StandardButton.Save,
              DISCARD: QMessageBox.StandardButton.Discard,
              CANCEL: QMessageBox.StandardButton.Cancel}
@@ -45,13 +46,14 @@ def ask_choice(parent, title: str, text: str, choices: tuple[str, ...]) -> str:
 class CloseGuard:
     """Decides whether the main window may close now, asking the person where work is at risk.
 
-    ``close_after_save`` is set while a trained model is being saved on the way out; the
-    window closes when that save ends well (see :meth:`task_ended`).
+    Each panel says whether it holds unsaved work (``Panel.unsaved_work``) and saves it when
+    asked (``Panel.save_work``). A save that runs in the background closes the window when it
+    ends well (``close_after`` holds that task while it runs).
     """
 
     def __init__(self, window) -> None:
         self.window = window
-        self.close_after_save = False
+        self.close_after: Task | None = None
 
     def ask(self, title: str, text: str, choices: tuple[str, ...]) -> str:
         """Ask through the window (``window.ask_choice``), so tests can answer."""
@@ -59,45 +61,32 @@ class CloseGuard:
 
     def allow_close(self) -> bool:
         """True when nothing would be lost, or the person chose to save or discard it."""
-        state = self.window.state
-        if getattr(state, "training", False):
+        if self.window.state.training:
             answer = self.ask("Training is running",
                               "A network is being trained. Closing stops the training and "
                               "the weights trained in this run are lost.\n\nStop training "
                               "and close?", (STOP, CANCEL))
             return answer == STOP
-        return self._network_saved_or_discarded() and self._model_saved_or_discarded()
+        return all(self._saved_or_discarded(panel) for panel in self.window.panels.values())
 
-    def _network_saved_or_discarded(self) -> bool:
-        builder = self.window.panels.get("builder")
-        if builder is None or builder.stack.isClean():
+    def _saved_or_discarded(self, panel: Panel) -> bool:
+        question = panel.unsaved_work()
+        if question is None:
             return True
-        answer = self.ask("Save the network?",
-                          f"The network \"{builder.doc.spec.name}\" has changes that are not "
-                          "saved.\n\nSave them before closing?", (SAVE, DISCARD, CANCEL))
-        if answer == SAVE:
-            return bool(builder.save())  # False when its file dialog was cancelled or failed
-        return answer == DISCARD
-
-    def _model_saved_or_discarded(self) -> bool:
-        state = self.window.state
-        if not getattr(state, "unsaved_model", False):
-            return True
-        answer = self.ask("Save the trained model?",
-                          "The trained weights have not been saved to a file.\n\nSave them "
-                          "before closing?", (SAVE, DISCARD, CANCEL))
+        title, _, text = question.partition("\n")
+        answer = self.ask(title, text.strip() or title, (SAVE, DISCARD, CANCEL))
         if answer != SAVE:
             return answer == DISCARD
-        self.window.save_model_action.trigger()  # asks for a file, saves in the background
-        if state.is_running(MODEL_SAVE_TASK):
-            self.close_after_save = True  # close once saved (see task_ended)
+        saved = panel.save_work()
+        if isinstance(saved, bool):
+            return saved  # False when its file dialog was cancelled or the save failed
+        self.close_after = saved
+        saved.destroyed.connect(lambda *_: self._saved(panel))
         return False
 
-    def task_ended(self, name: str) -> None:
-        """Background work ended: close now if it was the model save asked for on closing."""
-        state = self.window.state
-        if name != MODEL_SAVE_TASK or not self.close_after_save:
-            return
-        self.close_after_save = False
-        if not getattr(state, "unsaved_model", False):  # saved; a failure showed its message
+    def _saved(self, panel: Panel) -> None:
+        """The background save ended: close if nothing is unsaved any more (a failure showed
+        its own message and leaves the window open)."""
+        self.close_after = None
+        if panel.unsaved_work() is None:
             self.window.close()

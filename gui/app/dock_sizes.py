@@ -1,7 +1,7 @@
 """A bigger window gives its extra width to every panel, in proportion (issue 14, item 10).
 
 Qt's main window gives all of a change of width to the central widget: maximising left the
-builder and the right-hand docks as narrow as before. :func:`share_width_change` keeps each
+builder and the right-hand docks as narrow as before. :class:`WidthSharer` keeps each
 side's share of the window instead, so the pictures in the docks grow with the window too.
 """
 
@@ -19,28 +19,40 @@ def _side(window: QMainWindow, area: Qt.DockWidgetArea) -> QDockWidget | None:
     return max(docks, key=lambda dock: dock.width(), default=None)
 
 
-def share_width_change(window: QMainWindow, old_width: int, new_width: int) -> None:
-    """Scale the left and right dock columns by ``new_width / old_width``.
+class WidthSharer:
+    """Keeps each dock column's share of the window's width as the window is resized.
 
-    Called from the window's ``resizeEvent``; does nothing for a hidden window or a first
-    size. Growing, the docks still have their old widths (Qt gave the change to the centre);
-    shrinking, Qt may have narrowed them already, so the shares kept from the last resize at
-    ``old_width`` are used. Each column keeps at least its minimum width (Qt clamps it).
+    Args:
+        window: the main window, which calls :meth:`share` from its ``resizeEvent``.
     """
-    if not window.isVisible() or old_width <= 0 or new_width <= 0 or old_width == new_width:
-        return
-    docks = [dock for area in (Qt.DockWidgetArea.LeftDockWidgetArea,
-                               Qt.DockWidgetArea.RightDockWidgetArea)
-             if (dock := _side(window, area)) is not None]
-    kept = getattr(window, "_dock_shares", None)
-    if new_width < old_width and kept and kept[0] == old_width and kept[1] == docks:
-        shares = kept[2]
-    else:
-        shares = [dock.width() / old_width for dock in docks]
-    widths = [max(1, round(share * new_width)) for share in shares]
-    window._dock_shares = (new_width, docks, shares)
-    if docks:
-        window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
+
+    def __init__(self, window: QMainWindow) -> None:
+        self.window = window
+        self.kept: tuple[int, list[QDockWidget], list[float]] | None = None
+
+    def share(self, old_width: int, new_width: int) -> None:
+        """Scale the left and right dock columns by ``new_width / old_width``.
+
+        Does nothing for a hidden window or a first size. Growing, the docks still have their
+        old widths (Qt gave the change to the centre); shrinking, Qt may have narrowed them
+        already, so the shares kept from the last resize at ``old_width`` are used. Each
+        column keeps at least its minimum width (Qt clamps it).
+        """
+        window = self.window
+        if not window.isVisible() or old_width <= 0 or new_width <= 0 or old_width == new_width:
+            return
+        docks = [dock for area in (Qt.DockWidgetArea.LeftDockWidgetArea,
+                                   Qt.DockWidgetArea.RightDockWidgetArea)
+                 if (dock := _side(window, area)) is not None]
+        kept = self.kept
+        if new_width < old_width and kept and kept[0] == old_width and kept[1] == docks:
+            shares = kept[2]
+        else:
+            shares = [dock.width() / old_width for dock in docks]
+        widths = [max(1, round(share * new_width)) for share in shares]
+        self.kept = (new_width, docks, shares)
+        if docks:
+            window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
 
 def first_start_sizes(window: QMainWindow) -> None:

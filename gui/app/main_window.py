@@ -1,4 +1,6 @@
-"""The main window: assembles the panels, the menus and the status bar, owns the workers."""
+"""The main window: the app shell. It offers the panels a ``gui.common.shell.Shell`` (docks,
+menu actions, undo, openers, settings, shutdown hooks, the one task runner) and asks them only
+what a ``Panel`` answers."""
 
 from __future__ import annotations
 
@@ -9,10 +11,12 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFrame,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QScrollArea,
     QWidget,
@@ -20,14 +24,16 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
-from cnn_studio.gui.app.dock_sizes import first_start_sizes, share_width_change
+from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_sizes
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
 from cnn_studio.gui.app.shortcuts import shortcut_lines
-from cnn_studio.gui.app.state import AppState
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
 from cnn_studio.gui.app.undo_routing import UndoRouter
 from cnn_studio.gui.common import last_folder
 from cnn_studio.gui.common.settings import app_settings
+from cnn_studio.gui.common.shell import Action, Dock, Panel
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import Work
 from cnn_studio.model.storage.paths import APP_ICON_PNG
 
 MAX_RECENT = 8
@@ -74,10 +80,14 @@ class MainWindow(QMainWindow):
         self.setObjectName("main_window")
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AnimatedDocks)
+        self.runner = self.state.runner
         self.tf_actions: list[QAction] = []
-        self.panels: dict[str, QWidget] = {}  # filled by gui.app.panels.install_all
-        self.openers: dict[str, Callable[[str], None]] = {}
+        self.panels: dict[str, Panel] = {}  # filled by gui.app.panels.install_all
+        self.openers: dict[str, Callable[[str], object]] = {}
+        self.served: dict[Action, Callable[[], object]] = {}
+        self.escape_handlers: list[Callable[[], bool]] = []
         self._shutdown_hooks: list[Callable[[], None]] = []
+        self.width_sharer = WidthSharer(self)
         self._painted = False
         self._user_close = False
         self.close_guard = CloseGuard(self)
@@ -88,62 +98,21 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         WindowFollower(self)  # before the panels: the title and recent files follow the state
         install_all(self, FIRST)
-        if not isinstance(self.centralWidget(), QScrollArea):
-            self.set_central(self.centralWidget())
         if defer_panels:
-            self.state.begin_task("panels")
+            self.state.begin_work(Work.PANELS)
             self.first_paint.connect(lambda: QTimer.singleShot(0, self._install_later_panels))
         else:
             install_all(self, LATER)
         self._restore_settings()
 
-        self.loader = TensorFlowLoader(self)
+        self.loader = TensorFlowLoader(self.state, self.runner, self)
         self.loader.ready.connect(self._on_tf_ready)
         self.loader.failed.connect(self._on_tf_failed)
-        self.loader.ready.connect(self.state.tf_ready)
-        self.loader.failed.connect(self.state.tf_failed)
-        self.state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.state.task_ended.connect(self.close_guard.task_ended)
+        self.state.message.connect(self.show_message)
         if load_tensorflow:
-            self.state.begin_task("tensorflow")
             self.loader.start()
 
     # ----------------------------------------------------------------- panels
-    @property
-    def draw_panel(self):
-        """The drawing panel (None until installed)."""
-        return self.panels.get("draw")
-
-    @property
-    def canvas(self):
-        """The drawing canvas."""
-        return self.draw_panel.canvas
-
-    @property
-    def inference(self):
-        """The draw panel's live inference service."""
-        return self.draw_panel.inference
-
-    @property
-    def layer_builder(self):
-        """The layer builder panel (None until installed)."""
-        return self.panels.get("builder")
-
-    @property
-    def training_dashboard(self):
-        """The training dashboard (None until installed)."""
-        return self.panels.get("training")
-
-    @property
-    def explain_panel(self):
-        """The explain panel (None until installed)."""
-        return self.panels.get("explain")
-
-    @property
-    def dataset_browser(self):
-        """The dataset panel (None until installed)."""
-        return self.panels.get("dataset")
-
     @property
     def sample_store(self):
         """The one sample store every panel shares (``state.samples()``)."""
@@ -161,6 +130,8 @@ class MainWindow(QMainWindow):
                                     Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.explain_dock)
         self.tabifyDockWidget(self.explain_dock, self.data_dock)
+        self.docks = {Dock.BUILDER: self.builder_dock, Dock.TRAINING: self.training_dock,
+                      Dock.EXPLAIN: self.explain_dock, Dock.DATA: self.data_dock}
         self.show_tab(self.requested_tab)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -170,15 +141,53 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, dock)
         return dock
 
-    def set_panel(self, dock: QDockWidget, widget: QWidget) -> None:
+    # ------------------------------------------------------ the Shell interface
+    def put_in_dock(self, dock: Dock, widget: QWidget) -> None:
         """Put ``widget`` in ``dock`` (scrollable, so no panel forces the window wider)."""
-        dock.panel = widget
-        dock.setWidget(scrollable(widget))
+        self.docks[dock].panel = widget
+        self.docks[dock].setWidget(scrollable(widget))
 
-    def set_central(self, widget: QWidget) -> None:
+    def put_in_centre(self, widget: QWidget) -> None:
         """Put ``widget`` in the central area (scrollable, like the docks)."""
         self.central_panel = widget
         self.setCentralWidget(scrollable(widget))
+
+    def fit_dock_width(self, dock: Dock, width: int) -> None:
+        """First start: give ``dock`` a readable width (a restored layout keeps its own)."""
+        if not self.settings().value("window_state"):
+            QTimer.singleShot(0, lambda: self.resizeDocks([self.docks[dock]], [width],
+                                                          Qt.Orientation.Horizontal))
+
+    def serve(self, action: Action, slot: Callable[[], object]) -> None:
+        """Let ``slot`` answer the File menu's ``action``."""
+        self.served[action] = slot
+
+    def add_tool(self, action: QAction, needs_tf: bool = False) -> None:
+        """Add ``action`` to the Tools menu (made on first use)."""
+        if self.tools_menu is None:
+            self.tools_menu = self.menuBar().insertMenu(self.help_menu.menuAction(),
+                                                        QMenu("&Tools", self)).menu()
+        if needs_tf:
+            action.setEnabled(self.state.tf_loaded)
+            self.tf_actions.append(action)
+        self.tools_menu.addAction(action)
+
+    def add_opener(self, suffix: str, opener: Callable[[str], object]) -> None:
+        """Open files ending in ``suffix`` with ``opener``."""
+        self.openers[suffix] = opener
+
+    def add_escape(self, handler: Callable[[], bool]) -> None:
+        """Esc anywhere in the window (no text field being edited) calls ``handler``; it
+        returns whether it used the key."""
+        self.escape_handlers.append(handler)
+
+    def own_dialog(self, dialog: QDialog) -> None:
+        """Make ``dialog`` a dialog over this window, closed with it."""
+        dialog.setParent(self, dialog.windowFlags())
+
+    def show_message(self, text: str) -> None:
+        """A line in the status bar for a few seconds."""
+        self.statusBar().showMessage(text, 8000)
 
     def show_tab(self, name: str) -> None:
         """Bring a panel to the front: draw, builder, train, explain or data."""
@@ -192,7 +201,7 @@ class MainWindow(QMainWindow):
     def _install_later_panels(self) -> None:
         install_all(self, LATER)
         self.show_tab(self.requested_tab)
-        self.state.end_task("panels")
+        self.state.end_work(Work.PANELS)
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:
@@ -209,22 +218,28 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         self.file_menu = bar.addMenu("&File")
-        self.new_network_action = self._action(self.file_menu, "&New network", self._not_ready,
-                                               QKeySequence.StandardKey.New)
-        self.open_network_action = self._action(self.file_menu, "&Open network...", self._not_ready,
-                                                QKeySequence.StandardKey.Open)
-        self.save_network_action = self._action(self.file_menu, "&Save network", self._not_ready,
-                                                QKeySequence.StandardKey.Save)
-        self.save_network_as_action = self._action(self.file_menu, "Save network &as...",
-                                                   self._not_ready, "Ctrl+Shift+S")
-        self.recent_menu = self.file_menu.addMenu("Open &recent")
-        self.file_menu.addSeparator()
-        self.open_model_action = self._action(self.file_menu, "Open trained &model...",
-                                              self._not_ready, "Ctrl+Shift+O", needs_tf=True)
-        self.export_model_action = self._action(self.file_menu, "E&xport trained model...",
-                                                self._not_ready, needs_tf=True)
-        self.save_model_action = self._action(self.file_menu, "Save trained m&odel...",
-                                              self._not_ready, "Ctrl+Shift+M", needs_tf=True)
+        self.actions = {}
+        for action, shortcut, needs_tf in (
+                (Action.NEW_NETWORK, QKeySequence.StandardKey.New, False),
+                (Action.OPEN_NETWORK, QKeySequence.StandardKey.Open, False),
+                (Action.SAVE_NETWORK, QKeySequence.StandardKey.Save, False),
+                (Action.SAVE_NETWORK_AS, "Ctrl+Shift+S", False),
+                (Action.OPEN_MODEL, "Ctrl+Shift+O", True),
+                (Action.EXPORT_MODEL, None, True),
+                (Action.SAVE_MODEL, "Ctrl+Shift+M", True)):
+            if action is Action.OPEN_MODEL:
+                self.recent_menu = self.file_menu.addMenu("Open &recent")
+                self.file_menu.addSeparator()
+            self.actions[action] = self._action(self.file_menu, action.value,
+                                                lambda _=False, a=action: self.trigger(a),
+                                                shortcut, needs_tf)
+        self.new_network_action = self.actions[Action.NEW_NETWORK]
+        self.open_network_action = self.actions[Action.OPEN_NETWORK]
+        self.save_network_action = self.actions[Action.SAVE_NETWORK]
+        self.save_network_as_action = self.actions[Action.SAVE_NETWORK_AS]
+        self.open_model_action = self.actions[Action.OPEN_MODEL]
+        self.export_model_action = self.actions[Action.EXPORT_MODEL]
+        self.save_model_action = self.actions[Action.SAVE_MODEL]
         self.file_menu.addSeparator()
         self._action(self.file_menu, "Save &window picture...", self._save_window_picture)
         self.file_menu.addSeparator()
@@ -241,13 +256,19 @@ class MainWindow(QMainWindow):
         for dock in (self.builder_dock, self.training_dock, self.explain_dock, self.data_dock):
             self.view_menu.addAction(dock.toggleViewAction())
 
-        help_menu = bar.addMenu("&Help")
+        self.tools_menu: QMenu | None = None
+        self.help_menu = help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action(help_menu, "&About CNN Studio", self.show_about)
         self._refresh_recent_menu()
 
-    def _not_ready(self) -> None:
-        self.statusBar().showMessage("This action is not available yet.", 5000)
+    def trigger(self, action: Action) -> None:
+        """Run the slot a panel serves ``action`` with (a message until one does)."""
+        slot = self.served.get(action)
+        if slot is None:
+            self.statusBar().showMessage("This action is not available yet.", 5000)
+        else:
+            slot()
 
     def register_undo(self, widget: QWidget, undo: Callable[[], None],
                       redo: Callable[[], None], stack=None) -> None:
@@ -332,14 +353,12 @@ class MainWindow(QMainWindow):
         self.tf_label.setText(describe_devices(info))
         for action in self.tf_actions:
             action.setEnabled(True)
-        self.state.end_task("tensorflow")
         gc.collect()
         gc.freeze()
 
     def _on_tf_failed(self, message: str) -> None:
         self.tf_label.setText("TensorFlow unavailable")
         self.statusBar().showMessage(message)
-        self.state.end_task("tensorflow")
 
     # ------------------------------------------------------- window lifetime
     def _restore_settings(self) -> None:
@@ -385,12 +404,13 @@ class MainWindow(QMainWindow):
         settings.setValue("window_state", self.saveState())
         for hook in self._shutdown_hooks:
             hook()
+        self.runner.shutdown()  # what the panels' hooks did not stop, with one bound
         super().closeEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         """A wider window (maximising) widens the docks too, not only the drawing."""
         super().resizeEvent(event)
-        share_width_change(self, event.oldSize().width(), event.size().width())
+        self.width_sharer.share(event.oldSize().width(), event.size().width())
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Emit ``first_paint`` once (the start-up benchmark listens for it)."""

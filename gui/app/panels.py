@@ -1,8 +1,8 @@
 """Installs each panel into the main window.
 
-Every panel module exposes ``install(window)``: it creates its widget from ``window.state``, puts
-it in its dock (or the central area), connects the menu actions it serves, registers undo
-handlers, file openers and shutdown hooks. ``FIRST`` panels are installed before the window is
+Every panel module exposes ``install(shell) -> Panel`` (``gui.common.shell``): it creates its
+widget from ``shell.state``, puts it in its dock (or the central area), serves menu actions,
+registers undo handlers, file openers and shutdown hooks, through the shell and nothing else. ``FIRST`` panels are installed before the window is
 shown; ``LATER`` ones (hidden behind dock tabs, and heavier: matplotlib) right after its first
 paint, so the window appears sooner.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QLabel
 
 FIRST: list[str] = [
     "cnn_studio.gui.draw.panel",          # canvas + prediction + activations (central)
@@ -29,7 +30,8 @@ INSTALLERS: list[str] = FIRST + LATER
 def install_all(window, names: list[str] | None = None) -> None:
     """Import each panel module in ``names`` (default: all), install it, keep it in ``panels``.
 
-    ``install(window)`` returns the panel; the window files it under its package's name
+    ``install(window)`` (the window is the ``Shell``) returns the panel; the window files it
+    under its package's name
     (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``). The window
     follows the state they publish through its :class:`WindowFollower`, made before the first.
     """
@@ -40,7 +42,9 @@ def install_all(window, names: list[str] | None = None) -> None:
 class WindowFollower(QObject):
     """What the window shows of the state the panels publish: the files they open or save
     (``state.file_used``) in File > Open recent, the builder's network (``state.network_name``)
-    in the title bar, marked ``[*]`` while it has unsaved edits (``state.unsaved_network``).
+    in the title bar, marked ``[*]`` while it has unsaved edits (``state.unsaved_network``),
+    unsaved trained weights (``state.unsaved_model``) and a run starting (``state.training``)
+    in the status bar.
 
     A child of the window, so that its connections end with the window even where the state
     lives on (tests).
@@ -53,8 +57,24 @@ class WindowFollower(QObject):
         state.file_used.connect(self.add_recent_file)
         state.network_name_changed.connect(self.show_network_name)
         state.unsaved_network_changed.connect(window.setWindowModified)
+        state.unsaved_model_changed.connect(self.show_unsaved_model)
+        state.training_changed.connect(self.show_training)
         self.show_network_name(state.network_name)
         window.setWindowModified(state.unsaved_network)
+        self.unsaved_label = QLabel("")
+        self.unsaved_label.setObjectName("unsaved_model_label")
+        window.statusBar().addPermanentWidget(self.unsaved_label)
+        self.show_unsaved_model(state.unsaved_model)
+
+    def show_unsaved_model(self, unsaved: bool) -> None:
+        """Say in the status bar while trained weights are not saved to a file."""
+        self.unsaved_label.setText("Trained weights not saved" if unsaved else "")
+        self.unsaved_label.setToolTip("File > Save trained model keeps them" if unsaved else "")
+
+    def show_training(self, training: bool) -> None:
+        """Say in the status bar that a run started (the dashboard shows its progress)."""
+        if training:
+            self.window.statusBar().showMessage("Training... (see the Training panel)", 4000)
 
     def add_recent_file(self, path: str) -> None:
         """Put ``path`` first in File > Open recent."""

@@ -1,22 +1,24 @@
-"""Imports TensorFlow in a background thread so the window, and the first answer, come first.
+"""Imports TensorFlow as a task of the window's runner, so the window and the first answer come
+first.
 
 The import (4-6 s of mostly Python work holding the GIL on two cores) would slow down
-everything start-up does at the same time. So when the loader's parent has an ``AppState``, the
-import waits until the start-up work is done: the later panels installed, the numpy engine
-reading the default model and a pre-drawn letter answered (``STARTUP_TASKS``), or at most
-``START_WAIT_MAX_S``.
+everything start-up does at the same time. So the import waits until the start-up work is
+done: the later panels installed, the numpy engine reading the default model and a pre-drawn
+letter answered (``STARTUP_WORK``), or at most ``START_WAIT_MAX_S``. An import cannot be
+interrupted: a person who closes the window while TensorFlow still loads does not wait for it
+(the runner's threads are daemons).
 """
 
 from __future__ import annotations
 
-import threading
-import traceback
-
 from PySide6.QtCore import QObject, QTimer, Signal
 
-#: state tasks (``AppState.begin_task`` names) the import waits for: window panels, the numpy
-#: engine reading the default model (gui.draw.inference_worker.NUMPY_TASK), a pre-drawn answer.
-STARTUP_TASKS = ("panels", "numpy-model", "draw-prediction")
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import TaskRunner, TaskState, Work
+from cnn_studio.model.errors import UserError
+
+#: start-up work the import waits for.
+STARTUP_WORK = (Work.PANELS, Work.NUMPY_MODEL, Work.DRAW_PREDICTION)
 START_WAIT_MAX_S = 2.0
 
 
@@ -46,68 +48,66 @@ def describe_devices(info: dict) -> str:
     return f"TensorFlow {info.get('tensorflow', '?')} · Keras {info.get('keras', '?')} · {device}"
 
 
-class TensorFlowLoader(QObject):
-    """Imports TensorFlow in a daemon thread; emits ``ready(info)`` or ``failed(message)``.
+def import_tensorflow(_state: TaskState) -> dict:
+    """The loader's task: :func:`describe_tensorflow`, any failure told as what still works."""
+    try:
+        return describe_tensorflow()
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+        raise UserError(
+            f"TensorFlow could not be loaded ({exc}). Drawing and designing still work (and "
+            "predicting, with the numpy engine); reinstall with 'python3 dev.py install' to "
+            "train.") from exc
 
-    A plain daemon thread (not a QThread): an import cannot be interrupted, and a user who
-    closes the window while TensorFlow is still loading must not wait for it.
+
+class TensorFlowLoader(QObject):
+    """Imports TensorFlow once start-up work is done; then ``state.tf_info`` is set and
+    ``ready(info)`` emitted, or ``state.tf_failed`` and ``failed(message)``.
+
+    Args:
+        state: the app state (``Work.TENSORFLOW`` is busy from :meth:`start` to the end).
+        runner: the window's task runner.
     """
 
     ready = Signal(dict)
     failed = Signal(str)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, state: AppState, runner: TaskRunner, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._thread = threading.Thread(target=self._run, name="tensorflow-loader", daemon=True)
-        self._waiting = False
+        self.state, self.runner = state, runner
+        self._waiting = self._started = False
 
     def start(self) -> None:
         """Begin importing TensorFlow once start-up work is done (see the module's notes)."""
-        state = getattr(self.parent(), "state", None)
-        if state is None or not hasattr(state, "task_ended"):
-            self._begin()
+        if self._waiting or self._started:
             return
-        self._state, self._waiting = state, True
-        state.task_ended.connect(self._on_task_ended)
-        QTimer.singleShot(int(START_WAIT_MAX_S * 1000), self._begin)
-        self._on_task_ended("")
+        self._waiting = True
+        self.state.begin_work(Work.TENSORFLOW)
+        self.state.work_ended.connect(self._on_work_ended)
+        QTimer.singleShot(int(START_WAIT_MAX_S * 1000), self, self._begin)
+        self._on_work_ended(None)
 
-    def _on_task_ended(self, _name: str) -> None:
-        if not any(self._state.is_running(name) for name in STARTUP_TASKS):
+    def _on_work_ended(self, _work: Work | None) -> None:
+        if not any(self.state.is_busy(work) for work in STARTUP_WORK):
             self._begin()
 
     def _begin(self) -> None:
-        """Start the import thread (once)."""
-        if self._thread.is_alive() or self._thread.ident is not None:
+        """Start the import task (once)."""
+        if self._started:
             return
-        self._waiting = False
-        state = getattr(self, "_state", None)
-        if state is not None:
-            try:
-                state.task_ended.disconnect(self._on_task_ended)
-            except (RuntimeError, TypeError):
-                pass
-        self._thread.start()
+        self._started, self._waiting = True, False
+        self.state.work_ended.disconnect(self._on_work_ended)
+        self.runner.start(Work.TENSORFLOW, import_tensorflow, self._loaded, self._failed)
 
-    def _run(self) -> None:
-        try:
-            info = describe_tensorflow()
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a message
-            traceback.print_exc()
-            self._emit(self.failed,
-                       f"TensorFlow could not be loaded ({exc}). Drawing and designing still "
-                       "work (and predicting, with the numpy engine); reinstall with 'python3 dev.py "
-                       "install' to train.")
-            return
-        self._emit(self.ready, info)
+    def _loaded(self, info: dict) -> None:
+        self.state.tf_info = info
+        self.ready.emit(info)
+        self.state.end_work(Work.TENSORFLOW)
 
-    @staticmethod
-    def _emit(signal, value) -> None:
-        try:
-            signal.emit(value)
-        except RuntimeError:  # the window was closed while TensorFlow was loading
-            pass
+    def _failed(self, message: str) -> None:
+        self.state.tf_failed.emit(message)
+        self.failed.emit(message)
+        self.state.end_work(Work.TENSORFLOW)
 
     def is_loading(self) -> bool:
         """Whether the import is waiting or still running."""
-        return self._waiting or self._thread.is_alive()
+        return self._waiting or self.runner.running(Work.TENSORFLOW)

@@ -143,9 +143,8 @@ class UndoRouter(QObject):
         return False
 
     def clear_drawing(self) -> bool:
-        """Esc: clear the drawing (undoable), unless a text field is being edited."""
-        draw = self.window.panels.get("draw")
-        if draw is None or editing_text():
+        """Esc: the panels' Esc handlers (the canvas clears its drawing, undoably), unless a
+        text field is being edited."""
+        if editing_text():
             return False
-        draw.canvas.clear()
-        return True
+        return any([handler() for handler in self.window.escape_handlers])

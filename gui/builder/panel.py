@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,6 +43,8 @@ from cnn_studio.gui.builder.files import NetworkFilesMixin, default_spec
 from cnn_studio.gui.builder.layer_list import LayerList, action_button
 from cnn_studio.gui.builder.palette import Palette
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.shell import Action, Dock, Shell
+from cnn_studio.gui.common.state import AppState
 from cnn_studio.model.spec.analysis import analyze, with_output_layer
 from cnn_studio.model.spec.network import (
     LAYER_TYPES,
@@ -66,7 +68,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         spec: the network to start with (default: the shipped model's).
     """
 
-    def __init__(self, state, spec: NetworkSpec | None = None) -> None:
+    def __init__(self, state: AppState, spec: NetworkSpec | None = None) -> None:
         super().__init__()
         self.setObjectName("layer_builder")
         self.setMinimumWidth(440)
@@ -363,23 +365,28 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         self.code_view.show()
         self.code_view.raise_()
 
+    def unsaved_work(self) -> str | None:
+        """The edited network not saved to its file (the close guard asks)."""
+        if self.stack.isClean():
+            return None
+        return (f"Save the network?\nThe network \"{self.doc.spec.name}\" has changes that are "
+                "not saved.\n\nSave them before closing?")
 
-def install(window) -> LayerBuilderPanel:
-    """Put the builder in the window's builder dock and connect the File menu's network actions."""
-    panel = LayerBuilderPanel(window.state)
-    window.set_panel(window.builder_dock, panel)
-    for action, slot in ((window.new_network_action, panel.new_network),
-                         (window.open_network_action, panel.open_network),
-                         (window.save_network_action, panel.save),
-                         (window.save_network_as_action, panel.save_as)):
-        try:
-            action.triggered.disconnect()
-        except (RuntimeError, TypeError):
-            pass
-        action.triggered.connect(lambda _=False, fn=slot: fn())
-    window.register_undo(panel, panel.undo, panel.redo, panel.stack)
-    window.openers[SPEC_SUFFIX] = panel.open_path
-    if not window.settings().value("window_state"):  # first start: a readable width
-        QTimer.singleShot(0, lambda: window.resizeDocks([window.builder_dock], [DOCK_WIDTH],
-                                                        Qt.Orientation.Horizontal))
+    def save_work(self) -> bool:
+        """Save the network (to its file, else asking for one); False when not saved."""
+        return bool(self.save())
+
+
+def install(shell: Shell) -> LayerBuilderPanel:
+    """Put the builder in the builder dock; it serves the File menu's network actions."""
+    panel = LayerBuilderPanel(shell.state)
+    shell.put_in_dock(Dock.BUILDER, panel)
+    for action, slot in ((Action.NEW_NETWORK, panel.new_network),
+                         (Action.OPEN_NETWORK, panel.open_network),
+                         (Action.SAVE_NETWORK, panel.save),
+                         (Action.SAVE_NETWORK_AS, panel.save_as)):
+        shell.serve(action, slot)
+    shell.register_undo(panel, panel.undo, panel.redo, panel.stack)
+    shell.add_opener(SPEC_SUFFIX, panel.open_path)
+    shell.fit_dock_width(Dock.BUILDER, DOCK_WIDTH)
     return panel

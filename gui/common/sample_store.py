@@ -1,8 +1,8 @@
 """The user's sample store as the GUI shares it: change notification, reload and undo.
 
 :class:`ObservedSampleStore` is the one ``model.data.user_samples.SampleStore`` of the window
-(``AppState.sample_store``): the canvas adds drawings to it, the dataset panel edits it, and every
-save tells the listeners. :class:`SampleEditor` applies the panel's edits (delete, relabel,
+(``AppState.samples()``): the canvas adds drawings to it, the dataset panel edits it, and every
+save or reload is announced through the state (``AppState.samples_changed``). :class:`SampleEditor` applies the panel's edits (delete, relabel,
 import) as single atomic saves with undo and redo.
 """
 
@@ -18,17 +18,21 @@ MAX_UNDO = 30
 
 
 class ObservedSampleStore(SampleStore):
-    """A :class:`SampleStore` that calls its ``listeners`` after every save or reload.
+    """A :class:`SampleStore` that counts its saves and reloads (``version``) and calls
+    ``on_change`` after each.
 
     A file that cannot be opened at all (permissions) leaves an empty store with
     ``load_error`` set instead of raising.
 
     Args:
         path: the store file (default: ``model.data.user_samples.default_path()``).
+        on_change: called after every save or reload (the app state's ``samples_changed``).
     """
 
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
-        self.listeners: list[Callable[[], None]] = []
+    def __init__(self, path: str | os.PathLike | None = None,
+                 on_change: Callable[[], None] | None = None) -> None:
+        self.on_change = on_change
+        self.version = 0
         try:
             super().__init__(path)
         except OSError as exc:
@@ -41,8 +45,9 @@ class ObservedSampleStore(SampleStore):
         return self.file_stamp() != self._stamp
 
     def _notify(self) -> None:
-        for listener in list(self.listeners):
-            listener()
+        self.version += 1
+        if self.on_change is not None:
+            self.on_change()
 
     def save(self) -> None:
         """Write the store atomically, then notify the listeners."""
@@ -51,11 +56,7 @@ class ObservedSampleStore(SampleStore):
 
     def reload(self) -> None:
         """Read the file again (after another program changed it), then notify."""
-        fresh = ObservedSampleStore(self.path)
-        self.samples, self.recovered_from = fresh.samples, fresh.recovered_from
-        self.dropped_message = fresh.dropped_message
-        self.load_error = fresh.load_error
-        self._base, self._stamp = fresh._base, fresh._stamp
+        self.adopt(ObservedSampleStore(self.path))
         self._notify()
 
 
@@ -79,8 +80,7 @@ class SampleEditor:
         self.store = store
         self.undo_stack: list[list[Sample]] = []
         self.redo_stack: list[list[Sample]] = []
-        self._editing = False
-        store.listeners.append(self._store_changed)
+        self._known = store.version
 
     def _valid(self, indices: list[int]) -> set[int]:
         count = len(self.store.samples)
@@ -89,21 +89,34 @@ class SampleEditor:
             raise IndexError(f"no sample {bad[0]}: the store has {count}")
         return set(indices)
 
-    def _store_changed(self) -> None:
-        if not self._editing:
+    def forget_outside_changes(self) -> None:
+        """Drop the history when someone else (the canvas, a reload) changed the store since
+        this editor's last edit: an undo must never remove work it did not make."""
+        if self.store.version != self._known:
             self.undo_stack.clear()
             self.redo_stack.clear()
+            self._known = self.store.version
+
+    def can_undo(self) -> bool:
+        """Whether :meth:`undo` would change something."""
+        self.forget_outside_changes()
+        return bool(self.undo_stack)
+
+    def can_redo(self) -> bool:
+        """Whether :meth:`redo` would change something."""
+        self.forget_outside_changes()
+        return bool(self.redo_stack)
 
     def _commit(self, before: list[Sample]) -> None:
         """Save the edited store; on failure restore ``before`` in memory and re-raise."""
-        self._editing = True
+        self.forget_outside_changes()
         try:
             self.store.save()
         except (OSError, StrokesError):
             self.store.samples = before
             raise
         finally:
-            self._editing = False
+            self._known = self.store.version
 
     def _edit(self, change: Callable[[], None]) -> None:
         before = _copy(self.store.samples)
@@ -160,15 +173,15 @@ class SampleEditor:
         Returns:
             How many samples were added.
         """
+        self.forget_outside_changes()
         before = _copy(self.store.samples)
-        self._editing = True
         try:
             count = self.store.import_file(path)
         except (OSError, StrokesError):
             self.store.samples = before
             raise
         finally:
-            self._editing = False
+            self._known = self.store.version
         self._remember(before)
         return count
 
@@ -181,6 +194,7 @@ class SampleEditor:
         return self._swap(self.redo_stack, self.undo_stack)
 
     def _swap(self, source: list, target: list) -> bool:
+        self.forget_outside_changes()
         if not source:
             return False
         snapshot = source.pop()

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.sample_store import ObservedSampleStore, SampleEditor
+from cnn_studio.gui.common.shell import Dock, NoUnsavedWork, Shell
+from cnn_studio.gui.common.state import AppState
 from cnn_studio.gui.common.thumbnail_grid import CountStrip, ThumbnailGrid
 from cnn_studio.gui.dataset import workers as jobs
 from cnn_studio.gui.dataset.sample_actions import SampleActions
@@ -37,12 +39,12 @@ TASK_TEXT = {"synthetic": "Generating synthetic letters", "emnist-import": "Impo
              "emnist-download": "Downloading EMNIST", "emnist-load": "Loading EMNIST"}
 
 
-class DatasetBrowser(QWidget):
+class DatasetBrowser(NoUnsavedWork, QWidget):
     """The panel in the Dataset dock.
 
     Args:
         state: the window's ``AppState``.
-        store: the shared sample store (also ``window.sample_store``).
+        store: the shared sample store (``state.samples()``).
 
     Signals:
         sources_changed(int, object): own samples and imported EMNIST images (None: none).
@@ -50,7 +52,8 @@ class DatasetBrowser(QWidget):
 
     sources_changed = Signal(int, object)
 
-    def __init__(self, state, store: ObservedSampleStore, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, store: ObservedSampleStore,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("dataset_browser")
         self.state = state
@@ -64,7 +67,7 @@ class DatasetBrowser(QWidget):
         self._image_cache: dict[int, tuple[object, np.ndarray]] = {}
         self._build()
         self._connect()
-        store.listeners.append(self._store_changed)
+        state.samples_changed.connect(self._store_changed)
         self._fill_sources()
         self.rebuild()
 
@@ -247,10 +250,11 @@ class DatasetBrowser(QWidget):
             text += f"; {selected:,} selected"
         editable = self.source == "own"
         self.own_actions.update_enabled(selected if editable else 0)
-        problem = self._store_problem()
+        problem = self.store_problem()
         self.info.setText(f"{text}. {problem}" if problem and editable else text + ".")
 
-    def _store_problem(self) -> str:
+    def store_problem(self) -> str:
+        """What was wrong with the samples file when it was read ('' when nothing)."""
         if self.store.load_error:
             return self.store.load_error
         if self.store.recovered_from:
@@ -356,13 +360,14 @@ class _LetterLabels:
         return LETTERS[int(self.classes[index])]
 
 
-def install(window) -> DatasetBrowser:
+def install(shell: Shell) -> DatasetBrowser:
     """Put the dataset browser in the Dataset dock, on the state's one sample store."""
-    store = window.state.samples()
-    panel = DatasetBrowser(window.state, store, window)
-    window.set_panel(window.data_dock, panel)
-    window.register_undo(panel, panel.undo, panel.redo)
-    window.add_shutdown_hook(panel.shutdown)
-    if store.load_error or store.recovered_from or store.dropped_message:
-        window.state.message.emit(panel._store_problem())
+    store = shell.state.samples()
+    panel = DatasetBrowser(shell.state, store)
+    shell.put_in_dock(Dock.DATA, panel)
+    shell.register_undo(panel, panel.undo, panel.redo)
+    shell.add_shutdown_hook(panel.shutdown)
+    problem = panel.store_problem()
+    if problem:
+        shell.state.message.emit(problem)
     return panel

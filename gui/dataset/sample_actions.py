@@ -85,7 +85,7 @@ class SampleActions(QWidget):
         self._sync_undo()
 
     def _sync_undo(self) -> None:
-        self.undo_button.setEnabled(bool(self.editor.undo_stack))
+        self.undo_button.setEnabled(self.editor.can_undo())
 
     def _warn(self, title: str, text: str) -> None:
         QMessageBox.warning(self, title, text)

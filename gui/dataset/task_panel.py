@@ -1,7 +1,8 @@
 """Progress rows for background jobs: one line per running job with a progress bar and Cancel.
 
-:class:`TaskPanel` wraps the window's one task runner (:class:`gui.common.tasks.TaskRunner`): starting a job adds its row,
-the job's end removes it and is passed on through the panel's own signals.
+:class:`TaskPanel` starts the dataset's jobs on the window's one task runner (the state's
+:class:`gui.common.tasks.TaskRunner`): starting a job adds its row, the job's end removes it and
+is passed on through the panel's own signals.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
-from cnn_studio.gui.common.tasks import Job, TaskRunner
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import Job, Work, join_all
 from cnn_studio.gui.common.widgets import bar_layout
 
 
@@ -50,7 +52,7 @@ class TaskPanel(QWidget):
     """Runs named background jobs and shows a :class:`TaskRow` for each while it runs.
 
     Args:
-        state: the window's ``AppState`` (running jobs count as busy), or None.
+        state: the window's ``AppState``: its runner runs the jobs (busy while they run).
 
     Signals:
         finished(str, object): job name and result.
@@ -64,42 +66,59 @@ class TaskPanel(QWidget):
     cancelled = Signal(str, str)
     changed = Signal()
 
-    def __init__(self, state=None, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.runner = TaskRunner(state, self)
+        self.runner = state.runner
         self.rows: dict[str, TaskRow] = {}
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(0, 0, 0, 0)
-        self.runner.progress.connect(self._progress)
-        self.runner.status.connect(self._status)
-        self.runner.finished.connect(self._finished)
-        self.runner.failed.connect(self._failed)
-        self.runner.cancelled.connect(self._cancelled)
+        self.runner.progress.connect(self._on_progress)
+        self.runner.status.connect(self._on_status)
+
+    @staticmethod
+    def key(name: str) -> tuple[str, str]:
+        """The job's name on the window's runner."""
+        return ("dataset", name)
 
     def running(self, name: str) -> bool:
         """Whether job ``name`` runs."""
-        return self.runner.running(name)
+        return self.runner.running(self.key(name))
 
     def start(self, name: str, job: Job, text: str, unit: str = "") -> bool:
         """Start ``job`` as ``name`` with a row saying ``text``; False if it already runs."""
-        if self.runner.running(name):
+        if self.running(name):
             return False
         row = TaskRow(text, unit)
         row.setObjectName(f"task_{name}")
-        row.cancel_button.clicked.connect(lambda: self.runner.cancel(name))
+        row.cancel_button.clicked.connect(lambda: self.cancel(name))
         self.rows[name] = row
         self.box.addWidget(row)
-        self.runner.start(name, job)
+        self.runner.start(self.key(name), job,
+                          lambda result: self._finished(name, result),
+                          lambda message: self._failed(name, message),
+                          lambda message: self._cancelled(name, message), busy=Work.DATASET)
         self.changed.emit()
         return True
 
     def cancel(self, name: str) -> None:
         """Ask job ``name`` to stop."""
-        self.runner.cancel(name)
+        self.runner.cancel(self.key(name))
 
     def shutdown(self) -> None:
-        """Cancel every job and wait for the threads."""
-        self.runner.shutdown()
+        """Cancel every job and wait for the threads (one bound)."""
+        tasks = [self.runner.task(self.key(name)) for name in self.rows]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        join_all([task.thread for task in tasks if task is not None])
+
+    def _on_progress(self, key, done: int, total: int) -> None:
+        if isinstance(key, tuple) and key[0] == "dataset":
+            self._progress(key[1], done, total)
+
+    def _on_status(self, key, text: str) -> None:
+        if isinstance(key, tuple) and key[0] == "dataset":
+            self._status(key[1], text)
 
     def _progress(self, name: str, done: int, total: int) -> None:
         if name in self.rows:

@@ -71,7 +71,7 @@ def report_when_painted(panel, mode: str, clock: PaintClock | None = None) -> No
         print(f"tf-ready {time.time():.6f} {resident_bytes()}", flush=True)
         QTimer.singleShot(0, close)
 
-    state.tf_ready.connect(loaded)
+    state.tf_info_changed.connect(loaded)
 
 
 def await_answer(panel, timeout_s: float) -> None:
@@ -80,11 +80,11 @@ def await_answer(panel, timeout_s: float) -> None:
 
     from PySide6.QtCore import QCoreApplication
 
-    from cnn_studio.gui.draw.inference_worker import NUMPY_TASK
+    from cnn_studio.gui.common.tasks import Work
 
     deadline = time.monotonic() + timeout_s
     while panel._draw_task_seq is not None and time.monotonic() < deadline:
-        if not panel.state.is_running(NUMPY_TASK) and not panel.inference.has_model:
+        if not panel.state.is_busy(Work.NUMPY_MODEL) and not panel.inference.has_model:
             return  # the numpy engine could not read the model: TensorFlow will answer
         time.sleep(0.002)  # lets the worker thread run
         QCoreApplication.sendPostedEvents(panel.inference, 0)  # its queued signals

@@ -1,8 +1,8 @@
 """Live prediction in a background thread that only ever computes the newest drawing.
 
 The GUI thread puts each request (a 28x28 image and a sequence number) into a one-slot mailbox,
-replacing whatever was waiting; the worker (its calls run in a ``gui.common.daemon_thread``)
-predicts the newest one with numpy (``model.nets.numpy_forward``) or TensorFlow's ``Predictor``
+replacing whatever was waiting; the worker (its calls run in order in a lane of the window's task
+runner, ``gui.common.tasks.Lane``) predicts the newest one with numpy (``model.nets.numpy_forward``) or TensorFlow's ``Predictor``
 (the same ``Prediction``). At launch it reads the default ``.keras`` with ``model.nets.keras_file``
 (no TensorFlow); later numpy follows the Keras model's spec and weights (``ENGINE``), and
 TensorFlow runs only what numpy cannot.
@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from cnn_studio.gui.common.daemon_thread import CommandThread
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import Lane, Work
 from cnn_studio.gui.draw.numpy_engine import NumpyPredictor
 
 NO_MODEL_MESSAGE = ("No trained model: train one in the Training panel or run "
                     "`python main.py pretrain`.")
 ENGINES = ("numpy", "tensorflow")
-NUMPY_TASK = "numpy-model"  # state task while the numpy engine reads the file
 # numpy: its forward pass is 0.34-0.43x tf.function's (benchmarks/numpy_forward.py) and pen-up
 # to painted measured the same with either engine (benchmarks/predict.py, paired median 1.03,
 # painting dominates), so the canvas and explain mode's numpy tab share one engine.
@@ -227,7 +227,7 @@ class InferenceService(QObject):
     numpy_loaded = Signal(bool, str)
     engine_changed = Signal(str)
 
-    def __init__(self, state, parent: QObject | None = None) -> None:
+    def __init__(self, state: AppState, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.mailbox = Mailbox()
@@ -235,21 +235,21 @@ class InferenceService(QObject):
         self.has_model = False
         self.engine = ""
         self._own_models: list = []
-        self._thread: CommandThread | None = None
+        self._lane: Lane | None = None
         self._tf_started = self._stopped = False
         self.worker: InferenceWorker | None = None
 
     @property
     def running(self) -> bool:
         """Whether the TensorFlow side was started and the thread not stopped."""
-        return self._thread is not None and self._tf_started
+        return self._lane is not None and self._tf_started
 
-    def _start_thread(self) -> bool:
+    def _start_lane(self) -> bool:
         """Start the worker thread once; False after :meth:`stop`."""
         if self._stopped:
             return False
-        if self._thread is None:
-            self._thread = CommandThread("inference")
+        if self._lane is None:
+            self._lane = self.state.runner.lane("inference")
             self.worker = InferenceWorker(self.mailbox)
             self.worker.prediction_ready.connect(self.prediction_ready)
             self.worker.model_ready.connect(self._on_model_ready)
@@ -257,18 +257,17 @@ class InferenceService(QObject):
             self.worker.weights_failed.connect(self.state.message)
             self.worker.numpy_loaded.connect(self._on_numpy_loaded)
             self.worker.engine_changed.connect(self._on_engine)
-            self._thread.start()
         return True
 
     def start_numpy(self, path: str) -> None:
         """Before TensorFlow: start the thread and read ``path`` with the numpy engine."""
-        if self._start_thread() and not self._tf_started:
-            self.state.begin_task(NUMPY_TASK)
-            self._thread.call(self.worker.load_numpy, str(path))
+        if self._start_lane() and not self._tf_started:
+            self.state.begin_work(Work.NUMPY_MODEL)
+            self._lane.call(self.worker.load_numpy, str(path))
 
     def start(self, load_default: bool = True) -> None:
         """TensorFlow has loaded: follow the app's model and load the default Keras model."""
-        if self._tf_started or not self._start_thread():
+        if self._tf_started or not self._start_lane():
             return
         self._tf_started = True
         self.state.model_changed.connect(self._on_state_model)
@@ -280,8 +279,8 @@ class InferenceService(QObject):
         """Predict with ``numpy`` or ``tensorflow`` from now on (the benchmark compares them)."""
         if engine not in ENGINES:
             raise ValueError(f"unknown engine {engine!r}: use one of {ENGINES}")
-        if self._thread is not None:
-            self._thread.call(self.worker.set_engine, engine)
+        if self._lane is not None:
+            self._lane.call(self.worker.set_engine, engine)
 
     def predict(self, image: np.ndarray | None, computed: bool = False) -> int:
         """Ask for a prediction of ``image`` (None: the canvas is empty, forget the drawing).
@@ -295,8 +294,8 @@ class InferenceService(QObject):
         """
         self.seq += 1
         self.mailbox.put((self.seq, None if image is None else np.array(image, np.float32)))
-        if self._thread is not None:
-            self._thread.call(self.worker.remember if computed else self.worker.drain)
+        if self._lane is not None:
+            self._lane.call(self.worker.remember if computed else self.worker.drain)
         return self.seq
 
     def predict_now(self, image: np.ndarray | None):
@@ -305,7 +304,7 @@ class InferenceService(QObject):
         predictor = getattr(self.worker, "predictor", None)
         if image is None or not isinstance(predictor, NumpyPredictor) or not predictor.fast:
             return None
-        if self.state.is_running("load-model"):
+        if self.state.is_busy(Work.LOAD_MODEL):
             return None  # the worker is switching models: it answers with the new one
         try:
             return predictor.forward(image)
@@ -316,19 +315,19 @@ class InferenceService(QObject):
         """Load a ``.keras`` file in the worker ("" for the shipped default model)."""
         if not self.running:
             return  # not started (TensorFlow not loaded) or stopped: nothing can load it
-        self.state.begin_task("load-model")
-        self._thread.call(self.worker.load_file, str(path))
+        self.state.begin_work(Work.LOAD_MODEL)
+        self._lane.call(self.worker.load_file, str(path))
 
     def use_model(self, model) -> None:
         """Predict with a Keras model (as when another panel emits ``model_changed``)."""
         if not self.running:
             return  # not started (TensorFlow not loaded) or stopped: nothing can load it
-        self.state.begin_task("load-model")
-        self._thread.call(self.worker.use_model, model)
+        self.state.begin_work(Work.LOAD_MODEL)
+        self._lane.call(self.worker.use_model, model)
 
     def _on_weights(self, weights) -> None:
-        if self._thread is not None:
-            self._thread.call(self.worker.use_weights, weights)
+        if self._lane is not None:
+            self._lane.call(self.worker.use_weights, weights)
 
     def _on_state_model(self, model) -> None:
         if model is None or any(model is own for own in self._own_models):
@@ -340,7 +339,7 @@ class InferenceService(QObject):
             self.has_model = True
             self.model_loaded.emit(f"{Path(path).name} (numpy, TensorFlow loading)")
         self.numpy_loaded.emit(ok, path)
-        self.state.end_task(NUMPY_TASK)
+        self.state.end_work(Work.NUMPY_MODEL)
 
     def _on_engine(self, engine: str) -> None:
         self.engine = engine
@@ -348,7 +347,7 @@ class InferenceService(QObject):
 
     def _on_model_ready(self, model, spec, description: str, from_file: bool) -> None:
         self.has_model = True
-        self.state.end_task("load-model")
+        self.state.end_work(Work.LOAD_MODEL)
         if from_file:
             self._own_models = [model]
             if spec is not None:
@@ -357,13 +356,13 @@ class InferenceService(QObject):
         self.model_loaded.emit(description)
 
     def _on_model_failed(self, message: str, still_working: bool) -> None:
-        self.state.end_task("load-model")
+        self.state.end_work(Work.LOAD_MODEL)
         self.model_failed.emit(message, still_working)
 
     def stop(self) -> None:
         """Stop the thread, waiting a bounded time for the current forward pass or load."""
         self._stopped = True
-        if self._thread is None:
+        if self._lane is None:
             return
         if self._tf_started:
             for signal, slot in ((self.state.model_changed, self._on_state_model),
@@ -372,5 +371,5 @@ class InferenceService(QObject):
                     signal.disconnect(slot)
                 except (RuntimeError, TypeError):
                     pass
-        self._thread.stop()
-        self._thread = None
+        self._lane.stop()
+        self._lane = None

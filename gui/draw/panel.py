@@ -29,6 +29,9 @@ from PySide6.QtWidgets import (
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.activation_maps import GRAY_TABLE, PixelImage
 from cnn_studio.gui.common.activation_view import ActivationView
+from cnn_studio.gui.common.shell import NoUnsavedWork, Shell
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import Work
 from cnn_studio.gui.draw.add_sample_bar import AddSampleBar, add_to_store
 from cnn_studio.gui.draw.canvas import PEN_RANGE, DrawingCanvas
 from cnn_studio.gui.draw.first_answer import REPORT_ANSWER_ENV, await_answer, report_when_painted
@@ -38,20 +41,21 @@ from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.ink.strokes import StrokesError, read_strokes
 from cnn_studio.model.storage import paths
 
-DRAW_TASK = "draw-prediction"
 DEFAULT_MODEL_FILE = "default.keras"  # in paths.DEFAULT_MODEL_DIR
 FIRST_ANSWER_WAIT_S = 1.5  # a letter pre-drawn at launch waits this long for its answer
 WIDE_LAYOUT_MIN = 700  # panel width from which the prediction sits beside the canvas
 
 
-class DrawPanel(QWidget):
+class DrawPanel(NoUnsavedWork, QWidget):
     """Canvas, network input preview, prediction and activations, wired to an inference worker.
+
+    Its work is saved as it is made (letters go to the sample store at once).
 
     Args:
         state: the window's ``AppState``.
     """
 
-    def __init__(self, state, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("draw_panel")
         self.state = state
@@ -200,7 +204,7 @@ class DrawPanel(QWidget):
         self.inference.model_failed.connect(self._on_model_failed)
         self.inference.numpy_loaded.connect(self._on_numpy_loaded)
         self.inference.engine_changed.connect(self._on_engine)
-        self.state.tf_ready.connect(lambda _info: self.start_inference())
+        self.state.tf_info_changed.connect(lambda _info: self.start_inference())
         self.state.tf_failed.connect(self._on_tf_failed)
 
     # ------------------------------------------------------------- drawing flow
@@ -235,7 +239,6 @@ class DrawPanel(QWidget):
         self.requested_seq = self.inference.predict(image, computed=now is not None)
         self.preview.set_array(image if image is not None else np.zeros((28, 28), np.float32),
                                False, 1.0)
-        self.state.strokes_changed.emit((strokes, canvas))
         self.state.drawing_changed.emit(image)
         if image is None:
             self._hide_add_bar()
@@ -308,7 +311,7 @@ class DrawPanel(QWidget):
     def _finish_draw_task(self) -> None:
         if self._draw_task_seq is not None:
             self._draw_task_seq = None
-            self.state.end_task(DRAW_TASK)
+            self.state.end_work(Work.DRAW_PREDICTION)
 
     def load_model(self, path: str) -> None:
         """Predict with the ``.keras`` file at ``path``; on failure keep the current model."""
@@ -333,7 +336,7 @@ class DrawPanel(QWidget):
             self.state.message.emit(message)
             return False
         sample = document.samples[int(index)]
-        self.state.begin_task(DRAW_TASK)
+        self.state.begin_work(Work.DRAW_PREDICTION)
         self._draw_task_seq = self.inference.seq + 1
         try:
             self.canvas.set_strokes(sample.strokes, document.canvas)
@@ -374,19 +377,25 @@ class DrawPanel(QWidget):
         if saved:
             self.canvas.clear()
 
+    def clear_drawing(self) -> bool:
+        """Esc: clear the drawing (undoable); True, the key was used."""
+        self.canvas.clear()
+        return True
+
     def shutdown(self) -> None:
         """Stop the inference thread (window closing); it is not started again."""
         self._closed = True
         self.inference.stop()
 
 
-def install(window) -> DrawPanel:
-    """Put the draw panel in the window's centre and wire it to the menus and workers."""
-    panel = DrawPanel(window.state, window)
-    window.setCentralWidget(panel)
-    window.register_undo(panel.canvas, panel.canvas.undo_stroke, panel.canvas.redo_stroke)
-    window.add_shutdown_hook(panel.shutdown)
+def install(shell: Shell) -> DrawPanel:
+    """Put the draw panel in the window's centre; Edit > Undo and Esc act on its canvas."""
+    panel = DrawPanel(shell.state)
+    shell.put_in_centre(panel)
+    shell.register_undo(panel.canvas, panel.canvas.undo_stroke, panel.canvas.redo_stroke)
+    shell.add_escape(panel.clear_drawing)
+    shell.add_shutdown_hook(panel.shutdown)
     panel.canvas.setFocus()  # letter keys and Ctrl+Z work on the canvas from the start
-    if window.state.tf_loaded:
+    if shell.state.tf_loaded:
         panel.start_inference()
     return panel

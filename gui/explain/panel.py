@@ -11,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from cnn_studio.gui.common.shell import Dock, NoUnsavedWork, Shell
+from cnn_studio.gui.common.state import AppState
 from cnn_studio.gui.explain.activation import ActivationTab
 from cnn_studio.gui.explain.backprop import BackpropTab
 from cnn_studio.gui.explain.base import ExplainTab
@@ -42,10 +44,10 @@ TABS = {
 }
 
 
-class ExplainPanel(QWidget):
+class ExplainPanel(NoUnsavedWork, QWidget):
     """The explain dock's content: one sub-tab per concept, sharing one compute worker."""
 
-    def __init__(self, state, parent: QWidget | None = None) -> None:
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("explain_panel")
         self.state = state
@@ -80,9 +82,9 @@ class ExplainPanel(QWidget):
         self.ctx.shutdown()
 
 
-def install(window) -> ExplainPanel:
+def install(shell: Shell) -> ExplainPanel:
     """Put the explain panel into the window's explain dock."""
-    panel = ExplainPanel(window.state, window)
-    window.set_panel(window.explain_dock, panel)
-    window.add_shutdown_hook(panel.shutdown)
+    panel = ExplainPanel(shell.state)
+    shell.put_in_dock(Dock.EXPLAIN, panel)
+    shell.add_shutdown_hook(panel.shutdown)
     return panel

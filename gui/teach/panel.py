@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from cnn_studio.gui.common.shell import NoUnsavedWork, Shell
+from cnn_studio.gui.common.state import AppState
 from cnn_studio.gui.teach.job import TeachJob
 from cnn_studio.gui.teach.pad import DrawingPad
-from cnn_studio.gui.teach.parts import button, label, misread, result_text, tools_menu
+from cnn_studio.gui.teach.parts import button, label, misread, result_text
 from cnn_studio.model.data.user_samples import STORE_CANVAS
 from cnn_studio.model.ink.strokes import Sample, StrokesError, is_letter
 
@@ -41,11 +43,12 @@ MAX_PER_LETTER = 10
 CHOICES = ("misread", "upper", "lower", "typed")
 
 
-class TeachDialog(QDialog):
+class TeachDialog(NoUnsavedWork, QDialog):
     """The Teach flow (non-modal), built from the app state alone (model, samples, training
-    flag, saved files). ``config`` (a ``TeachConfig``) may be replaced before a run."""
+    flag, saved files). ``config`` (a ``TeachConfig``) may be replaced before a run. Adapted
+    weights not yet saved are the state's ``unsaved_model`` (the training panel asks)."""
 
-    def __init__(self, state) -> None:
+    def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
         self.setObjectName("teach_dialog")
@@ -58,7 +61,7 @@ class TeachDialog(QDialog):
         self.previous = None  # (model, weights, unsaved) before the last adaptation
         self.result = None
         self.pending_teach = False  # Teach was asked for while the samples were being checked
-        self.job = TeachJob(self)
+        self.job = TeachJob(state.runner, self)
         self.job.progress.connect(self._on_progress)
         self.job.done.connect(self._on_done)
         self.job.failed.connect(self._on_failed)
@@ -257,10 +260,7 @@ class TeachDialog(QDialog):
 
             return model, teach(model, samples, config, progress, cancel)
 
-        if not self.job.start("teach", run):
-            return False
-        self.state.begin_task("teach")
-        return True
+        return self.job.start("teach", run)
 
     def _set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
@@ -285,7 +285,6 @@ class TeachDialog(QDialog):
             if self.pending_teach:
                 self.teach_now()
         elif name == "teach":
-            self.state.end_task("teach")
             self._apply(*value)
         elif name == "save":
             self.status.setText(f"Saved the adapted network to {value}.")
@@ -300,15 +299,12 @@ class TeachDialog(QDialog):
             if self.pending_teach:
                 self.teach_now()
             return
-        if name == "teach":
-            self.state.end_task("teach")
         self.status.setText(f"{'Teaching' if name == 'teach' else 'Saving'} failed: {message}")
         self._set_running(False)
 
     def _on_cancelled(self, name: str) -> None:
         self.job.finished()
         if name == "teach":
-            self.state.end_task("teach")
             self.status.setText("Cancelled: the network is unchanged.")
             self.progress.setValue(0)
         self._set_running(False)
@@ -380,17 +376,14 @@ class TeachDialog(QDialog):
         self.job.shutdown()
 
 
-def install(window) -> TeachDialog:
-    """Add Tools > Teach it my hand... to ``window``; return the dialog it opens."""
-    dialog = TeachDialog(window.state)
-    dialog.setParent(window, dialog.windowFlags())  # a dialog over the window, closed with it
-    tools = tools_menu(window.menuBar())
-    action = QAction("&Teach it my hand...", window)
+def install(shell: Shell) -> TeachDialog:
+    """Add Tools > Teach it my hand... to the window; return the dialog it opens."""
+    dialog = TeachDialog(shell.state)
+    shell.own_dialog(dialog)
+    action = QAction("&Teach it my hand...", dialog)
     action.setObjectName("teach_action")
     action.triggered.connect(dialog.open_flow)
-    action.setEnabled(window.state.tf_loaded)
-    window.tf_actions.append(action)
-    tools.addAction(action)
+    shell.add_tool(action, needs_tf=True)
     dialog.action = action
-    window.add_shutdown_hook(dialog.shutdown)
+    shell.add_shutdown_hook(dialog.shutdown)
     return dialog

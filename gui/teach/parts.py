@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMenu, QPushButton
+from PySide6.QtWidgets import QLabel, QPushButton
 
 from cnn_studio.model.ink.strokes import Sample
 
@@ -47,17 +47,3 @@ def result_text(result) -> str:
               f"<br>Other writers' letters: {pct(result.others_before)} before, "
               f"{pct(result.others_after)} after.")
     return f"{mine}{others}<br>Taught with {result.taught} of your letters."
-
-
-def tools_menu(bar) -> QMenu:
-    """The menu bar's Tools menu, made (before Help) when there is none yet."""
-    for action in bar.actions():
-        if action.menu() is not None and action.text().replace("&", "") == "Tools":
-            return action.menu()
-    menu = QMenu("&Tools", bar)
-    help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
-    if help_action is None:
-        bar.addMenu(menu)
-    else:
-        bar.insertMenu(help_action, menu)
-    return menu

@@ -28,7 +28,7 @@ from cnn_studio.gui.common import form, last_folder
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.form import Control
 from cnn_studio.model.data.datasets import DEFAULT_WEIGHTS, DataChoice
-from cnn_studio.model.training.config import RANGES
+from cnn_studio.model.training.config import RANGES, TrainConfig
 
 SAMPLES_RANGE = (100, 500_000)
 WEIGHT_RANGE = (0.0, 100.0)
@@ -131,7 +131,7 @@ class TrainingControls(QWidget):
         self.refresh_sources(0, None)
         self.state = state
         if state is not None:
-            self.set_config(state.train_config or {})
+            self.set_config(state.train_config)
             self.set_data_choice(state.data_choice)
             state.train_config_changed.connect(self.set_config)
             state.data_choice_changed.connect(self.set_data_choice)
@@ -182,20 +182,26 @@ class TrainingControls(QWidget):
         """The ``TrainConfig`` fields chosen in the form."""
         return form.read(self, SETTINGS)
 
-    def set_config(self, values) -> None:
-        """Show ``values`` (``TrainConfig`` fields, any subset) in the form; the state's
+    def config(self) -> TrainConfig:
+        """The training settings chosen in the form."""
+        return TrainConfig(**self.config_values())
+
+    def set_config(self, config: TrainConfig | None) -> None:
+        """Show ``config``'s settings in the form (None: leave it as it is); the state's
         ``train_config`` then holds what the form shows (clamped to the ranges).
 
         The form's own values (its publication coming back) are not written again: that would
         reformat a number being typed ("0." -> "0.00").
         """
-        if isinstance(values, dict) and values != self.config_values():
-            self._write(SETTINGS, values)
+        if isinstance(config, TrainConfig):
+            values = {key: getattr(config, key) for key in self.config_values()}
+            if values != self.config_values():
+                self._write(SETTINGS, values)
         self.publish()
 
     def publish(self) -> None:
         """Put the form's settings in the state's ``train_config`` (when bound and changed)."""
-        self._publish("train_config", self.config_values)
+        self._publish("train_config", self.config)
 
     def data_choice(self) -> DataChoice:
         """The data sources chosen in the form (a ticked source without samples counts 0)."""
@@ -247,6 +253,10 @@ class TrainingControls(QWidget):
             self.device.addItem(f"GPU: {gpus[0]}", "gpu")
         if len(gpus) >= 2:
             self.device.addItem(f"All {len(gpus)} GPUs (mirrored)", "mirrored")
+
+    def refresh_own_count(self, own_samples: int) -> None:
+        """Show a new count of the person's own samples (the EMNIST count stays)."""
+        self.refresh_sources(own_samples, self._counts[1])
 
     def refresh_sources(self, own_samples: int, emnist_samples: int | None) -> None:
         """Show how many own and EMNIST samples exist; disable sources that have none."""

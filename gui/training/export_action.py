@@ -61,7 +61,7 @@ def export_to(files, model, name: str, path: str):
 
     def exported(result) -> None:
         out, size = result
-        files.dashboard._show_message(f"Exported the trained model as {FORMATS[name].label} to "
+        files.dashboard.show_message(f"Exported the trained model as {FORMATS[name].label} to "
                                       f"{out} ({size / 1024:,.0f} KB).")
 
     return files.run_task("export-model", export, exported)

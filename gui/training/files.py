@@ -1,6 +1,6 @@
 """The dashboard's file work: save/open trained models, evaluate on real handwriting, exports.
 
-Each job is a task of the dashboard's task runner (``gui.common.tasks``), so the window never
+Each job is a task of the window's task runner (``gui.common.tasks``), so the window never
 waits for Keras to read or write a file. Failures (e.g. a ``.keras`` file with a
 Lambda layer, which is refused because loading it would run code) are explained in a dialog.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtWidgets import (
     QGridLayout,
     QLabel,
@@ -19,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import last_folder
-from cnn_studio.gui.common.tasks import Task, TaskRunner
+from cnn_studio.gui.common.tasks import Task, Work
 from cnn_studio.gui.training.export_action import ask_export
 
 
@@ -42,7 +41,7 @@ class ModelFiles(QWidget):
         super().__init__()
         self.dashboard, self.state = dashboard, dashboard.state
         self.history: dict | None = None
-        self.runner = TaskRunner(self.state, self)
+        self.runner = self.state.runner
         self.evaluate_button = QPushButton("Evaluate on real handwriting...")
         self.evaluate_button.setObjectName("evaluate_button")
         self.evaluate_button.setToolTip("Measure the network on labelled letters written by "
@@ -64,16 +63,9 @@ class ModelFiles(QWidget):
         self.png_button.clicked.connect(self.ask_save_png)
         self.csv_button.clicked.connect(self.ask_save_csv)
 
-    def connect_actions(self, save_action, open_action, export_action) -> None:
-        """Take over the File menu's Save/Open/Export trained model actions."""
-        for action, slot in ((save_action, self.ask_save_model),
-                             (open_action, self.ask_open_model),
-                             (export_action, lambda: ask_export(self, self))):
-            try:
-                action.triggered.disconnect()
-            except (RuntimeError, TypeError):
-                pass
-            action.triggered.connect(slot)
+    def ask_export(self) -> None:
+        """File > Export trained model."""
+        ask_export(self, self)
 
     def set_running(self, running: bool) -> None:
         """Disable what must wait until training ends."""
@@ -82,33 +74,41 @@ class ModelFiles(QWidget):
 
     def refresh_own_count(self) -> None:
         """Update only the own-samples count (after every save: no EMNIST files re-read)."""
-        controls = self.dashboard.controls
-        controls.refresh_sources(sum(self.state.samples().counts().values()), controls._counts[1])
+        self.dashboard.controls.refresh_own_count(sum(self.state.samples().counts().values()))
 
     def refresh_sources(self) -> None:
         """Update the data-source counts shown in the settings."""
         self.dashboard.controls.refresh_sources(*count_sources(self.state.samples()))
 
     # ------------------------------------------------------------- jobs
+    #: the file jobs, named on the window's runner by what they do
+    JOBS = ("save-model", "open-model", "evaluate", "save-csv")
+
     @property
     def tasks(self) -> list[str]:
         """The file jobs still running."""
-        return self.runner.names()
+        return [job for job in self.JOBS if self.runner.running(("model-files", job))]
 
     def run_task(self, name: str, fn, on_done, on_failed=None) -> Task | None:
-        """Run ``fn()`` as a task; ``on_done(result)`` / ``on_failed(message)`` are called in the
-        GUI thread. None (with a message) while a job of the same name still runs."""
-        if self.runner.running(name):
+        """Run ``fn()`` as the job ``name``; ``on_done(result)`` / ``on_failed(message)`` are
+        called in the GUI thread. None (with a message) while the same job still runs."""
+        key = ("model-files", name)
+        if self.runner.running(key):
             self._show_error("That is still being done; try again when it has finished.")
             return None
-        return self.runner.start(name, lambda _state: fn(), on_done, on_failed or self._show_error)
+        busy = Work.SAVE_MODEL if name == "save-model" else Work.MODEL_FILE
+        return self.runner.start(key, lambda _state: fn(), on_done, on_failed or self._show_error,
+                                 busy=busy)
 
     def shutdown(self) -> None:
         """Wait for the running file jobs (a bounded wait: a stuck one is left behind)."""
-        self.runner.shutdown(cancel=False)
+        tasks = [self.runner.task(("model-files", job)) for job in self.tasks]
+        for task in tasks:
+            if task is not None:
+                task.join()
 
     def _show_error(self, message: str) -> None:
-        self.dashboard._show_message(message, error=True)
+        self.dashboard.show_message(message, error=True)
 
     # ---------------------------------------------------------- model files
     def active_model(self):
@@ -117,24 +117,26 @@ class ModelFiles(QWidget):
             return self.dashboard.model, self.dashboard.model_spec
         return self.state.model, self.state.model_spec
 
-    def ask_save_model(self) -> None:
-        """File > Save trained model."""
+    def ask_save_model(self) -> bool | Task:
+        """File > Save trained model: the saving task, or False when nothing is saved."""
         if self.dashboard.running:
-            self.dashboard._show_message("Wait for training to end (or stop it) before saving.")
-            return
+            self.dashboard.show_message("Wait for training to end (or stop it) before saving.")
+            return False
         model, spec = self.active_model()
         if model is None:
             QMessageBox.information(self, "Save trained model",
                                     "There is no trained model yet: train one first.")
-            return
+            return False
         from cnn_studio.model.nets.keras_code import model_name
         from cnn_studio.model.storage.paths import data_dir
 
         default = str(data_dir() / f"{model_name(spec.name if spec else 'network')}.keras")
         path = last_folder.save_file(self, "models", "Save trained model", default,
                                      "Keras models (*.keras)")
-        if path:
-            self.save_model_file(path if path.endswith(".keras") else path + ".keras")
+        if not path:
+            return False
+        task = self.save_model_file(path if path.endswith(".keras") else path + ".keras")
+        return task if task is not None else False
 
     def save_model_file(self, path: str) -> Task | None:
         """Save the active model and its spec to ``path`` in a worker."""
@@ -147,10 +149,10 @@ class ModelFiles(QWidget):
             return path
 
         def saved(_result) -> None:
-            if model is self.dashboard.model and not self.dashboard.running:
+            if model is self.active_model()[0] and not self.dashboard.running:
                 self.state.unsaved_model = False  # these weights are on disk now
             self.state.file_used.emit(path)
-            self.dashboard._show_message(f"Saved the trained model to {path}.")
+            self.dashboard.show_message(f"Saved the trained model to {path}.")
 
         return self.run_task("save-model", save, saved)
 
@@ -166,7 +168,7 @@ class ModelFiles(QWidget):
     def open_model_file(self, path: str) -> Task | None:
         """Load a ``.keras`` model (safely) in a worker and make it the active model."""
         if self.dashboard.running:
-            self.dashboard._show_message("Stop training before opening another model.")
+            self.dashboard.show_message("Stop training before opening another model.")
             return None
 
         def load():
@@ -175,27 +177,18 @@ class ModelFiles(QWidget):
             return load_model_and_spec(path)
 
         def refused(message: str) -> None:
-            self.dashboard._show_message(message, error=True)
+            self.dashboard.show_message(message, error=True)
             QMessageBox.warning(self, "Cannot open the model", message)
 
         return self.run_task("open-model", load, lambda result: self._opened(path, *result),
                              refused)
 
     def _opened(self, path: str, model, spec) -> None:
-        dashboard = self.dashboard
-        dashboard.model, dashboard.model_spec, dashboard.epochs_done = model, spec, 0
-        names = [layer.name for layer in model.layers]
-        dashboard.live.set_layer_names(names)
-        kernels = [np.asarray(layer.kernel) for layer in model.layers
-                   if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
-        dashboard.kernels.set_kernels(kernels, [n for n, layer in zip(names, model.layers,
-                                                                       strict=True)
-                                                if hasattr(layer, "kernel")
-                                                and len(layer.kernel.shape) == 4])
+        self.dashboard.adopt_model(model, spec)
         self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
         self.put_spec_in_builder(spec)
         self.state.file_used.emit(path)
-        dashboard._show_message(f"Opened {Path(path).name}: it is now the active model.")
+        self.dashboard.show_message(f"Opened {Path(path).name}: it is now the active model.")
 
     def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:
         """Ask for ``spec`` in the layer builder (it becomes an undoable edit named ``text``)."""
@@ -248,7 +241,7 @@ class ModelFiles(QWidget):
     def ask_save_csv(self) -> None:
         """Write the history (one row per epoch) as CSV."""
         if not self.history:
-            self.dashboard._show_message("No finished epoch yet: train first.")
+            self.dashboard.show_message("No finished epoch yet: train first.")
             return
         path = last_folder.save_file(self, "exports", "Save history", "training-history.csv",
                                      "CSV files (*.csv)")
@@ -266,4 +259,4 @@ class ModelFiles(QWidget):
             return path
 
         return self.run_task("save-csv", write,
-                             lambda _p: self.dashboard._show_message(f"Saved history to {path}."))
+                             lambda _p: self.dashboard.show_message(f"Saved history to {path}."))

@@ -1,12 +1,14 @@
 """The training dashboard: settings, live curves, activations and kernels, results.
 
-Train freezes the builder's spec and hands it to a :class:`gui.training.worker.TrainingWorker`
-in its own thread; :class:`gui.training.live_views.LiveViews` shows its progress; saving, opening and
-evaluating models run in short-lived workers (:mod:`gui.training.files`).
+Train freezes the builder's spec and runs :func:`gui.training.worker.run_training` as a task of
+the window's runner; its partial results (batches, epochs, snapshots) go to
+:class:`gui.training.live_views.LiveViews`; pause, learning rate, probe and stop are requests on
+the task. Saving, opening and evaluating models are tasks too (:mod:`gui.training.files`).
 """
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -23,12 +25,14 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.flow_layout import FixedHeightLayout
-from cnn_studio.gui.common.tasks import Task, TaskRunner
+from cnn_studio.gui.common.shell import Action, Dock, Shell
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import Task, Work
+from cnn_studio.gui.training import worker as run
 from cnn_studio.gui.training.confusion_view import ConfusionPanel
 from cnn_studio.gui.training.controls import TrainingControls
 from cnn_studio.gui.training.files import ModelFiles
 from cnn_studio.gui.training.live_views import LiveViews, StatusBar
-from cnn_studio.gui.training.worker import TrainingWorker, TrainJob
 from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
 
 #: The Train button's text until TensorFlow has loaded.
@@ -47,14 +51,12 @@ class TrainingDashboard(QWidget):
         state: the shared ``AppState``.
     """
 
-    def __init__(self, state) -> None:
+    def __init__(self, state: AppState) -> None:
         super().__init__()
         self.state = state
         self.setObjectName("training_dashboard")
-        self.runner = TaskRunner(None, self)  # the run's busy state is state.training
+        self.runner = state.runner  # the run's busy state is state.training
         self.run: Task | None = None
-        self._runs = 0
-        self.worker: TrainingWorker | None = None
         self.model = None          # the app's copy of the network trained here (or opened)
         self.model_spec = None
         self.epochs_done = 0
@@ -85,10 +87,10 @@ class TrainingDashboard(QWidget):
         self.reset_button.clicked.connect(self.reset_weights)
         self.controls.learning_rate_changed.connect(self._on_learning_rate)
         self.live.probe_changed.connect(self._on_probe_choice)
-        self.state.tf_ready.connect(self._on_tf_ready)
+        self.state.tf_info_changed.connect(self._on_tf_ready)
         self.tabs.currentChanged.connect(lambda index: index == 0 and self.files.refresh_sources())
         QTimer.singleShot(0, self.files.refresh_sources)
-        self.state.samples().listeners.append(self.files.refresh_own_count)  # drawn now
+        self.state.samples_changed.connect(self.files.refresh_own_count)  # drawn now
         self.state.drawing_changed.connect(self._on_drawing)
         self.state.spec_changed.connect(self._on_spec_changed)
         self._set_running(False)
@@ -170,26 +172,16 @@ class TrainingDashboard(QWidget):
         if spec is None:
             return False
         self.files.refresh_sources()
-        config = dict(self.state.train_config)
+        config = self.state.config()
         continuing = self.model is not None and self.model_spec is not None and \
             self.model_spec.layers == spec.layers
         if not continuing:
             self.epochs_done = 0
-        job = TrainJob(spec=spec, config=config, data=self.state.data_choice,
-                       model=self.model if continuing else None)
+        job = run.TrainJob(spec=spec, config=config, data=self.state.data_choice or
+                           run.DataChoice(), model=self.model if continuing else None)
         self.model_spec = spec
         if self.run is not None:
             self.run.join()  # the previous run's thread is ending (its end was handled already)
-        self.worker = worker = TrainingWorker(job)
-        self._on_probe_choice()
-        worker.data_progress.connect(self._on_data_progress)
-        worker.status.connect(self._on_status)
-        worker.model_built.connect(self._on_model_built)
-        worker.batch.connect(self.live.add_batch)
-        worker.epoch_done.connect(self._on_epoch)
-        worker.snapshot.connect(self._on_snapshot)
-        worker.finished.connect(self._on_finished)
-        worker.failed.connect(self._on_failed)
         self.confusion.clear("Training...")
         self.progress.setRange(0, 0)
         self.progress.set_text("Preparing...")
@@ -197,10 +189,17 @@ class TrainingDashboard(QWidget):
         self._active = True
         self._set_running(True)
         self.tabs.setCurrentIndex(1)
-        self.live.start_run(spec, config["epochs"], config["batch_size"])
-        self._runs += 1  # a new name: the previous run's task may not have been forgotten yet
-        self.run = self.runner.start(f"training-{self._runs}", lambda _state: worker.run())
+        self.live.start_run(spec, config.epochs, config.batch_size)
+        self.run = self.runner.start(Work.TRAINING, lambda state: run.run_training(job, state),
+                                     self._on_finished, self._on_failed, self._on_cancelled,
+                                     self._on_partial)
+        self._on_probe_choice()
         return True
+
+    def request(self, value: object) -> None:
+        """Send a request (``gui.training.worker.Pause``, ``Stop``...) to the running run."""
+        if self.running:
+            self.runner.request(Work.TRAINING, value)
 
     def _checked_spec(self):
         from cnn_studio.model.spec.analysis import analyze, with_output_layer
@@ -225,7 +224,7 @@ class TrainingDashboard(QWidget):
         return None
 
     def _show_spec_problems(self, problems: str) -> None:
-        self._show_message(problems, error=True)
+        self.show_message(problems, error=True)
         self._spec_problem = True
 
     def _on_spec_changed(self, spec) -> None:
@@ -234,24 +233,24 @@ class TrainingDashboard(QWidget):
             return
         problems = training_problems(spec)
         if problems is None:
-            self._show_message("The network can be trained now: press Train.")
+            self.show_message("The network can be trained now: press Train.")
         else:
             self._show_spec_problems(problems)
 
     def stop_training(self) -> None:
         """Ask the run to stop within one batch (or cancel the data preparation)."""
-        if self.worker is not None and self.running:
-            self.worker.request_stop()
+        if self.running:
+            self.request(run.Stop())
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
-            self._show_message("Stopping after the current batch...")
+            self.show_message("Stopping after the current batch...")
 
     def set_paused(self, paused: bool) -> None:
         """Pause or resume between batches (no CPU is used while paused)."""
         self.pause_button.setText("Resume" if paused else "Pause")
-        if self.worker is None or not self.running:
+        if not self.running:
             return
-        self.worker.set_paused(paused)
+        self.request(run.Pause(paused))
         self.live.set_paused(paused)
 
     def reset_weights(self) -> None:
@@ -267,7 +266,7 @@ class TrainingDashboard(QWidget):
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.set_text("Ready to train")
-        self._show_message("Weights reset: the next training starts from new random weights.")
+        self.show_message("Weights reset: the next training starts from new random weights.")
 
     def _set_running(self, running: bool) -> None:
         self.state.training = running
@@ -291,70 +290,74 @@ class TrainingDashboard(QWidget):
         """Stop the run and wait for its thread (the window is closing)."""
         self.live.timer.stop()
         if self.run is not None:
-            if self.worker is not None:
-                self.worker.request_stop()
+            self.request(run.Stop())
             self.run.join(STOP_WAIT_S)
         self.files.shutdown()
 
-    # ------------------------------------------------------- worker signals
-    def _on_data_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-        self.progress.set_text(f"Generating synthetic letters: {done} / {total}")
+    # ------------------------------------------------------- the run's news
+    def _on_partial(self, news: object) -> None:
+        """One partial result of the run (see ``gui.training.worker``)."""
+        if isinstance(news, run.BatchDone):
+            self.live.add_batch(news.epoch, news.step, news.steps, news.loss, news.accuracy,
+                                news.samples_per_s)
+        elif isinstance(news, run.Snapshot):
+            self.live.add_snapshot(news.activations, news.kernels,
+                                   paused=self.pause_button.isChecked())
+        elif isinstance(news, run.EpochDone):
+            self.live.add_epoch(news.epoch, news.logs)
+            self.state.weights_updated.emit(news.weights)  # already in self.model
+        elif isinstance(news, run.DataProgress):
+            self.progress.setRange(0, max(news.total, 1))
+            self.progress.setValue(news.done)
+            self.progress.set_text(f"Preparing the training letters: {news.done} / {news.total}")
+        elif isinstance(news, run.ModelBuilt):
+            self.model = news.model
+            self.live.set_layer_names(news.layer_names)
+            self.state.model_spec = self.model_spec
+            self.state.model = news.model
+        elif isinstance(news, run.PausedAt):
+            self.show_message(news.text)
+            self.live.paused_at(news.text)
+        elif isinstance(news, run.StatusLine):
+            self.show_message(news.text)
 
-    def _on_status(self, text: str) -> None:
-        self._show_message(text)
-        if text.startswith("Paused at"):
-            self.live.paused_at(text)
-
-    def _on_model_built(self, model, names: list[str]) -> None:
-        self.model = model
-        self.live.set_layer_names(names)
-        self.state.model_spec = self.model_spec
-        self.state.model = model
-
-    def _on_epoch(self, epoch: int, logs: dict, weights) -> None:
-        self.live.add_epoch(epoch, logs)
-        self.state.weights_updated.emit(weights)  # the worker already put them in self.model
-
-    def _on_snapshot(self, activations, kernels) -> None:
-        self.live.add_snapshot(activations, kernels, paused=self.pause_button.isChecked())
-
-    def _on_finished(self, report: dict) -> None:
+    def _run_ended(self) -> None:
         self.live.end_run()
         self._active = False
         self._set_running(False)
-        self.last_report = report
-        if report.get("cancelled"):
-            self.progress.setRange(0, 1)
-            self.progress.set_text(report["message"])
-            self._show_message(report["message"])
-            return
-        self.epochs_done += report["epochs_completed"]
+
+    def _on_cancelled(self, message: str) -> None:
+        self._run_ended()
+        self.last_report = message
+        self.progress.setRange(0, 1)
+        self.progress.set_text(message)
+        self.show_message(message)
+
+    def _on_finished(self, outcome: run.TrainOutcome) -> None:
+        self._run_ended()
+        self.last_report = outcome
+        self.epochs_done += outcome.epochs_completed
         if self.model is not None:
-            self.state.weights_updated.emit(report["weights"])  # already in self.model
+            self.state.weights_updated.emit(outcome.weights)  # already in self.model
             self.state.trained = True
             self.state.unsaved_model = True  # new weights, until File > Save trained model
-        self.progress.set_text(("Diverged" if report["diverged"] else "Stopped"
-                                 if report["stopped"] else "Finished")
-                                + f" · {report['samples_per_s']:,.0f} samples/s")
-        self._show_message(report["message"], error=report["diverged"])
-        self.files.history = report["history"]
-        if report["val_true"] is not None:
-            self.confusion.set_results(report["val_true"], report["val_pred"],
-                                       report["val_images"])
+        self.progress.set_text(("Diverged" if outcome.diverged else "Stopped"
+                                 if outcome.stopped else "Finished")
+                                + f" · {outcome.samples_per_s:,.0f} samples/s")
+        self.show_message(outcome.message, error=outcome.diverged)
+        self.files.history = outcome.history
+        if outcome.val_true is not None:
+            self.confusion.set_results(outcome.val_true, outcome.val_pred, outcome.val_images)
         else:
             self.confusion.clear("No validation data (validation share 0): no confusion matrix.")
 
     def _on_failed(self, message: str) -> None:
-        self.live.end_run()
-        self._active = False
-        self._set_running(False)
+        self._run_ended()
         self.last_report = message
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
         self.progress.set_text("Training could not start")
-        self._show_message(message, error=True)
+        self.show_message(message, error=True)
 
     # --------------------------------------------------------------- inputs
     def _on_tf_ready(self, info: dict) -> None:
@@ -364,22 +367,42 @@ class TrainingDashboard(QWidget):
         self.train_button.setEnabled(not self.running)
 
     def _on_learning_rate(self, value: float) -> None:
-        if self.worker is not None and self.running:
-            self.worker.set_learning_rate(value)
+        self.request(run.LearningRate(value))
 
     def _on_drawing(self, image) -> None:
-        if self.worker is not None and self.running and not self.live.probe_is_sample:
-            self.worker.set_probe(image)
+        if not self.live.probe_is_sample:
+            self.request(run.Probe(image))
 
     def _on_probe_choice(self) -> None:
-        if self.worker is None:
-            return
         if self.live.probe_is_sample:
-            self.worker.set_probe_sample(self.live.probe_sample.value())
+            self.request(run.ProbeSample(self.live.probe_sample.value()))
         else:
-            self.worker.set_probe(self.state.image)
+            self.request(run.Probe(self.state.image))
 
-    def _show_message(self, text: str, error: bool = False) -> None:
+    # ---------------------------------------------------------- the model
+    def adopt_model(self, model, spec) -> None:
+        """Show ``model`` (opened from a file) as the one trained here: its layers and kernels;
+        the next Train continues it when the builder holds the same layers."""
+        self.model, self.model_spec, self.epochs_done = model, spec, 0
+        names = [layer.name for layer in model.layers]
+        self.live.set_layer_names(names)
+        convs = [(name, layer) for name, layer in zip(names, model.layers, strict=True)
+                 if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
+        self.kernels.set_kernels([np.asarray(layer.kernel) for _, layer in convs],
+                                 [name for name, _ in convs])
+
+    def unsaved_work(self) -> str | None:
+        """Trained weights not saved to a file yet (the close guard asks)."""
+        if not self.state.unsaved_model:
+            return None
+        return ("Save the trained model?\nThe trained weights have not been saved to a file."
+                "\n\nSave them before closing?")
+
+    def save_work(self) -> bool | Task:
+        """File > Save trained model: asks for a file and saves in the background."""
+        return self.files.ask_save_model()
+
+    def show_message(self, text: str, error: bool = False) -> None:
         self._spec_problem = False
         self.message.setStyleSheet(f"color: {colours.css(colours.error_text())};" if error else "")
         self.message.setText(text)
@@ -387,12 +410,14 @@ class TrainingDashboard(QWidget):
         self.state.message.emit(text.splitlines()[0] if text else "")
 
 
-def install(window) -> TrainingDashboard:
-    """Put the dashboard in the training dock and connect the model file actions."""
-    dashboard = TrainingDashboard(window.state)
-    window.set_panel(window.training_dock, dashboard)
-    dashboard.files.connect_actions(window.save_model_action, window.open_model_action,
-                                    window.export_model_action)
-    window.openers[".keras"] = dashboard.files.open_model_file
-    window.add_shutdown_hook(dashboard.shutdown)
+def install(shell: Shell) -> TrainingDashboard:
+    """Put the dashboard in the training dock; it serves the File menu's model actions."""
+    dashboard = TrainingDashboard(shell.state)
+    shell.put_in_dock(Dock.TRAINING, dashboard)
+    files = dashboard.files
+    shell.serve(Action.SAVE_MODEL, files.ask_save_model)
+    shell.serve(Action.OPEN_MODEL, files.ask_open_model)
+    shell.serve(Action.EXPORT_MODEL, files.ask_export)
+    shell.add_opener(".keras", files.open_model_file)
+    shell.add_shutdown_hook(dashboard.shutdown)
     return dashboard

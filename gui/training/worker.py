@@ -1,42 +1,156 @@
-"""Background work of the training dashboard: training runs and short model tasks.
+"""A training run as a plain function of the window's task runner (``gui.common.tasks``).
 
-:class:`TrainingWorker` lives in its own QThread. It gathers the data (synthetic letters may take
-a while to generate the first time), builds the Keras model from a frozen spec, runs
-:func:`model.training.loop.train` and finally predicts the validation data for the confusion matrix.
-It talks to the GUI only through signals carrying numpy/python values and never touches a
-widget. TensorFlow is imported inside :meth:`TrainingWorker.run`, never at module level.
+:func:`run_training` gathers the data (synthetic letters may take a while to generate the first
+time), builds the Keras model from a frozen spec, runs :func:`model.training.loop.train` and
+finally predicts the validation data for the confusion matrix. What happens on the way travels
+as partial results (:class:`ModelBuilt`, :class:`BatchDone`, :class:`EpochDone`,
+:class:`Snapshot`, :class:`StatusLine`, :class:`PausedAt`, :class:`DataProgress`); pause,
+learning-rate, probe and stop requests come in as requests on the task (:class:`Pause`,
+:class:`LearningRate`, :class:`Probe`, :class:`ProbeSample`, :class:`Stop`). It never touches a
+widget. TensorFlow is imported inside the function, never at module level.
 """
 
 from __future__ import annotations
 
 import threading
-import traceback
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
 
-from cnn_studio.model.data.datasets import DataChoice  # noqa: F401 - re-exported for the form
-from cnn_studio.model.errors import describe_error, is_user_error  # noqa: F401
+from cnn_studio.gui.common.tasks import TaskState
+from cnn_studio.model.data.datasets import DataChoice
+from cnn_studio.model.errors import Cancelled
+from cnn_studio.model.training.config import TrainConfig
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainJob:
     """Everything a training run needs, frozen when Train is clicked.
 
     Attributes:
         spec: the ``NetworkSpec`` to build (ignored when ``model`` is given).
-        config: ``TrainConfig`` fields as a dict.
+        config: the training settings.
         data: the data sources.
-        probe: the image whose activations are shown live, or None (then a validation sample).
         model: a Keras model to keep training instead of building a new one.
     """
 
-    spec: object
-    config: dict
+    spec: Any
+    config: TrainConfig
     data: DataChoice = field(default_factory=DataChoice)
-    probe: np.ndarray | None = None
-    model: object | None = None
+    model: Any = None
+
+
+# ------------------------------------------------------------ partial results
+@dataclass(frozen=True)
+class DataProgress:
+    """``done`` of ``total`` training letters prepared."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class StatusLine:
+    """A line for the dashboard (start, learning-rate changes, stop, divergence)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PausedAt:
+    """The run holds between two batches; ``text`` says where."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ModelBuilt:
+    """The network was built: ``model`` is the app's copy, weights copied after each epoch."""
+
+    model: Any
+    layer_names: list[str]
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    """Running means of the epoch so far, after ``step`` of ``steps`` batches."""
+
+    epoch: int
+    step: int
+    steps: int
+    loss: float
+    accuracy: float
+    samples_per_s: float
+
+
+@dataclass(frozen=True)
+class EpochDone:
+    """An epoch ended; its ``logs`` and the ``weights`` (already in the app's copy)."""
+
+    epoch: int
+    logs: dict
+    weights: list
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Each layer's output for the probe image and every conv layer's kernels."""
+
+    activations: list
+    kernels: list
+
+
+# ------------------------------------------------------------------ requests
+@dataclass(frozen=True)
+class Pause:
+    """Hold (True) or continue (False) between batches."""
+
+    paused: bool
+
+
+@dataclass(frozen=True)
+class LearningRate:
+    """Use ``value`` from the next batch on."""
+
+    value: float
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Show the activations of ``image`` (28x28; None or blank: a validation sample)."""
+
+    image: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class ProbeSample:
+    """Show the activations of data sample ``index`` (validation data when there are any)."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Stop within one batch (a finished run with the weights so far), or cancel the data."""
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """How a run ended, for the dashboard."""
+
+    message: str
+    stopped: bool
+    diverged: bool
+    history: dict
+    epochs_completed: int
+    final: dict
+    samples_per_s: float
+    weights: list
+    model: Any
+    val_true: np.ndarray | None = None
+    val_pred: np.ndarray | None = None
+    val_images: np.ndarray | None = None
 
 
 def gather_data(choice: DataChoice, seed: int, val_fraction: float = 0.0, progress=None,
@@ -62,157 +176,121 @@ def predict_classes(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
     return np.concatenate(out) if out else np.zeros(0, np.int64)
 
 
-class TrainingWorker(QObject):
-    """Runs one :class:`TrainJob`; create it in the GUI thread, move it to a QThread, call run.
+class _Requests:
+    """The run's side of the requests: applied to its ``TrainControl`` once there is one."""
 
-    Thread-safe requests from the GUI: :meth:`request_stop`, :meth:`set_paused`,
-    :meth:`set_learning_rate`, :meth:`set_probe`.
-    """
+    def __init__(self, stop: threading.Event, pause: threading.Event) -> None:
+        self.stop, self.pause = stop, pause
+        self.lock = threading.Lock()
+        self.control = None
+        self.learning_rate: float | None = None
+        self.probe: tuple[str, Any] = ("sample", 0)
+        self.images: np.ndarray | None = None
 
-    data_progress = Signal(int, int)        # done, total (synthetic generation)
-    status = Signal(str)                    # a line for the dashboard
-    model_built = Signal(object, object)    # (copy of the Keras model for the app, layer names)
-    batch = Signal(int, int, int, float, float, float)  # epoch, step, steps, loss, acc, rate
-    epoch_done = Signal(int, object, object)  # epoch, logs, weights (already in the app's copy)
-    snapshot = Signal(object, object)       # activations list, kernels list
-    finished = Signal(object)               # dict: see _finish
-    failed = Signal(str)
+    def handle(self, request: object) -> None:
+        """Apply one request (any thread)."""
+        if isinstance(request, Stop):
+            self.stop.set()
+        elif isinstance(request, Pause):
+            (self.pause.set if request.paused else self.pause.clear)()
+        elif isinstance(request, LearningRate):
+            with self.lock:
+                self.learning_rate = float(request.value)
+                if self.control is not None:
+                    self.control.set_learning_rate(self.learning_rate)
+        elif isinstance(request, Probe | ProbeSample):
+            with self.lock:
+                image = getattr(request, "image", None)
+                if isinstance(request, ProbeSample):
+                    self.probe = ("sample", int(request.index))
+                elif image is not None and np.any(image):
+                    self.probe = ("image", image)
+                else:
+                    self.probe = ("sample", self.probe[1] if self.probe[0] == "sample" else 0)
+                self._show_probe()
 
-    def __init__(self, job: TrainJob) -> None:
-        super().__init__()
-        self.job = job
-        self.stop_event = threading.Event()
-        self.pause_event = threading.Event()
-        self._lock = threading.Lock()
-        self._control = None
-        self._pending_lr: float | None = None
-        self._pending_probe: tuple[bool, np.ndarray | None] = (False, None)
-        self._probe_images: np.ndarray | None = None
-        self._sample_index = 0
-        self.model = None  # the Keras model being trained (private to this thread)
-        self.app_model = None  # the copy handed to the app; gets the weights after each epoch
-
-    # ------------------------------------------------- requests (any thread)
-    def request_stop(self) -> None:
-        """Stop within one batch (or cancel data generation)."""
-        self.stop_event.set()
-
-    def set_paused(self, paused: bool) -> None:
-        """Hold or continue training between batches."""
-        if paused:
-            self.pause_event.set()
-        else:
-            self.pause_event.clear()
-
-    def set_learning_rate(self, value: float) -> None:
-        """Use ``value`` from the next batch on (invalid values are ignored by the form's range)."""
-        with self._lock:
-            if self._control is not None:
-                self._control.set_learning_rate(value)
-            else:
-                self._pending_lr = float(value)
-
-    def set_probe(self, image: np.ndarray | None) -> None:
-        """Show the activations of ``image`` (28x28; None or blank: a data sample) from now on."""
-        with self._lock:
-            if image is None or not np.any(image):
-                image = self._sample(self._sample_index)
-            if self._control is not None:
-                self._control.set_probe_image(image)
-            else:
-                self._pending_probe = (True, image)
-
-    def set_probe_sample(self, index: int) -> None:
-        """Show the activations of data sample ``index`` (validation data when there are any)."""
-        with self._lock:
-            self._sample_index = int(index)
-            image = self._sample(self._sample_index)
-            if self._control is not None and image is not None:
-                self._control.set_probe_image(image)
-            elif image is not None:
-                self._pending_probe = (True, image)
-
-    def _sample(self, index: int) -> np.ndarray | None:
-        images = self._probe_images
-        return None if images is None or not len(images) else images[index % len(images)]
-
-    # ------------------------------------------------------------ the run
-    def run(self) -> None:
-        """Gather data, build, train, evaluate; always ends with ``finished`` or ``failed``."""
-        try:
-            self._finish(self._run())
-        except Exception as error:  # noqa: BLE001 - every failure becomes a message
-            if type(error).__name__ == "GenerationCancelled":
-                self.finished.emit({"cancelled": True, "message": "Data generation cancelled."})
-                return
-            if not is_user_error(error):
-                traceback.print_exc()
-            self.failed.emit(describe_error(error))
-
-    def _run(self):
-        import keras
-
-        from cnn_studio.model.data import datasets
-        from cnn_studio.model.nets.keras_build import build_model
-        from cnn_studio.model.training.config import TrainConfig, TrainControl, TrainHooks
-        from cnn_studio.model.training.loop import train
-
-        job = self.job
-        config = TrainConfig(**job.config).validate()
-        self.status.emit("Preparing the data...")
-        choice = replace(job.data, vary_real=config.augment)  # one "augment" for all sources
-        data, val = gather_data(choice, config.seed, val_fraction=config.val_fraction,
-                                progress=self.data_progress.emit, cancel=self.stop_event)
-        if self.stop_event.is_set():
-            return None
-        val = val if val is not None and len(val) else None
-        self.status.emit("Building the network...")
-        if job.model is not None:  # keep training: a private copy of the app's model
-            model = _clone(keras, job.model)
-        else:
-            model = build_model(job.spec, seed=config.seed)
-        self.model = model
-        names = [layer.name for layer in model.layers]
-        self.app_model = _clone(keras, model)
-        self.model_built.emit(self.app_model, names)
-        control = TrainControl(self.stop_event, self.pause_event)
-        with self._lock:
-            self._probe_images = (val if val is not None else data).x
-            self._control = control
-            if self._pending_lr is not None:
-                control.set_learning_rate(self._pending_lr)
-            has_probe, probe = self._pending_probe
-            if not has_probe or probe is None or not np.any(probe):
-                probe = self._sample(self._sample_index)
-            control.set_probe_image(probe)
-        hooks = TrainHooks(on_batch=self.batch.emit, on_epoch=self._epoch_done,
-                           on_snapshot=self.snapshot.emit, on_message=self.status.emit)
-        result = train(model, data, val if val is not None else datasets.empty(), config,
-                       hooks, control=control)
-        return result, val
-
-    def _epoch_done(self, epoch: int, logs: dict, weights: list[np.ndarray]) -> None:
-        self.app_model.set_weights(weights)  # here, not in the GUI thread
-        self.epoch_done.emit(epoch, logs, weights)
-
-    def _finish(self, outcome) -> None:
-        if outcome is None:
-            self.finished.emit({"cancelled": True, "message": "Training cancelled."})
+    def _show_probe(self) -> None:
+        if self.control is None:
             return
-        result, val = outcome
-        self.app_model.set_weights(result.weights)
-        report = {
-            "cancelled": False, "message": result.message, "stopped": result.stopped,
-            "diverged": result.diverged, "history": result.history,
-            "epochs_completed": result.epochs_completed, "final": result.final,
-            "samples_per_s": result.samples_per_s, "weights": result.weights,
-            "model": result.model, "val_true": None, "val_pred": None, "val_images": None,
-        }
-        if val is not None and len(val):
-            report["val_true"] = val.y
-            report["val_pred"] = predict_classes(result.model, val.x)
-            report["val_images"] = val.x
-        self.finished.emit(report)
+        kind, value = self.probe
+        if kind == "image":
+            self.control.set_probe_image(value)
+        elif self.images is not None and len(self.images):
+            self.control.set_probe_image(self.images[value % len(self.images)])
+
+    def attach(self, control, images: np.ndarray) -> None:
+        """The run started training with ``control``; apply what was asked before."""
+        with self.lock:
+            self.control, self.images = control, images
+            if self.learning_rate is not None:
+                control.set_learning_rate(self.learning_rate)
+            self._show_probe()
+
+
+def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
+    """Gather data, build, train, evaluate; partial results on the way (see the module).
+
+    Raises:
+        Cancelled: stopped before training began (while the data were prepared).
+    """
+    import keras
+
+    from cnn_studio.model.data import datasets
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.training.config import TrainControl, TrainHooks
+    from cnn_studio.model.training.loop import train
+
+    stop, pause = threading.Event(), threading.Event()
+    requests = _Requests(stop, pause)
+    state.on_request(requests.handle)
+    config = job.config.validate()
+    state.partial(StatusLine("Preparing the data..."))
+    choice = replace(job.data, vary_real=config.augment)  # one "augment" for all sources
+    either = _EitherEvent(stop, state.cancel)
+    data, val = gather_data(choice, config.seed, val_fraction=config.val_fraction,
+                            progress=lambda done, total: state.partial(DataProgress(done, total)),
+                            cancel=either)
+    if either.is_set():
+        raise Cancelled("Training cancelled.")
+    val = val if val is not None and len(val) else None
+    state.partial(StatusLine("Building the network..."))
+    model = _clone(keras, job.model) if job.model is not None else \
+        build_model(job.spec, seed=config.seed)
+    app_model = _clone(keras, model)
+    state.partial(ModelBuilt(app_model, [layer.name for layer in model.layers]))
+    control = TrainControl(stop, pause)
+    requests.attach(control, (val if val is not None else data).x)
+
+    def epoch_done(epoch: int, logs: dict, weights: list) -> None:
+        app_model.set_weights(weights)  # here, not in the GUI thread
+        state.partial(EpochDone(epoch, logs, weights))
+
+    hooks = TrainHooks(on_batch=lambda *values: state.partial(BatchDone(*values)),
+                       on_epoch=epoch_done,
+                       on_snapshot=lambda acts, kernels: state.partial(Snapshot(acts, kernels)),
+                       on_message=lambda text: state.partial(StatusLine(text)),
+                       on_paused=lambda text: state.partial(PausedAt(text)))
+    result = train(model, data, val if val is not None else datasets.empty(), config, hooks,
+                   control=control)
+    app_model.set_weights(result.weights)
+    outcome = TrainOutcome(result.message, result.stopped, result.diverged, result.history,
+                           result.epochs_completed, result.final, result.samples_per_s,
+                           result.weights, result.model)
+    if val is not None:
+        outcome = replace(outcome, val_true=val.y, val_pred=predict_classes(result.model, val.x),
+                          val_images=val.x)
+    return outcome
+
+
+class _EitherEvent:
+    """Set when either of two events is (a Stop request, or the runner cancelling the task)."""
+
+    def __init__(self, first: threading.Event, second: threading.Event) -> None:
+        self.first, self.second = first, second
+
+    def is_set(self) -> bool:
+        """Whether either event is set."""
+        return self.first.is_set() or self.second.is_set()
 
 
 def _clone(keras, model):

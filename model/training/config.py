@@ -45,12 +45,15 @@ class TrainHooks:
         on_snapshot: ``(activations, kernels)``: each layer's output for the probe image (empty
             without one) and the kernels of every conv layer, first layer first.
         on_message: ``(text)`` for status lines (start, learning rate changes, stop, divergence).
+        on_paused: ``(text)`` when the run holds between batches (text: where); without it
+            the line goes to ``on_message``.
     """
 
     on_batch: Callable[[int, int, int, float, float, float], None] | None = None
     on_epoch: Callable[[int, dict, list[np.ndarray]], None] | None = None
     on_snapshot: Callable[[list[np.ndarray], list[np.ndarray]], None] | None = None
     on_message: Callable[[str], None] | None = None
+    on_paused: Callable[[str], None] | None = None
 
     def message(self, text: str) -> None:
         """Send ``text`` to ``on_message`` when set."""

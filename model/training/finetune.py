@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from cnn_studio.model.data.user_samples import STORE_CANVAS
+from cnn_studio.model.errors import Cancelled, UserError
 from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.ink.strokes import Sample, is_letter, label_to_class
 from cnn_studio.model.ink.transforms import transform_image
@@ -28,11 +29,11 @@ from cnn_studio.model.nets.inference import ends_in_softmax
 Progress = Callable[[float, str], None]
 
 
-class TeachError(ValueError):
+class TeachError(UserError):
     """The samples or settings cannot be used for teaching; the message says what to do."""
 
 
-class TeachCancelled(Exception):
+class TeachCancelled(Cancelled):
     """The person cancelled the fine-tuning (the network is unchanged)."""
 
 

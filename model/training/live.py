@@ -177,8 +177,11 @@ class LiveCallback(keras.callbacks.Callback):
 
     def _wait_while_paused(self) -> None:
         """Hold between batches; the message names the same position as the last report."""
-        self.hooks.message(f"Paused at epoch {self.epoch}/{self.config.epochs}, "
-                           f"step {self.step}/{self.steps}")
+        text = f"Paused at epoch {self.epoch}/{self.config.epochs}, step {self.step}/{self.steps}"
+        if self.hooks.on_paused is not None:
+            self.hooks.on_paused(text)
+        else:
+            self.hooks.message(text)
         start = time.perf_counter()
         while self.control.pause_event.is_set() and not self.control.stop_event.is_set():
             self.control.stop_event.wait(0.05)

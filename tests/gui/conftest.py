@@ -27,7 +27,7 @@ def ready_window(main_window, qtbot):
 @pytest.fixture
 def app_state(tmp_path, monkeypatch):
     """A fresh app state whose files (samples, settings, models) live in a private home."""
-    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.common.state import AppState
 
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     return AppState()
@@ -38,6 +38,6 @@ def tf_state(app_state):
     """The app state once TensorFlow is loaded (imported here, as the window's loader does)."""
     from cnn_studio.gui.app.tf_loader import describe_tensorflow
 
-    app_state.tf_ready.emit(describe_tensorflow())
+    app_state.tf_info = describe_tensorflow()
     assert app_state.tf_loaded
     return app_state

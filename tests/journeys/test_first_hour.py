@@ -36,7 +36,7 @@ def test_letters_drawn_from_an_empty_home_are_browsed_edited_and_kept(qtbot, tmp
 
     window = open_window(qtbot, tmp_path / "home", monkeypatch)
     window.show_tab("data")
-    browser = window.dataset_browser
+    browser = window.panels["dataset"]
     assert len(browser.store) == 0 and labels_shown(browser) == []
     assert browser.strip.missing() == LETTERS and not default_path().exists()
 
@@ -89,7 +89,7 @@ def test_letters_drawn_while_the_app_runs_can_be_chosen_for_training(qtbot, tmp_
     from support_journeys import add_letter
 
     window = open_window(qtbot, tmp_path / "home", monkeypatch)
-    controls = window.training_dashboard.controls
+    controls = window.panels["training"].controls
     qtbot.waitUntil(lambda: controls.own_count.text() == "0 drawn")
     for key in (Qt.Key.Key_B, Qt.Key.Key_C):
         add_letter(qtbot, window, key)
@@ -104,7 +104,7 @@ def test_a_network_built_by_clicks_from_empty_then_a_preset_and_saved(qtbot, tmp
     step (item 7); the training panel's verdict follows the network (item 13); the title
     marks the unsaved network until Save as writes the file and remembers it (item 14)."""
     window = open_window(qtbot, tmp_path / "home", monkeypatch)
-    builder, dashboard = window.layer_builder, window.training_dashboard
+    builder, dashboard = window.panels["builder"], window.panels["training"]
     monkeypatch.setattr(QInputDialog, "getItem", lambda *a, **k: ("Empty network", True))
     window.new_network_action.trigger()
     assert builder.spec.layers == [] and builder_views_agree(builder) == 0
@@ -167,9 +167,9 @@ def test_training_on_own_letters_pause_rate_stop_save_explain_and_close(qtbot, t
     window = open_window(qtbot, home, monkeypatch, tensorflow=True)
     assert len(window.sample_store) == 8
     choices = spy_on_training_data(monkeypatch)
-    window.layer_builder.load_preset("tiny")
+    window.panels["builder"].load_preset("tiny")
     window.show_tab("train")
-    controls = window.training_dashboard.controls
+    controls = window.panels["training"].controls
     assert controls.own_count.text() == "8 drawn" and controls.use_own.isEnabled()
     for box in (controls.use_own, controls.use_real, controls.augment):
         click_box(qtbot, box)
@@ -204,7 +204,7 @@ def spy_on_training_data(monkeypatch) -> list:
 
 def pause_change_rate_resume(qtbot, window) -> None:
     """Train, Pause at once, set the learning rate while paused, Resume, let it finish."""
-    dashboard, state = window.training_dashboard, window.state
+    dashboard, state = window.panels["training"], window.state
     click(qtbot, dashboard.train_button)
     click(qtbot, dashboard.pause_button)
     assert state.training and dashboard.pause_button.text() == "Resume"
@@ -214,23 +214,23 @@ def pause_change_rate_resume(qtbot, window) -> None:
     dashboard.controls.learning_rate.setValue(0.05)
     click(qtbot, dashboard.pause_button)
     report = wait_report(qtbot, dashboard)
-    assert report["epochs_completed"] == 1 and not report["stopped"]
-    assert report["history"]["learning_rate"] == [pytest.approx(0.05)]
+    assert report.epochs_completed == 1 and not report.stopped
+    assert report.history["learning_rate"] == [pytest.approx(0.05)]
     assert dashboard.progress.format().startswith("Finished")
-    assert int(dashboard.confusion.grid.matrix.sum()) == len(report["val_true"])
+    assert int(dashboard.confusion.grid.matrix.sum()) == len(report.val_true)
     assert not state.training and state.trained and state.unsaved_model
 
 
 def stop_while_paused(qtbot, window) -> None:
     """A second, longer run: Pause, then Stop."""
-    dashboard = window.training_dashboard
+    dashboard = window.panels["training"]
     dashboard.controls.epochs.setValue(3)
     click(qtbot, dashboard.train_button)
     click(qtbot, dashboard.pause_button)
     qtbot.waitUntil(lambda: dashboard.message.text().startswith("Paused"), timeout=60_000)
     click(qtbot, dashboard.stop_button)
     report = wait_report(qtbot, dashboard)
-    assert report["stopped"] and dashboard.progress.format().startswith("Stopped")
+    assert report.stopped and dashboard.progress.format().startswith("Stopped")
     assert not window.state.training and dashboard.train_button.isEnabled()
 
 
@@ -248,7 +248,7 @@ def save_trained_model(qtbot, window, monkeypatch, folder) -> None:
     window.save_model_action.trigger()
     qtbot.waitUntil(lambda: not window.state.unsaved_model, timeout=60_000)
     assert saved.is_file() and other.read_bytes() == kept
-    assert "Saved the trained model to" in window.training_dashboard.message.text()
+    assert "Saved the trained model to" in window.panels["training"].message.text()
     assert window.recent_files()[0] == str(saved.resolve())
     assert sorted(p.name for p in folder.iterdir()) == ["letters.cnn.json", "letters.keras"]
 
@@ -259,7 +259,7 @@ def explain_every_tab(qtbot, window) -> None:
 
     draw_t(window)
     window.show_tab("explain")
-    panel = window.explain_panel
+    panel = window.panels["explain"]
     qtbot.waitUntil(lambda: panel.ctx.has_drawing, timeout=10_000)
     for tab in panel.all_tabs():
         panel.tabs.setCurrentWidget(tab)
@@ -275,7 +275,7 @@ def close_mid_training(qtbot, window, monkeypatch) -> None:
 
     from cnn_studio.gui.app.close_guard import CANCEL, STOP
 
-    dashboard = window.training_dashboard
+    dashboard = window.panels["training"]
     window.show_tab("train")
     click(qtbot, dashboard.train_button)
     click(qtbot, dashboard.pause_button)
@@ -284,7 +284,7 @@ def close_mid_training(qtbot, window, monkeypatch) -> None:
     assert answers.asked == ["Training is running"] and window.isVisible()
     assert window.state.training
     window.quit_action.trigger()
-    assert not window.isVisible() and dashboard.worker.stop_event.is_set()
+    assert not window.isVisible() and not dashboard.run.running()
 
 
 def click_box(qtbot, box) -> None:
@@ -293,10 +293,10 @@ def click_box(qtbot, box) -> None:
     qtbot.keyClick(box, Qt.Key.Key_Space)
 
 
-def wait_report(qtbot, dashboard) -> dict:
+def wait_report(qtbot, dashboard):
     """The report of the run just started, once it has ended."""
     qtbot.waitUntil(lambda: dashboard.last_report is not None, timeout=120_000)
-    assert isinstance(dashboard.last_report, dict), dashboard.last_report
+    assert not isinstance(dashboard.last_report, str), dashboard.last_report
     return dashboard.last_report
 
 
@@ -307,13 +307,13 @@ def test_clearing_the_drawing_while_grad_cam_computes_raises_nothing(qtbot, tmp_
 
     window = open_window(qtbot, tmp_path / "home", monkeypatch, tensorflow=True)
     window.show_tab("explain")
-    panel = window.explain_panel
+    panel = window.panels["explain"]
     panel.show_concept("saliency_tab")
     with qtbot.capture_exceptions() as exceptions:
         draw_t(window)
-        window.canvas.setFocus()
-        qtbot.keyClick(window.canvas, Qt.Key.Key_Escape)
-        assert window.canvas.is_empty()
+        window.panels["draw"].canvas.setFocus()
+        qtbot.keyClick(window.panels["draw"].canvas, Qt.Key.Key_Escape)
+        assert window.panels["draw"].canvas.is_empty()
         qtbot.waitUntil(lambda: not panel.ctx.busy, timeout=30_000)
         qtbot.wait(50)
     assert [str(error[1]) for error in exceptions] == []

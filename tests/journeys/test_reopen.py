@@ -31,11 +31,11 @@ def test_samples_network_recent_files_and_layout_come_back(qtbot, tmp_path, monk
     first = open_window(qtbot, home, monkeypatch, size=(1280, 800))
     for key in (Qt.Key.Key_K, Qt.Key.Key_L):
         add_letter(qtbot, first, key)
-    first.layer_builder.load_preset("lenet5")
+    first.panels["builder"].load_preset("lenet5")
     path = tmp_path / "lenet.cnn.json"
     file_dialogs(monkeypatch, save_path=path)
     first.save_network_as_action.trigger()
-    click(qtbot, first.layer_builder.palette_buttons["dropout"])  # an edit not saved
+    click(qtbot, first.panels["builder"].palette_buttons["dropout"])  # an edit not saved
     first.show_tab("data")
     answers = Answers(first, monkeypatch, DISCARD)
     first.quit_action.trigger()
@@ -47,10 +47,10 @@ def test_samples_network_recent_files_and_layout_come_back(qtbot, tmp_path, monk
     assert second.recent_files() == [str(path.resolve())]
     assert [action.text() for action in second.recent_menu.actions()] == [path.name]
     assert not second.data_dock.visibleRegion().isEmpty()  # the Dataset dock is in front
-    browser = second.dataset_browser
+    browser = second.panels["dataset"]
     assert labels_shown(browser) == ["k", "l"] and count_shown(browser, "K") == 1
     second.recent_menu.actions()[0].trigger()  # File > Open recent > lenet.cnn.json
-    builder = second.layer_builder
+    builder = second.panels["builder"]
     assert builder.spec.layers == get_preset("lenet5").layers == second.state.spec.layers
     builder_views_agree(builder)
     assert not second.isWindowModified() and path.name in builder.header.text()

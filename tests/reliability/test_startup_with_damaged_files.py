@@ -49,7 +49,7 @@ def test_window_opens_with_a_damaged_samples_file(qtbot, home, damage):
     path = data_dir() / "samples.json"
     path.write_bytes(SAMPLES[damage])
     window = open_window(qtbot)
-    assert window.dataset_browser is not None
+    assert window.panels["dataset"] is not None
     kept = list(path.parent.glob("samples.json.broken-*"))
     assert len(kept) == 1 and kept[0].read_bytes() == SAMPLES[damage]
     window.close()
@@ -61,5 +61,5 @@ def test_window_opens_with_a_damaged_emnist_cache(qtbot, home, damage):
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "emnist-letters-train.npz").write_bytes(NPZ[damage])
     window = open_window(qtbot)
-    assert window.dataset_browser is not None
+    assert window.panels["dataset"] is not None
     window.close()

@@ -42,7 +42,7 @@ def explain_too_wide(window) -> list[str]:
     """Explain tabs whose content would need more width than the tab has."""
     bar = window.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
     too_wide = []
-    for tab in window.explain_panel.all_tabs():
+    for tab in window.panels["explain"].all_tabs():
         need = tab.stack.widget(1).widget().minimumSizeHint().width()
         if need > tab.width() - bar:
             too_wide.append(f"{type(tab).__name__}: {need} > {tab.width() - bar}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtWidgets import QDockWidget
 from support_journeys import Answers
@@ -106,7 +108,7 @@ def test_ctrl_z_undoes_the_stroke_after_clicking_in_another_dock(active_window, 
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
 
-    window, canvas = active_window, active_window.canvas
+    window, canvas = active_window, active_window.panels["draw"].canvas
     _stroke(canvas, [(20, 20), (250, 20)])
     _stroke(canvas, [(140, 20), (140, 260)])
     assert _undo_text(window) == "Undo Stroke"
@@ -126,7 +128,7 @@ def test_ctrl_z_undoes_the_stroke_after_clicking_in_another_dock(active_window, 
 def test_edit_menu_names_the_step_of_the_panel_last_worked_in(active_window, qtbot):
     from PySide6.QtCore import Qt
 
-    window, canvas, builder = active_window, active_window.canvas, active_window.layer_builder
+    window, canvas, builder = active_window, active_window.panels["draw"].canvas, active_window.panels["builder"]
     _stroke(canvas, [(20, 20), (250, 250)])
     assert _undo_text(window) == "Undo Stroke"
     before = builder.spec
@@ -147,7 +149,7 @@ def test_escape_clears_the_drawing_unless_a_text_field_is_edited(active_window, 
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication, QLineEdit
 
-    window, canvas = active_window, active_window.canvas
+    window, canvas = active_window, active_window.panels["draw"].canvas
     _stroke(canvas, [(20, 20), (250, 250)])
     field = window.training_dock.findChild(QLineEdit, "tensorboard_dir")
     window.show_tab("train")
@@ -155,7 +157,7 @@ def test_escape_clears_the_drawing_unless_a_text_field_is_edited(active_window, 
     qtbot.waitUntil(lambda: QApplication.focusWidget() is field)
     qtbot.keyClick(field, Qt.Key.Key_Escape)
     assert len(canvas.strokes) == 1, "Esc in a text field belongs to the field"
-    window.layer_builder.palette_buttons["dropout"].setFocus()
+    window.panels["builder"].palette_buttons["dropout"].setFocus()
     qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert canvas.is_empty()
     assert _undo_text(window) == "Undo Clear drawing"
@@ -170,14 +172,14 @@ def _quit(window, _qtbot) -> None:
 def _edit_network(window, qtbot) -> None:
     from PySide6.QtCore import Qt
 
-    qtbot.mouseClick(window.layer_builder.palette_buttons["dropout"], Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.panels["builder"].palette_buttons["dropout"], Qt.MouseButton.LeftButton)
 
 
 def test_title_marks_an_unsaved_network(active_window, qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QFileDialog
 
     window = active_window
-    name = window.layer_builder.doc.spec.name
+    name = window.panels["builder"].doc.spec.name
     assert window.windowTitle() == f"CNN Studio \u2014 {name}[*]"
     assert not window.isWindowModified()
     _edit_network(window, qtbot)
@@ -209,7 +211,7 @@ def test_quit_saving_the_network_saves_then_closes(active_window, qtbot, tmp_pat
 
     window = active_window
     _edit_network(window, qtbot)
-    expected = window.layer_builder.spec
+    expected = window.panels["builder"].spec
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: ("", ""))
     answers = Answers(window, monkeypatch, SAVE, SAVE)
     _quit(window, qtbot)  # the file dialog was cancelled: nothing saved, the window stays
@@ -233,10 +235,14 @@ def test_closing_mid_training_asks_to_stop(active_window, qtbot, monkeypatch):
     assert not window.isVisible()
 
 
-def test_unsaved_trained_weights_are_saved_before_closing(active_window, qtbot, monkeypatch):
-    from PySide6.QtCore import QTimer
+def test_unsaved_trained_weights_are_saved_before_closing(active_window, qtbot, monkeypatch,
+                                                         tmp_path):
+    import time
 
     from cnn_studio.gui.app.close_guard import CANCEL, DISCARD, SAVE
+    from cnn_studio.gui.common import last_folder
+    from cnn_studio.gui.training.files import ModelFiles
+    from cnn_studio.model.nets import model_files
 
     window, state = active_window, active_window.state
     state.unsaved_model = True
@@ -244,19 +250,19 @@ def test_unsaved_trained_weights_are_saved_before_closing(active_window, qtbot, 
     _quit(window, qtbot)
     assert answers.asked == ["Save the trained model?"] and window.isVisible()
 
-    def save_in_background():  # what File > Save trained model does: a worker task
-        state.begin_task("save-model")
+    target = tmp_path / "kept.keras"
 
-        def saved():
-            state.unsaved_model = False
-            state.end_task("save-model")
-        QTimer.singleShot(50, saved)
-    window.save_model_action.triggered.disconnect()
-    window.save_model_action.triggered.connect(save_in_background)
-    window.save_model_action.setEnabled(True)  # as once TensorFlow has loaded
+    def slow_save(model, spec, path):  # the real task runs it in the background
+        time.sleep(0.2)
+        Path(path).write_bytes(b"weights")
+
+    monkeypatch.setattr(ModelFiles, "active_model", lambda self: ("a trained model", None))
+    monkeypatch.setattr(model_files, "save_model_file", slow_save)
+    monkeypatch.setattr(last_folder, "save_file", lambda *args, **kwargs: str(target))
     _quit(window, qtbot)
     assert window.isVisible(), "waits for the save"
-    qtbot.waitUntil(lambda: not window.isVisible())
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert target.read_bytes() == b"weights"
     assert not state.unsaved_model and answers.answers == [DISCARD]
 
 

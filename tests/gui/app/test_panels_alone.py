@@ -3,15 +3,19 @@ only through the state."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from support_teach import choose_letters, click_radio, draw_all
 from support_widgets import shown
 
-from cnn_studio.gui.app.state import AppState
+from cnn_studio.gui.common.state import AppState
+from cnn_studio.gui.common.tasks import Work
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.spec.presets import get_preset
+from cnn_studio.model.training.config import TrainConfig
 
 
 @pytest.fixture
@@ -69,30 +73,30 @@ def test_the_training_dashboard_follows_the_state_and_binds_its_settings(qtbot, 
     dashboard = shown(qtbot, TrainingDashboard(state))
     controls, button = dashboard.controls, dashboard.train_button
     assert button.text() == LOADING_TEXT and not button.isEnabled()
-    state.tf_ready.emit({"tensorflow": "x", "keras": "y", "devices": [("gpu", "Card")]})
+    state.tf_info = {"tensorflow": "x", "keras": "y", "devices": [("gpu", "Card")]}
     assert button.text() == "Train" and button.isEnabled()
     assert controls.device.itemText(1) == "GPU: Card"
 
-    assert state.train_config == controls.config_values()  # the form's settings, published
-    assert (state.train_config["optimizer"], state.train_config["batch_size"]) == ("adam", 64)
+    assert state.train_config == controls.config()  # the form's settings, published
+    assert (state.train_config.optimizer, state.train_config.batch_size) == ("adam", 64)
     controls.optimizer.setFocus()
     qtbot.keyClick(controls.optimizer, Qt.Key.Key_Up)  # Adam -> SGD
-    assert state.train_config["optimizer"] == "sgd"
-    assert state.train_config["learning_rate"] == 0.01  # the rate suggested for SGD
+    assert state.train_config.optimizer == "sgd"
+    assert state.train_config.learning_rate == 0.01  # the rate suggested for SGD
     controls.batch_size.lineEdit().selectAll()
     qtbot.keyClicks(controls.batch_size, "128")
     controls.augment.setFocus()
     qtbot.keyClick(controls.augment, Qt.Key.Key_Space)
-    assert state.train_config["batch_size"] == 128 and state.train_config["augment"] is True
+    assert state.train_config.batch_size == 128 and state.train_config.augment is True
     controls.val_fraction.lineEdit().selectAll()
     qtbot.keyClicks(controls.val_fraction, "0.25")  # "0." is not rewritten to "0.00" midway
-    assert state.train_config["val_fraction"] == 0.25
+    assert state.train_config.val_fraction == 0.25
 
-    state.train_config = {**state.train_config, "epochs": 7, "val_fraction": 0.25}
+    state.train_config = replace(state.train_config, epochs=7, val_fraction=0.25)
     assert (controls.epochs.value(), controls.val_fraction.value()) == (7, 0.25)
-    state.train_config = {"batch_size": 10**6, "device": "tpu"}  # out of range, not offered
+    state.train_config = TrainConfig(batch_size=10**6, device="tpu")  # out of range, not offered
     assert controls.batch_size.value() == 4096 and controls.device.currentData() == "cpu"
-    assert state.train_config == controls.config_values()  # what the form shows
+    assert state.train_config == controls.config()  # what the form shows
 
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # no network yet: it says so
     assert not dashboard.running and "no network to train" in dashboard.message.text()
@@ -121,7 +125,7 @@ def test_the_teach_dialog_works_on_the_state_alone(qtbot, state):
     draw_all(qtbot, dialog)
     assert [sample.label for sample in state.samples().samples] == ["X"]  # the one store
     assert dialog.pages.currentIndex() == 2 and "still loading" in dialog.status.text()
-    assert not dialog.cancel_button.isEnabled() and not state.is_running("teach")
+    assert not dialog.cancel_button.isEnabled() and not state.is_busy(Work.TEACH)
 
     state.training = True  # a run elsewhere: teaching waits for it
     qtbot.mouseClick(dialog.again_button, Qt.MouseButton.LeftButton)

@@ -28,7 +28,7 @@ def window(qtbot):
 
 @pytest.fixture
 def builder(window):
-    return window.layer_builder
+    return window.panels["builder"]
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ from cnn_studio.model.spec.presets import get_preset
 
 @pytest.fixture
 def panel(qtbot, tmp_path, monkeypatch):
-    from cnn_studio.gui.app.state import AppState
     from cnn_studio.gui.builder.panel import LayerBuilderPanel
+    from cnn_studio.gui.common.state import AppState
 
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     widget = LayerBuilderPanel(AppState(), spec=get_preset("tiny"))

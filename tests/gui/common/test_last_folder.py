@@ -79,8 +79,8 @@ def test_window_picture_dialog_starts_where_the_last_picture_went(qtbot, tmp_pat
 
 
 def test_open_network_starts_where_the_last_network_came_from(qtbot, tmp_path, dialogs):
-    from cnn_studio.gui.app.state import AppState
     from cnn_studio.gui.builder.panel import LayerBuilderPanel
+    from cnn_studio.gui.common.state import AppState
     from cnn_studio.model.spec.files import save_spec
     from cnn_studio.model.spec.presets import get_preset
 

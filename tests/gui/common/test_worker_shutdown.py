@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from cnn_studio.gui.app.state import AppState
-from cnn_studio.gui.common import daemon_thread
+from cnn_studio.gui.common import tasks
+from cnn_studio.gui.common.state import AppState
 from cnn_studio.gui.common.tasks import TaskRunner
 from cnn_studio.gui.draw.inference_worker import InferenceService
 from cnn_studio.gui.explain.worker import ExplainContext
@@ -23,7 +23,7 @@ def release():
 
 @pytest.fixture(autouse=True)
 def short_bound(monkeypatch):
-    monkeypatch.setattr(daemon_thread, "JOIN_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(tasks, "JOIN_TIMEOUT_S", 0.2)
 
 
 def test_task_runner_shutdown_returns_while_a_job_is_stuck(qtbot, release):
@@ -49,14 +49,15 @@ def test_task_runner_still_reports_a_finished_job(qtbot):
     assert runner.shutdown() is True
 
 
-def test_command_thread_stop_returns_while_a_call_is_stuck(release):
-    thread = daemon_thread.CommandThread("stuck")
-    thread.start()
-    thread.call(release.wait)
-    assert thread.stop() is False
-    assert thread.is_running()
+def test_lane_stop_returns_while_a_call_is_stuck(qtbot, release):
+    runner, started = TaskRunner(), threading.Event()
+    lane = runner.lane("stuck")
+    lane.call(lambda: (started.set(), release.wait()))
+    assert started.wait(5)
+    assert lane.stop() is False
+    assert lane.is_running()
     release.set()
-    assert thread.stop(timeout_s=5) is True
+    assert lane.stop(timeout_s=5) is True
 
 
 def test_explain_shutdown_returns_while_a_computation_is_stuck(qtbot, release):

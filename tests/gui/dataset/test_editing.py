@@ -15,7 +15,7 @@ from cnn_studio.model.ink.strokes import read_strokes, write_strokes
 
 
 def test_delete_with_the_key_then_undo_through_the_edit_menu(window, qtbot):
-    panel = window.dataset_browser
+    panel = window.panels["dataset"]
     select_rows(qtbot, panel, [0, 3])
     assert panel.own_actions.delete_button.isEnabled()
     qtbot.keyClick(panel.grid, Qt.Key.Key_Delete)

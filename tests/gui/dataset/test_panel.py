@@ -16,7 +16,7 @@ from cnn_studio.model.ink.strokes import LETTERS, read_strokes, write_strokes
 
 
 def test_counts_missing_letters_and_thumbnails_of_the_network_input(panel):
-    assert panel.state.sample_store is panel.store
+    assert panel.state.samples() is panel.store
     assert (count(panel, "A"), count(panel, "B"), count(panel, "C"), count(panel, "D")) == (
         3, 2, 1, 0)
     assert panel.strip.missing() == LETTERS[3:]
@@ -44,7 +44,7 @@ def test_store_changes_from_canvas_or_disk_refresh_the_browser(panel, qtbot):
 
 
 def test_a_drawing_added_on_the_canvas_appears_in_the_browser(window, qtbot):
-    panel, draw = window.dataset_browser, window.draw_panel
+    panel, draw = window.panels["dataset"], window.panels["draw"]
     assert window.data_dock.panel is panel and window.sample_store is panel.store
     draw.canvas.set_strokes([np.array([[10.0, 90.0], [50.0, 10.0], [90.0, 90.0]])], (100.0, 100.0))
     draw.offer_sample("w")

@@ -27,13 +27,13 @@ def empty_window(qtbot, tmp_path, monkeypatch):
 
 def draw_and_add(qtbot, window, key) -> None:
     """Draw a T on the canvas, press the letter key, confirm with Return."""
-    canvas = window.canvas
+    canvas = window.panels["draw"].canvas
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     draw_t(window)
     canvas.setFocus()
     qtbot.keyClick(canvas, key)
-    assert window.draw_panel.add_bar.isVisible()
+    assert window.panels["draw"].add_bar.isVisible()
     qtbot.keyClick(canvas, Qt.Key.Key_Return)
 
 
@@ -47,7 +47,7 @@ def import_one_k(qtbot, panel, tmp_path, monkeypatch) -> None:
 
 def test_drawn_letters_and_an_import_all_land_in_the_one_shared_store(empty_window, qtbot,
                                                                      tmp_path, monkeypatch):
-    window, panel = empty_window, empty_window.dataset_browser
+    window, panel = empty_window, empty_window.panels["dataset"]
     assert len(panel.store) == 0 and not default_path().exists()
     for n in (1, 2):
         draw_and_add(qtbot, window, Qt.Key.Key_T)
@@ -106,7 +106,7 @@ def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypat
     from cnn_studio.gui.app.main_window import MainWindow
 
     window = on_data_tab(qtbot, MainWindow(load_tensorflow=False), (1300, 900))
-    panel = window.dataset_browser
+    panel = window.panels["dataset"]
     assert "Permission denied" in panel.info.text()
     draw_and_add(qtbot, window, Qt.Key.Key_T)
     message = window.statusBar().currentMessage()
@@ -120,12 +120,12 @@ def test_an_unreadable_samples_file_is_never_replaced(qtbot, tmp_path, monkeypat
 
 
 def test_the_shared_store_is_made_once_even_while_it_is_empty(tmp_path, monkeypatch, qtbot):
-    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.common.state import AppState
 
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     state = AppState()  # the canvas confirms before the Dataset panel is installed
     announced = []
-    state.sample_store_changed.connect(announced.append)
+    state.samples_changed.connect(lambda: announced.append("saved"))
     store = state.samples()
-    assert len(store) == 0 and state.sample_store is store and announced == [store]
+    assert len(store) == 0 and announced == []
     assert state.samples() is store, "an empty (falsy) store must not be replaced"

@@ -11,6 +11,7 @@ from support_explain import A_STROKES, CANVAS
 from support_mouse import drag
 from support_widgets import shown
 
+from cnn_studio.gui.common.tasks import Work
 from cnn_studio.model.ink.strokes import Sample, write_strokes
 from cnn_studio.model.storage import paths
 
@@ -39,9 +40,9 @@ def default_network():
 
 
 def test_a_drawing_is_answered_by_the_numpy_engine_before_tensorflow(no_tf_window, qtbot):
-    window, panel = no_tf_window, no_tf_window.draw_panel
+    window, panel = no_tf_window, no_tf_window.panels["draw"]
     with qtbot.waitSignal(window.state.prediction_ready, timeout=10_000) as blocker:
-        drag(window.canvas, [(40, 250), (140, 30), (240, 250)])
+        drag(window.panels["draw"].canvas, [(40, 250), (140, 30), (240, 250)])
     qtbot.waitUntil(lambda: panel.shown_seq == panel.requested_seq, timeout=10_000)
     assert not window.state.tf_loaded
     network = default_network()
@@ -51,7 +52,7 @@ def test_a_drawing_is_answered_by_the_numpy_engine_before_tensorflow(no_tf_windo
     assert blocker.args[0].layer_kinds == network.layer_kinds
     assert [row.kind for row in panel.activation_view.rows] == network.layer_kinds
     assert panel.engine == "numpy" and "numpy" in panel.model_label.text()
-    assert not window.training_dashboard.train_button.isEnabled(), "training waits for TF"
+    assert not window.panels["training"].train_button.isEnabled(), "training waits for TF"
 
 
 def test_a_pre_drawn_letter_is_answered_before_tensorflow(no_tf_panel, qtbot, tmp_path):
@@ -59,7 +60,7 @@ def test_a_pre_drawn_letter_is_answered_before_tensorflow(no_tf_panel, qtbot, tm
     path = tmp_path / "a.json"
     write_strokes(path, [Sample(A_STROKES, "A")], CANVAS)
     assert panel.draw_sample_from_file(str(path), 0)
-    qtbot.waitUntil(lambda: not panel.state.is_running("draw-prediction"), timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.state.is_busy(Work.DRAW_PREDICTION), timeout=10_000)
     assert panel.prediction_view.probs is not None and not panel.state.tf_loaded
     np.testing.assert_allclose(panel.prediction_view.probs,
                                default_network().forward(panel.image).probs, atol=1e-6)
@@ -70,7 +71,7 @@ def test_a_damaged_default_model_waits_for_tensorflow_quietly(qtbot, monkeypatch
     (tmp_path / "default.keras").write_bytes(b"PK\x03\x04 damaged")
     monkeypatch.setattr(paths, "DEFAULT_MODEL_DIR", tmp_path)
     panel = open_draw_panel(app_state)
-    qtbot.waitUntil(lambda: not app_state.is_running("numpy-model"), timeout=10_000)
+    qtbot.waitUntil(lambda: not app_state.is_busy(Work.NUMPY_MODEL), timeout=10_000)
     assert panel.model_label.text() == "Model: waiting for TensorFlow..."
     drag(panel.canvas, [(40, 40), (200, 250)])
     qtbot.wait(100)
@@ -110,23 +111,22 @@ def test_the_numpy_engine_follows_the_active_model_and_its_new_weights(tf_state,
 
 
 def test_tensorflow_waits_for_the_start_up_work(qtbot, monkeypatch):
-    from PySide6.QtCore import QObject
-
     from cnn_studio.gui.app import tf_loader
-    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.common.state import AppState
+    from cnn_studio.gui.common.tasks import TaskRunner, Work
 
     monkeypatch.setattr(tf_loader, "describe_tensorflow", lambda: {"tensorflow": "fake"})
-    owner = QObject()
-    owner.state = AppState()
-    owner.state.begin_task("numpy-model")
-    owner.state.begin_task("tensorflow")
-    loader = tf_loader.TensorFlowLoader(owner)
+    state = AppState()
+    runner = TaskRunner(state)
+    state.begin_work(Work.NUMPY_MODEL)
+    loader = tf_loader.TensorFlowLoader(state, runner)
     loader.start()
     qtbot.wait(50)
-    assert loader.is_loading() and loader._thread.ident is None, "waits for the numpy engine"
+    assert loader.is_loading() and not runner.running(Work.TENSORFLOW), "waits for numpy"
     with qtbot.waitSignal(loader.ready, timeout=5000) as blocker:
-        owner.state.end_task("numpy-model")
+        state.end_work(Work.NUMPY_MODEL)
     assert blocker.args == [{"tensorflow": "fake"}]
+    assert state.tf_info == {"tensorflow": "fake"} and state.idle
 
 
 @pytest.mark.parametrize("quick", [True, False])

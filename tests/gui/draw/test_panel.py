@@ -143,7 +143,7 @@ def test_not_sure_state(qtbot):
 
 def test_undo_redo_and_clear_from_the_keyboard(main_window, qtbot):
     """In the window: Ctrl+Z and Ctrl+Shift+Z reach the canvas through Edit > Undo/Redo."""
-    canvas, panel = main_window.canvas, main_window.draw_panel
+    canvas, panel = main_window.panels["draw"].canvas, main_window.panels["draw"]
     drag(canvas, [(20, 20), (250, 20)])
     drag(canvas, [(140, 20), (140, 260)])
     canvas.setFocus()
@@ -250,7 +250,7 @@ class GatedPredictor:
 
 
 def test_the_worker_computes_only_the_newest_request(qtbot):
-    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.common.state import AppState
     from cnn_studio.gui.draw.inference_worker import InferenceService
 
     state = AppState()

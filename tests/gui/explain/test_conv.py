@@ -114,7 +114,7 @@ def test_hints_when_something_is_missing(explain_before_tf, app_state, qtbot):
 
     panel = explain_before_tf
     assert "TensorFlow is loading" in panel.conv_tab.hint.text()
-    app_state.tf_ready.emit(describe_tensorflow())
+    app_state.tf_info = describe_tensorflow()
     wait_idle(panel, qtbot)
     assert "No network yet" in panel.conv_tab.hint.text()
     use_model(panel, small_cnn())

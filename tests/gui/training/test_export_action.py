@@ -20,9 +20,9 @@ def test_file_export_writes_a_litert_model_that_answers_like_keras(ready_window,
     target = tmp_path / "letters.tflite"
     monkeypatch.setattr(last_folder, "save_file", lambda *args, **kwargs: str(target))
     window.export_model_action.trigger()
-    files = window.training_dashboard.files
+    files = window.panels["training"].files
     qtbot.waitUntil(lambda: not files.tasks and target.exists(), timeout=120_000)
-    assert "Exported the trained model as" in window.training_dashboard.message.text()
+    assert "Exported the trained model as" in window.panels["training"].message.text()
     from cnn_studio.model.nets.export import run_exported
 
     images = np.random.default_rng(0).random((3, 28, 28, 1), np.float32)

@@ -108,7 +108,7 @@ def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, dashboard,
     assert not dashboard.train_button.isEnabled() and dashboard.tabs.currentIndex() == 1
 
     report = wait_end(qtbot, dashboard)
-    assert isinstance(report, dict) and report["epochs_completed"] == 1, report
+    assert isinstance(report, training_worker.TrainOutcome) and report.epochs_completed == 1, report
     assert not state.training and state.trained and dashboard.train_button.isEnabled()
     assert controls.batch_size.isEnabled()
     assert dashboard.progress.format().startswith("Finished")
@@ -127,7 +127,7 @@ def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, dashboard,
     qtbot.mouseClick(grid, Qt.MouseButton.LeftButton, pos=grid.cell_rect(row, col).center())
     assert dashboard.confusion.thumbnails.count() == grid.matrix[row, col]
 
-    images = report["val_images"]
+    images = report.val_images
     before = np.asarray(dashboard.model(images, training=False))
     path = tmp_path / "letters.keras"
     dashboard.files.save_model_file(str(path))
@@ -165,8 +165,8 @@ def test_stop_takes_effect_within_one_batch(qtbot, dashboard, easy, monkeypatch)
     start_batches(qtbot, dashboard, epochs=3)
     qtbot.mouseClick(dashboard.stop_button, Qt.MouseButton.LeftButton)
     report = wait_end(qtbot, dashboard)
-    assert report["stopped"] and "Stopped at epoch 1" in report["message"]
-    assert report["epochs_completed"] == 0
+    assert report.stopped and "Stopped at epoch 1" in report.message
+    assert report.epochs_completed == 0
     assert 10 <= len(stop_seen_at_begin) < 293
     assert not any(stop_seen_at_begin)  # no batch began once Stop was pressed
     assert dashboard.progress.format().startswith("Stopped")
@@ -190,16 +190,16 @@ def test_pause_holds_batches_and_learning_rate_changes_while_running(qtbot, dash
     assert dashboard.curves.point_count("loss_raw") == points  # nothing trains while paused
     qtbot.mouseClick(dashboard.pause_button, Qt.MouseButton.LeftButton)
     report = wait_end(qtbot, dashboard)
-    assert report["history"]["learning_rate"] == [pytest.approx(0.05)]
-    assert report["epochs_completed"] == 1
+    assert report.history["learning_rate"] == [pytest.approx(0.05)]
+    assert report.epochs_completed == 1
 
 
 def test_closing_the_window_during_training_stops_and_joins(qtbot, window, easy):
-    dashboard = start_batches(qtbot, window.training_dashboard, epochs=50)
+    dashboard = start_batches(qtbot, window.panels["training"], epochs=50)
     run = dashboard.run
     window.close()
     assert not run.running()
-    assert dashboard.worker.stop_event.is_set()
+    assert dashboard.run is not None and not dashboard.run.running()
 
 
 def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, dashboard, easy):
@@ -216,14 +216,14 @@ def test_diverging_loss_shows_the_message_and_restores_weights(qtbot, dashboard,
     assert dashboard.controls.learning_rate.value() == 10.0  # the field's upper bound
     click_train(qtbot, dashboard)
     report = wait_end(qtbot, dashboard)
-    assert report["diverged"]
+    assert report.diverged
     text = dashboard.message.text()
     assert "diverged at epoch" in text and "Lower the learning rate" in text
     assert css(error_text()) in dashboard.message.styleSheet()  # shown as an error
     assert dashboard.progress.format().startswith("Diverged")
     weights = dashboard.model.get_weights()
     assert all(np.all(np.isfinite(w)) for w in weights)
-    for got, want in zip(weights, report["weights"], strict=True):
+    for got, want in zip(weights, report.weights, strict=True):
         np.testing.assert_array_equal(got, want)
 
 
@@ -272,7 +272,7 @@ def test_network_without_output_layer_offers_to_append_it(qtbot, dashboard, easy
     assert appended.layers[:-1] == headless.layers
     assert dashboard.model_spec.layers == appended.layers  # the run trains the appended one
     report = wait_end(qtbot, dashboard)
-    assert report["epochs_completed"] == 1
+    assert report.epochs_completed == 1
 
 
 def test_fields_use_the_ranges_training_accepts(qtbot):
@@ -308,7 +308,7 @@ def test_file_menu_model_actions_are_served_here(window, monkeypatch):
     assert shown == [("Save trained model", "There is no trained model yet: train one first.")]
     window.open_model_action.trigger()
     assert asked == ["Open trained model"]
-    assert window.openers[".keras"] == window.training_dashboard.files.open_model_file
+    assert window.openers[".keras"] == window.panels["training"].files.open_model_file
 
 
 def test_problem_message_follows_the_network_in_the_builder(qtbot, dashboard):

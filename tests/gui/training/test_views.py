@@ -183,7 +183,7 @@ def combo_text_fits(combo) -> bool:
 def test_the_live_tab_shows_its_texts_whole_in_a_1366x768_dock(qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QApplication, QLabel, QScrollArea
 
-    from cnn_studio.gui.app.state import AppState
+    from cnn_studio.gui.common.state import AppState
     from cnn_studio.gui.training.panel import TrainingDashboard
     from cnn_studio.model.spec.presets import get_preset
 
