@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
-from cnn_studio.model.data.datasets import DataChoice  # noqa: F401 - re-exported for the form
-from cnn_studio.model.errors import describe_error, is_user_error  # noqa: F401
+from cnn_studio.model.data.datasets import DataChoice  # re-exported for the form
+from cnn_studio.model.errors import describe_error, is_user_error
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 
-from cnn_studio.model.nets.keras_code import layer_name, model_name  # noqa: F401 - re-exported
+from cnn_studio.model.nets.keras_code import layer_name, model_name  # re-exported
 from cnn_studio.model.spec.analysis import analyze
 from cnn_studio.model.spec.network import (
     INPUT_SHAPE,
