@@ -136,9 +136,7 @@ def sliding_plan(model, layer: int | str) -> SlidingPlan:
         raise ExplainError(f"Layer {model.layers[index].name} does not slide a window; "
                            "pick a conv or pooling layer.")
     geometry = window_geometry(model, index)
-    out_rows, out_cols = np.meshgrid(np.arange(geometry.output_size[0]),
-                                     np.arange(geometry.output_size[1]), indexing="ij")
-    out_rows, out_cols = out_rows.ravel(), out_cols.ravel()
+    out_rows, out_cols = np.indices(geometry.output_size).reshape(2, -1)  # row by row
     tops = out_rows * geometry.strides[0] - geometry.pad_before[0]
     lefts = out_cols * geometry.strides[1] - geometry.pad_before[1]
     positions = np.stack([out_rows, out_cols, tops, lefts], axis=1).astype(np.int64)

@@ -73,7 +73,8 @@ class WindowGeometry:
 
     @property
     def span(self) -> tuple[int, int]:
-        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel, self.dilation, strict=True))
+        (rows, cols), (down, across) = self.kernel, self.dilation
+        return (rows - 1) * down + 1, (cols - 1) * across + 1
 
     def window(self, row: int, col: int) -> Box:
         """The (unclipped) box on the input that output cell (row, col) reads."""
@@ -196,9 +197,8 @@ def trace(model, image) -> Trace:
 
 def as_pair(value) -> tuple[int, int]:
     """An int or a pair of ints as a (rows, cols) tuple."""
-    if isinstance(value, int | np.integer):
-        return int(value), int(value)
-    return tuple(int(v) for v in value)
+    rows, cols = (value, value) if isinstance(value, int | np.integer) else value
+    return int(rows), int(cols)
 
 
 def window_geometry(model, layer: int | str) -> WindowGeometry:
@@ -350,14 +350,14 @@ def flatten_source_shape(model, index: int) -> tuple[int, int, int] | None:
         class_name = type(keras_layer).__name__
         if class_name == "Flatten":
             shape = shapes[current][0]
-            return tuple(int(v) for v in shape) if len(shape) == 3 else None
+            return (int(shape[0]), int(shape[1]), int(shape[2])) if len(shape) == 3 else None
         if class_name not in POINTWISE_CLASSES:
             return None
         current -= 1
     return None
 
 
-def layer_of_kind(model, layer, kind: str) -> tuple[int, object]:
+def layer_of_kind(model, layer, kind: str) -> tuple[int, keras.layers.Layer]:
     """``(index, keras layer)`` of ``layer`` (index or name), which must be a ``kind`` layer."""
     index = resolve_layer(model, layer)
     keras_layer = model.layers[index]

@@ -55,6 +55,12 @@ def _flat_input(result: Trace, index: int, name: str) -> np.ndarray:
     return x
 
 
+def _position(index: int, shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The (row, col, channel) of flat ``index`` in an array of ``shape``."""
+    row, col, channel = np.unravel_index(index, shape)
+    return int(row), int(col), int(channel)
+
+
 def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10) -> DenseNeuron:
     """Explain one neuron of a dense layer for ``image``.
 
@@ -86,8 +92,7 @@ def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10)
             input=float(x[i]),
             weight=float(weights[i]),
             product=float(products[i]),
-            position=(tuple(int(v) for v in np.unravel_index(i, source_shape))
-                      if source_shape else None),
+            position=_position(int(i), source_shape) if source_shape else None,
         )
         for i in order
     ]

@@ -71,7 +71,7 @@ def load_labelled_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarra
         raise StrokesError(f"{show_path(path)}: no labelled samples to evaluate")
     images = np.stack([strokes_to_image(s.strokes, document.canvas) for s in samples])
     classes = np.array([label_to_class(s.label) for s in samples], np.int64)
-    return images[..., None], classes, [s.label for s in samples]
+    return images[..., None], classes, [s.label for s in samples if s.label is not None]
 
 
 def _scores(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
