@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from cnn_studio.model.explain.core import (
@@ -71,7 +72,7 @@ def extract_patch(feature_map: np.ndarray, geometry: WindowGeometry, row: int, c
     return patch, ~inside
 
 
-def conv_dot_product(model, image, layer: int | str, row: int, col: int,
+def conv_dot_product(model: keras.Model, image, layer: int | str, row: int, col: int,
                      filter_index: int = 0) -> ConvDotProduct:
     """Explain one output pixel of a conv layer as patch * kernel, summed, plus bias, activated.
 
@@ -129,7 +130,7 @@ class SlidingPlan:
         return self.geometry.window(int(out_row), int(out_col))
 
 
-def sliding_plan(model, layer: int | str) -> SlidingPlan:
+def sliding_plan(model: keras.Model, layer: int | str) -> SlidingPlan:
     """Every window position of a conv or pool layer, row by row, for the GUI animation."""
     index = resolve_layer(model, layer)
     if layer_kind(model.layers[index]) not in ("conv2d", *POOL_KINDS):
@@ -182,7 +183,7 @@ def _axis_text(name, size, k, s, d, before, after, out, padding) -> list[str]:
     return lines
 
 
-def output_size(model, layer: int | str) -> OutputSize:
+def output_size(model: keras.Model, layer: int | str) -> OutputSize:
     """Output size and parameters of a conv or pooling layer, as numbers and as worked text."""
     index = resolve_layer(model, layer)
     keras_layer = model.layers[index]
