@@ -12,9 +12,9 @@ import sys
 # erratic with OpenBLAS' default threads on a busy machine (benchmarks/numpy_forward.py).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from cnn_studio import __version__  # noqa: E402
-from cnn_studio.cli import COMMANDS  # noqa: E402 - after the BLAS setting
-from cnn_studio.model.storage import logs  # noqa: E402
+from cnn_studio import __version__
+from cnn_studio.cli import COMMANDS
+from cnn_studio.model.storage import logs
 
 TABS = ("draw", "builder", "train", "explain", "data")
 

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from cnn_studio.model.data import real_letters  # noqa: E402
-from cnn_studio.model.data.real_letters_varied import render_varied  # noqa: E402
+from cnn_studio.model.data import real_letters
+from cnn_studio.model.data.real_letters_varied import render_varied
 
 
 def _timed(work, *args, **kwargs) -> float:

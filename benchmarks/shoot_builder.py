@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layer", type=int, default=3, help="1-based row to select")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
-    app, window = open_window(width, height)  # noqa: F841 - app must stay alive
+    app, window = open_window(width, height)  # app must stay alive
     from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
     wait(lambda: window.state.tf_loaded and window.state.idle, 180)

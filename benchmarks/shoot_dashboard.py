@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
                              "a first start)")
     args = parser.parse_args(argv)
     width, height = (int(v) for v in args.size.split("x"))
-    app, window = open_window(width, height)  # noqa: F841 - app must stay alive
+    app, window = open_window(width, height)  # app must stay alive
     from PySide6.QtCore import Qt
 
     from cnn_studio.model.storage.paths import REAL_HANDWRITING

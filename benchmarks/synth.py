@@ -24,12 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from cnn_studio.model.ink.preprocess import strokes_to_image  # noqa: E402
-from cnn_studio.model.synth import generator as synth  # noqa: E402
-from cnn_studio.model.synth.font_letters import glyph_table  # noqa: E402
-from cnn_studio.model.synth.pen_letters import perturbed_strokes  # noqa: E402
+from cnn_studio.model.ink.preprocess import strokes_to_image
+from cnn_studio.model.synth import generator as synth
+from cnn_studio.model.synth.font_letters import glyph_table
+from cnn_studio.model.synth.pen_letters import perturbed_strokes
 
 
 def _rate(count: int, seconds: float) -> float:

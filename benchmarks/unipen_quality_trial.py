@@ -23,12 +23,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from cnn_studio.model.data import real_letters as rl  # noqa: E402
-from cnn_studio.model.data.datasets import synthetic_dataset  # noqa: E402
-from cnn_studio.model.data.real_letters_cache import render_all  # noqa: E402
-from cnn_studio.model.storage import paths  # noqa: E402
+from cnn_studio.model.data import real_letters as rl
+from cnn_studio.model.data.datasets import synthetic_dataset
+from cnn_studio.model.data.real_letters_cache import render_all
+from cnn_studio.model.storage import paths
 
 VARIANTS = {  # name -> (real share, keep uncertain, upper share or None for natural)
     "synthetic": (0.0, True, 0.5),

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 
 def default_workers() -> int:
@@ -59,7 +60,7 @@ def _check_cancel(cancel, cancelled: Callable[[], Exception],
 
 
 def run_chunks(make: Callable, chunks: Sequence[tuple], workers: int, cancel,
-               report: Callable[[int, object], None],
+               report: Callable[[int, Any], None],
                cancelled: Callable[[], Exception]) -> None:
     """Do every chunk, in this process (``workers`` <= 1 or one chunk) or in a process pool.
 

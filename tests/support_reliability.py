@@ -10,7 +10,7 @@ import sys
 import numpy as np
 
 
-class GuardTimeout(BaseException):  # noqa: N818 - BaseException so `except Exception` in the
+class GuardTimeout(BaseException):  # BaseException so `except Exception` in the
     """Raised by :func:`time_guard` when the guarded code runs too long.
 
     It derives from BaseException on purpose: code under test that catches ``Exception`` (such

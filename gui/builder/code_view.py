@@ -25,7 +25,7 @@ def code_for(spec: NetworkSpec) -> str:
     """The Keras code of ``spec`` (a comment explaining the failure if it cannot be written)."""
     try:
         return keras_code(spec)
-    except Exception as error:  # show any failure as text, never crash
+    except Exception as error:  # noqa: BLE001 - show any failure as text, never crash
         return f"# Could not write the code for this network: {error}\n"
 
 

@@ -113,7 +113,7 @@ class PixelImage(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         """The image, nearest-neighbour scaled, and grid lines between pixels."""
         painter = QPainter(self)
-        if self._image is None:
+        if self._image is None or self.array is None:
             painter.fillRect(self.rect(), colours.role(colours.Role.AlternateBase))
             painter.end()
             return
@@ -127,7 +127,7 @@ class PixelImage(QWidget):
     def _grid_overlay(self, size: QSize, w: int, h: int) -> QPixmap:
         """The pixel grid lines as a transparent pixmap, drawn once per size (cached)."""
         key = (size.width(), size.height(), w, h)
-        if self._grid_key != key:
+        if self._grid_key != key or self._grid_pixmap is None:
             overlay = QPixmap(size.width() + 1, size.height() + 1)
             overlay.fill(Qt.GlobalColor.transparent)
             painter = QPainter(overlay)
@@ -176,11 +176,11 @@ class FeatureMapGrid(QWidget):
             self.updateGeometry()
         self.update()
 
-    def _make_strip(self) -> QImage:
-        """All maps side by side in one indexed-colour image."""
-        self.signed, self.scale = scale_for(self.values)
-        h, w, count = self.values.shape
-        levels = to_levels(self.values, self.signed, self.scale)            # (h, w, c)
+    def _make_strip(self, values: np.ndarray) -> QImage:
+        """All maps of ``values`` side by side in one indexed-colour image."""
+        self.signed, self.scale = scale_for(values)
+        h, w, count = values.shape
+        levels = to_levels(values, self.signed, self.scale)            # (h, w, c)
         return array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w),
                                colour_table(self.signed))
 
@@ -250,12 +250,13 @@ class FeatureMapGrid(QWidget):
         exposed = QRectF(event.rect())
         h, w = (self.values.shape[:2]) if self.values is not None else (0, 0)
         if self._strip is None and self.values is not None:
-            self._strip = self._make_strip()
-        for index in range(self.count if self._strip is not None else 0):
+            self._strip = self._make_strip(self.values)
+        strip = self._strip
+        for index in range(self.count if strip is not None else 0):
             rect = self.map_rect(index)
-            if not rect.adjusted(0, 0, 0, label_h).intersects(exposed):
+            if strip is None or not rect.adjusted(0, 0, 0, label_h).intersects(exposed):
                 continue
-            painter.drawImage(rect, self._strip, QRectF(index * w, 0, w, h))
+            painter.drawImage(rect, strip, QRectF(index * w, 0, w, h))
             painter.drawText(QRectF(rect.left(), rect.bottom(), rect.width(), label_h),
                              Qt.AlignmentFlag.AlignCenter, str(index))
         painter.end()

@@ -104,7 +104,7 @@ class ActivationView(QWidget):
         self.rows: list[LayerRow] = []
         self.serial = 0
         self._signature: tuple | None = None
-        self._parked: tuple[tuple, list[LayerRow]] | None = None  # rows hidden by clear()
+        self._parked: tuple[tuple | None, list[LayerRow]] | None = None  # rows hidden by clear()
         self._values: list[np.ndarray] = []
         self._detail_at: tuple[int, int] | None = None
 
@@ -163,11 +163,13 @@ class ActivationView(QWidget):
         self._rows_layout.setContentsMargins(4, 0, 4, 4)
         self._rows_layout.addWidget(self.message)
         self._rows_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setWidget(self._rows_widget)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        return self.scroll
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._rows_widget)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The name hides QWidget.scroll(dx, dy); a rename waits for the panels' rewrite (issue 23).
+        self.scroll = scroll  # type: ignore[method-assign, assignment]
+        return scroll
 
     # ------------------------------------------------------------------ data
     def set_prediction(self, prediction) -> None:

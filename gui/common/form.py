@@ -10,7 +10,9 @@ back into the widgets. The explain tabs and the training settings are both decla
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QValidator
@@ -119,8 +121,9 @@ def _combo(control: Control):
 
 
 def _number(control: Control):
-    makers = {"spin": QSpinBox, "dspin": QDoubleSpinBox, "log": LogSpinBox,
-              "slider": lambda: QSlider(Qt.Orientation.Horizontal)}
+    makers: dict[str, Callable[[], Any]] = {  # spin boxes and a slider: no common Qt base
+        "spin": QSpinBox, "dspin": QDoubleSpinBox, "log": LogSpinBox,
+        "slider": lambda: QSlider(Qt.Orientation.Horizontal)}
     widget = makers[control.kind]()
     if control.kind == "dspin":
         widget.setDecimals(control.decimals)

@@ -174,7 +174,8 @@ class MapView(QWidget):
 
     def set_boxes(self, boxes) -> None:
         """Outline boxes: a list of ((top, left, bottom, right), QColor), bottom/right exclusive."""
-        self.boxes = [(tuple(int(v) for v in box), QColor(colour)) for box, colour in boxes]
+        self.boxes = [((int(top), int(left), int(bottom), int(right)), QColor(colour))
+                      for (top, left, bottom, right), colour in boxes]
         self.update()
 
     def set_marked(self, cell: tuple[int, int] | None) -> None:
@@ -278,6 +279,8 @@ class MapView(QWidget):
         painter.end()
 
     def _paint_numbers(self, painter: QPainter, side: float) -> None:
+        if self.values is None or self._rgb is None:  # nothing shown
+            return
         font = QFont(self.font())
         font.setPointSizeF(max(6.0, min(9.0, side / 5)))
         painter.setFont(font)

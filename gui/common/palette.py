@@ -16,7 +16,7 @@ MIN_CONTRAST = 4.5  # WCAG AA for normal text
 def palette() -> QPalette:
     """The application palette (a default one before the application exists)."""
     app = QGuiApplication.instance()
-    return app.palette() if app is not None else QPalette()
+    return app.palette() if isinstance(app, QGuiApplication) else QPalette()
 
 
 def role(name: Role) -> QColor:
@@ -54,7 +54,8 @@ def readable(colour: QColor | str, background: QColor | None = None,
     for _ in range(40):
         if contrast(colour, background) >= minimum:
             return colour
-        hue, sat, light, alpha = colour.getHslF()
+        hue, sat = colour.hslHueF(), colour.hslSaturationF()
+        light, alpha = colour.lightnessF(), colour.alphaF()
         light = min(1.0, light + 0.04) if towards_light else max(0.0, light - 0.04)
         colour = QColor.fromHslF(max(hue, 0.0), sat, light, alpha)
     return colour
@@ -64,7 +65,8 @@ def mix(first: QColor, second: QColor, share: float) -> QColor:
     """``share`` of ``second`` blended into ``first`` (0: first, 1: second)."""
     share = min(max(share, 0.0), 1.0)
     return QColor.fromRgbF(*(a + (b - a) * share for a, b in zip(
-        first.getRgbF()[:3], second.getRgbF()[:3], strict=True)))
+        (first.redF(), first.greenF(), first.blueF()),
+        (second.redF(), second.greenF(), second.blueF()), strict=True)))
 
 
 def muted_text(background: QColor | None = None) -> QColor:

@@ -10,6 +10,7 @@ samples).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,7 +135,8 @@ class _Source:
     data: Dataset
     weight: float
     writers: np.ndarray | None = None  # one writer id (or None) per sample
-    splitter: object = None  # (target, val_fraction, rng) -> (train, val) for presplit sources
+    # (target, val_fraction, rng) -> (train, val) for presplit sources
+    splitter: Callable[[int, float, np.random.Generator], tuple[Dataset, Dataset]] | None = None
 
 
 class _RealLettersSplit:

@@ -22,7 +22,7 @@ from cnn_studio.model.ink.strokes import Sample
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not on POSIX: saves are not locked
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # the module's stand-in where it does not exist
 
 LOCK_TIMEOUT_S = 10.0  # how long a save waits for another window's save
 LOCK_POLL_S = 0.02

@@ -80,7 +80,7 @@ class RecordFile:
         if len(out):
             with open(self.path, "rb", buffering=0) as handle:
                 handle.seek(self.offset + start * RECORD.itemsize)
-                if handle.readinto(memoryview(out).cast("B")) != out.nbytes:
+                if handle.readinto(out.data.cast("B")) != out.nbytes:
                     raise DatasetError(f"{show_path(self.path)}: changed while training "
                                        "(short read)")
         return out

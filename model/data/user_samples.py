@@ -29,7 +29,7 @@ from cnn_studio.model.ink.strokes import (
     sample_obj_strokes,
     write_strokes,
 )
-from cnn_studio.model.storage.paths import data_dir, remove_stale_temp_files  # noqa: F401 - re-exported
+from cnn_studio.model.storage.paths import data_dir, remove_stale_temp_files  # re-exported
 
 STORE_CANVAS = (280.0, 280.0)
 FILE_NAME = "samples.json"

@@ -78,7 +78,7 @@ class ActivationComparison:
     model_output: np.ndarray
 
 
-def pre_activation(model, image, layer: int | str) -> np.ndarray:
+def pre_activation(model: keras.Model, image, layer: int | str) -> np.ndarray:
     """The values a layer feeds into its activation function for ``image``.
 
     For conv2d and dense layers that is the weighted sum plus bias; for an activation layer it
@@ -107,7 +107,7 @@ def layer_pre_activation(keras_layer, x: np.ndarray) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(z))[0]
 
 
-def activation_comparison(model, image, layer: int | str, channel: int = 0,
+def activation_comparison(model: keras.Model, image, layer: int | str, channel: int = 0,
                           names: tuple[str, ...] = ACTIVATION_NAMES) -> ActivationComparison:
     """Feature map ``channel`` of ``layer`` before activation and after each function in ``names``.
 

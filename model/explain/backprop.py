@@ -27,7 +27,7 @@ NEEDS_SEQUENTIAL = ("This tab needs a Sequential network (one chain of layers); 
                     "functional model. Build the network in the Layer builder to use it here.")
 
 
-def check_sequential(model) -> None:
+def check_sequential(model: keras.Model) -> None:
     """Raise ExplainError unless ``model`` is a ``keras.Sequential`` (what the steps assume)."""
     if not isinstance(model, keras.Sequential):
         raise ExplainError(NEEDS_SEQUENTIAL)
@@ -60,7 +60,7 @@ class BackpropStep:
     updates: list[tuple[int, np.ndarray]] = field(repr=False, default_factory=list)
 
 
-def copy_model(model):
+def copy_model(model: keras.Model) -> keras.Model:
     """A separate Keras model with the same layers and weights (``clone_model`` + weights)."""
     copy = keras.models.clone_model(model)
     if not copy.built:
@@ -69,11 +69,11 @@ def copy_model(model):
     return copy
 
 
-def _loss(model, x: np.ndarray, y: np.ndarray):
+def _loss(model: keras.Model, x: np.ndarray, y: np.ndarray):
     return keras.losses.SparseCategoricalCrossentropy()(y, model(x, training=False))
 
 
-def _check_step(model, layer, learning_rate, scope: str):
+def _check_step(model: keras.Model, layer, learning_rate, scope: str):
     """``(index, keras layer)`` of a step's layer, after checking every argument of the step."""
     check_sequential(model)
     index = resolve_layer(model, layer)
@@ -112,7 +112,7 @@ def _gradient_updates(copy, copy_layer, x, y, unit: int, scope: str, positions: 
     return loss_before, updates
 
 
-def backprop_step(model, image, true_class: int | str, layer: int | str, unit: int = 0,
+def backprop_step(model: keras.Model, image, true_class: int | str, layer: int | str, unit: int = 0,
                   learning_rate: float = 0.01, scope: str = "filter") -> BackpropStep:
     """Gradient of the loss for ``image`` w.r.t. one kernel, and the loss after one SGD step.
 
@@ -173,7 +173,7 @@ def backprop_step(model, image, true_class: int | str, layer: int | str, unit: i
     )
 
 
-def apply_backprop_step(model, step: BackpropStep) -> None:
+def apply_backprop_step(model: keras.Model, step: BackpropStep) -> None:
     """Apply ``step``'s SGD update to the real ``model`` (only when the user asks for it).
 
     The update is w <- w - learning_rate * g with the gradients of ``step``, added to the

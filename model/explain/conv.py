@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from cnn_studio.model.explain.core import (
@@ -71,7 +72,7 @@ def extract_patch(feature_map: np.ndarray, geometry: WindowGeometry, row: int, c
     return patch, ~inside
 
 
-def conv_dot_product(model, image, layer: int | str, row: int, col: int,
+def conv_dot_product(model: keras.Model, image, layer: int | str, row: int, col: int,
                      filter_index: int = 0) -> ConvDotProduct:
     """Explain one output pixel of a conv layer as patch * kernel, summed, plus bias, activated.
 
@@ -129,16 +130,14 @@ class SlidingPlan:
         return self.geometry.window(int(out_row), int(out_col))
 
 
-def sliding_plan(model, layer: int | str) -> SlidingPlan:
+def sliding_plan(model: keras.Model, layer: int | str) -> SlidingPlan:
     """Every window position of a conv or pool layer, row by row, for the GUI animation."""
     index = resolve_layer(model, layer)
     if layer_kind(model.layers[index]) not in ("conv2d", *POOL_KINDS):
         raise ExplainError(f"Layer {model.layers[index].name} does not slide a window; "
                            "pick a conv or pooling layer.")
     geometry = window_geometry(model, index)
-    out_rows, out_cols = np.meshgrid(np.arange(geometry.output_size[0]),
-                                     np.arange(geometry.output_size[1]), indexing="ij")
-    out_rows, out_cols = out_rows.ravel(), out_cols.ravel()
+    out_rows, out_cols = np.indices(geometry.output_size).reshape(2, -1)  # row by row
     tops = out_rows * geometry.strides[0] - geometry.pad_before[0]
     lefts = out_cols * geometry.strides[1] - geometry.pad_before[1]
     positions = np.stack([out_rows, out_cols, tops, lefts], axis=1).astype(np.int64)
@@ -184,7 +183,7 @@ def _axis_text(name, size, k, s, d, before, after, out, padding) -> list[str]:
     return lines
 
 
-def output_size(model, layer: int | str) -> OutputSize:
+def output_size(model: keras.Model, layer: int | str) -> OutputSize:
     """Output size and parameters of a conv or pooling layer, as numbers and as worked text."""
     index = resolve_layer(model, layer)
     keras_layer = model.layers[index]

@@ -73,7 +73,8 @@ class WindowGeometry:
 
     @property
     def span(self) -> tuple[int, int]:
-        return tuple((k - 1) * d + 1 for k, d in zip(self.kernel, self.dilation, strict=True))
+        (rows, cols), (down, across) = self.kernel, self.dilation
+        return (rows - 1) * down + 1, (cols - 1) * across + 1
 
     def window(self, row: int, col: int) -> Box:
         """The (unclipped) box on the input that output cell (row, col) reads."""
@@ -95,7 +96,7 @@ class Trace:
         return self.image if index == 0 else self.outputs[index - 1]
 
 
-def resolve_layer(model, layer: int | str) -> int:
+def resolve_layer(model: keras.Model, layer: int | str) -> int:
     """Index of ``layer`` (an index or a layer name) in ``model.layers``.
 
     Raises:
@@ -147,7 +148,7 @@ def as_batch(image) -> np.ndarray:
     return array
 
 
-def model_input(model, image) -> np.ndarray:
+def model_input(model: keras.Model, image) -> np.ndarray:
     """``image`` as a batch of one, checked against the model's input shape."""
     x = as_batch(image)
     try:
@@ -160,7 +161,7 @@ def model_input(model, image) -> np.ndarray:
     return x
 
 
-def layer_shapes(model) -> list[tuple[tuple, tuple]]:
+def layer_shapes(model: keras.Model) -> list[tuple[tuple, tuple]]:
     """(input shape, output shape) of each layer, without the batch dimension."""
     shapes = []
     try:
@@ -183,7 +184,7 @@ def layer_shapes(model) -> list[tuple[tuple, tuple]]:
     return shapes
 
 
-def trace(model, image) -> Trace:
+def trace(model: keras.Model, image) -> Trace:
     """Run ``image`` through the model layer by layer (inference mode) and keep every output."""
     x = model_input(model, image)
     outputs = []
@@ -196,12 +197,11 @@ def trace(model, image) -> Trace:
 
 def as_pair(value) -> tuple[int, int]:
     """An int or a pair of ints as a (rows, cols) tuple."""
-    if isinstance(value, int | np.integer):
-        return int(value), int(value)
-    return tuple(int(v) for v in value)
+    rows, cols = (value, value) if isinstance(value, int | np.integer) else value
+    return int(rows), int(cols)
 
 
-def window_geometry(model, layer: int | str) -> WindowGeometry:
+def window_geometry(model: keras.Model, layer: int | str) -> WindowGeometry:
     """The sliding-window geometry of a conv, pool or pointwise layer.
 
     Raises:
@@ -266,7 +266,7 @@ def same_or_valid_geometry(kind: str, padding: str, in_size, kernel, strides, di
     return tuple(pad_before), tuple(pad_after), tuple(out_size)
 
 
-def receptive_field(model, layer: int | str, row: int, col: int) -> Box:
+def receptive_field(model: keras.Model, layer: int | str, row: int, col: int) -> Box:
     """The pixels of the original drawing that output cell (row, col) of ``layer`` depends on.
 
     Raises:
@@ -280,7 +280,7 @@ def receptive_field(model, layer: int | str, row: int, col: int) -> Box:
     return input_box_through(model, index, box)
 
 
-def input_box_through(model, index: int, box: Box) -> Box:
+def input_box_through(model: keras.Model, index: int, box: Box) -> Box:
     """Map a box on the output of layer ``index`` back to the drawing.
 
     At each layer the result is the bounding box of the input pixels the windows really read
@@ -305,7 +305,7 @@ def _axis_support(start: int, stop: int, g: WindowGeometry, axis: int) -> tuple[
     return int(inside.min()), int(inside.max()) + 1
 
 
-def centers_on_image(model, index: int) -> tuple[np.ndarray, np.ndarray]:
+def centers_on_image(model: keras.Model, index: int) -> tuple[np.ndarray, np.ndarray]:
     """Row and column centres (in drawing pixels) of each output cell of spatial layer ``index``.
 
     Used to place a low-resolution map (e.g. Grad-CAM) over the drawing. Padding is not
@@ -338,7 +338,7 @@ def apply_keras_activation(function, values: np.ndarray) -> np.ndarray:
     return np.asarray(keras.ops.convert_to_numpy(function(tensor)))
 
 
-def flatten_source_shape(model, index: int) -> tuple[int, int, int] | None:
+def flatten_source_shape(model: keras.Model, index: int) -> tuple[int, int, int] | None:
     """The (rows, cols, channels) shape that was flattened into layer ``index``'s input, if any.
 
     Walks back through pointwise layers (dropout, activation, batchnorm) to a Flatten layer.
@@ -350,14 +350,14 @@ def flatten_source_shape(model, index: int) -> tuple[int, int, int] | None:
         class_name = type(keras_layer).__name__
         if class_name == "Flatten":
             shape = shapes[current][0]
-            return tuple(int(v) for v in shape) if len(shape) == 3 else None
+            return (int(shape[0]), int(shape[1]), int(shape[2])) if len(shape) == 3 else None
         if class_name not in POINTWISE_CLASSES:
             return None
         current -= 1
     return None
 
 
-def layer_of_kind(model, layer, kind: str) -> tuple[int, object]:
+def layer_of_kind(model: keras.Model, layer, kind: str) -> tuple[int, keras.layers.Layer]:
     """``(index, keras layer)`` of ``layer`` (index or name), which must be a ``kind`` layer."""
     index = resolve_layer(model, layer)
     keras_layer = model.layers[index]

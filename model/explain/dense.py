@@ -55,7 +55,13 @@ def _flat_input(result: Trace, index: int, name: str) -> np.ndarray:
     return x
 
 
-def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10) -> DenseNeuron:
+def _position(index: int, shape: tuple[int, int, int]) -> tuple[int, int, int]:
+    """The (row, col, channel) of flat ``index`` in an array of ``shape``."""
+    row, col, channel = np.unravel_index(index, shape)
+    return int(row), int(col), int(channel)
+
+
+def dense_neuron(model: keras.Model, image, layer: int | str, unit: int = 0, top_k: int = 10) -> DenseNeuron:
     """Explain one neuron of a dense layer for ``image``.
 
     Args:
@@ -86,8 +92,7 @@ def dense_neuron(model, image, layer: int | str, unit: int = 0, top_k: int = 10)
             input=float(x[i]),
             weight=float(weights[i]),
             product=float(products[i]),
-            position=(tuple(int(v) for v in np.unravel_index(i, source_shape))
-                      if source_shape else None),
+            position=_position(int(i), source_shape) if source_shape else None,
         )
         for i in order
     ]
@@ -138,7 +143,7 @@ class SoftmaxLoss:
     loss: float | None
 
 
-def logits_of(model, result: Trace) -> np.ndarray:
+def logits_of(model: keras.Model, result: Trace) -> np.ndarray:
     """The pre-softmax scores of the model's last layer for a traced image.
 
     Raises:
@@ -174,7 +179,7 @@ def cross_entropy(probabilities: np.ndarray, true_class: int) -> float:
     return float(np.log(np.exp(logs).sum()) - logs[true_class])
 
 
-def softmax_loss(model, image, true_class: int | str | None = None) -> SoftmaxLoss:
+def softmax_loss(model: keras.Model, image, true_class: int | str | None = None) -> SoftmaxLoss:
     """Logits, exponentials, probabilities and (given a true letter) the cross-entropy loss.
 
     Args:

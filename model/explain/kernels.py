@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from cnn_studio.model.errors import UserError
+
+if TYPE_CHECKING:  # annotations only: importing this module loads no Keras
+    import keras
 
 #: Preset names, in the order the GUI lists them.
 KERNEL_PRESETS = (
@@ -174,7 +178,7 @@ def _set_bias(layer, filter_index: int, bias: float) -> None:
     layer.bias.assign(biases)
 
 
-def set_first_layer_kernel(model, filter_index: int, matrix, image, bias: float | None = None,
+def set_first_layer_kernel(model: keras.Model, filter_index: int, matrix, image, bias: float | None = None,
                            in_place: bool = False) -> KernelEdit:
     """Put a hand-made kernel into filter ``filter_index`` of the first conv layer.
 

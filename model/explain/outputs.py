@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from cnn_studio.model.explain.core import (
@@ -55,7 +56,7 @@ def weighted_sum(keras_layer, products: np.ndarray, pre_all: np.ndarray, bias: n
             "value": float(activated[pick]), "model_value": float(model_value)}
 
 
-def window_cell(model, index: int, geometry: WindowGeometry, row: int, col: int) -> dict:
+def window_cell(model: keras.Model, index: int, geometry: WindowGeometry, row: int, col: int) -> dict:
     """The layer name, the checked ``row`` and ``col`` of a conv/pool layer's output cell, and
     its window on the layer's input (``input_box``) and on the image (``image_box``)."""
     row = check_index(row, geometry.output_size[0], "row")

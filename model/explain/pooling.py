@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 
 from cnn_studio.model.explain.core import (
@@ -92,7 +93,7 @@ def pool_comparison(feature_map, pool_size=(2, 2), strides=None,
     return PoolComparison(np.asarray(feature_map), kernel, step, padding, pooled)
 
 
-def layer_pool_comparison(model, image, layer: int | str, channel: int = 0) -> PoolComparison:
+def layer_pool_comparison(model: keras.Model, image, layer: int | str, channel: int = 0) -> PoolComparison:
     """pool_comparison of a pooling layer's input channel, with that layer's window settings."""
     index = _pool_layer(model, layer)
     geometry = window_geometry(model, index)
@@ -127,7 +128,7 @@ class PoolCell:
     source: tuple[int, int] | None
 
 
-def _pool_layer(model, layer) -> int:
+def _pool_layer(model: keras.Model, layer) -> int:
     index = resolve_layer(model, layer)
     kind = layer_kind(model.layers[index])
     if kind not in POOL_KINDS:
@@ -136,7 +137,7 @@ def _pool_layer(model, layer) -> int:
     return index
 
 
-def pool_cell(model, image, layer: int | str, row: int, col: int, channel: int = 0) -> PoolCell:
+def pool_cell(model: keras.Model, image, layer: int | str, row: int, col: int, channel: int = 0) -> PoolCell:
     """Explain one pooled value: its window on the input, the values there, and their reduction.
 
     Args:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -44,7 +45,7 @@ def _pick(scores, chosen) -> int:
     return class_index(chosen, len(values))
 
 
-def saliency_map(model, image, target: int | str | None = None) -> HeatMap:
+def saliency_map(model: keras.Model, image, target: int | str | None = None) -> HeatMap:
     """|d p(class) / d pixel| for every pixel of the drawing, scaled to [0, 1].
 
     Args:
@@ -63,7 +64,7 @@ def saliency_map(model, image, target: int | str | None = None) -> HeatMap:
     return HeatMap(_normalise(raw), "saliency", target_index, None, raw)
 
 
-def last_conv_index(model) -> int | None:
+def last_conv_index(model: keras.Model) -> int | None:
     """Index of the model's last conv2d layer, or None when it has none."""
     for index in range(len(model.layers) - 1, -1, -1):
         if layer_kind(model.layers[index]) == "conv2d":
@@ -71,7 +72,7 @@ def last_conv_index(model) -> int | None:
     return None
 
 
-def _score(model, hidden, last_index: int):
+def _score(model: keras.Model, hidden, last_index: int):
     """The class scores before softmax when the last layer applies one, else its output."""
     last = model.layers[last_index]
     activation = getattr(last, "activation", None)
@@ -84,7 +85,7 @@ def _score(model, hidden, last_index: int):
     return last(hidden, training=False)
 
 
-def grad_cam(model, image, target: int | str | None = None,
+def grad_cam(model: keras.Model, image, target: int | str | None = None,
              layer: int | str | None = None) -> HeatMap:
     """Grad-CAM of a conv layer (the last one by default) for a letter, over the drawing.
 
@@ -128,7 +129,7 @@ def grad_cam(model, image, target: int | str | None = None,
     return HeatMap(values, "grad_cam", target_index, model.layers[index].name, cam)
 
 
-def _to_image(model, index: int, cam: np.ndarray, size) -> np.ndarray:
+def _to_image(model: keras.Model, index: int, cam: np.ndarray, size) -> np.ndarray:
     """Interpolate a layer-grid map onto the drawing's pixels via receptive-field centres."""
     row_centres, col_centres = centers_on_image(model, index)
     rows = np.arange(size[0], dtype=np.float64)

@@ -11,6 +11,7 @@ import json
 import math
 import os
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 import numpy as np
 
@@ -52,12 +53,12 @@ class StrokesFile:
     samples: list[Sample] = field(default_factory=list)
 
 
-def is_letter(label: object) -> bool:
+def is_letter(label: object) -> TypeGuard[str]:
     """True when ``label`` is one ASCII letter A-Z or a-z."""
     return isinstance(label, str) and len(label) == 1 and label.isascii() and label.isalpha()
 
 
-def label_to_class(label: str) -> int:
+def label_to_class(label: str | None) -> int:
     """Class index 0..25 of a letter, case-insensitive ('a' and 'A' are both 0).
 
     Raises:
@@ -68,7 +69,7 @@ def label_to_class(label: str) -> int:
     return LETTERS.index(label.upper())
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return False
     try:
@@ -85,7 +86,7 @@ def _parse_canvas(obj: dict) -> tuple[float, float]:
     for name, value in (("width", width), ("height", height)):
         if not _is_number(value) or not 0 < value <= MAX_CANVAS:
             raise StrokesError(f"canvas {name} {value!r} must be a number in (0, {MAX_CANVAS:g}]")
-    return float(width), float(height)
+    return float(canvas["width"]), float(canvas["height"])
 
 
 def _parse_stroke(stroke: object, index: int, s_index: int) -> np.ndarray:

@@ -15,12 +15,16 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnn_studio.model.errors import UserError
 from cnn_studio.model.storage.paths import temp_sibling
 from cnn_studio.model.storage.safe_read import show_path
+
+if TYPE_CHECKING:  # annotations only: importing this module loads no Keras
+    import keras
 
 
 class ExportError(UserError):
@@ -153,7 +157,7 @@ def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None
     return write_export(model, fmt, out)
 
 
-def write_export(model, fmt: str, out: str | Path) -> Path:
+def write_export(model: keras.Model, fmt: str, out: str | Path) -> Path:
     """Export an already loaded Keras ``model`` to ``out`` atomically (see :func:`export_model`)."""
     spec, out = get_format(fmt), check_output(out, fmt)
     check_ready(fmt)
@@ -176,7 +180,7 @@ def write_export(model, fmt: str, out: str | Path) -> Path:
     return out
 
 
-def _call_once(model) -> None:
+def _call_once(model: keras.Model) -> None:
     """Run ``model`` on one blank image: Keras' ONNX exporter refuses a model never called
     (as every freshly loaded one is)."""
     from cnn_studio.model.spec.network import INPUT_SHAPE

@@ -16,11 +16,11 @@ import numpy as np
 import tensorflow as tf
 
 from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
-from cnn_studio.model.nets.numpy_forward import (  # noqa: F401 - one result type, one input check
+from cnn_studio.model.nets.numpy_forward import (  # one result type, one input check
     Prediction,
     as_batch,
 )
-from cnn_studio.model.spec.network import layer_kind  # noqa: F401 - callers read kinds here too
+from cnn_studio.model.spec.network import layer_kind  # callers read kinds here too
 from cnn_studio.model.storage import paths
 
 DEFAULT_MODEL_NAME = "default.keras"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 
-from cnn_studio.model.nets.keras_code import layer_name, model_name  # noqa: F401 - re-exported
+from cnn_studio.model.nets.keras_code import layer_name, model_name  # re-exported
 from cnn_studio.model.spec.analysis import analyze
 from cnn_studio.model.spec.network import (
     INPUT_SHAPE,
@@ -46,7 +46,8 @@ class SumPooling2D(keras.layers.Layer):
 
     @staticmethod
     def _pair(value) -> tuple[int, int]:
-        return (int(value), int(value)) if isinstance(value, int) else tuple(map(int, value))
+        rows, cols = (value, value) if isinstance(value, int) else value
+        return int(rows), int(cols)
 
     def call(self, inputs):
         """Sum every window with a depthwise convolution whose kernel is all ones."""

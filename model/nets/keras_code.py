@@ -34,7 +34,7 @@ def _sum_pooling_source() -> list[str]:
     source = (Path(__file__).with_name("keras_build.py")).read_text()
     for node in ast.parse(source).body:
         if isinstance(node, ast.ClassDef) and node.name == "SumPooling2D":
-            return ast.get_source_segment(source, node).splitlines()
+            return (ast.get_source_segment(source, node) or "").splitlines()
     return []
 
 

@@ -163,10 +163,10 @@ def _check_declared(name: str, declared: tuple | None, weights: tuple) -> None:
 def _input_shape(entries: list, top: dict) -> tuple[int, ...] | None:
     first = entries[0] if entries else None
     if isinstance(first, dict) and first.get("class_name") == "InputLayer":
-        config = first.get("config") if isinstance(first.get("config"), dict) else {}
+        config = first["config"] if isinstance(first.get("config"), dict) else {}
         shape = config.get("batch_shape", config.get("batch_input_shape"))
     else:
-        build = top.get("build_config") if isinstance(top.get("build_config"), dict) else {}
+        build = top["build_config"] if isinstance(top.get("build_config"), dict) else {}
         shape = build.get("input_shape")
     if not isinstance(shape, list) or len(shape) != 4:
         return None
@@ -194,14 +194,14 @@ def parse_config(config: object) -> tuple[tuple[int, ...], list[tuple[str, str, 
     if not isinstance(config, dict) or config.get("class_name") != "Sequential":
         raise KerasFileError("the model is not a Sequential (a plain stack of layers); the "
                              "numpy engine runs only those.")
-    inner = config.get("config") if isinstance(config.get("config"), dict) else {}
+    inner = config["config"] if isinstance(config.get("config"), dict) else {}
     entries = inner.get("layers")
     if not isinstance(entries, list) or not entries:
         raise KerasFileError("the model's config lists no layers; the file may be damaged.")
     shape = _input_shape(entries, config)
     if shape is None:
         raise KerasFileError("the model's config has no usable input shape.")
-    layers = []
+    layers: list[tuple[str, str, dict, int]] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("config"), dict):
             raise KerasFileError(f"layer {index + 1} of the config is damaged.")
@@ -256,8 +256,8 @@ def read_keras_file(path: str | os.PathLike) -> tuple[tuple[int, ...], list[Engi
         with zipfile.ZipFile(path) as archive:
             config = json.loads(_member(archive, "config.json", MAX_CONFIG_BYTES, path))
             shape, layers = parse_config(config)
-            weights = _member(archive, "model.weights.h5", MAX_WEIGHTS_BYTES, path)
-        with h5py.File(io.BytesIO(weights), "r") as h5:
+            weights_file = _member(archive, "model.weights.h5", MAX_WEIGHTS_BYTES, path)
+        with h5py.File(io.BytesIO(weights_file), "r") as h5:
             arrays = _read_weights(h5, layers, MAX_WEIGHTS_BYTES)
     except KerasFileError as error:
         text = str(error)

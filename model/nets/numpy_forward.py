@@ -92,12 +92,12 @@ def _check_config(layer: EngineLayer) -> None:
 def _spatial(shape, size, strides, padding) -> tuple[int, int]:
     if len(shape) != 3:
         raise ForwardError(f"needs an image-shaped input (height, width, channels), got {shape}")
-    out = tuple(out_and_pads(n, k, s, padding)[0]
-                for n, k, s in zip(shape[:2], size, strides, strict=True))
-    if min(out) < 1:
+    rows, cols = (out_and_pads(n, k, s, padding)[0]
+                  for n, k, s in zip(shape[:2], size, strides, strict=True))
+    if min(rows, cols) < 1:
         raise ForwardError(f"the {size[0]}x{size[1]} window does not fit the {shape[0]}x"
                            f"{shape[1]} input with 'valid' padding")
-    return out
+    return rows, cols
 
 
 def _expect(array, shape: tuple, what: str) -> None:
@@ -162,7 +162,7 @@ def _ends_in_softmax(layer: EngineLayer) -> bool:
     return layer.kind in ("dense", "activation") and layer.config["activation"] == "softmax"
 
 
-def as_batch(images, input_shape: tuple[int, int, int], single: bool) -> np.ndarray:
+def as_batch(images, input_shape: tuple[int, ...], single: bool) -> np.ndarray:
     """``images`` as a float32 batch (n, H, W, C) for a network of ``input_shape``, checked.
 
     ``single``: one image, (H, W) (one channel), (H, W, C) or (1, H, W, C); else a batch.

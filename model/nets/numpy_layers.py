@@ -9,6 +9,7 @@ numpy" tab shows the source of these functions, so they stay short and plain.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,7 +52,7 @@ def _erf(x):
     return np.sign(x) * (1.0 - poly * np.exp(-x * x))
 
 
-ACTIVATIONS = {
+ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "linear": lambda x: x,
     "none": lambda x: x,
     "relu": lambda x: np.maximum(x, np.float32(0)),

@@ -165,8 +165,9 @@ def _network_problems(spec: NetworkSpec, layers: list) -> list[str]:
                       "Flatten, then the Dense 26 softmax output) or start from a preset.")
     if len(layers) > MAX_LAYERS:
         errors.append(f"The network has {len(layers)} layers; at most {MAX_LAYERS} are allowed.")
-    if name_problem(spec.name):  # a name is a name: no NUL or other control characters
-        errors.append(name_problem(spec.name))
+    problem = name_problem(spec.name)  # a name is a name: no NUL or other control characters
+    if problem:
+        errors.append(problem)
     return errors
 
 
@@ -208,13 +209,13 @@ def _size_problems(reports: list[LayerReport], total_params: int,
             f"Layer {big.number} {big.title} alone has {big.params:,}: make it smaller, or "
             "shrink its input with pooling or GlobalAveragePooling2D.")
     if activation_bytes > MAX_ACTIVATION_BYTES:
-        big = max(reports, key=lambda r: math.prod(r.output_shape))
+        big = max(reports, key=lambda r: math.prod(r.output_shape or ()))
         errors.append(
             f"Training would need {format_mb(activation_bytes)} for the layer outputs of one "
             f"batch ({ACTIVATION_BATCH} images, float32); the limit is "
             f"{format_mb(MAX_ACTIVATION_BYTES)}. "
             f"The largest is layer {big.number} {big.title} "
-            f"({_size(big.output_shape)}): use fewer filters or pool earlier.")
+            f"({_size(big.output_shape or ())}): use fewer filters or pool earlier.")
     return errors
 
 

@@ -70,7 +70,7 @@ def _parse_layer(number: int, item: object) -> LayerSpec:
     if not isinstance(params, dict):
         raise SpecError(f"Layer {number}: 'params' must be a JSON object.")
     for key, value in params.items():
-        if LAYER_TYPES[kind].param(key) is None:
+        if key not in {p.name for p in LAYER_TYPES[kind].params}:
             raise SpecError(f"Layer {number} ({kind}) has unknown setting {show_value(key)}; known "
                             f"settings: {', '.join(p.name for p in LAYER_TYPES[kind].params)}.")
         if not isinstance(value, bool | int | float | str):

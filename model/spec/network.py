@@ -69,9 +69,9 @@ class LayerType:
     help: str
     params: list[ParamDef]
 
-    def param(self, name: str) -> ParamDef | None:
-        """The setting called ``name``, or None."""
-        return next((p for p in self.params if p.name == name), None)
+    def param(self, name: str) -> ParamDef:
+        """The setting called ``name`` (KeyError when this layer type has none)."""
+        return {p.name: p for p in self.params}[name]
 
 
 @dataclass
@@ -202,6 +202,7 @@ def _check_value(p: ParamDef, value: object) -> str | None:
         return f"{p.label} must be a whole number, not {show_value(value)}"
     if p.type == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
         return f"{p.label} must be a number, not {show_value(value)}"
+    assert isinstance(value, int | float) and p.minimum is not None and p.maximum is not None
     if not p.minimum <= value <= p.maximum:  # also refuses NaN
         return f"{p.label} is {show_value(value)}; it must be between {p.minimum} and {p.maximum}"
     return None
@@ -221,7 +222,7 @@ def resolve_params(layer: LayerSpec) -> tuple[dict, list[str]]:
     raw = layer.params if isinstance(layer.params, dict) else {}
     known = ", ".join(p.name for p in ltype.params) or "none"
     problems = [f"unknown setting {show_value(k)} (known: {known})" for k in raw
-                if ltype.param(k) is None]
+                if k not in {p.name for p in ltype.params}]
     params = {}
     for p in ltype.params:
         value = raw.get(p.name, p.default)

@@ -14,6 +14,7 @@ import os
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TextIO
 
 from cnn_studio.model.storage import paths
 
@@ -21,6 +22,8 @@ LOG_NAME = "cnn-studio.log"
 MAX_BYTES = 1_000_000
 BACKUPS = 3
 FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+LOG_HANDLER = "cnn-studio log file"  # the handlers' names, so a second call finds them
+CONSOLE_HANDLER = "cnn-studio console"
 
 
 def log_path() -> Path:
@@ -44,9 +47,9 @@ def quiet_tensorflow_defaults(verbose: bool) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0")
 
 
-def _our_handler() -> logging.Handler | None:
+def _our_handler() -> RotatingFileHandler | None:
     for handler in logging.getLogger().handlers:
-        if getattr(handler, "cnn_studio_log", False):
+        if handler.name == LOG_HANDLER and isinstance(handler, RotatingFileHandler):
             return handler
     return None
 
@@ -76,14 +79,14 @@ def configure_logging(verbose: bool = False) -> Path | None:
             print(f"cnn-studio: no log file ({error}).", file=sys.stderr)
             return None
         handler.setFormatter(logging.Formatter(FORMAT))
-        handler.cnn_studio_log = True
+        handler.name = LOG_HANDLER
         root.addHandler(handler)
     if root.level > logging.INFO or root.level == logging.NOTSET:
         root.setLevel(logging.INFO)
-    if verbose and not any(getattr(h, "cnn_studio_console", False) for h in root.handlers):
+    if verbose and not any(h.name == CONSOLE_HANDLER for h in root.handlers):
         console = logging.StreamHandler(sys.stderr)
         console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        console.cnn_studio_console = True
+        console.name = CONSOLE_HANDLER
         root.addHandler(console)
     return Path(handler.baseFilename)
 
@@ -99,7 +102,7 @@ class NativeStderrToLog:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._saved_fd: int | None = None
-        self._old_stderr = None
+        self._old_stderr: TextIO | None = None
 
     def __enter__(self) -> NativeStderrToLog:
         if self.path is None:

@@ -86,7 +86,8 @@ def check_regular(path: str | os.PathLike, limit: int | None = None) -> int:
 
 def _read_bounded(handle, path, limit: int, what: str) -> bytes:
     """Read ``handle`` in chunks; refuse once more than ``limit`` bytes come out."""
-    parts, total = [], 0
+    parts: list[bytes] = []
+    total = 0
     while True:
         block = handle.read(min(CHUNK, limit + 1 - total))
         if not block:

@@ -56,7 +56,7 @@ def _render(font: ImageFont.FreeTypeFont, char: str) -> np.ndarray | None:
     left, top, right, bottom = font.getbbox(char)
     if right - left < 1 or bottom - top < 1:
         return None
-    image = Image.new("L", (right - left + 8, bottom - top + 8), 0)
+    image = Image.new("L", (int(right - left) + 8, int(bottom - top) + 8), 0)
     ImageDraw.Draw(image).text((4 - left, 4 - top), char, fill=255, font=font)
     arr = np.asarray(image)
     if arr.max() < 128:

@@ -194,7 +194,7 @@ def loop_cusps(pieces: list[np.ndarray], rng: np.random.Generator,
         v = _direction(piece[0], piece[1]) if len(piece) > 1 else None
         eligible = (u is not None and v is not None and float(u @ v) < -0.85
                     and (u[1] < -0.5 or (u[1] > 0.5 and cusp[1] > 105)))
-        if not eligible or rng.random() >= chance:
+        if u is None or not eligible or rng.random() >= chance:
             out.append(piece)
             continue
         width = rng.uniform(5.0, 12.0)
@@ -245,7 +245,7 @@ def perturbed_strokes(char: str, rng: np.random.Generator,
         else (1.0, 1.0)
     strokes = []
     for stroke in skeleton:
-        pieces = []
+        pieces: list[np.ndarray] = []
         start_shift = rng.normal(0, jitter, 2)
         for seg in stroke:
             noisy = _stretch(seg, ascend, descend) + rng.normal(0.0, jitter, seg.shape)

@@ -20,10 +20,10 @@ def slant_degrees(strokes: Sequence[np.ndarray]) -> float | None:
     The pen moves within 30 degrees of vertical are turned to point down and summed; the
     slant is the angle of that sum from the vertical. None when the letter has no such move.
     """
-    moves = [np.diff(np.asarray(s, np.float64), axis=0) for s in strokes if len(s) > 1]
-    if not moves:
+    parts = [np.diff(np.asarray(s, np.float64), axis=0) for s in strokes if len(s) > 1]
+    if not parts:
         return None
-    moves = np.concatenate(moves)
+    moves = np.concatenate(parts)
     steep = moves[np.abs(moves[:, 1]) >= STEEP * np.abs(moves[:, 0])]
     down = (steep * np.where(steep[:, 1:2] < 0, -1.0, 1.0)).sum(axis=0)
     if down[1] <= 0:
@@ -40,7 +40,7 @@ def width_ratio(strokes: Sequence[np.ndarray]) -> float | None:
     return float(width / height) if height > 0 and width > 0 else None
 
 
-def summary(letters: Iterable[tuple[str, Sequence[np.ndarray]]]) -> dict[str, float]:
+def summary(letters: Iterable[tuple[str, Sequence[np.ndarray]]]) -> dict[str, float | None]:
     """Aggregate statistics of ``(label, strokes)`` pairs.
 
     Returns:
@@ -48,7 +48,8 @@ def summary(letters: Iterable[tuple[str, Sequence[np.ndarray]]]) -> dict[str, fl
         ratio and ``log_width_ratio_iqr``: the interquartile range of log(width/height) within
         each letter (case kept), median over letters with at least 10 samples.
     """
-    slants, ratios = [], {}
+    slants: list[float] = []
+    ratios: dict[str, list[float]] = {}
     for label, strokes in letters:
         slant, ratio = slant_degrees(strokes), width_ratio(strokes)
         if slant is not None:

@@ -10,7 +10,12 @@ tf.function, the NumPy engine, ``classify``) shows the calibrated probabilities.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: importing this module loads no Keras
+    import keras
 
 ECE_BINS = 15
 T_RANGE = (0.05, 20.0)
@@ -87,7 +92,7 @@ def expected_calibration_error(probs: np.ndarray, labels: np.ndarray,
     return float(total / len(labels))
 
 
-def bake_temperature(model, temperature: float) -> None:
+def bake_temperature(model: keras.Model, temperature: float) -> None:
     """Divide the last Dense layer's kernel and bias by ``temperature`` (in place).
 
     Raises:

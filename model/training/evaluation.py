@@ -10,12 +10,16 @@ from __future__ import annotations
 import os
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cnn_studio.model.ink.preprocess import strokes_to_image
 from cnn_studio.model.ink.strokes import LETTERS, StrokesError, label_to_class, read_strokes
 from cnn_studio.model.storage.safe_read import show_path
+
+if TYPE_CHECKING:  # annotations only: importing this module loads no Keras
+    import keras
 
 
 @dataclass
@@ -71,10 +75,10 @@ def load_labelled_images(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarra
         raise StrokesError(f"{show_path(path)}: no labelled samples to evaluate")
     images = np.stack([strokes_to_image(s.strokes, document.canvas) for s in samples])
     classes = np.array([label_to_class(s.label) for s in samples], np.int64)
-    return images[..., None], classes, [s.label for s in samples]
+    return images[..., None], classes, [s.label for s in samples if s.label is not None]
 
 
-def _scores(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
+def _scores(model: keras.Model, images: np.ndarray, batch: int = 512) -> np.ndarray:
     outputs = []
     for start in range(0, len(images), batch):
         chunk = images[start:start + batch]
@@ -83,7 +87,7 @@ def _scores(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
     return np.concatenate(outputs)
 
 
-def evaluate_images(model, images: np.ndarray, classes: np.ndarray,
+def evaluate_images(model: keras.Model, images: np.ndarray, classes: np.ndarray,
                     labels: list[str]) -> EvalReport:
     """Evaluate ``model`` on rasterized images.
 
@@ -113,7 +117,7 @@ def evaluate_images(model, images: np.ndarray, classes: np.ndarray,
                       int(upper.sum()), int((~upper).sum()), per_letter, confusions)
 
 
-def evaluate_strokes(model, strokes_file: str | os.PathLike) -> EvalReport:
+def evaluate_strokes(model: keras.Model, strokes_file: str | os.PathLike) -> EvalReport:
     """Evaluate ``model`` on every labelled sample of a strokes-v1 file.
 
     Args:

@@ -282,9 +282,9 @@ def teach(model: keras.Model, samples: Sequence[Sample], config: TeachConfig | N
         raise TeachError("there are no samples to teach with: draw a few letters first")
     report = progress or (lambda fraction, text: None)
     report(0.0, "Preparing your letters...")
-    labels = [s.label for s in samples]
+    x, y = sample_images(samples, canvas)  # TeachError unless every sample has its letter
+    labels = [s.label for s in samples if s.label is not None]  # so: every sample's
     taught, held = split_by_sample(labels, config.hold_back, seed=config.seed)
-    x, y = sample_images(samples, canvas)
     own = augment(x[taught], y[taught], config.copies, config.seed)
     replay, check = builtin if builtin is not None else builtin_letters(
         config.replay, config.check, config.seed)
@@ -313,4 +313,5 @@ def misread_letters(model: keras.Model, samples: Sequence[Sample],
         return []
     x, y = sample_images(labelled, canvas)
     wrong = predict_classes(model, x) != y
-    return sorted({s.label for s, bad in zip(labelled, wrong, strict=True) if bad})
+    return sorted({s.label for s, bad in zip(labelled, wrong, strict=True)
+                   if bad and s.label is not None})

@@ -205,7 +205,7 @@ def _memory_pipelines(x, y, validation, val_data, work, config: TrainConfig):
     return train_ds, val_ds, len(x), 0 if vx is None else len(vx)
 
 
-def _working_model(model, device: str, strategy) -> keras.Model:
+def _working_model(model: keras.Model, device: str, strategy) -> keras.Model:
     """The model to fit: built/cloned into the strategy scope when its variables need it."""
     if not isinstance(model, keras.Model):
         return model()  # a build function, called inside the scope

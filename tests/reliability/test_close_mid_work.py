@@ -125,7 +125,7 @@ class SlowArchive(http.server.BaseHTTPRequestHandler):
     stall = False
     release = threading.Event()
 
-    def do_GET(self):  # noqa: N802 - http.server API
+    def do_GET(self):  # http.server API
         self.send_response(200)
         self.send_header("Content-Length", str(50 * 2**20))
         self.end_headers()

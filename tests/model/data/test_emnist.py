@@ -163,7 +163,7 @@ PAYLOAD = bytes(range(256)) * 1000
 
 
 class _RangeHandler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802 (http.server naming)
+    def do_GET(self):  # http.server naming
         start = 0
         header = self.headers.get("Range")
         if header:

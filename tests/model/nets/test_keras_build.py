@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support_specs import random_specs
 
-from cnn_studio.model.nets import keras_build as K
+from cnn_studio.model.nets import keras_build as K  # noqa: N812 - short, as the tests use it often
 from cnn_studio.model.nets import keras_code, model_files
 from cnn_studio.model.spec.analysis import analyze, with_output_layer
 from cnn_studio.model.spec.files import canonical, save_spec
@@ -19,7 +19,7 @@ from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, SpecError
 from cnn_studio.model.spec.presets import PRESETS, get_preset
 
 
-def L(kind: str, **params) -> LayerSpec:
+def L(kind: str, **params) -> LayerSpec:  # noqa: N802 - short: reads as a list of layers
     return LayerSpec(kind, params)
 
 
@@ -248,7 +248,7 @@ def test_spec_from_model_refuses_what_the_builder_cannot_show():
 def test_keras_code_builds_the_same_network(spec, capsys):
     code = keras_code.keras_code(spec)
     namespace: dict = {}
-    exec(compile(code, "<keras_code>", "exec"), namespace)  # noqa: S102 - our own output
+    exec(compile(code, "<keras_code>", "exec"), namespace)  # our own output
     capsys.readouterr()
     model = namespace["model"]
     assert_matches_analysis(spec, model)

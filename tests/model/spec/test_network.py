@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from cnn_studio.model.spec import analysis
 from cnn_studio.model.spec import files as spec_files
-from cnn_studio.model.spec import network as S
+from cnn_studio.model.spec import network as S  # noqa: N812 - short, as the tests use it often
 from cnn_studio.model.spec.analysis import analyze
 from cnn_studio.model.spec.files import from_json, to_json
 from cnn_studio.model.spec.network import LayerSpec, NetworkSpec, SpecError
@@ -23,7 +23,7 @@ CONTRACT_KINDS = {"conv2d", "activation", "maxpool2d", "avgpool2d", "sumpool2d",
                   "globalavgpool2d", "dense", "dropout", "batchnorm"}
 
 
-def L(kind: str, **params) -> LayerSpec:
+def L(kind: str, **params) -> LayerSpec:  # noqa: N802 - short: reads as a list of layers
     return LayerSpec(kind, params)
 
 

@@ -93,7 +93,7 @@ def test_read_idx_rejects_corrupt_gzip_and_forged_sizes(tmp_path):
 class _StallingHandler(http.server.BaseHTTPRequestHandler):
     release = threading.Event()
 
-    def do_GET(self):  # noqa: N802 - http.server API
+    def do_GET(self):  # http.server API
         self.send_response(200)
         self.send_header("Content-Length", str(1 << 20))
         self.end_headers()

@@ -51,7 +51,7 @@ def test_logging_writes_the_rotated_log_file_once(root, tmp_path, monkeypatch):
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path))
     first = logs.configure_logging()
     assert logs.configure_logging() == first == tmp_path / "state" / "cnn-studio.log"
-    ours = [h for h in root.handlers if getattr(h, "cnn_studio_log", False)]
+    ours = [h for h in root.handlers if h.name == logs.LOG_HANDLER]
     assert len(ours) == 1 and ours[0].maxBytes == logs.MAX_BYTES
     logging.getLogger("cnn_studio.test").warning("written to the log")
     ours[0].flush()
@@ -63,7 +63,7 @@ def test_logging_follows_a_moved_state_folder(root, tmp_path, monkeypatch):
     assert logs.configure_logging() == tmp_path / "a" / "state" / "cnn-studio.log"
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "b"))
     assert logs.configure_logging() == tmp_path / "b" / "state" / "cnn-studio.log"
-    assert len([h for h in root.handlers if getattr(h, "cnn_studio_log", False)]) == 1
+    assert len([h for h in root.handlers if h.name == logs.LOG_HANDLER]) == 1
 
 
 def test_verbose_flag_and_environment(monkeypatch):

@@ -110,6 +110,9 @@ def test_bad_input_ends_in_a_teach_error():
         ft.teach(tiny_model(), [], fast(), builtin=builtin())
     with pytest.raises(ft.TeachError, match="needs its letter"):
         ft.teach(tiny_model(), [Sample(cross(0).strokes, None)], fast(), builtin=builtin())
+    with pytest.raises(ft.TeachError, match="needs its letter"):  # not a TypeError in the split
+        ft.teach(tiny_model(), [cross(0), Sample(cross(0).strokes, None)], fast(),
+                 builtin=builtin())
     for bad in ({"steps": 0}, {"own_share": 0.0}, {"learning_rate": 5.0}, {"hold_back": -1}):
         with pytest.raises(ft.TeachError):
             fast(**bad).validate()
