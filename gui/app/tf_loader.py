@@ -52,7 +52,7 @@ def import_tensorflow(_state: TaskState) -> dict:
     """The loader's task: :func:`describe_tensorflow`, any failure told as what still works."""
     try:
         return describe_tensorflow()
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a message
+    except Exception as exc:
         raise UserError(
             f"TensorFlow could not be loaded ({exc}). Drawing and designing still work (and "
             "predicting, with the numpy engine); reinstall with 'python3 dev.py install' to "

@@ -66,10 +66,10 @@ def evented(name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> ty
     for key, value in list(namespace.items()):
         if isinstance(value, Field):
             namespace[f"{key}_changed"] = Signal(value.kind)
-    return type(QObject)(name, bases, namespace)
+    return type(QObject)(name, bases, namespace)  # type: ignore[misc]  # Qt's metaclass
 
 
-class AppState(QObject, metaclass=evented):
+class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a function
     """The values and events shared by the main window's panels."""
 
     spec = Field(None, "the network being designed (a model.spec.network.NetworkSpec)")

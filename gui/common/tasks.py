@@ -129,7 +129,7 @@ class Task(QObject):
         super().__init__()
         self.name, self.fn, self.runner, self.on_partial = name, fn, runner, on_partial
         self.cancel_event = threading.Event()
-        self.thread = threading.Thread(target=self._run, name=f"task-{name}", daemon=True)
+        self.daemon = threading.Thread(target=self._run, name=f"task-{name}", daemon=True)
         self._last_report = 0.0
         self._lock = threading.Lock()
         self._requests: list[object] = []
@@ -208,11 +208,11 @@ class Task(QObject):
 
     def running(self) -> bool:
         """Whether the task's thread still runs."""
-        return self.thread.is_alive()
+        return self.daemon.is_alive()
 
     def join(self, timeout_s: float | None = None) -> bool:
         """Wait for the thread, at most ``timeout_s`` (default ``JOIN_TIMEOUT_S``)."""
-        return join_all([self.thread], timeout_s)
+        return join_all([self.daemon], timeout_s)
 
 
 class TaskRunner(QObject):
@@ -272,7 +272,7 @@ class TaskRunner(QObject):
         self._tasks[name] = (task, (on_done, on_failed, on_cancelled), busy)
         if busy is not None and self.state is not None:
             self.state.begin_work(busy)
-        task.thread.start()
+        task.daemon.start()
         return task
 
     def task_ended(self, task: Task, which: int, value: object) -> None:
@@ -322,7 +322,7 @@ class TaskRunner(QObject):
         if cancel:
             for task in tasks:
                 task.cancel()
-        threads = [task.thread for task in tasks]
+        threads = [task.daemon for task in tasks]
         for lane in self._lanes:
             threads.extend(lane.stop_thread())
         return join_all(threads, timeout_s)

@@ -110,7 +110,7 @@ class TaskPanel(QWidget):
         for task in tasks:
             if task is not None:
                 task.cancel()
-        join_all([task.thread for task in tasks if task is not None])
+        join_all([task.daemon for task in tasks if task is not None])
 
     def _on_progress(self, key, done: int, total: int) -> None:
         if isinstance(key, tuple) and key[0] == "dataset":

@@ -66,4 +66,4 @@ class TeachJob(QObject):
         task = None if self.running is None else self.runner.task(("teach", self.running))
         if task is not None:
             task.cancel()
-            join_all([task.thread])
+            join_all([task.daemon])
