@@ -7,12 +7,22 @@ clicks. It holds no data of its own beyond what the overview widget hands it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QStaticText,
+    QTransform,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from cnn_studio.gui.common import palette as colours
@@ -68,6 +78,25 @@ class Zoom:
     progress: float = 0.0
 
 
+@dataclass(frozen=True)
+class _Ink:
+    """The palette's colours one paint uses (looked up once per paint, not per item)."""
+
+    base: QColor
+    text: QColor
+    muted: QColor
+    link: QColor
+    mid: QColor
+    highlight: QColor
+
+    @classmethod
+    def of_palette(cls) -> _Ink:
+        base = colours.role(colours.Role.Base)
+        return cls(base, colours.role(colours.Role.Text), colours.muted_text(base),
+                   colours.readable(colours.role(colours.Role.Link), base),
+                   colours.role(colours.Role.Mid), colours.tint(SELECTED, 0.35, colours.Role.Base))
+
+
 def _lerp(a: QRectF, b: QRectF, t: float) -> QRectF:
     return QRectF(a.left() + (b.left() - a.left()) * t, a.top() + (b.top() - a.top()) * t,
                   a.width() + (b.width() - a.width()) * t,
@@ -79,7 +108,8 @@ def _ramp(table: str | bool) -> QImage:
     """A legend's colour ramp, 256 x 1: the drawing's ink (``"ink"``), or signed or
     non-negative layer outputs."""
     colours_ = GRAY_TABLE[::-1] if table == "ink" else colour_table(bool(table))
-    return array_to_qimage(np.arange(256, dtype=np.uint8)[None, :], colours_)
+    return array_to_qimage(np.arange(256, dtype=np.uint8)[None, :], colours_).convertToFormat(
+        QImage.Format.Format_ARGB32_Premultiplied)
 
 
 def _titles(column: Column) -> list[str]:
@@ -104,7 +134,7 @@ def _fitted(painter: QPainter, texts: list[str], width: float) -> str:
 
 def _short(value: float) -> str:
     """A legend number in at most about four characters: ``0``, ``0.43``, ``3.6``, ``-13``."""
-    if not np.isfinite(value):
+    if not math.isfinite(value):
         return "-"
     if abs(value) >= 10:
         return f"{value:.0f}"
@@ -142,6 +172,10 @@ class OverviewCanvas(QWidget):
         self.zoom: Zoom | None = None
         self.paint_count = 0
         self._kernel_image: tuple[int, QImage] | None = None
+        self._static: QImage | None = None
+        self._numbers: dict[str, QStaticText] = {}
+        self._visible: dict[int, tuple] = {}
+        self._ink = _Ink.of_palette()
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
@@ -154,10 +188,8 @@ class OverviewCanvas(QWidget):
     # ---------------------------------------------------------------- geometry
     def position(self, layer: int) -> int | None:
         """The column position of ``layer`` (``INPUT_INDEX`` is the drawing), or None."""
-        for position, column in enumerate(self.columns):
-            if column.index == layer:
-                return position
-        return None
+        position = layer - INPUT_INDEX
+        return position if 0 <= position < len(self.columns) else None
 
     def relayout(self, width: int, height: int) -> None:
         """Place the columns for a ``width`` x ``height`` view and take the size they need."""
@@ -165,6 +197,7 @@ class OverviewCanvas(QWidget):
                             else (0, 0), c.index in self.show_all) for c in self.columns]
         line_h = max(12, self.fontMetrics().height())
         self.plan = layout(needs, width, height, line_h)
+        self._static = None
         if self.size() != self.plan.size:
             self.resize(self.plan.size)
         self.update()
@@ -196,10 +229,16 @@ class OverviewCanvas(QWidget):
             return [0]
         if column.style != MAPS:
             return []
+        pins = self.pinned(layer)
+        key = (id(column), column.version, id(box), box.shown, tuple(pins))
+        known = self._visible.get(layer)
+        if known is not None and known[0] == key:
+            return known[1]
         shown = [int(i) for i in column.order[:box.shown]]
-        for pin in self.pinned(layer):
+        for pin in pins:
             if pin not in shown and pin < column.count and shown:
                 shown[-1] = pin
+        self._visible[layer] = (key, shown)
         return shown
 
     def map_rect(self, layer: int, map_index: int) -> QRectF | None:
@@ -331,36 +370,75 @@ class OverviewCanvas(QWidget):
         self.paint_count += 1
         painter = QPainter(self)
         exposed = QRectF(event.rect())
-        painter.fillRect(exposed, colours.role(colours.Role.Base))
+        self._ink = _Ink.of_palette()
+        painter.fillRect(exposed, self._ink.base)
         zoom = self.zoom
         if zoom is None or zoom.progress < 1.0:
+            painter.drawImage(exposed, self._static_layer(), exposed)
             self._paint_edges(painter)
             for column, box in zip(self.columns, self.plan.columns, strict=False):
-                if box.title.united(box.body).united(box.legend).adjusted(-2, -2, 2, 24) \
-                        .intersects(exposed):
-                    self._paint_column(painter, column, box)
+                if box.body.united(box.legend).adjusted(-2, -2, 2, 2).intersects(exposed):
+                    self._paint_values(painter, column, box)
             if self.plan.detail.intersects(exposed):
                 self._paint_detail(painter, self.plan.detail)
         if zoom is not None:
             self._paint_zoom(painter, zoom)
         painter.end()
 
-    def _text(self) -> QColor:
-        return colours.role(colours.Role.Text)
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """A new palette or font: the titles are drawn again."""
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._static = None
+        super().changeEvent(event)
 
-    def _paint_column(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
-        painter.setPen(self._text())
-        painter.setFont(self._bold)
+    def _static_layer(self) -> QImage:
+        """What changes only with the layout: titles, letters, "show all" switches, zero lines
+        (one transparent picture, drawn again only after a relayout or a palette change)."""
+        if self._static is not None and self._static.size() == self.size():
+            return self._static
+        image = QImage(self.size(), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        ink = _Ink.of_palette()
+        for column, box in zip(self.columns, self.plan.columns, strict=False):
+            self._paint_titles(painter, column, box, ink)
+        painter.end()
+        self._static = image
+        return image
+
+    def _paint_titles(self, painter: QPainter, column: Column, box: ColumnBox, ink) -> None:
         line = box.title.height() / 2
         first = QRectF(box.title.left(), box.title.top(), box.title.width(), line)
         second = QRectF(box.title.left(), box.title.top() + line, box.title.width(), line)
         centre = Qt.AlignmentFlag.AlignCenter
+        painter.setFont(self._bold)
+        painter.setPen(ink.text)
         painter.drawText(first, centre, _fitted(painter, _titles(column), first.width()))
         painter.setFont(self._small)
-        painter.setPen(colours.muted_text(colours.role(colours.Role.Base)))
+        painter.setPen(ink.muted)
         shape = _shape_text(column.shape[:2] if column.style == IMAGE else column.shape)
         painter.drawText(second, centre, painter.fontMetrics().elidedText(
             shape, Qt.TextElideMode.ElideRight, int(second.width())))
+        if box.toggle is not None:
+            label = "fewer" if column.index in self.show_all else \
+                f"+{column.count - box.shown} more"
+            painter.setPen(ink.link)
+            painter.drawText(box.toggle, centre, label)
+        if column.style in (BARS, OUTPUT):
+            top, step = self._rows(column, box)
+            zero = box.body.left() + (14.0 if column.style == OUTPUT else 0.0)
+            painter.setPen(QPen(ink.mid, 1))
+            painter.drawLine(QPointF(zero, top), QPointF(zero, top + step * column.count))
+        if column.style == OUTPUT and column.labels:
+            top, step = self._rows(column, box)
+            if step >= 8:
+                painter.setPen(ink.text)
+                for i, letter in enumerate(column.labels):
+                    painter.drawText(QRectF(box.body.left(), top + i * step, 14.0, step),
+                                     centre, letter)
+
+    def _paint_values(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
+        """What changes with the data: the maps, strip, bars or probabilities, and the legend."""
         if column.style in (MAPS, IMAGE):
             self._paint_maps(painter, column, box)
         elif column.style == STRIP:
@@ -368,96 +446,81 @@ class OverviewCanvas(QWidget):
             painter.drawImage(QRectF(box.body.left(), box.body.top(), image.width() * box.cell,
                                      image.height() * box.cell), image)
         elif column.style == BARS:
-            self._paint_bars(painter, column, box)
+            top, step = self._rows(column, box)
+            rows_per_bar = max(1, min(4, int(step)))
+            painter.drawImage(QRectF(box.body.left(), top, box.body.width(),
+                                     step * column.count),
+                              column.bars_image(int(box.body.width()), rows_per_bar))
         else:
             self._paint_output(painter, column, box)
         self._paint_legend(painter, column, box)
 
     def _paint_maps(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
-        image = column.maps_image()
+        shown = self.visible_maps(column.index)
+        image = column.maps_image(shown)
         h, w = column.shape[:2]
+        for position in range(len(shown)):
+            painter.drawImage(box.slot(position), image, QRectF(position * w, 0, w, h))
         selection = self.selection
-        for position, map_index in enumerate(self.visible_maps(column.index)):
-            rect = box.slot(position)
-            painter.drawImage(rect, image, QRectF(map_index * w if column.style == MAPS else 0,
-                                                  0, w, h))
-            if selection is not None and selection.layer == column.index and \
-                    selection.map == map_index:
-                painter.setPen(QPen(SELECTED, 2.5))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(rect.adjusted(-1.5, -1.5, 1.5, 1.5))
-            elif selection is not None and selection.layer - 1 == column.index:
-                painter.setPen(QPen(EDGE, 1))
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.drawRect(rect.adjusted(-0.5, -0.5, 0.5, 0.5))
-
-    def _paint_bars(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
-        values = column.values.reshape(-1)
-        top, step = self._rows(column, box)
-        body = box.body
-        zero = body.left() + (body.width() / 2 if column.signed else 0.0)
-        reach = body.width() / 2 if column.signed else body.width()
-        painter.setPen(QPen(colours.role(colours.Role.Mid), 1))
-        painter.drawLine(QPointF(zero, top), QPointF(zero, top + step * len(values)))
-        lengths = np.clip(np.nan_to_num(values) / column.scale, -1.0, 1.0) * reach
-        for i, length in enumerate(lengths):
-            if abs(length) < 0.25:
-                continue
-            left = zero if length > 0 else zero + length
-            painter.fillRect(QRectF(left, top + i * step + 0.1 * step, abs(length),
-                                    max(0.8 * step, 1.0)),
-                             POSITIVE_BAR if length > 0 else NEGATIVE_BAR)
+        if selection is None:
+            return
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if selection.layer - 1 == column.index:
+            painter.setPen(QPen(EDGE, 1))
+            for position in range(len(shown)):
+                painter.drawRect(box.slot(position).adjusted(-0.5, -0.5, 0.5, 0.5))
+        elif selection.layer == column.index and selection.map in shown:
+            painter.setPen(QPen(SELECTED, 2.5))
+            painter.drawRect(box.slot(shown.index(selection.map)).adjusted(-1.5, -1.5, 1.5, 1.5))
 
     def _paint_output(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
-        values = np.nan_to_num(column.values.reshape(-1))
+        values = column.values.reshape(-1)
         top, step = self._rows(column, box)
-        labels = column.labels or [str(i) for i in range(len(values))]
-        best = int(np.argmax(values)) if len(values) else -1
+        best = int(np.nanargmax(values)) if len(values) and np.isfinite(values).any() else -1
         label_w = 14.0
         bar_left = box.body.left() + label_w
         bar_w = box.body.width() - label_w - 30
-        painter.setFont(self._small)
-        text = self._text()
-        for i, value in enumerate(values):
-            row = QRectF(box.body.left(), top + i * step, box.body.width(), step)
-            if i == best:
-                painter.fillRect(row, colours.tint(SELECTED, 0.25, colours.Role.Base))
-            painter.setFont(self._bold if i == best else self._small)
-            painter.setPen(text)
-            if step >= 8:
+        shares = np.clip(np.nan_to_num(values), 0.0, 1.0) * bar_w
+        for i, share in enumerate(shares):
+            if share >= 0.5:
+                painter.fillRect(QRectF(bar_left, top + i * step + 0.2 * step, share, 0.6 * step),
+                                 SELECTED if i == best else POSITIVE_BAR)
+        if best >= 0:
+            row = QRectF(box.body.left(), top + best * step, box.body.width(), step)
+            painter.fillRect(QRectF(row.left(), row.top(), label_w, row.height()),
+                             self._ink.highlight)
+            painter.setFont(self._bold)
+            painter.setPen(self._ink.text)
+            if column.labels and step >= 8:
                 painter.drawText(QRectF(row.left(), row.top(), label_w, step),
-                                 Qt.AlignmentFlag.AlignCenter, labels[i])
-            painter.fillRect(QRectF(bar_left, row.top() + 0.2 * step,
-                                    max(0.0, min(1.0, float(value))) * bar_w, 0.6 * step),
-                             SELECTED if i == best else POSITIVE_BAR)
-            if i == best and step >= 8:
-                painter.drawText(QRectF(bar_left + bar_w, row.top(), 30, step),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                                 f"{value:.2f}")
+                                 Qt.AlignmentFlag.AlignCenter, column.labels[best])
+            painter.setFont(self._small)
+            value = self._number(f"{values[best]:.2f}")
+            painter.drawStaticText(QPointF(box.body.right() - value.size().width(),
+                                           row.center().y() - value.size().height() / 2), value)
 
     def _paint_legend(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
         rect = box.legend
-        painter.setFont(self._small)
-        muted = colours.muted_text(colours.role(colours.Role.Base))
         if column.style in (MAPS, STRIP, IMAGE):
             painter.drawImage(QRectF(rect.left(), rect.top(), rect.width(), 6),
                               _ramp("ink" if column.style == IMAGE else column.signed))
-        low, high = column.value_range if column.style != BARS else (
-            -column.scale if column.signed else 0.0, column.scale)
-        if column.style == OUTPUT:
-            low, high = 0.0, 1.0
-        painter.setPen(muted)
-        numbers = QRectF(rect.left(), rect.top() + 7, rect.width(), rect.height() - 7)
-        painter.drawText(numbers, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                         _short(low))
-        painter.drawText(numbers, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                         _short(high))
-        if box.toggle is not None:
-            shown = box.shown
-            label = "fewer" if column.index in self.show_all else f"+{column.count - shown} more"
-            painter.setPen(colours.readable(colours.role(colours.Role.Link),
-                                            colours.role(colours.Role.Base)))
-            painter.drawText(box.toggle, Qt.AlignmentFlag.AlignCenter, label)
+        low, high = (0.0, 1.0) if column.style == OUTPUT else column.value_range
+        painter.setFont(self._small)
+        painter.setPen(self._ink.muted)
+        painter.drawStaticText(QPointF(rect.left(), rect.top() + 7), self._number(_short(low)))
+        high_text = self._number(_short(high))
+        painter.drawStaticText(QPointF(rect.right() - high_text.size().width(), rect.top() + 7),
+                               high_text)
+
+    def _number(self, text: str) -> QStaticText:
+        """``text`` laid out once in the small font (numbers recur: legends, probabilities)."""
+        known = self._numbers.get(text)
+        if known is None:
+            if len(self._numbers) > 2000:
+                self._numbers.clear()
+            known = self._numbers[text] = QStaticText(text)
+            known.prepare(QTransform(), self._small)
+        return known
 
     def _paint_edges(self, painter: QPainter) -> None:
         selection = self.selection
@@ -495,13 +558,13 @@ class OverviewCanvas(QWidget):
 
     def _paint_detail(self, painter: QPainter, rect: QRectF) -> None:
         painter.setFont(self._small)
-        painter.setPen(self._text())
+        painter.setPen(self._ink.text)
         line_h = painter.fontMetrics().height()
         selection = self.selection
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         if selection is None:
             if self.columns:
-                painter.setPen(colours.muted_text(colours.role(colours.Role.Base)))
+                painter.setPen(self._ink.muted)
                 painter.drawText(rect, flags, HINT)
             return
         text = selection.text
@@ -525,9 +588,10 @@ class OverviewCanvas(QWidget):
         key = id(kernel)
         if self._kernel_image is None or self._kernel_image[0] != key:
             levels = to_levels(kernel.transpose(0, 2, 1).reshape(kh, count * kw), True, scale)
-            self._kernel_image = (key, array_to_qimage(levels, colour_table(True)))
+            self._kernel_image = (key, array_to_qimage(levels, colour_table(True)).convertToFormat(
+                QImage.Format.Format_ARGB32_Premultiplied))
         image = self._kernel_image[1]
-        painter.setPen(colours.muted_text(colours.role(colours.Role.Base)))
+        painter.setPen(self._ink.muted)
         line_h = painter.fontMetrics().height()
         label_w = 130.0
         painter.drawText(QRectF(rect.left(), rect.top(), label_w, line_h),
@@ -562,11 +626,11 @@ class OverviewCanvas(QWidget):
         side = min((view.width() - 40) / w, (view.height() - 60) / h)
         end = QRectF(view.center().x() - side * w / 2, view.top() + 40, side * w, side * h)
         t = zoom.progress
-        background = QColor(colours.role(colours.Role.Base))
+        background = QColor(self._ink.base)
         background.setAlphaF(min(1.0, t * 1.2))
         painter.fillRect(view, background)
         rect = _lerp(zoom.start, end, t)
-        painter.drawImage(rect, column.maps_image(), QRectF(zoom.map * w, 0, w, h))
+        painter.drawImage(rect, column.maps_image([zoom.map]))
         cell_w, cell_h = rect.width() / w, rect.height() / h
         if cell_w >= 6 and t >= 1.0:
             painter.setPen(QPen(QColor(0, 0, 0, 40), 1))
@@ -582,7 +646,7 @@ class OverviewCanvas(QWidget):
                                 cell_w, cell_h))
         if t >= 1.0:
             value = format_number(column.map_value(zoom.map, zoom.row, zoom.col), 4)
-            painter.setPen(self._text())
+            painter.setPen(self._ink.text)
             painter.setFont(self._bold)
             painter.drawText(QRectF(view.left(), view.top() + 8, view.width(), 24),
                              Qt.AlignmentFlag.AlignCenter,

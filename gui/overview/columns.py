@@ -1,32 +1,31 @@
 """The overview's data: one column per layer with its values, colour scale, order and picture.
 
-A column keeps the last values it was given and makes its picture (an 8-bit indexed ``QImage``
-with one colour table for the whole layer, all maps side by side) only when the values changed
-and only when it is painted, so a layer whose output did not change costs nothing.
+A column keeps the last values it was given and makes its pictures (one colour table for the
+whole layer; the maps shown side by side in one image) only when the values changed and only
+when it is painted, so a layer whose output did not change costs nothing, and maps out of
+sight cost nothing either.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from PySide6.QtGui import QImage
 
-from cnn_studio.gui.common.activation_maps import (
-    GRAY_TABLE,
-    array_to_qimage,
-    colour_table,
-    scale_for,
-    to_levels,
-)
+from cnn_studio.gui.common.activation_maps import GRAY_TABLE, colour_table, scale_for, to_levels
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.nets.keras_code import layer_name
 from cnn_studio.model.spec.network import LAYER_TYPES, NetworkSpec, layer_title
 
 #: How each column is drawn.
 IMAGE, MAPS, STRIP, BARS, OUTPUT = "image", "maps", "strip", "bars", "output"
-MAX_BARS = 256  # longer vectors are drawn as a strip of coloured cells
+#: Bar colours (QRgb): 0 nothing, 1 a positive value, 2 a negative one.
+BAR_TABLE = [0x00000000, 0xFF607AAA, 0xFFBE5050]
+MAX_BARS = 256
+MAX_PICTURES = 6  # pictures a column keeps for its current values (maps shown, zoomed map)  # longer vectors are drawn as a strip of coloured cells
 INPUT_INDEX = -1  # the column of the drawing
 
 #: Names for the column titles, where a column may be only about 50 pixels wide: the first
@@ -72,6 +71,26 @@ def describe(network: NetworkSpec | Sequence[tuple[str, str]]) -> list[LayerInfo
             for name, kind in network]
 
 
+@lru_cache(maxsize=8)
+def _table(name: str | bool) -> np.ndarray:
+    """A colour table as 256 premultiplied ARGB words: the layer outputs' (signed or not),
+    ``"gray"`` (0 black to 255 white) or ``"bars"`` (:data:`BAR_TABLE`, rest transparent)."""
+    if name == "bars":
+        table = BAR_TABLE + [0] * (256 - len(BAR_TABLE))
+    else:
+        table = GRAY_TABLE if name == "gray" else colour_table(bool(name))
+    return np.array(table, dtype=np.uint32)
+
+
+def pixels(levels: np.ndarray, table: str | bool) -> QImage:
+    """A 2-D uint8 array as a 32-bit QImage (owning its pixels) through :func:`_table`: the
+    format Qt scales fastest, made by one numpy lookup."""
+    argb = np.ascontiguousarray(_table(table)[levels])
+    height, width = argb.shape
+    return QImage(argb.data, width, height, 4 * width,
+                  QImage.Format.Format_ARGB32_Premultiplied).copy()
+
+
 def _style(kind: str, values: np.ndarray, output: bool) -> str:
     if output:
         return OUTPUT
@@ -100,8 +119,7 @@ class Column:
         self.style = IMAGE if index == INPUT_INDEX else _style(info.kind, self.values, output)
         self.shape = self.values.shape
         self.version = 0
-        self._image: QImage | None = None
-        self._image_key: tuple | None = None
+        self._images: dict[tuple, QImage] = {}
         self._measure()
 
     @property
@@ -127,6 +145,7 @@ class Column:
             return False
         self.values = values
         self.version += 1
+        self._images.clear()
         self._measure()
         return True
 
@@ -137,10 +156,11 @@ class Column:
         elif self.style == OUTPUT:
             self.signed, self.scale = False, 1.0
         else:
-            finite = np.nan_to_num(self.values, nan=0.0, posinf=0.0, neginf=0.0)
+            finite = self.values if np.isfinite(self.values).all() else np.nan_to_num(
+                self.values, nan=0.0, posinf=0.0, neginf=0.0)
             self.signed, self.scale = scale_for(finite) if finite.size else (False, 1.0)
         if self.style == MAPS:
-            self.strength = np.abs(np.nan_to_num(self.values)).max(axis=(0, 1))
+            self.strength = np.abs(finite).max(axis=(0, 1))
             self.order = np.argsort(-self.strength, kind="stable")
         else:
             self.strength = self.order = None
@@ -150,35 +170,63 @@ class Column:
         """The values the colour scale spans: ``(-scale, scale)`` or ``(0, scale)``."""
         return (-self.scale if self.signed else 0.0), self.scale
 
-    def maps_image(self) -> QImage:
-        """All maps side by side (map ``i`` at x = i * width) in the layer's colours; cached."""
-        key = ("maps", self.version)
-        if self._image_key != key:
+    def _cached(self, key: tuple, make) -> QImage:
+        """The picture for ``key`` (made by ``make`` unless kept since the values last
+        changed)."""
+        image = self._images.get(key)
+        if image is None:
+            if len(self._images) >= MAX_PICTURES:
+                self._images.clear()
+            image = self._images[key] = make()
+        return image
+
+    def maps_image(self, maps: Sequence[int]) -> QImage:
+        """The maps ``maps`` side by side (the i-th at x = i * map width) in the layer's
+        colours (the drawing in ink for the input column); cached."""
+        maps = (0,) if self.style == IMAGE else tuple(int(m) for m in maps)
+
+        def make() -> QImage:
             if self.style == IMAGE:
                 image = self.values.reshape(self.shape[:2])
-                levels = to_levels(1.0 - np.clip(image, 0.0, 1.0), False, 1.0)
-                self._image = array_to_qimage(levels, GRAY_TABLE)
-            else:
-                h, w, count = self.shape
-                levels = to_levels(self.values, self.signed, self.scale)
-                self._image = array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w),
-                                              colour_table(self.signed))
-            self._image_key = key
-        return self._image
+                return pixels(to_levels(1.0 - np.clip(image, 0.0, 1.0), False, 1.0), "gray")
+            chosen = self.values[:, :, list(maps)]
+            h, w, count = chosen.shape
+            levels = to_levels(chosen, self.signed, self.scale)
+            return pixels(levels.transpose(0, 2, 1).reshape(h, count * w), self.signed)
+
+        return self._cached(("maps", maps), make)
 
     def strip_image(self, rows: int) -> QImage:
         """A vector as a grid of ``rows`` rows, filled column by column (value i at row
         ``i % rows``, column ``i // rows``); cached per ``rows``."""
-        key = ("strip", self.version, rows)
-        if self._image_key != key:
+        def make() -> QImage:
             flat = self.values.reshape(-1)
             levels = to_levels(flat, self.signed, self.scale)
             columns = -(-flat.size // rows)
-            pad = columns * rows - flat.size
-            levels = np.concatenate([levels, np.full(pad, 128 if self.signed else 0, np.uint8)])
-            self._image = array_to_qimage(levels.reshape(columns, rows).T, colour_table(self.signed))
-            self._image_key = key
-        return self._image
+            pad = np.full(columns * rows - flat.size, 128 if self.signed else 0, np.uint8)
+            return pixels(np.concatenate([levels, pad]).reshape(columns, rows).T, self.signed)
+
+        return self._cached(("strip", rows), make)
+
+    def bars_image(self, width: int, rows_per_bar: int) -> QImage:
+        """A vector as horizontal bars, one per value (``rows_per_bar`` pixel rows each, the
+        last one empty as a gap when there are several), ``width`` pixels wide: from the
+        left edge, or from the middle both ways when the values have a sign; cached."""
+        def make() -> QImage:
+            values = np.nan_to_num(self.values.reshape(-1), nan=0.0, posinf=0.0, neginf=0.0)
+            zero = width // 2 if self.signed else 0
+            reach = width - zero
+            lengths = np.rint(np.clip(values / self.scale, -1.0, 1.0) * reach).astype(int)
+            xs = np.arange(width)[None, :]
+            positive = (xs >= zero) & (xs < zero + lengths[:, None])
+            negative = (xs < zero) & (xs >= zero + lengths[:, None])
+            levels = np.where(positive, 1, np.where(negative, 2, 0)).astype(np.uint8)
+            levels = np.repeat(levels, rows_per_bar, axis=0)
+            if rows_per_bar > 1:
+                levels[rows_per_bar - 1::rows_per_bar] = 0
+            return pixels(levels, "bars")
+
+        return self._cached(("bars", width, rows_per_bar), make)
 
     def map_value(self, channel: int, row: int, col: int) -> float:
         """One value of map ``channel`` (the drawing's pixel for the input column)."""

@@ -53,6 +53,7 @@ class ColumnBox:
     shown: int = 0
     cell: float = 0.0
     strip_rows: int = 0
+    slots: list[QRectF] = field(default_factory=list)
 
     @property
     def width(self) -> float:
@@ -61,6 +62,10 @@ class ColumnBox:
 
     def slot(self, position: int) -> QRectF:
         """The rectangle of the ``position``-th map shown (row by row), centred in the body."""
+        return self.slots[position]
+
+    def place(self, position: int) -> QRectF:
+        """Where the ``position``-th map goes (``slots`` holds them once the layout is done)."""
         row, col = divmod(position, self.cols)
         grid_w = self.cols * (self.map_w + MAP_GAP) - MAP_GAP
         used_rows = min(self.rows, -(-self.shown // self.cols)) if self.shown else 0
@@ -182,6 +187,8 @@ def layout(needs: Sequence[ColumnNeed], width: int, height: int, line_h: int) ->
         if need.style == MAPS and (need.show_all or box.shown < need.count) and need.count > 1:
             box.toggle = QRectF(box.title.left(), bottom + 4 + legend_h, box.title.width(),
                                 toggle_h)
+    for box in boxes:
+        box.slots = [box.place(i) for i in range(box.shown)]
     full_w = max(width, math.ceil(x - gap + MARGIN))
     detail_top = bottom + 4 + legend_h + toggle_h + 4
     full_h = max(height, math.ceil(detail_top + detail_h + MARGIN))

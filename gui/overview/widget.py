@@ -77,8 +77,11 @@ class NetworkOverview(QWidget):
         self._last_flush = -1e9
         self._layers: list[LayerInfo] = []
         self._spec: NetworkSpec | None = None
-        self._weights: list | None = None
+        self._weights: Sequence[np.ndarray] | None = None
         self._kernels: dict[int, tuple] = {}
+        self._kernels_of: Sequence[np.ndarray] | None = None  # the weights the kernels were taken from
+        self._network: tuple | None = None  # (the network as given, its LayerInfo list)
+        self._label = ""
         self._selected: tuple[int, int] | None = None
         self.weights_problem: str | None = None
         self.hover_text = ""
@@ -163,13 +166,13 @@ class NetworkOverview(QWidget):
                 a selected map's kernel; None keeps the weights given before.
         """
         if weights is not None:
-            self._weights = list(weights)
+            self._weights = weights
         self._pending = (network, image, list(activations), probabilities, str(label))
         self._schedule()
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """New weights of the network shown (e.g. a training snapshot), for the kernels."""
-        self._weights = list(weights)
+        self._weights = weights
         if self._pending is None:
             self._update_kernels()
             self._refresh_selection()
@@ -183,12 +186,18 @@ class NetworkOverview(QWidget):
         self._last_flush = time.monotonic()
         self.flush_count += 1
         network, image, activations, probabilities, label = pending
-        self.title.setText(f"<b>{label}</b>")
-        layers = describe(network)
+        if label != self._label:
+            self._label = label
+            self.title.setText(f"<b>{label}</b>")
+        if self._network is None or network != self._network[0]:
+            self._network = (network, describe(network))
+        layers = self._network[1]
         structure = self._same_structure(layers, image, activations, probabilities)
         self._layers = layers
-        self._spec = network if isinstance(network, NetworkSpec) else None
-        self._update_kernels()
+        spec = network if isinstance(network, NetworkSpec) else None
+        if spec != self._spec or self._kernels_of is not self._weights:
+            self._spec = spec
+            self._update_kernels()
         if structure:
             changed = self._update_values(image, activations, probabilities)
             self._refresh_selection(redraw=False)
@@ -227,6 +236,7 @@ class NetworkOverview(QWidget):
 
     def _update_kernels(self) -> None:
         self._kernels, self.weights_problem = {}, None
+        self._kernels_of = self._weights
         if self._weights is None or self._spec is None:
             return
         try:
