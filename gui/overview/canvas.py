@@ -507,10 +507,16 @@ class OverviewCanvas(QWidget):
         low, high = (0.0, 1.0) if column.style == OUTPUT else column.value_range
         painter.setFont(self._small)
         painter.setPen(self._ink.muted)
-        painter.drawStaticText(QPointF(rect.left(), rect.top() + 7), self._number(_short(low)))
-        high_text = self._number(_short(high))
-        painter.drawStaticText(QPointF(rect.right() - high_text.size().width(), rect.top() + 7),
-                               high_text)
+        low_text, high_text = self._number(_short(low)), self._number(_short(high))
+        top = rect.top() + 7
+        if low_text.size().width() + high_text.size().width() + 4 <= rect.width():
+            painter.drawStaticText(QPointF(rect.left(), top), low_text)
+            painter.drawStaticText(QPointF(rect.right() - high_text.size().width(), top),
+                                   high_text)
+        else:  # a narrow column: its largest value alone (with its sign when symmetric)
+            only = self._number(("\u00b1" if low < 0 else "") + _short(high))
+            painter.drawStaticText(QPointF(rect.center().x() - only.size().width() / 2, top),
+                                   only)
 
     def _number(self, text: str) -> QStaticText:
         """``text`` laid out once in the small font (numbers recur: legends, probabilities)."""

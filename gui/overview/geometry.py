@@ -17,13 +17,16 @@ from PySide6.QtCore import QRectF, QSize
 from cnn_studio.gui.overview.columns import IMAGE, MAPS, OUTPUT, STRIP
 
 MARGIN = 8
-GAP, MAX_GAP = 12, 44  # between columns: the connections run here
+MAX_GAP = 44  # between columns: the connections run here
 MAP_GAP = 3
-MIN_COLUMN = 50
+#: (narrowest map column, gap between columns, narrowest bars column), roomiest first: a
+#: network with many layers takes the next one until its columns fit the width.
+DENSITIES = ((50, 12, 54), (42, 9, 44), (34, 6, 34))
+MIN_COLUMN = DENSITIES[0][0]
 MIN_SIDE = 5
 MAX_UNIT = 3.0  # screen pixels per value of the largest maps, at most
 MAPS_HIGH = 4.5  # the largest maps are about this many to a column's height
-BAR_COLUMN, OUTPUT_COLUMN = 54, 104
+OUTPUT_COLUMN = 104
 STRIP_CELL = 2
 SPREAD_SHARE = 0.4  # a column showing all its maps may take this share of the width
 MIN_BODY = 60
@@ -70,8 +73,8 @@ class ColumnBox:
         grid_w = self.cols * (self.map_w + MAP_GAP) - MAP_GAP
         used_rows = min(self.rows, -(-self.shown // self.cols)) if self.shown else 0
         grid_h = used_rows * (self.map_h + MAP_GAP) - MAP_GAP
-        left = self.body.left() + (self.body.width() - grid_w) / 2
-        top = self.body.top() + max(0.0, (self.body.height() - grid_h) / 2)
+        left = round(self.body.left() + (self.body.width() - grid_w) / 2)
+        top = round(self.body.top() + max(0.0, (self.body.height() - grid_h) / 2))
         return QRectF(left + col * (self.map_w + MAP_GAP), top + row * (self.map_h + MAP_GAP),
                       self.map_w, self.map_h)
 
@@ -83,7 +86,6 @@ class Layout:
     size: QSize
     columns: list[ColumnBox] = field(default_factory=list)
     detail: QRectF = field(default_factory=QRectF)
-    unit: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def _grid(count: int, map_w: float, map_h: float, width: float, height: float,
         return map_w, map_h, cols, rows, min(count, cols * rows)
     shrink = 1.0
     while True:  # the largest maps that fit all of them into the height and max_width
-        w, h = map_w * shrink, map_h * shrink
+        w, h = max(MIN_SIDE, round(map_w * shrink)), max(MIN_SIDE, round(map_h * shrink))
         rows = max(1, int((height + MAP_GAP) // (h + MAP_GAP)))
         cols = -(-count // rows)
         if cols * (w + MAP_GAP) - MAP_GAP <= max_width or min(w, h) <= MIN_SIDE:
@@ -119,31 +121,52 @@ def _grid(count: int, map_w: float, map_h: float, width: float, height: float,
     return w, h, cols, rows, count
 
 
-def _column_width(need: ColumnNeed, box: ColumnBox, body_h: float) -> float:
+def _column_width(need: ColumnNeed, box: ColumnBox, body_h: float, narrowest: float,
+                  bars: float) -> float:
     if need.style in (MAPS, IMAGE):
-        return max(MIN_COLUMN, box.cols * (box.map_w + MAP_GAP) - MAP_GAP)
+        return max(narrowest, box.cols * (box.map_w + MAP_GAP) - MAP_GAP)
     if need.style == STRIP:
         box.cell = STRIP_CELL
         box.strip_rows = max(1, int(body_h // STRIP_CELL))
         strips = -(-need.count // box.strip_rows)
         return max(36, strips * STRIP_CELL)
-    return OUTPUT_COLUMN if need.style == OUTPUT else BAR_COLUMN
+    return OUTPUT_COLUMN if need.style == OUTPUT else bars
 
 
-def _columns(needs: Sequence[ColumnNeed], unit: float, body_h: float,
-             spread: float) -> tuple[list[ColumnBox], list[float]]:
+def _columns(needs: Sequence[ColumnNeed], unit: float, body_h: float, spread: float,
+             density: tuple[int, int, int]) -> tuple[list[ColumnBox], list[float]]:
     """Each column's boxes (sizes only) and width, with maps at ``unit`` pixels per value."""
+    narrowest, _, bars = density
     boxes, widths = [], []
     for need in needs:
         box = ColumnBox(QRectF(), QRectF(), QRectF())
         if need.style in (MAPS, IMAGE):
-            map_h = max(MIN_SIDE, need.map_size[0] * unit)
-            map_w = max(MIN_SIDE, need.map_size[1] * unit)
+            map_h = max(MIN_SIDE, round(need.map_size[0] * unit))  # whole pixels: crisp
+            map_w = max(MIN_SIDE, round(need.map_size[1] * unit))
             box.map_w, box.map_h, box.cols, box.rows, box.shown = _grid(
-                need.count, map_w, map_h, max(MIN_COLUMN, map_w), body_h, need.show_all, spread)
-        widths.append(_column_width(need, box, body_h))
+                need.count, map_w, map_h, max(narrowest, map_w), body_h, need.show_all, spread)
+        widths.append(_column_width(need, box, body_h, narrowest, bars))
         boxes.append(box)
     return boxes, widths
+
+
+def _fit(needs: Sequence[ColumnNeed], width: int, body_h: float,
+         spread: float) -> tuple[list[ColumnBox], list[float], int]:
+    """The boxes and widths of the roomiest layout whose columns fit ``width`` (largest maps
+    first, then narrower columns and gaps), and the gap; the densest when none fits."""
+    largest = max((max(n.map_size) for n in needs if n.style in (MAPS, IMAGE)), default=28)
+    start = min(MAX_UNIT, max(0.25, body_h / MAPS_HIGH / max(largest, 1)))
+    for density in DENSITIES:
+        unit = start
+        gaps = 2 * MARGIN + density[1] * max(len(needs) - 1, 0)
+        while True:  # the largest maps that let every column fit, or as small as useful
+            boxes, widths = _columns(needs, unit, body_h, spread, density)
+            if sum(widths) + gaps <= width or largest * unit <= density[0]:
+                break
+            unit *= 0.92
+        if sum(widths) + gaps <= width:
+            break
+    return boxes, widths, density[1]
 
 
 def layout(needs: Sequence[ColumnNeed], width: int, height: int, line_h: int) -> Layout:
@@ -158,19 +181,11 @@ def layout(needs: Sequence[ColumnNeed], width: int, height: int, line_h: int) ->
     detail_h = DETAIL_LINES * line_h
     body_top = MARGIN + title_h + 4
     body_h = max(MIN_BODY, height - body_top - legend_h - toggle_h - detail_h - 2 * MARGIN)
-    largest = max((max(n.map_size) for n in needs if n.style in (MAPS, IMAGE)), default=28)
-    unit = min(MAX_UNIT, max(0.25, body_h / MAPS_HIGH / max(largest, 1)))
     spread = max(MIN_COLUMN, SPREAD_SHARE * width)
-    gaps = 2 * MARGIN + GAP * max(len(needs) - 1, 0)
-    while True:  # the largest maps that let every column fit the width (or as small as useful)
-        boxes, widths = _columns(needs, unit, body_h, spread)
-        if sum(widths) + gaps <= width or largest * unit <= MIN_COLUMN:
-            break
-        unit *= 0.92
+    boxes, widths, gap = _fit(needs, width, body_h, spread)
     total = sum(widths) + 2 * MARGIN
-    gap = GAP
     if len(widths) > 1:
-        gap = min(MAX_GAP, max(GAP, (width - total) / (len(widths) - 1)))
+        gap = min(MAX_GAP, max(gap, (width - total) / (len(widths) - 1)))
     total += gap * (len(widths) - 1)
     x = MARGIN + max(0.0, (width - total) / 2)
     tallest = body_h
@@ -189,8 +204,8 @@ def layout(needs: Sequence[ColumnNeed], width: int, height: int, line_h: int) ->
                                 toggle_h)
     for box in boxes:
         box.slots = [box.place(i) for i in range(box.shown)]
-    full_w = max(width, math.ceil(x - gap + MARGIN))
+    full_w = max(width, math.ceil(x - gap + MARGIN - 0.5))  # no scroll bar for rounding
     detail_top = bottom + 4 + legend_h + toggle_h + 4
     full_h = max(height, math.ceil(detail_top + detail_h + MARGIN))
     detail = QRectF(MARGIN, detail_top, max(1.0, width - 2 * MARGIN), detail_h)
-    return Layout(QSize(full_w, full_h), boxes, detail, unit)
+    return Layout(QSize(full_w, full_h), boxes, detail)
