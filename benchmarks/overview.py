@@ -14,7 +14,11 @@ connections and kernel are redrawn). Two sizes: the overview's share of a 1366x7
 Prints JSON: per case and size the median and p99 in milliseconds of each, wall clock and
 the GUI thread's CPU time, and the ratios of the medians (overview / strip).
 
-Usage: ``python benchmarks/overview.py [PAIRS] [--warmup N]``
+Then GUI lateness (``training.LatenessProbe``: a 10 ms timer in the GUI thread) while
+snapshots arrive at 50 a second for ``--seconds`` (the overview draws at most 20 of them a
+second), against the lateness of the same idle event loop, measured just before.
+
+Usage: ``python benchmarks/overview.py [PAIRS] [--warmup N] [--seconds S]``
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 #: The overview's room in a window of each size (the canvas and the docks take the rest).
@@ -40,6 +45,8 @@ def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("pairs", nargs="?", type=int, default=150, help="measured pairs (>= 50)")
     parser.add_argument("--warmup", type=int, default=15, help="unmeasured pairs first")
+    parser.add_argument("--seconds", type=float, default=5.0,
+                        help="lateness measured for this long, idle and fed")
     args = parser.parse_args()
     if args.pairs < 50:
         parser.error("measure at least 50 pairs")
@@ -136,6 +143,36 @@ def _measure(app, overview, strip, frames, pairs: int, warmup: int, spec) -> dic
     return result
 
 
+def _lateness(app, overview, frames, seconds: float, spec) -> dict:
+    """GUI-timer lateness while ``frames`` arrive at 50 a second, and idle just before."""
+    from PySide6.QtCore import QTimer
+    from training import LatenessProbe, run_event_loop, summarize
+
+    probe = LatenessProbe()
+    probe.start()
+    run_event_loop(app, seconds)
+    idle = summarize(probe.stop())
+    sent = [0]
+
+    def feed() -> None:
+        weights, image, prediction = frames[sent[0] % len(frames)]
+        overview.show_network(spec, image, prediction.activations, prediction.probs,
+                              "trained model: default", weights)
+        sent[0] += 1
+
+    feeder = QTimer()
+    feeder.setInterval(20)
+    feeder.timeout.connect(feed)
+    flushes = overview.flush_count
+    feeder.start()
+    probe.start()
+    run_event_loop(app, seconds)
+    fed = summarize(probe.stop())
+    feeder.stop()
+    return {"idle": idle, "fed_50_per_s": fed, "snapshots_sent": sent[0],
+            "redraws": overview.flush_count - flushes}
+
+
 def main() -> None:
     args = _args()
     from PySide6.QtWidgets import QApplication
@@ -169,6 +206,10 @@ def main() -> None:
             report["cases"][f"{case}@{size_name}"] = {
                 "widget_size": [width, height],
                 **_measure(app, overview, strip, frames, args.pairs, args.warmup, spec)}
+            if case == "training_snapshot":
+                strip.hide()
+                report["cases"][f"{case}@{size_name}"]["gui_lateness_ms"] = _lateness(
+                    app, overview, frames, args.seconds, spec)
             for widget in (overview, strip):
                 widget.close()
                 widget.deleteLater()

@@ -8,6 +8,7 @@ clicks. It holds no data of its own beyond what the overview widget hands it.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -171,6 +172,7 @@ class OverviewCanvas(QWidget):
         self.selection: Selection | None = None
         self.zoom: Zoom | None = None
         self.paint_count = 0
+        self.paint_seconds = 0.0  # how long the last paint took (wall clock)
         self._kernel_image: tuple[int, QImage] | None = None
         self._static: QImage | None = None
         self._numbers: dict[str, QStaticText] = {}
@@ -368,6 +370,7 @@ class OverviewCanvas(QWidget):
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         """The columns, the connections, the detail band, and the zoom on top."""
         self.paint_count += 1
+        started = time.perf_counter()
         painter = QPainter(self)
         exposed = QRectF(event.rect())
         self._ink = _Ink.of_palette()
@@ -384,6 +387,7 @@ class OverviewCanvas(QWidget):
         if zoom is not None:
             self._paint_zoom(painter, zoom)
         painter.end()
+        self.paint_seconds = time.perf_counter() - started
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt override
         """A new palette or font: the titles are drawn again."""

@@ -6,8 +6,9 @@ strip, dense layers as bars, the probabilities at the end), the connections and 
 selected map, and zooms from a pixel of a convolution map towards its arithmetic.
 
 New data (:meth:`NetworkOverview.show_network`) is applied at most ``max_rate`` times a
-second and never while the widget is hidden; a layer whose output did not change keeps its
-picture.
+second, less often when one redraw takes long (redraws use at most ``MAX_BUSY_SHARE`` of the
+GUI thread's time), and never while the widget is hidden; a layer whose output did not change
+keeps its picture.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from cnn_studio.gui.overview.connections import Selection, conv_weights, select
 from cnn_studio.model.spec.network import NetworkSpec
 
 MAX_RATE_HZ = 20.0
+MAX_BUSY_SHARE = 0.3  # redraws take at most this share of the GUI thread's time
 ZOOM_MS = 350
 
 
@@ -75,6 +77,7 @@ class NetworkOverview(QWidget):
         self._interval_ms = int(1000 / max(max_rate, 0.1))
         self._pending: tuple | None = None
         self._last_flush = -1e9
+        self._flush_seconds = 0.0
         self._layers: list[LayerInfo] = []
         self._spec: NetworkSpec | None = None
         self._weights: Sequence[np.ndarray] | None = None
@@ -190,6 +193,13 @@ class NetworkOverview(QWidget):
             return
         self._last_flush = time.monotonic()
         self.flush_count += 1
+        try:
+            self._apply(pending)
+        finally:
+            self._flush_seconds = time.monotonic() - self._last_flush
+
+    def _apply(self, pending: tuple) -> None:
+        """Take one forward pass's data into the columns and ask for the repaint it needs."""
         network, image, activations, probabilities, label = pending
         if label != self._label:
             self._label = label
@@ -254,7 +264,9 @@ class NetworkOverview(QWidget):
         if not self.isVisible() or self._timer.isActive():
             return
         since = (time.monotonic() - self._last_flush) * 1000
-        self._timer.start(int(max(0.0, self._interval_ms - since)))
+        busy_ms = (self._flush_seconds + self.canvas.paint_seconds) * 1000
+        interval = max(self._interval_ms, busy_ms / MAX_BUSY_SHARE)
+        self._timer.start(int(max(0.0, interval - since)))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Data that came while hidden is drawn now."""
@@ -277,14 +289,16 @@ class NetworkOverview(QWidget):
         """Repaint the columns whose data changed (and the connections and kernel band)."""
         if not changed:
             return
+        if len(changed) == len(self.canvas.columns) or self.canvas.selection is not None or \
+                self.canvas.zoom is not None:
+            self.canvas.update()
+            return
         region = QRegion()
         for layer in changed:
             box = self.canvas.box(layer)
             if box is not None:
                 area = box.title.united(box.body).united(box.legend).adjusted(-24, -2, 24, 24)
                 region = region.united(QRegion(area.toAlignedRect()))
-        if self.canvas.selection is not None or self.canvas.zoom is not None:
-            region = QRegion(self.canvas.rect())
         self.canvas.update(region)
 
     # -------------------------------------------------------------- selection
