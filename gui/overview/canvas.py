@@ -50,9 +50,10 @@ from cnn_studio.gui.overview.geometry import ColumnBox, ColumnNeed, Layout, layo
 SELECTED = QColor(255, 140, 0)
 EDGE = QColor(230, 120, 30)
 POSITIVE_BAR, NEGATIVE_BAR = QColor(96, 122, 170), QColor(190, 80, 80)
-HINT = ("Click a feature map to see the maps and the kernel that feed it; click a pixel of the "
-        "selected convolution map to see how that number is computed. Point at anything to "
-        "read its value.")
+HINT_MAPS = "Click a feature map to see the maps that feed it."
+HINT_CONV = ("Click a feature map to see the maps and the kernel that feed it; click a pixel of "
+             "the selected convolution map to see how that number is computed.")
+HINT_VALUES = "Point at anything to read its value."
 
 
 @dataclass(frozen=True)
@@ -353,8 +354,8 @@ class OverviewCanvas(QWidget):
             box = self.box(hit.layer)
             if hit.layer in self.show_all:
                 return f"{name}: all {column.count} maps shown; click to show the strongest only"
-            return (f"{name}: the {box.shown} strongest of {column.count} maps for this drawing; "
-                    "click to show all")
+            return (f"{name}: the {box.shown} of {column.count} maps with the largest values "
+                    "for this drawing; click to show all")
         if hit.what == "map":
             value = format_number(column.map_value(hit.item, hit.row, hit.col), 4)
             if column.style == IMAGE:
@@ -574,8 +575,10 @@ class OverviewCanvas(QWidget):
         flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         if selection is None:
             if self.columns:
+                kinds = {column.info.kind for column in self.columns if column.style == MAPS}
+                first = HINT_CONV if "conv2d" in kinds else HINT_MAPS if kinds else ""
                 painter.setPen(self._ink.muted)
-                painter.drawText(rect, flags, HINT)
+                painter.drawText(rect, flags, f"{first} {HINT_VALUES}".strip())
             return
         text = selection.text
         drawn, total = len(self.connections()), len(selection.sources)

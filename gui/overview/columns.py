@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage
 from cnn_studio.gui.common.activation_maps import GRAY_TABLE, colour_table, scale_for, to_levels
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.nets.keras_code import layer_name
-from cnn_studio.model.spec.network import LAYER_TYPES, NetworkSpec, layer_title
+from cnn_studio.model.spec.network import LAYER_TYPES, NetworkSpec, layer_title, resolve_params
 
 #: How each column is drawn.
 IMAGE, MAPS, STRIP, BARS, OUTPUT = "image", "maps", "strip", "bars", "output"
@@ -57,8 +57,6 @@ class LayerInfo:
 
 def describe(network: NetworkSpec | Sequence[tuple[str, str]]) -> list[LayerInfo]:
     """The layers of a spec, or of ``(name, kind)`` pairs (e.g. a Prediction's names and kinds)."""
-    from cnn_studio.model.spec.network import resolve_params
-
     if isinstance(network, NetworkSpec):
         layers = []
         for index, layer in enumerate(network.layers):
@@ -125,7 +123,7 @@ class Column:
     @property
     def count(self) -> int:
         """Maps (image-shaped outputs), values (vectors) or 1 (the drawing)."""
-        if self.style in (MAPS,):
+        if self.style == MAPS:
             return int(self.shape[-1])
         return 1 if self.style == IMAGE else int(self.values.size)
 

@@ -99,9 +99,15 @@ def select(layers: Sequence[LayerInfo], layer: int, map_index: int, input_maps: 
                 f"{info.params.get('kernel_h', '?')}x{info.params.get('kernel_w', '?')}")
         maps = before if layer == 0 else (
             f"map 0 of {before}" if input_maps == 1 else f"all {input_maps} maps of {before}")
+        stride = info.params.get("stride", 1)
+        slides = "slides" if stride == 1 else f"slides {stride} pixels at a time"
+        under = "the window under it" if input_maps == 1 else "the windows under it in every map"
         plus = "" if bias is None else f", plus the bias {bias:.3f}"
-        text = (f"{info.name}, map {map_index}: a {size} kernel slides over {maps}; each "
-                f"pixel is the weighted sum of the window under it{plus}.")
+        function = info.params.get("activation")
+        then = {None: ", then the layer's activation (if any)", "none": "", "linear": ""}.get(
+            function, f", then {function}")
+        text = (f"{info.name}, map {map_index}: a {size} kernel {slides} over {maps}; each "
+                f"pixel is the weighted sum of {under}{plus}{then}.")
         return Selection(layer, map_index, tuple(range(input_maps)), kernel, bias, strengths,
                          text)
     if info.kind not in ONE_TO_ONE:
@@ -112,8 +118,8 @@ def select(layers: Sequence[LayerInfo], layer: int, map_index: int, input_maps: 
         window = f"{size}x{size} window" if size else "window"
         text = f"{info.name}, map {map_index}: {POOL_WORDS[info.kind]} of each {window} of {source}."
     elif info.kind == "batchnorm":
-        text = (f"{info.name}, map {map_index}: {source}, shifted and rescaled by this map's "
-                "own learned numbers.")
+        text = (f"{info.name}, map {map_index}: {source}, shifted and rescaled with this "
+                "map's own mean, spread, scale and offset.")
     elif info.kind == "activation":
         function = info.params.get("activation", "its function")
         text = f"{info.name}, map {map_index}: {function} applied to each value of {source}."

@@ -82,11 +82,11 @@ class NetworkOverview(QWidget):
         self._spec: NetworkSpec | None = None
         self._weights: Sequence[np.ndarray] | None = None
         self._kernels: dict[int, tuple] = {}
-        self._kernels_of: Sequence[np.ndarray] | None = None  # the weights the kernels were taken from
+        self._kernels_of: Sequence[np.ndarray] | None = None  # the kernels' source
         self._network: tuple | None = None  # (the network as given, its LayerInfo list)
         self._label = ""
         self._selected: tuple[int, int] | None = None
-        self.weights_problem: str | None = None
+        self.problem: str | None = None  # why the kernels cannot be shown, when they cannot
         self.hover_text = ""
         self.flush_count = 0
 
@@ -171,12 +171,30 @@ class NetworkOverview(QWidget):
             label: which network this is, e.g. "trained model: default" or "network being
                 edited, untrained"; shown at the top.
             weights: the network's weights in Keras order (``model.get_weights()``), to show
-                a selected map's kernel; None keeps the weights given before.
+                a selected map's kernel; None keeps the weights given before. Weights that do
+                not fit the network are not shown, and ``problem`` says why.
+
+        Raises:
+            ValueError: the drawing is not an image, or the activations are not one per layer.
         """
+        layers = self._describe(network)
+        if len(layers) != len(activations):
+            raise ValueError(f"{len(activations)} activations for a network of {len(layers)} "
+                             "layers: they must come from the same network")
+        shape = np.shape(image)
+        if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 1) or min(shape) < 1:
+            raise ValueError(f"the drawing has shape {shape}, not (height, width) or "
+                             "(height, width, 1)")
         if weights is not None:
             self._weights = weights
         self._pending = (network, image, list(activations), probabilities, str(label))
         self._schedule()
+
+    def _describe(self, network) -> list[LayerInfo]:
+        """The layers of ``network``, worked out again only when it changed."""
+        if self._network is None or network != self._network[0]:
+            self._network = (network, describe(network))
+        return self._network[1]
 
     def set_weights(self, weights: Sequence[np.ndarray]) -> None:
         """New weights of the network shown (e.g. a training snapshot), for the kernels."""
@@ -204,9 +222,7 @@ class NetworkOverview(QWidget):
         if label != self._label:
             self._label = label
             self.title.setText(f"<b>{label}</b>")
-        if self._network is None or network != self._network[0]:
-            self._network = (network, describe(network))
-        layers = self._network[1]
+        layers = self._describe(network)
         structure = self._same_structure(layers, image, activations, probabilities)
         self._layers = layers
         spec = network if isinstance(network, NetworkSpec) else None
@@ -219,11 +235,7 @@ class NetworkOverview(QWidget):
             self._redraw(changed)
             return
         self._end_zoom()
-        try:
-            self.canvas.columns = columns_for(layers, image, activations, probabilities)
-        except ValueError as error:
-            self.canvas.columns = []
-            self.status.setText(str(error))
+        self.canvas.columns = columns_for(layers, image, activations, probabilities)
         known = {column.index for column in self.canvas.columns}
         self.canvas.show_all &= known
         self._refresh_selection(redraw=False)
@@ -250,14 +262,15 @@ class NetworkOverview(QWidget):
                 if column.update(value)]
 
     def _update_kernels(self) -> None:
-        self._kernels, self.weights_problem = {}, None
+        self._kernels, self.problem = {}, None
         self._kernels_of = self._weights
-        if self._weights is None or self._spec is None:
-            return
-        try:
-            self._kernels = conv_weights(self._spec, self._weights)
-        except ValueError as error:
-            self.weights_problem = f"The kernels cannot be shown: {error}."
+        if self._weights is not None and self._spec is not None:
+            try:
+                self._kernels = conv_weights(self._spec, self._weights)
+            except ValueError as error:
+                self.problem = (f"The kernels cannot be shown: {error}. Give the weights of "
+                                "the network shown.")
+        self._on_hover(self.hover_text)
 
     def _schedule(self) -> None:
         """Start the redraw timer, no sooner than the rate allows; nothing while hidden."""
@@ -445,4 +458,4 @@ class NetworkOverview(QWidget):
     # ------------------------------------------------------------------ hover
     def _on_hover(self, text: str) -> None:
         self.hover_text = text
-        self.status.setText(text or (self.weights_problem or ""))
+        self.status.setText(text or (self.problem or ""))

@@ -76,7 +76,10 @@ def test_clicking_a_map_draws_what_feeds_it_and_its_kernel(qtbot, overview, defa
     assert np.array_equal(selection.kernel, kernel[:, :, :, chosen])
     assert selection.bias == pytest.approx(float(weights[7][chosen]))
     assert sorted(overview.connections) == sorted((2, m) for m in overview.visible_maps(2))
-    assert "3x3 kernel" in selection.text and "32 maps of 03_maxpool2d" in selection.text
+    assert selection.text == (
+        f"04_conv2d, map {chosen}: a 3x3 kernel slides over all 32 maps of 03_maxpool2d; each "
+        "pixel is the weighted sum of the windows under it in every map, plus the bias "
+        f"{float(weights[7][chosen]):.3f}, then relu.")
 
 
 def test_a_pooled_map_comes_from_one_map_which_stays_in_sight(qtbot, overview, default_pass):
@@ -154,6 +157,9 @@ def test_big_layers_show_their_strongest_maps_first_and_all_on_request(qtbot, ov
     shown_maps = overview.visible_maps(3)
     assert 0 < len(shown_maps) < 64
     assert shown_maps == strongest[:len(shown_maps)]
+    qtbot.mouseMove(overview.canvas, centre(overview.toggle_rect(3)))
+    assert overview.hover_text == (f"04_conv2d: the {len(shown_maps)} of 64 maps with the "
+                                   "largest values for this drawing; click to show all")
     click(qtbot, overview, centre(overview.toggle_rect(3)))
     assert overview.shows_all(3)
     assert sorted(overview.visible_maps(3)) == list(range(64))
@@ -270,6 +276,9 @@ def test_a_stride_two_layer_shows_its_smaller_maps(overview):
     prediction = forward(spec, weights, drawing("L"))
     show(overview, spec, weights, drawing("L"), prediction)
     assert overview.column(0).shape == (14, 14, 16)
+    overview.select_map(0, 3)
+    assert "a 5x5 kernel slides 2 pixels at a time over the drawing" in overview.selection.text
+    assert overview.selection.text.endswith("plus the bias 0.000.")  # activation none
     drawn = overview.map_rect(0, overview.visible_maps(0)[0]).width()
     assert drawn == pytest.approx(overview.map_rect(-1, 0).width() / 2, abs=1.5), \
         "14x14 maps are drawn at half the side of the 28x28 drawing"
@@ -303,11 +312,21 @@ def test_names_and_kinds_alone_and_a_scores_output(qtbot, overview, default_pass
 def test_weights_of_another_network_are_reported_not_raised(overview, default_pass):
     spec, weights, image, prediction = default_pass
     show(overview, spec, weights[:-3], image, prediction)
-    assert "cannot be shown" in overview.weights_problem
+    assert "cannot be shown" in overview.problem
+    assert overview.status.text() == overview.problem
     overview.select_map(0, 0)
     assert overview.selection.kernel is None
     overview.set_weights(weights)
-    assert overview.weights_problem is None and overview.selection.kernel is not None
+    assert overview.problem is None and overview.selection.kernel is not None
+
+
+def test_data_of_another_network_is_refused_at_once(overview, default_pass):
+    spec, weights, image, prediction = default_pass
+    with pytest.raises(ValueError, match="12 activations for a network of 13 layers"):
+        overview.show_network(spec, image, prediction.activations[:-1], prediction.probs, LABEL)
+    with pytest.raises(ValueError, match="the drawing has shape"):
+        overview.show_network(spec, image.reshape(-1), prediction.activations,
+                              prediction.probs, LABEL)
 
 
 def test_the_size_hint_never_changes_with_the_data(overview, default_pass):
