@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QImage,
     QPainter,
-    QPainterPath,
     QPen,
     QStaticText,
     QTransform,
@@ -177,6 +176,7 @@ class OverviewCanvas(QWidget):
         self._kernel_image: tuple[int, QImage] | None = None
         self._static: QImage | None = None
         self._numbers: dict[str, QStaticText] = {}
+        self._last_paragraph: tuple[tuple, QStaticText] | None = None
         self._visible: dict[int, tuple] = {}
         self._ink = _Ink.of_palette()
         self.setMouseTracking(True)
@@ -523,6 +523,17 @@ class OverviewCanvas(QWidget):
             painter.drawStaticText(QPointF(rect.center().x() - only.size().width() / 2, top),
                                    only)
 
+    def _paragraph(self, text: str, width: float) -> QStaticText:
+        """``text`` wrapped to ``width`` in the small font, laid out once (the last one kept)."""
+        key = (text, width)
+        if self._last_paragraph is None or self._last_paragraph[0] != key:
+            paragraph = QStaticText(text)
+            paragraph.setTextFormat(Qt.TextFormat.PlainText)
+            paragraph.setTextWidth(width)
+            paragraph.prepare(QTransform(), self._small)
+            self._last_paragraph = (key, paragraph)
+        return self._last_paragraph[1]
+
     def _number(self, text: str) -> QStaticText:
         """``text`` laid out once in the small font (numbers recur: legends, probabilities)."""
         known = self._numbers.get(text)
@@ -550,11 +561,7 @@ class OverviewCanvas(QWidget):
             colour = QColor(EDGE)
             colour.setAlpha(int(60 + 180 * share))
             painter.setPen(QPen(colour, 0.8 + 1.8 * share))
-            start = QPointF(rect.right() + 1, rect.center().y())
-            middle = (start.x() + end.x()) / 2
-            path = QPainterPath(start)
-            path.cubicTo(QPointF(middle, start.y()), QPointF(middle, end.y()), end)
-            painter.drawPath(path)
+            painter.drawLine(QLineF(QPointF(rect.right() + 1, rect.center().y()), end))
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def connections(self) -> list[tuple[int, float]]:
@@ -572,13 +579,13 @@ class OverviewCanvas(QWidget):
         painter.setPen(self._ink.text)
         line_h = painter.fontMetrics().height()
         selection = self.selection
-        flags = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap
         if selection is None:
             if self.columns:
                 kinds = {column.info.kind for column in self.columns if column.style == MAPS}
                 first = HINT_CONV if "conv2d" in kinds else HINT_MAPS if kinds else ""
                 painter.setPen(self._ink.muted)
-                painter.drawText(rect, flags, f"{first} {HINT_VALUES}".strip())
+                painter.drawStaticText(rect.topLeft(), self._paragraph(
+                    f"{first} {HINT_VALUES}".strip(), rect.width()))
             return
         text = selection.text
         drawn, total = len(self.connections()), len(selection.sources)
@@ -588,7 +595,7 @@ class OverviewCanvas(QWidget):
         if selection.kernel is not None and self.columns[self.position(selection.layer)] \
                 .info.kind == "conv2d":
             text += " Click a pixel of the selected map to see its arithmetic."
-        painter.drawText(QRectF(rect.left(), rect.top(), rect.width(), 2 * line_h), flags, text)
+        painter.drawStaticText(rect.topLeft(), self._paragraph(text, rect.width()))
         if selection.kernel is not None:
             self._paint_kernel(painter, selection.kernel,
                                QRectF(rect.left(), rect.top() + 2 * line_h + 2, rect.width(),
