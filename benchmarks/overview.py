@@ -16,7 +16,8 @@ the GUI thread's CPU time, and the ratios of the medians (overview / strip).
 
 Then GUI lateness (``training.LatenessProbe``: a 10 ms timer in the GUI thread) while
 snapshots arrive at 50 a second for ``--seconds`` (the overview draws at most 20 of them a
-second), against the lateness of the same idle event loop, measured just before.
+second), against the same idle event loop measured just before and against the activation
+strip alone fed the same way (the overview hidden).
 
 Usage: ``python benchmarks/overview.py [PAIRS] [--warmup N] [--seconds S]``
 """
@@ -143,34 +144,53 @@ def _measure(app, overview, strip, frames, pairs: int, warmup: int, spec) -> dic
     return result
 
 
-def _lateness(app, overview, frames, seconds: float, spec) -> dict:
-    """GUI-timer lateness while ``frames`` arrive at 50 a second, and idle just before."""
+def _fed(app, probe, seconds: float, feed) -> tuple[dict, int]:
+    """Lateness while ``feed(n)`` is called 50 times a second; and how often it was called."""
     from PySide6.QtCore import QTimer
+    from training import run_event_loop, summarize
+
+    sent = [0]
+
+    def tick() -> None:
+        feed(sent[0])
+        sent[0] += 1
+
+    feeder = QTimer()
+    feeder.setInterval(20)
+    feeder.timeout.connect(tick)
+    feeder.start()
+    probe.start()
+    run_event_loop(app, seconds)
+    late = summarize(probe.stop())
+    feeder.stop()
+    return late, sent[0]
+
+
+def _lateness(app, overview, strip, frames, seconds: float, spec) -> dict:
+    """GUI-timer lateness while ``frames`` arrive at 50 a second at the overview, then at the
+    activation strip alone (the baseline), and idle before both."""
     from training import LatenessProbe, run_event_loop, summarize
 
     probe = LatenessProbe()
     probe.start()
     run_event_loop(app, seconds)
     idle = summarize(probe.stop())
-    sent = [0]
 
-    def feed() -> None:
-        weights, image, prediction = frames[sent[0] % len(frames)]
+    def to_overview(n: int) -> None:
+        weights, image, prediction = frames[n % len(frames)]
         overview.show_network(spec, image, prediction.activations, prediction.probs,
                               "trained model: default", weights)
-        sent[0] += 1
 
-    feeder = QTimer()
-    feeder.setInterval(20)
-    feeder.timeout.connect(feed)
+    strip.hide()
     flushes = overview.flush_count
-    feeder.start()
-    probe.start()
-    run_event_loop(app, seconds)
-    fed = summarize(probe.stop())
-    feeder.stop()
-    return {"idle": idle, "fed_50_per_s": fed, "snapshots_sent": sent[0],
-            "redraws": overview.flush_count - flushes}
+    fed, sent = _fed(app, probe, seconds, to_overview)
+    redraws = overview.flush_count - flushes
+    overview.hide()
+    strip.show()
+    baseline, strip_sent = _fed(app, probe, seconds,
+                                lambda n: strip.set_prediction(frames[n % len(frames)][2]))
+    return {"idle": idle, "fed_50_per_s": fed, "snapshots_sent": sent, "redraws": redraws,
+            "activation_strip_fed_50_per_s": baseline, "strip_snapshots_sent": strip_sent}
 
 
 def main() -> None:
@@ -207,9 +227,8 @@ def main() -> None:
                 "widget_size": [width, height],
                 **_measure(app, overview, strip, frames, args.pairs, args.warmup, spec)}
             if case == "training_snapshot":
-                strip.hide()
                 report["cases"][f"{case}@{size_name}"]["gui_lateness_ms"] = _lateness(
-                    app, overview, frames, args.seconds, spec)
+                    app, overview, strip, frames, args.seconds, spec)
             for widget in (overview, strip):
                 widget.close()
                 widget.deleteLater()

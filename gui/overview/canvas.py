@@ -367,6 +367,21 @@ class OverviewCanvas(QWidget):
         noun = "unit" if column.info.kind == "dense" else "value"
         return f"{name}, {noun} {hit.item}: {value}"
 
+    def prepare(self) -> None:
+        """Make the pictures the next paint needs now, so that a redraw's work is split
+        between this event-loop turn and the paint's (each blocks the GUI for less time)."""
+        for column, box in zip(self.columns, self.plan.columns, strict=False):
+            if column.style in (MAPS, IMAGE):
+                column.maps_image(self.visible_maps(column.index))
+            elif column.style == STRIP:
+                column.strip_image(box.strip_rows)
+            elif column.style == BARS:
+                column.bars_image(int(box.body.width()), self._rows_per_bar(column, box))
+
+    def _rows_per_bar(self, column: Column, box: ColumnBox) -> int:
+        """Pixel rows per bar: up to 4, the last one a gap (see ``Column.bars_image``)."""
+        return max(1, min(4, int(self._rows(column, box)[1])))
+
     # ---------------------------------------------------------------- painting
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         """The columns, the connections, the detail band, and the zoom on top."""
@@ -452,10 +467,10 @@ class OverviewCanvas(QWidget):
                                      image.height() * box.cell), image)
         elif column.style == BARS:
             top, step = self._rows(column, box)
-            rows_per_bar = max(1, min(4, int(step)))
             painter.drawImage(QRectF(box.body.left(), top, box.body.width(),
                                      step * column.count),
-                              column.bars_image(int(box.body.width()), rows_per_bar))
+                              column.bars_image(int(box.body.width()),
+                                                self._rows_per_bar(column, box)))
         else:
             self._paint_output(painter, column, box)
         self._paint_legend(painter, column, box)

@@ -213,6 +213,7 @@ class NetworkOverview(QWidget):
         self.flush_count += 1
         try:
             self._apply(pending)
+            self.canvas.prepare()
         finally:
             self._flush_seconds = time.monotonic() - self._last_flush
 
