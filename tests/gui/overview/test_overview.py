@@ -335,3 +335,50 @@ def test_the_size_hint_never_changes_with_the_data(overview, default_pass):
     show(overview, spec, weights, image, prediction)
     overview.set_show_all(6, True)
     assert (overview.sizeHint(), overview.minimumSizeHint()) == before
+
+
+def test_back_during_the_zoom_turns_it_round_without_a_request(qtbot, overview, default_pass):
+    spec, weights, image, prediction = default_pass
+    show(overview, spec, weights, image, prediction)
+    chosen = overview.visible_maps(3)[0]
+    overview.select_map(3, chosen)
+    with qtbot.assertNotEmitted(overview.pixel_requested, wait=300):
+        with qtbot.waitSignal(overview.zoomed_out, timeout=3000):
+            click(qtbot, overview, centre(overview.pixel_rect(3, chosen, 2, 2)))
+            qtbot.wait(20)
+            qtbot.mouseClick(overview.back, Qt.MouseButton.LeftButton)
+    assert not overview.zoomed
+
+
+def test_a_training_snapshot_updates_the_selected_kernel(overview, default_pass):
+    spec, weights, image, prediction = default_pass
+    show(overview, spec, weights, image, prediction)
+    chosen = overview.visible_maps(3)[0]
+    overview.select_map(3, chosen)
+    nudged = [w * 1.5 if w.ndim == 4 else w for w in weights]
+    show(overview, spec, nudged, image, forward(spec, nudged, image))
+    assert overview.selection.map == chosen
+    assert np.array_equal(overview.selection.kernel, nudged[6][:, :, :, chosen])
+    overview.set_weights(weights)
+    assert np.array_equal(overview.selection.kernel, weights[6][:, :, :, chosen])
+
+
+def test_showing_all_maps_never_pushes_a_neighbour(qtbot, default_pass):
+    from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+    spec, weights, image, prediction = default_pass
+    window = QWidget()
+    row = QHBoxLayout(window)
+    neighbour = QWidget()
+    neighbour.setMinimumSize(280, 280)
+    overview = NetworkOverview()
+    row.addWidget(neighbour)
+    row.addWidget(overview, 1)
+    shown(qtbot, window, (1366, 700))
+    before = neighbour.geometry()
+    show(overview, spec, weights, image, prediction)
+    overview.set_show_all(6, True)
+    overview.set_show_all(3, True)
+    qtbot.wait(50)
+    assert neighbour.geometry() == before
+    assert overview.canvas.width() >= overview.scroll.viewport().width()
