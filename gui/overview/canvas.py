@@ -440,10 +440,11 @@ class OverviewCanvas(QWidget):
         painter.drawText(second, centre, painter.fontMetrics().elidedText(
             shape, Qt.TextElideMode.ElideRight, int(second.width())))
         if box.toggle is not None:
-            label = "fewer" if column.index in self.show_all else \
-                f"+{column.count - box.shown} more"
+            hidden = column.count - box.shown
+            labels = ["fewer", "\u2212"] if column.index in self.show_all else \
+                [f"+{hidden} more", f"+{hidden}"]
             painter.setPen(ink.link)
-            painter.drawText(box.toggle, centre, label)
+            painter.drawText(box.toggle, centre, _fitted(painter, labels, box.toggle.width() - 4))
         if column.style in (BARS, OUTPUT):
             top, step = self._rows(column, box)
             zero = box.body.left() + (14.0 if column.style == OUTPUT else 0.0)
