@@ -194,6 +194,12 @@ class OverviewCanvas(QWidget):
         position = layer - INPUT_INDEX
         return position if 0 <= position < len(self.columns) else None
 
+    def set_columns(self, columns: list[Column]) -> None:
+        """Show ``columns`` (another network, or the first data): call :meth:`relayout` next."""
+        self.columns = columns
+        self._visible.clear()
+        self._static = None
+
     def relayout(self, width: int, height: int) -> None:
         """Place the columns for a ``width`` x ``height`` view and take the size they need."""
         needs = [ColumnNeed(c.style, c.count, tuple(c.shape[:2]) if c.style in (MAPS, IMAGE)
@@ -233,7 +239,7 @@ class OverviewCanvas(QWidget):
         if column.style != MAPS:
             return []
         pins = self.pinned(layer)
-        key = (id(column), column.version, id(box), box.shown, tuple(pins))
+        key = (column.version, box.shown, tuple(pins))
         known = self._visible.get(layer)
         if known is not None and known[0] == key:
             return known[1]

@@ -236,7 +236,7 @@ class NetworkOverview(QWidget):
             self._redraw(changed)
             return
         self._end_zoom()
-        self.canvas.columns = columns_for(layers, image, activations, probabilities)
+        self.canvas.set_columns(columns_for(layers, image, activations, probabilities))
         known = {column.index for column in self.canvas.columns}
         self.canvas.show_all &= known
         self._refresh_selection(redraw=False)
