@@ -58,7 +58,7 @@ HINT_VALUES = "Point at anything to read its value."
 @dataclass(frozen=True)
 class Hit:
     """What is under a point: ``what`` is ``map`` (row and col set), ``value`` (a strip cell,
-    a bar or a probability; ``item`` is its index) or ``toggle``."""
+    a bar or a probability; ``item`` is its index), ``title`` or ``toggle``."""
 
     what: str
     layer: int
@@ -286,6 +286,8 @@ class OverviewCanvas(QWidget):
         for column, box in zip(self.columns, self.plan.columns, strict=False):
             if box.toggle is not None and box.toggle.contains(point):
                 return Hit("toggle", column.index)
+            if box.title.contains(point):
+                return Hit("title", column.index)
             if not box.body.adjusted(0, 0, 0, 1).contains(point):
                 continue
             if column.style in (MAPS, IMAGE):
@@ -325,7 +327,7 @@ class OverviewCanvas(QWidget):
             return
         hit = self.hit(event.position())
         selection = self.selection
-        if hit is None or hit.what == "value":
+        if hit is None or hit.what in ("value", "title"):
             self.background_clicked.emit()
         elif hit.what == "toggle":
             self.toggle_clicked.emit(hit.layer)
@@ -356,6 +358,13 @@ class OverviewCanvas(QWidget):
             return ""
         column = self.columns[self.position(hit.layer)]
         name = column.info.name
+        if hit.what == "title":
+            shape = _shape_text(column.shape)
+            if column.style == IMAGE:
+                return f"the drawing: {_shape_text(column.shape[:2])} pixels, ink from 0 to 1"
+            if column.style == OUTPUT:
+                return f"{name}: the probability of each of the {column.count} classes"
+            return f"{name}: {column.info.title}, output {shape}"
         if hit.what == "toggle":
             box = self.box(hit.layer)
             if hit.layer in self.show_all:

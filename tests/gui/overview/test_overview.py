@@ -143,6 +143,8 @@ def test_hover_tells_the_value_under_the_pointer(qtbot, overview, default_pass):
     qtbot.mouseMove(overview.canvas, centre(overview.value_rect(10, 17)))
     assert overview.hover_text == (f"11_dense, unit 17: "
                                    f"{format_number(prediction.activations[10][17], 4)}")
+    qtbot.mouseMove(overview.canvas, centre(overview.canvas.box(4).title))
+    assert overview.hover_text == "05_batchnorm: BatchNormalization, output 14\u00d714\u00d764"
     qtbot.mouseMove(overview.canvas, centre(overview.value_rect(9, 700)))
     assert overview.hover_text == (f"10_flatten, value 700: "
                                    f"{format_number(prediction.activations[9][700], 4)}")
