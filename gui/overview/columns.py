@@ -1,9 +1,9 @@
 """The overview's data: one column per layer with its values, colour scale, order and picture.
 
 A column keeps the last values it was given and makes its pictures (one colour table for the
-whole layer; the maps shown side by side in one image) only when the values changed and only
-when it is painted, so a layer whose output did not change costs nothing, and maps out of
-sight cost nothing either.
+whole layer; the maps shown side by side in one 32-bit image) only when asked for one it does
+not have yet, so a layer whose output did not change costs nothing, and maps out of sight cost
+nothing either.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from cnn_studio.model.spec.network import LAYER_TYPES, NetworkSpec, layer_title,
 IMAGE, MAPS, STRIP, BARS, OUTPUT = "image", "maps", "strip", "bars", "output"
 #: Bar colours (QRgb): 0 nothing, 1 a positive value, 2 a negative one.
 BAR_TABLE = [0x00000000, 0xFF607AAA, 0xFFBE5050]
-MAX_BARS = 256
-MAX_PICTURES = 6  # pictures a column keeps for its current values (maps shown, zoomed map)  # longer vectors are drawn as a strip of coloured cells
+MAX_BARS = 256  # longer vectors are drawn as a strip of coloured cells
+MAX_PICTURES = 6  # pictures a column keeps for its current values (maps shown, zoomed map)
 INPUT_INDEX = -1  # the column of the drawing
 
 #: Names for the column titles, where a column may be only about 50 pixels wide: the first
