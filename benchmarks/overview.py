@@ -12,7 +12,8 @@ nudged, the drawing run again, the new weights handed over too, a map selected s
 connections and kernel are redrawn). Two sizes: the overview's share of a 1366x768 window
 (1000x560) and of a 1920x1080 window (1500x860); the strip gets the same size. Offscreen Qt.
 Prints JSON: per case and size the median and p99 in milliseconds of each, wall clock and
-the GUI thread's CPU time, and the ratios of the medians (overview / strip).
+the GUI thread's CPU time, and the ratios of the medians (overview / strip); and the machine's
+load average before and after (wall-clock times and lateness on a shared machine depend on it).
 
 Then GUI lateness (``training.LatenessProbe``: a 10 ms timer in the GUI thread) while
 snapshots arrive at 50 a second for ``--seconds`` (the overview draws at most 20 of them a
@@ -208,7 +209,8 @@ def main() -> None:
     new_drawing = [(None, image, network.forward(image)) for image in drawings]
     snapshot = [(w, drawings[0], p) for w, p in _snapshots(spec, weights, drawings[0], 12)]
     report = {"benchmark": "overview", "pairs": args.pairs, "warmup": args.warmup,
-              "platform": os.environ["QT_QPA_PLATFORM"], "cases": {}}
+              "platform": os.environ["QT_QPA_PLATFORM"], "cpu_cores": os.cpu_count(),
+              "load_average_before": round(os.getloadavg()[0], 2), "cases": {}}
     for size_name, (width, height) in SIZES.items():
         for case, frames in (("new_drawing", new_drawing), ("training_snapshot", snapshot)):
             overview, strip = NetworkOverview(), ActivationView()
@@ -233,6 +235,7 @@ def main() -> None:
                 widget.close()
                 widget.deleteLater()
             app.processEvents()
+    report["load_average_after"] = round(os.getloadavg()[0], 2)  # a busy machine: see CPU
     print(json.dumps(report, indent=2))
 
 
