@@ -175,7 +175,8 @@ class NetworkOverview(QWidget):
                 not fit the network are not shown, and ``problem`` says why.
 
         Raises:
-            ValueError: the drawing is not an image, or the activations are not one per layer.
+            ValueError: the drawing is not an image, or the activations are not one per layer
+                (each without the batch dimension).
         """
         layers = self._describe(network)
         if len(layers) != len(activations):
@@ -185,6 +186,11 @@ class NetworkOverview(QWidget):
         if len(shape) not in (2, 3) or (len(shape) == 3 and shape[2] != 1) or min(shape) < 1:
             raise ValueError(f"the drawing has shape {shape}, not (height, width) or "
                              "(height, width, 1)")
+        for number, values in enumerate(activations, start=1):
+            if np.ndim(values) not in (1, 3) or np.size(values) == 0:
+                raise ValueError(f"layer {number}'s output has shape {np.shape(values)}, not "
+                                 "(height, width, maps) or (values,): leave out the batch "
+                                 "dimension")
         if weights is not None:
             self._weights = weights
         self._pending = (network, image, list(activations), probabilities, str(label))

@@ -326,6 +326,9 @@ def test_data_of_another_network_is_refused_at_once(overview, default_pass):
     spec, weights, image, prediction = default_pass
     with pytest.raises(ValueError, match="12 activations for a network of 13 layers"):
         overview.show_network(spec, image, prediction.activations[:-1], prediction.probs, LABEL)
+    batched = [a[None] for a in prediction.activations]
+    with pytest.raises(ValueError, match="layer 1's output has shape .1, 28, 28, 32."):
+        overview.show_network(spec, image, batched, prediction.probs, LABEL)
     with pytest.raises(ValueError, match="the drawing has shape"):
         overview.show_network(spec, image.reshape(-1), prediction.activations,
                               prediction.probs, LABEL)
@@ -339,15 +342,17 @@ def test_the_size_hint_never_changes_with_the_data(overview, default_pass):
     assert (overview.sizeHint(), overview.minimumSizeHint()) == before
 
 
-def test_back_during_the_zoom_turns_it_round_without_a_request(qtbot, overview, default_pass):
+def test_back_during_the_zoom_turns_it_round_without_a_request(qtbot, default_pass):
     spec, weights, image, prediction = default_pass
+    overview = shown(qtbot, NetworkOverview(zoom_ms=3000), (1000, 560))  # slow: time to turn
     show(overview, spec, weights, image, prediction)
     chosen = overview.visible_maps(3)[0]
     overview.select_map(3, chosen)
     with qtbot.assertNotEmitted(overview.pixel_requested, wait=300):
-        with qtbot.waitSignal(overview.zoomed_out, timeout=3000):
+        with qtbot.waitSignal(overview.zoomed_out, timeout=5000):
             click(qtbot, overview, centre(overview.pixel_rect(3, chosen, 2, 2)))
-            qtbot.wait(20)
+            qtbot.wait(100)
+            assert overview.zoomed
             qtbot.mouseClick(overview.back, Qt.MouseButton.LeftButton)
     assert not overview.zoomed
 
