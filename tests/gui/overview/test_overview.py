@@ -389,3 +389,51 @@ def test_showing_all_maps_never_pushes_a_neighbour(qtbot, default_pass):
     qtbot.wait(50)
     assert neighbour.geometry() == before
     assert overview.canvas.width() >= overview.scroll.viewport().width()
+
+
+def _spec(*layers):
+    from cnn_studio.model.spec.network import LayerSpec, NetworkSpec
+
+    return NetworkSpec([LayerSpec(kind, dict(params)) for kind, params in layers], "odd")
+
+
+ODD_SHAPES = {
+    "non-square kernel, global average": _spec(
+        ("conv2d", {"filters": 3, "kernel_h": 3, "kernel_w": 7, "padding": "valid"}),
+        ("sumpool2d", {"pool_size": 3, "stride": 1}), ("globalavgpool2d", {}),
+        ("dense", {"units": 26, "activation": "softmax"})),
+    "one filter, wide dense": _spec(
+        ("conv2d", {"filters": 1, "kernel_h": 1, "kernel_w": 1, "activation": "tanh"}),
+        ("avgpool2d", {"pool_size": 4, "padding": "same"}), ("flatten", {}),
+        ("dense", {"units": 600, "activation": "sigmoid"}), ("activation", {"activation": "relu"}),
+        ("dense", {"units": 26, "activation": "softmax"})),
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_SHAPES))
+def test_odd_shapes_are_drawn_pointed_at_and_selected(qtbot, overview, name):
+    spec = ODD_SHAPES[name]
+    weights = gaussian_weights(spec, seed=1, sigma=0.3)
+    image = drawing("Z")
+    prediction = forward(spec, weights, image)
+    show(overview, spec, weights, image, prediction)
+    overview.canvas.repaint()
+    for layer, values in enumerate(prediction.activations):
+        column = overview.column(layer)
+        if column.style == MAPS:
+            h, w = values.shape[:2]
+            chosen = overview.visible_maps(layer)[0]
+            qtbot.mouseMove(overview.canvas, centre(overview.pixel_rect(layer, chosen, h - 1,
+                                                                        w - 1)))
+            assert overview.hover_text.endswith(format_number(values[h - 1, w - 1, chosen], 4))
+            overview.select_map(layer, chosen)
+            assert overview.selection is not None
+        else:
+            qtbot.mouseMove(overview.canvas, centre(overview.value_rect(layer,
+                                                                        values.size - 1)))
+            assert overview.hover_text.endswith(format_number(values[-1], 4))
+    overview.canvas.repaint()
+    if name.startswith("non"):
+        assert overview.column(2).style == BARS, "one value per channel: bars"
+    else:
+        assert overview.column(3).style == STRIP, "600 units are too many for bars"
