@@ -27,7 +27,7 @@ MIN_SIDE = 5
 MAX_UNIT = 3.0  # screen pixels per value of the largest maps, at most
 MAPS_HIGH = 4.5  # the largest maps are about this many to a column's height
 OUTPUT_COLUMN = 104
-STRIP_CELL = 2
+STRIP_CELL, MAX_STRIP_CELL = 2, 6
 SPREAD_SHARE = 0.4  # a column showing all its maps may take this share of the width
 MIN_BODY = 60
 DETAIL_LINES = 5  # the band under the columns: the selected map's kernel, or a hint
@@ -125,11 +125,11 @@ def _column_width(need: ColumnNeed, box: ColumnBox, body_h: float, narrowest: fl
                   bars: float) -> float:
     if need.style in (MAPS, IMAGE):
         return max(narrowest, box.cols * (box.map_w + MAP_GAP) - MAP_GAP)
-    if need.style == STRIP:
-        box.cell = STRIP_CELL
-        box.strip_rows = max(1, int(body_h // STRIP_CELL))
+    if need.style == STRIP:  # bigger cells when there are few values, 2 pixels for many
+        box.cell = max(STRIP_CELL, min(MAX_STRIP_CELL, int(body_h // max(need.count, 1))))
+        box.strip_rows = max(1, int(body_h // box.cell))
         strips = -(-need.count // box.strip_rows)
-        return max(36, strips * STRIP_CELL)
+        return max(36, strips * box.cell)
     return OUTPUT_COLUMN if need.style == OUTPUT else bars
 
 
