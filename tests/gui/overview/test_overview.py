@@ -437,3 +437,19 @@ def test_odd_shapes_are_drawn_pointed_at_and_selected(qtbot, overview, name):
         assert overview.column(2).style == BARS, "one value per channel: bars"
     else:
         assert overview.column(3).style == STRIP, "600 units are too many for bars"
+
+
+@pytest.mark.parametrize("size", [(1000, 560), (1500, 860)], ids=["1366x768", "1920x1080"])
+def test_the_whole_default_network_fits_without_scrolling(qtbot, default_pass, size):
+    """At the overview's share of a 1366x768 and a 1920x1080 window every column, the 26
+    letters and the kernel band are in view: nothing to scroll to."""
+    spec, weights, image, prediction = default_pass
+    overview = shown(qtbot, NetworkOverview(), size)
+    show(overview, spec, weights, image, prediction)
+    view = overview.scroll.viewport().size()
+    assert overview.canvas.size() == view
+    output = overview.canvas.box(12)
+    assert output.body.right() <= view.width() and overview.canvas.plan.detail.bottom() <= \
+        view.height()
+    assert all(overview.value_rect(12, letter).height() >= 10 for letter in range(26)), \
+        "every letter has a readable row"
