@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QImage,
     QPainter,
     QPen,
+    QPolygonF,
     QStaticText,
     QTransform,
 )
@@ -42,6 +43,7 @@ from cnn_studio.gui.overview.columns import (
     SHORT_KINDS,
     STRIP,
     Column,
+    pixels,
 )
 from cnn_studio.gui.overview.connections import Selection
 from cnn_studio.gui.overview.geometry import ColumnBox, ColumnNeed, Layout, layout
@@ -49,10 +51,14 @@ from cnn_studio.gui.overview.geometry import ColumnBox, ColumnNeed, Layout, layo
 SELECTED = QColor(255, 140, 0)
 EDGE = QColor(230, 120, 30)
 POSITIVE_BAR, NEGATIVE_BAR = QColor(96, 122, 170), QColor(190, 80, 80)
-HINT_MAPS = "Click a feature map to see the maps that feed it."
-HINT_CONV = ("Click a feature map to see the maps and the kernel that feed it; click a pixel of "
+HINT_MAPS = "Click a feature map to see the map that feeds it."
+HINT_CONV = ("Click a feature map to see the maps and the kernel that feed it, and a pixel of "
              "the selected convolution map to see how that number is computed.")
+HINT_DENSE = "Click a dense unit to see its weights on every value before it."
 HINT_VALUES = "Point at anything to read its value."
+WEIGHTS_LEFT = 136  # the weights' pictures start this far right of their legend
+#: Layers whose single values (units) can be selected in a vector column.
+VECTOR_SELECTABLE = ("dense", "dropout", "activation", "batchnorm")
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,7 @@ class OverviewCanvas(QWidget):
         self.zoom: Zoom | None = None
         self.paint_count = 0
         self.paint_seconds = 0.0  # how long the last paint took (wall clock)
-        self._kernel_image: tuple[int, QImage] | None = None
+        self._kernel_image: tuple[int, QImage, int] | None = None  # (weights' id, picture, cell)
         self._static: QImage | None = None
         self._numbers: dict[str, QStaticText] = {}
         self._last_paragraph: tuple[tuple, QStaticText] | None = None
@@ -327,7 +333,10 @@ class OverviewCanvas(QWidget):
             return
         hit = self.hit(event.position())
         selection = self.selection
-        if hit is None or hit.what in ("value", "title"):
+        if hit is not None and hit.what == "value" and \
+                self.columns[self.position(hit.layer)].info.kind in VECTOR_SELECTABLE:
+            self.map_clicked.emit(hit.layer, hit.item)
+        elif hit is None or hit.what in ("value", "title"):
             self.background_clicked.emit()
         elif hit.what == "toggle":
             self.toggle_clicked.emit(hit.layer)
@@ -489,6 +498,12 @@ class OverviewCanvas(QWidget):
                                                 self._rows_per_bar(column, box)))
         else:
             self._paint_output(painter, column, box)
+        selection = self.selection
+        if selection is not None and selection.layer == column.index and \
+                column.style in (STRIP, BARS, OUTPUT):
+            painter.setPen(QPen(SELECTED, 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self.value_rect(column.index, selection.map).adjusted(-1, -1, 1, 1))
         self._paint_legend(painter, column, box)
 
     def _paint_maps(self, painter: QPainter, column: Column, box: ColumnBox) -> None:
@@ -581,6 +596,7 @@ class OverviewCanvas(QWidget):
             return
         target = self.map_rect(selection.layer, selection.map)
         if target is None:
+            self._paint_fan(painter, selection)
             return
         strongest = float(selection.strengths.max()) if selection.strengths.size else 1.0
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -593,6 +609,31 @@ class OverviewCanvas(QWidget):
             colour.setAlpha(int(60 + 180 * share))
             painter.setPen(QPen(colour, 0.8 + 1.8 * share))
             painter.drawLine(QLineF(QPointF(rect.right() + 1, rect.center().y()), end))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _paint_fan(self, painter: QPainter, selection: Selection) -> None:
+        """A selected unit or value: a line from its one source, or a fan from the whole
+        column before when every value of it feeds the unit."""
+        target = self.value_rect(selection.layer, selection.map)
+        before, box = self.position(selection.layer - 1), self.box(selection.layer - 1)
+        if target is None or before is None or box is None:
+            return
+        end = QPointF(target.left() - 1, target.center().y())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        if len(selection.sources) == 1:
+            source = self.value_rect(selection.layer - 1, selection.sources[0])
+            if source is not None:
+                painter.setPen(QPen(EDGE, 1.5))
+                painter.drawLine(QLineF(QPointF(source.right() + 1, source.center().y()), end))
+        else:
+            fill = QColor(EDGE)
+            fill.setAlpha(60)
+            painter.setPen(QPen(EDGE, 1))
+            painter.setBrush(fill)
+            right = box.body.right() + 1
+            painter.drawPolygon(QPolygonF([QPointF(right, box.body.top()), end,
+                                           QPointF(right, box.body.bottom())]))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
 
     def connections(self) -> list[tuple[int, float]]:
@@ -612,22 +653,24 @@ class OverviewCanvas(QWidget):
         selection = self.selection
         if selection is None:
             if self.columns:
-                kinds = {column.info.kind for column in self.columns if column.style == MAPS}
-                first = HINT_CONV if "conv2d" in kinds else HINT_MAPS if kinds else ""
                 painter.setPen(self._ink.muted)
-                painter.drawStaticText(rect.topLeft(), self._paragraph(
-                    f"{first} {HINT_VALUES}".strip(), rect.width()))
+                painter.drawStaticText(rect.topLeft(), self._paragraph(self._hint(),
+                                                                       rect.width()))
             return
         text = selection.text
         drawn, total = len(self.connections()), len(selection.sources)
-        if total > 1:
+        if total > 1 and self.map_rect(selection.layer, selection.map) is not None:
             text += (f" Lines lead to the {drawn} of its {total} input maps shown"
                      f"{'; thicker: larger weights' if selection.kernel is not None else ''}.")
         if selection.kernel is not None and self.columns[self.position(selection.layer)] \
                 .info.kind == "conv2d":
             text += " Click a pixel of the selected map to see its arithmetic."
         painter.drawStaticText(rect.topLeft(), self._paragraph(text, rect.width()))
-        if selection.kernel is not None:
+        if selection.kernel is not None and selection.kernel.ndim == 1:
+            self._paint_vector(painter, selection.kernel,
+                               QRectF(rect.left(), rect.top() + 2 * line_h + 2, rect.width(),
+                                      rect.height() - 2 * line_h - 2))
+        elif selection.kernel is not None:
             self._paint_kernel(painter, selection.kernel,
                                QRectF(rect.left(), rect.top() + 2 * line_h + 2, rect.width(),
                                       rect.height() - 2 * line_h - 2))
@@ -639,20 +682,10 @@ class OverviewCanvas(QWidget):
         key = id(kernel)
         if self._kernel_image is None or self._kernel_image[0] != key:
             levels = to_levels(kernel.transpose(0, 2, 1).reshape(kh, count * kw), True, scale)
-            self._kernel_image = (key, array_to_qimage(levels, colour_table(True)).convertToFormat(
-                QImage.Format.Format_ARGB32_Premultiplied))
+            self._kernel_image = (key, pixels(levels, True), 0)
         image = self._kernel_image[1]
-        painter.setPen(self._ink.muted)
-        line_h = painter.fontMetrics().height()
-        label_w = 130.0
-        painter.drawText(QRectF(rect.left(), rect.top(), label_w, line_h),
-                         Qt.AlignmentFlag.AlignLeft, "kernel weights")
-        ramp = QRectF(rect.left() + 28, rect.top() + line_h + 4, label_w - 62, 6)
-        painter.drawImage(ramp, _ramp(True))
-        numbers = QRectF(rect.left(), rect.top() + line_h, label_w - 6, line_h)
-        painter.drawText(numbers, Qt.AlignmentFlag.AlignLeft, _short(-scale))
-        painter.drawText(numbers, Qt.AlignmentFlag.AlignRight, _short(scale))
-        area = rect.adjusted(label_w + 6, 0, 0, 0)
+        self._paint_weight_legend(painter, rect, scale, "kernel weights")
+        area = rect.adjusted(WEIGHTS_LEFT, 0, 0, 0)
         cell = 6
         while cell > 1:
             per_row = max(1, int((area.width() + 3) // (kw * cell + 3)))
@@ -667,6 +700,47 @@ class OverviewCanvas(QWidget):
             if tile.bottom() > rect.bottom() + 1:
                 break
             painter.drawImage(tile, image, QRectF(channel * kw, 0, kw, kh))
+
+    def _hint(self) -> str:
+        """How to use the picture, for the kinds of layers this network has."""
+        maps = {column.info.kind for column in self.columns if column.style == MAPS}
+        kinds = {column.info.kind for column in self.columns}
+        hints = [HINT_CONV if "conv2d" in maps else HINT_MAPS if maps else "",
+                 HINT_DENSE if "dense" in kinds else "", HINT_VALUES]
+        return " ".join(hint for hint in hints if hint)
+
+    def _paint_weight_legend(self, painter: QPainter, rect: QRectF, scale: float,
+                             label: str) -> None:
+        """What the weights' colours mean, left of them: ``label``, the ramp, its ends."""
+        painter.setPen(self._ink.muted)
+        line_h = painter.fontMetrics().height()
+        label_w = WEIGHTS_LEFT - 6
+        painter.drawText(QRectF(rect.left(), rect.top(), label_w, line_h),
+                         Qt.AlignmentFlag.AlignLeft, label)
+        painter.drawImage(QRectF(rect.left() + 28, rect.top() + line_h + 4, label_w - 62, 6),
+                          _ramp(True))
+        numbers = QRectF(rect.left(), rect.top() + line_h, label_w - 6, line_h)
+        painter.drawText(numbers, Qt.AlignmentFlag.AlignLeft, _short(-scale))
+        painter.drawText(numbers, Qt.AlignmentFlag.AlignRight, _short(scale))
+
+    def _paint_vector(self, painter: QPainter, weights: np.ndarray, rect: QRectF) -> None:
+        """A unit's weights, one cell per input value in input order, row by row, in one
+        signed scale."""
+        scale = float(np.abs(weights).max()) or 1.0
+        key = id(weights)
+        if self._kernel_image is None or self._kernel_image[0] != key:
+            area_w = max(1, int(rect.width() - WEIGHTS_LEFT))
+            cell = max(1, min(6, int(np.sqrt(area_w * max(rect.height(), 1) / weights.size))))
+            per_row = max(1, area_w // cell)
+            rows = -(-weights.size // per_row)
+            levels = np.full(rows * per_row, 128, np.uint8)
+            levels[:weights.size] = to_levels(weights, True, scale)
+            self._kernel_image = (key, pixels(levels.reshape(rows, per_row), True), cell)
+        _, image, cell = self._kernel_image
+        self._paint_weight_legend(painter, rect, scale, "weights, one per input")
+        rows = min(image.height(), int(rect.height() // cell))
+        painter.drawImage(QRectF(rect.left() + WEIGHTS_LEFT, rect.top(), image.width() * cell,
+                                 rows * cell), image, QRectF(0, 0, image.width(), rows))
 
     def _paint_zoom(self, painter: QPainter, zoom: Zoom) -> None:
         view = QRectF(self.visibleRegion().boundingRect())

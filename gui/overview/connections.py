@@ -1,8 +1,11 @@
-"""What feeds one feature map: the maps of the layer before it and, for a convolution, its kernel.
+"""What feeds one feature map or unit: the layer before it and, for a convolution or a dense
+layer, its weights.
 
 A convolution's output map ``m`` is a weighted sum over every map of its input (the kernel
-``kernel[:, :, c, m]`` slides over input map ``c``) plus one bias; pooling, batch normalisation,
-an activation and dropout each work on one map alone, so map ``m`` comes from map ``m`` before.
+``kernel[:, :, c, m]`` slides over input map ``c``) plus one bias; a dense unit ``u`` is the
+weighted sum of every input value (``kernel[:, u]``) plus one bias; pooling, batch
+normalisation, an activation and dropout each work on one map (or value) alone, so map ``m``
+comes from map ``m`` before.
 """
 
 from __future__ import annotations
@@ -25,14 +28,16 @@ class Selection:
     """A selected feature map and what feeds it.
 
     Attributes:
-        layer: the layer's index in the activation list; map: the map's index in that layer.
-        sources: the maps of the layer before (``layer - 1``; -1 is the drawing) that feed it.
-        kernel: a convolution's weights for this map, (kh, kw, input maps); None otherwise or
-            when the weights are not known.
-        bias: the convolution's bias for this map (None without one).
-        strengths: per source, the sum of the kernel's absolute weights on it (1 without
-            a kernel): how strongly that map can move this one.
-        text: one sentence on how the map is computed.
+        layer: the layer's index in the activation list; map: the map's index in that layer
+            (in a layer that outputs a vector: the unit's, or the value's).
+        sources: the maps (values) of the layer before (``layer - 1``; -1 is the drawing)
+            that feed it.
+        kernel: a convolution's weights for this map, (kh, kw, input maps), or a dense
+            layer's for this unit, (inputs,); None otherwise or when the weights are unknown.
+        bias: the layer's bias for this map or unit (None without one).
+        strengths: per source, the sum of the absolute weights on it (1 without weights):
+            how strongly that source can move this map.
+        text: one sentence on how the map (unit) is computed.
     """
 
     layer: int
@@ -44,8 +49,9 @@ class Selection:
     text: str
 
 
-def conv_weights(spec: NetworkSpec, weights: Sequence[np.ndarray]) -> dict[int, tuple]:
-    """Each conv2d layer's (kernel (kh, kw, in, out), bias or None) from Keras-ordered weights.
+def layer_weights(spec: NetworkSpec, weights: Sequence[np.ndarray]) -> dict[int, tuple]:
+    """Each conv2d and dense layer's (kernel, bias or None) from Keras-ordered weights: the
+    kernel is (kh, kw, in, out) for a convolution, (in, out) for a dense layer.
 
     Raises:
         ValueError: the weights do not fit the spec (count or shapes).
@@ -58,9 +64,9 @@ def conv_weights(spec: NetworkSpec, weights: Sequence[np.ndarray]) -> dict[int, 
         if len(weights) < count:
             raise ValueError("there are fewer weight arrays than the network needs")
         taken, weights = weights[:count], weights[count:]
-        if layer.kind == "conv2d":
+        if layer.kind in ("conv2d", "dense"):
             kernel = np.asarray(taken[0], dtype=np.float32)
-            if kernel.ndim != 4:
+            if kernel.ndim != (4 if layer.kind == "conv2d" else 2):
                 raise ValueError(f"layer {index + 1}'s kernel has shape {kernel.shape}")
             result[index] = (kernel, np.asarray(taken[1], np.float32) if bias else None)
     if weights:
@@ -73,19 +79,43 @@ def _source_name(layers: Sequence[LayerInfo], layer: int) -> str:
     return "the drawing" if layer == 0 else layers[layer - 1].name
 
 
+def _dense(info: LayerInfo, layer: int, unit: int, inputs: int, before: str,
+           kernels: dict[int, tuple]) -> Selection:
+    vector = bias = None
+    strengths = np.ones(inputs, np.float32)
+    known = kernels.get(layer)
+    if known is not None and known[0].shape[0] == inputs and unit < known[0].shape[1]:
+        vector = known[0][:, unit]
+        bias = None if known[1] is None else float(known[1][unit])
+        strengths = np.abs(vector)
+    plus = "" if bias is None else f", plus the bias {bias:.3f}"
+    function = info.params.get("activation")
+    then = {None: ", then the layer's activation (if any)", "linear": "",
+            "softmax": "; softmax then turns all the scores into probabilities"}.get(
+        function, f", then {function}")
+    text = (f"{info.name}, unit {unit}: the weighted sum of all {inputs} values of "
+            f"{before}{plus}{then}.")
+    return Selection(layer, unit, tuple(range(inputs)), vector, bias, strengths, text)
+
+
 def select(layers: Sequence[LayerInfo], layer: int, map_index: int, input_maps: int,
-           kernels: dict[int, tuple]) -> Selection | None:
-    """What feeds map ``map_index`` of layer ``layer`` (None for a layer without maps).
+           kernels: dict[int, tuple], vector: bool = False) -> Selection | None:
+    """What feeds map (or unit) ``map_index`` of layer ``layer`` (None for a layer whose
+    outputs cannot be traced to single sources here, such as flatten).
 
     Args:
         layers: every layer of the network.
-        input_maps: how many maps the layer before has (1 for the drawing).
-        kernels: :func:`conv_weights` of the network (empty when the weights are unknown).
+        input_maps: how many maps (values, for a vector layer) the layer before has (1 for
+            the drawing).
+        kernels: :func:`layer_weights` of the network (empty when the weights are unknown).
+        vector: whether the layer outputs a vector (units or values, not maps).
     """
     if not 0 <= layer < len(layers):
         return None
     info = layers[layer]
     before = _source_name(layers, layer)
+    if info.kind == "dense":
+        return _dense(info, layer, map_index, input_maps, before, kernels)
     if info.kind == "conv2d":
         kernel = bias = None
         strengths = np.ones(input_maps, np.float32)
@@ -110,19 +140,25 @@ def select(layers: Sequence[LayerInfo], layer: int, map_index: int, input_maps: 
                 f"pixel is the weighted sum of {under}{plus}{then}.")
         return Selection(layer, map_index, tuple(range(input_maps)), kernel, bias, strengths,
                          text)
-    if info.kind not in ONE_TO_ONE:
+    if info.kind not in ONE_TO_ONE or (vector and info.kind in POOL_WORDS):
         return None
-    source = f"map {map_index} of {before}"
+    source = f"{'value' if vector else 'map'} {map_index} of {before}"
+    if vector:
+        info_name = f"{info.name}, value {map_index}"
+    else:
+        info_name = f"{info.name}, map {map_index}"
     if info.kind in POOL_WORDS:
         size = info.params.get("pool_size")
         window = f"{size}x{size} window" if size else "window"
-        text = f"{info.name}, map {map_index}: {POOL_WORDS[info.kind]} of each {window} of {source}."
+        text = f"{info_name}: {POOL_WORDS[info.kind]} of each {window} of {source}."
     elif info.kind == "batchnorm":
-        text = (f"{info.name}, map {map_index}: {source}, shifted and rescaled with this "
-                "map's own mean, spread, scale and offset.")
+        own = "its" if vector else "this map's"
+        text = (f"{info_name}: {source}, shifted and rescaled with {own} own mean, spread, "
+                "scale and offset.")
     elif info.kind == "activation":
         function = info.params.get("activation", "its function")
-        text = f"{info.name}, map {map_index}: {function} applied to each value of {source}."
+        text = (f"{info_name}: {function} of {source}." if vector else
+                f"{info_name}: {function} applied to each value of {source}.")
     else:
-        text = f"{info.name}, map {map_index}: {source} unchanged (dropout is off when predicting)."
+        text = f"{info_name}: {source} unchanged (dropout is off when predicting)."
     return Selection(layer, map_index, (map_index,), None, None, np.ones(1, np.float32), text)

@@ -42,7 +42,7 @@ from PySide6.QtWidgets import (
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.overview.canvas import OverviewCanvas, Zoom
 from cnn_studio.gui.overview.columns import Column, LayerInfo, columns_for, describe
-from cnn_studio.gui.overview.connections import Selection, conv_weights, select
+from cnn_studio.gui.overview.connections import Selection, layer_weights, select
 from cnn_studio.model.spec.network import NetworkSpec
 
 MAX_RATE_HZ = 20.0
@@ -273,7 +273,7 @@ class NetworkOverview(QWidget):
         self._kernels_of = self._weights
         if self._weights is not None and self._spec is not None:
             try:
-                self._kernels = conv_weights(self._spec, self._weights)
+                self._kernels = layer_weights(self._spec, self._weights)
             except ValueError as error:
                 self.problem = (f"The kernels cannot be shown: {error}. Give the weights of "
                                 "the network shown.")
@@ -323,7 +323,8 @@ class NetworkOverview(QWidget):
 
     # -------------------------------------------------------------- selection
     def select_map(self, layer: int, map_index: int) -> None:
-        """Select map ``map_index`` of ``layer``: draw what feeds it and its kernel."""
+        """Select map ``map_index`` of ``layer`` (a unit, in a dense layer): draw what feeds
+        it and its weights."""
         self._selected = (int(layer), int(map_index))
         self._refresh_selection()
         selection = self.canvas.selection
@@ -349,8 +350,10 @@ class NetworkOverview(QWidget):
             before = self.canvas.position(layer - 1)
             if position is not None and before is not None and \
                     map_index < self.canvas.columns[position].count:
+                column = self.canvas.columns[position]
                 selection = select(self._layers, layer, map_index,
-                                   self.canvas.columns[before].count, self._kernels)
+                                   self.canvas.columns[before].count, self._kernels,
+                                   vector=column.values.ndim == 1)
         self.canvas.selection = selection
         if redraw:
             self.canvas.update()

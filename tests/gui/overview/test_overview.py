@@ -268,8 +268,9 @@ def test_any_network_shape_untrained(qtbot, overview, spec):
         assert len(overview.connections) == min(inputs, len(overview.visible_maps(layer - 1)))
     if not convs:
         assert all(overview.column(i).style != MAPS for i in range(len(spec.layers)))
-        click(qtbot, overview, centre(overview.canvas.box(1).body))
-        assert overview.selection is None
+        click(qtbot, overview, centre(overview.value_rect(1, 64)))
+        assert overview.selection.sources == tuple(range(784))
+        assert np.array_equal(overview.selection.kernel, weights[0][:, 64])
 
 
 def test_a_stride_two_layer_shows_its_smaller_maps(overview):
@@ -453,3 +454,25 @@ def test_the_whole_default_network_fits_without_scrolling(qtbot, default_pass, s
         view.height()
     assert all(overview.value_rect(12, letter).height() >= 10 for letter in range(26)), \
         "every letter has a readable row"
+
+
+def test_a_unit_shows_the_weights_from_every_value_before_it(qtbot, overview, default_pass):
+    spec, weights, image, prediction = default_pass
+    show(overview, spec, weights, image, prediction)
+    best = int(np.argmax(prediction.probs))
+    click(qtbot, overview, centre(overview.value_rect(12, best)))
+    selection = overview.selection
+    assert (selection.layer, selection.map) == (12, best)
+    assert selection.sources == tuple(range(128))
+    assert np.array_equal(selection.kernel, weights[-2][:, best])
+    assert selection.text == (
+        f"13_dense, unit {best}: the weighted sum of all 128 values of 12_dropout, plus the "
+        f"bias {float(weights[-1][best]):.3f}; softmax then turns all the scores into "
+        "probabilities.")
+    assert overview.canvas.grab().width() > 0
+    click(qtbot, overview, centre(overview.value_rect(11, 5)))
+    assert overview.selection.sources == (5,) and overview.selection.kernel is None
+    assert overview.selection.text == ("12_dropout, value 5: value 5 of 11_dense unchanged "
+                                       "(dropout is off when predicting).")
+    click(qtbot, overview, centre(overview.value_rect(9, 5)))
+    assert overview.selection is None, "a flatten value is a copy: nothing to select"
