@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, tuple[str, list[str], list[str]]] = {
     "numpy_forward": ("numpy_forward.py", ["200", "--blas-threads", "1"],
                       ["60", "--warmup", "10", "--blas-threads", "1"]),
     "predict": ("predict.py", ["40"], ["12"]),
+    "overview": ("overview.py", ["150"], ["50", "--warmup", "5", "--seconds", "2"]),
     "training": ("training.py", ["--pairs", "7"],
                  ["--pairs", "5", "--epochs", "2", "--samples", "4000"]),
 }
@@ -107,6 +108,8 @@ def rows_for(name: str, data: dict) -> list[dict]:
         return _unipen_rows(data)
     if name == "teach_curve":
         return _teach_rows(data)
+    if name == "overview":
+        return overview_rows(data)
     if name in ("numpy_forward", "predict", "training"):
         return {"numpy_forward": numpy_rows, "predict": predict_rows,
                 "training": training_rows}[name](get)
@@ -155,6 +158,31 @@ def predict_rows(get) -> list[dict]:
                          pairs.get("ratio_numpy_to_tensorflow_min"),
                          pairs.get("ratio_numpy_to_tensorflow_max")) + " numpy/TF pairs",
                  "≤ 10 ms", median is not None and median <= 10)]
+
+
+def overview_rows(data: dict) -> list[dict]:
+    """The network overview's repaint per new drawing and per training snapshot, against the
+    activation strip painting the same data, at the overview's share of two window sizes."""
+    rows = []
+    for case, result in (data.get("cases") or {}).items():
+        what, size = case.split("@")
+        mine, strip = result["overview"], result["activation_strip"]
+        rows.append(_row("overview", f"repaint after a {what.replace('_', ' ')} ({size} window, "
+                         "median / p99, GUI-thread CPU)",
+                         f"{mine['cpu_median_ms']} / {mine['cpu_p99_ms']} ms",
+                         f"activation strip {strip['cpu_median_ms']} ms",
+                         result["ratio_cpu_median"]))
+        late = (result.get("gui_lateness_ms") or {}).get("fed_50_per_s")
+        if late:
+            idle = result["gui_lateness_ms"]["idle"]
+            strip_late = result["gui_lateness_ms"]["activation_strip_fed_50_per_s"]
+            rows.append(_row("overview", f"GUI lateness p99 / max, snapshots at 50/s ({size})",
+                             f"{late['p99_ms']} / {late['max_ms']} ms",
+                             f"activation strip {strip_late['p99_ms']} / {strip_late['max_ms']} "
+                             f"ms; idle {idle['p99_ms']} / {idle['max_ms']} ms", "",
+                             "p99 ≤ 15 ms, max ≤ 50 ms",
+                             late["p99_ms"] <= 15 and late["max_ms"] <= 50))
+    return rows
 
 
 def training_rows(get) -> list[dict]:

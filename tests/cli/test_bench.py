@@ -97,3 +97,29 @@ def test_the_varied_real_letters_benchmark_prints_rates_and_ratios(capsys):
     assert all(rate > 0 for rate in result["letters_per_s"].values())
     assert result["ratio_varied_one_process_vs_plain"] > 0
     assert '"benchmark": "real_letters_varied"' in capsys.readouterr().out
+
+
+def _overview_case(lateness=None):
+    times = {"median_ms": 20.0, "p99_ms": 40.0, "cpu_median_ms": 8.0, "cpu_p99_ms": 9.5}
+    strip = {"median_ms": 30.0, "p99_ms": 60.0, "cpu_median_ms": 10.0, "cpu_p99_ms": 12.0}
+    case = {"widget_size": [1000, 560], "overview": times, "activation_strip": strip,
+            "ratio_median": 0.667, "ratio_cpu_median": 0.8}
+    if lateness is not None:
+        case["gui_lateness_ms"] = {
+            "idle": {"p99_ms": 3.0, "max_ms": 6.0}, "fed_50_per_s": lateness,
+            "activation_strip_fed_50_per_s": {"p99_ms": 15.0, "max_ms": 24.0}}
+    return case
+
+
+def test_overview_rows_give_cpu_repaint_against_the_strip_and_lateness_goal(run_all):
+    data = {"cases": {"new_drawing@1366x768": _overview_case(),
+                      "training_snapshot@1366x768": _overview_case(
+                          {"p99_ms": 12.0, "max_ms": 30.0})}}
+    drawing, snapshot, late = run_all.rows_for("overview", data)
+    assert drawing["value"] == "8.0 / 9.5 ms" and drawing["ratio"] == 0.8
+    assert "new drawing (1366x768 window" in drawing["figure"]
+    assert drawing["baseline"] == "activation strip 10.0 ms"
+    assert "training snapshot" in snapshot["figure"]
+    assert late["met"] is True and "activation strip 15.0 / 24.0 ms" in late["baseline"]
+    data["cases"]["training_snapshot@1366x768"] = _overview_case({"p99_ms": 16.0, "max_ms": 30.0})
+    assert run_all.rows_for("overview", data)[2]["met"] is False
