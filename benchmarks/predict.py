@@ -51,13 +51,14 @@ def _strokes_samples(count: int):
     return [shapes[i % 2] for i in range(count)], (280.0, 280.0), "synthetic T and X"
 
 
-def _wait(app, done, timeout: float = TIMEOUT_S) -> float:
+def _wait(app, done, timeout: float = TIMEOUT_S, what=None) -> float:
     """Run the event loop until ``done()``; returns the time it became true.
 
     Waits the way the app does, in ``QEventLoop.exec`` (native code, the GIL released), and
     checks ``done()`` from a 1 ms timer. A Python loop calling ``processEvents`` would hold
     the GIL almost all the time and slow the inference thread down several times over, which
-    measures the benchmark rather than the app.
+    measures the benchmark rather than the app. ``what`` (optional) says in words what is
+    still awaited, for the timeout's message.
     """
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer
 
@@ -82,7 +83,7 @@ def _wait(app, done, timeout: float = TIMEOUT_S) -> float:
     loop.exec()
     timer.stop()
     if "t" not in finished:
-        raise TimeoutError("the app did not finish in time")
+        raise TimeoutError("the app did not finish in time" + (f": {what()}" if what else ""))
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # as app.exec() would
     return finished["t"]
 
@@ -358,6 +359,16 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
         return (panel.shown_seq == panel.requested_seq and pview.probs is not None
                 and pview.bars.painted_probs is pview.probs and aview.painted())
 
+    def waiting_for() -> str:
+        """What ``shown`` still waits for, in words (for a timeout's message)."""
+        rows = [row.name for row in aview.rows if row.body.painted_serial != aview.serial
+                and row.body.isVisible() and not row.body.visibleRegion().isEmpty()]
+        bars = "painted" if pview.probs is not None and pview.bars.painted_probs is pview.probs \
+            else "not painted"
+        return (f"answer {panel.shown_seq} of request {panel.requested_seq} shown, engine "
+                f"{panel.engine}, probabilities {bars}, activation rows not painted: "
+                f"{rows or 'none'}")
+
     painted, predicted, bares = [], [], []
     arrived = {}
 
@@ -370,7 +381,7 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
         fitted = fit_strokes(strokes, source, margin=20.0)
         canvas.clear()
         canvas.set_strokes(fitted[:-1])
-        _wait(app, shown)
+        _wait(app, shown, what=waiting_for)
         last = [canvas.to_widget(*point) for point in fitted[-1]]
         canvas.begin_stroke(last[0])
         for point in last[1:]:
@@ -383,7 +394,7 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
         start = time.perf_counter()
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                            QPointF(last[-1]).toPoint())
-        end = _wait(app, shown)
+        end = _wait(app, shown, what=waiting_for)
         if index >= warmup:  # the first few warm up caches and code paths
             painted.append((end - start) * 1000)
             if breakdown is not None:
