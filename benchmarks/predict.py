@@ -5,9 +5,12 @@ app settle, then draws the last stroke and sends a real mouse release; the clock
 the prediction view and the visible activation rows have painted the new prediction. The
 baseline, measured alternately in the same run, is the bare ``tf.function`` forward pass of
 the same network. The app's two engines (numpy, TensorFlow) are also compared as interleaved
-pairs on the same drawings (the order alternates). Prints JSON. Goal: median at most 10 ms.
+pairs on the same drawings (the order alternates). Each pen-up's time is split into where it
+went (:class:`Breakdown`): rasterising the strokes, the forward pass, the probability view, the
+activation views and everything else (the rest of the window, the event loop). Prints JSON.
+Goal: median at most 10 ms with the window at 1366x768.
 
-Usage: ``python benchmarks/predict.py [RUNS] [--model PATH]``
+Usage: ``python benchmarks/predict.py [RUNS] [--model PATH] [--size WxH]``
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 GOAL_MS = 10.0
 TIMEOUT_S = 10.0
+WINDOW_SIZE = (1366, 768)
+PARTS = ("rasterise", "forward", "probability_view", "activation_views")
 
 
 def _strokes_samples(count: int):
@@ -32,8 +37,11 @@ def _strokes_samples(count: int):
     from cnn_studio.model.ink.strokes import read_strokes
     from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
-    if REAL_HANDWRITING.is_file():
-        document = read_strokes(REAL_HANDWRITING)
+    # the checkout's neighbour too: a checkout reached through a link finds it only there
+    found = [path for path in (REAL_HANDWRITING, ROOT.parent / "shared" / "data" /
+                               REAL_HANDWRITING.name) if path.is_file()]
+    if found:
+        document = read_strokes(found[0])
         several = [s for s in document.samples if len(s.strokes) >= 2]
         samples = [several[i] for i in np.linspace(0, len(several) - 1, count).astype(int)]
         return [s.strokes for s in samples], document.canvas, "chars74k real handwriting"
@@ -43,13 +51,14 @@ def _strokes_samples(count: int):
     return [shapes[i % 2] for i in range(count)], (280.0, 280.0), "synthetic T and X"
 
 
-def _wait(app, done, timeout: float = TIMEOUT_S) -> float:
+def _wait(app, done, timeout: float = TIMEOUT_S, what=None) -> float:
     """Run the event loop until ``done()``; returns the time it became true.
 
     Waits the way the app does, in ``QEventLoop.exec`` (native code, the GIL released), and
     checks ``done()`` from a 1 ms timer. A Python loop calling ``processEvents`` would hold
     the GIL almost all the time and slow the inference thread down several times over, which
-    measures the benchmark rather than the app.
+    measures the benchmark rather than the app. ``what`` (optional) says in words what is
+    still awaited, for the timeout's message.
     """
     from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer
 
@@ -74,9 +83,109 @@ def _wait(app, done, timeout: float = TIMEOUT_S) -> float:
     loop.exec()
     timer.stop()
     if "t" not in finished:
-        raise TimeoutError("the app did not finish in time")
+        raise TimeoutError("the app did not finish in time" + (f": {what()}" if what else ""))
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # as app.exec() would
     return finished["t"]
+
+
+class Breakdown:
+    """Where each pen-up's time went, per part, in ms (``PARTS``; the rest is "other").
+
+    rasterise: ``strokes_to_image`` as the draw panel calls it. forward: the engine's forward
+    pass (the numpy engine runs it on the GUI thread). probability_view and activation_views:
+    handing the view its data (``set_probs``, ``set_prediction``) plus every paint and layout
+    event of the view and its child widgets, timed by an event filter that delivers the event
+    itself. Whatever else the GUI thread did until the answer was painted (the rest of the
+    window, the event loop) is the difference to the whole pen-up time.
+    """
+
+    def __init__(self, window) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        import cnn_studio.gui.draw.panel as panel_module
+        from cnn_studio.gui.draw.numpy_engine import NumpyPredictor
+        from cnn_studio.model.nets.inference import Predictor
+
+        self.spent = dict.fromkeys(PARTS, 0.0)
+        self.runs: dict[str, list[float]] = {name: [] for name in (*PARTS, "other")}
+        panel = window.draw_panel
+        self._views = {"probability_view": panel.prediction_view,
+                       "activation_views": panel.activation_view}
+        self._patched = [(panel_module, "strokes_to_image", "rasterise"),
+                         (NumpyPredictor, "forward", "forward"),
+                         (Predictor, "forward", "forward"),
+                         (panel.prediction_view, "set_probs", "probability_view"),
+                         (panel.activation_view, "set_prediction", "activation_views")]
+        self._originals = [getattr(owner, name) for owner, name, _part in self._patched]
+        self._own = [name in vars(owner) for owner, name, _part in self._patched]
+        for (owner, name, part), original in zip(self._patched, self._originals, strict=True):
+            setattr(owner, name, self._timed(original, part))
+        timed_types = (QEvent.Type.Paint, QEvent.Type.LayoutRequest)
+        spent = self.spent
+
+        class EventTimer(QObject):
+            """Delivers a paint or layout event to its widget itself, timing it."""
+
+            def __init__(self, part: str) -> None:
+                super().__init__()
+                self.part = part
+
+            def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt override
+                if event.type() not in timed_types:
+                    return False
+                start = time.perf_counter()
+                watched.event(event)
+                spent[self.part] += (time.perf_counter() - start) * 1000
+                return True
+
+        self._filters = {part: EventTimer(part) for part in self._views}
+
+    def _timed(self, function, part: str):
+        spent = self.spent
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[part] += (time.perf_counter() - start) * 1000
+
+        return timed
+
+    def start(self) -> None:
+        """Zero the parts and watch every widget the views have now (rows come and go)."""
+        from PySide6.QtWidgets import QWidget
+
+        for part, view in self._views.items():
+            for widget in (view, *view.findChildren(QWidget)):
+                widget.installEventFilter(self._filters[part])
+        for part in self.spent:
+            self.spent[part] = 0.0
+
+    def record(self, total_ms: float) -> None:
+        """Keep this pen-up's parts; ``total_ms``: its whole pen-up to painted time."""
+        for part, ms in self.spent.items():
+            self.runs[part].append(ms)
+        self.runs["other"].append(total_ms - sum(self.spent.values()))
+
+    def medians(self) -> dict[str, float]:
+        """Each part's median in ms over the recorded pen-ups."""
+        return {f"{part}_ms_median": round(statistics.median(values), 3)
+                for part, values in self.runs.items() if values}
+
+    def close(self) -> None:
+        """Put the patched functions back and remove the event filters."""
+        from PySide6.QtWidgets import QWidget
+
+        for (owner, name, _part), original, own in zip(self._patched, self._originals,
+                                                       self._own, strict=True):
+            if own:
+                setattr(owner, name, original)
+            else:
+                delattr(owner, name)  # an instance's patch: its class's method shows again
+        for part, view in self._views.items():
+            for widget in (view, *view.findChildren(QWidget)):
+                widget.removeEventFilter(self._filters[part])
 
 
 def _model(path: str | None):
@@ -100,8 +209,9 @@ def _bare_forward_ms(fn, x, repeats: int = 15) -> float:
     return statistics.median(times)
 
 
-def _open_window():
-    """(app, window): the main window offscreen in a fresh home, once TensorFlow has loaded."""
+def _open_window(size: tuple[int, int] = WINDOW_SIZE):
+    """(app, window): the main window offscreen at ``size`` in a fresh home, once TensorFlow
+    has loaded."""
     import tempfile
 
     home = tempfile.mkdtemp(prefix="cnn-studio-bench-")  # default window layout, no user files
@@ -120,7 +230,7 @@ def _open_window():
 
     app = QApplication.instance() or QApplication([])
     window = MainWindow()
-    window.resize(1400, 900)
+    window.resize(*size)
     window.show()
     _wait(app, lambda: window.state.tf_loaded and window.state.idle, timeout=180)
     return app, window
@@ -148,18 +258,24 @@ def _bare_timer(model):
     return lambda: _bare_forward_ms(bare, x)
 
 
-def main(runs: int = 30, model_path: str | None = None) -> dict:
-    """Measure ``runs`` pen-ups per engine (interleaved pairs) and the bare forward passes."""
-    app, window = _open_window()
+def main(runs: int = 30, model_path: str | None = None,
+         size: tuple[int, int] = WINDOW_SIZE) -> dict:
+    """Measure ``runs`` pen-ups per engine (interleaved pairs) and the bare forward passes,
+    with the window at ``size`` (width, height)."""
+    app, window = _open_window(size)
     model, model_name = _use_model(app, window, model_path)
     bare_ms = _bare_timer(model)
     drawings, source, source_name = _strokes_samples(runs + 3)
     engines = _measure_engines(app, window, drawings, source)
-    default = _measure(app, window, drawings, source, bare_ms)
+    breakdown = Breakdown(window)
+    default = _measure(app, window, drawings, source, bare_ms, breakdown=breakdown)
+    breakdown.close()
     window.show_tab("explain")  # the explain panel recomputes for every drawing while shown
     explain = _measure(app, window, drawings, source, bare_ms)
     window.close()
-    return _report(model_name, len(model.layers), source_name, default, engines, explain)
+    report = _report(model_name, len(model.layers), source_name, default, engines, explain)
+    return {**report, "window_size": "x".join(str(n) for n in size),
+            "breakdown": breakdown.medians()}
 
 
 def _report(model_name: str, layers: int, source_name: str, default: tuple,
@@ -227,8 +343,10 @@ def _p90(values: list[float]) -> float:
     return round(sorted(values)[int(0.9 * (len(values) - 1))], 2)
 
 
-def _measure(app, window, drawings, source, bare_ms, warmup: int = 3) -> tuple[list, list, list]:
-    """Pen-up latencies (painted, prediction signal) and bare forward times, alternating."""
+def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
+             breakdown: Breakdown | None = None) -> tuple[list, list, list]:
+    """Pen-up latencies (painted, prediction signal) and bare forward times, alternating;
+    ``breakdown`` (optional) records where each timed pen-up's time went."""
     from PySide6.QtCore import QEventLoop, QPointF, Qt
     from PySide6.QtTest import QTest
 
@@ -240,6 +358,16 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3) -> tuple[l
     def shown() -> bool:
         return (panel.shown_seq == panel.requested_seq and pview.probs is not None
                 and pview.bars.painted_probs is pview.probs and aview.painted())
+
+    def waiting_for() -> str:
+        """What ``shown`` still waits for, in words (for a timeout's message)."""
+        rows = [row.name for row in aview.rows if row.body.painted_serial != aview.serial
+                and row.body.isVisible() and not row.body.visibleRegion().isEmpty()]
+        bars = "painted" if pview.probs is not None and pview.bars.painted_probs is pview.probs \
+            else "not painted"
+        return (f"answer {panel.shown_seq} of request {panel.requested_seq} shown, engine "
+                f"{panel.engine}, probabilities {bars}, activation rows not painted: "
+                f"{rows or 'none'}")
 
     painted, predicted, bares = [], [], []
     arrived = {}
@@ -253,7 +381,7 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3) -> tuple[l
         fitted = fit_strokes(strokes, source, margin=20.0)
         canvas.clear()
         canvas.set_strokes(fitted[:-1])
-        _wait(app, shown)
+        _wait(app, shown, what=waiting_for)
         last = [canvas.to_widget(*point) for point in fitted[-1]]
         canvas.begin_stroke(last[0])
         for point in last[1:]:
@@ -261,28 +389,47 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3) -> tuple[l
         loop.processEvents()
         canvas._emit_timer.stop()  # keep a throttled update from landing inside the measurement
         arrived.clear()
+        if breakdown is not None:
+            breakdown.start()
         start = time.perf_counter()
         QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                            QPointF(last[-1]).toPoint())
-        end = _wait(app, shown)
+        end = _wait(app, shown, what=waiting_for)
         if index >= warmup:  # the first few warm up caches and code paths
             painted.append((end - start) * 1000)
+            if breakdown is not None:
+                breakdown.record(painted[-1])
             predicted.append((arrived.get("t", end) - start) * 1000)
             bares.append(bare_ms())
     window.state.prediction_ready.disconnect(note)
     return painted, predicted, bares
 
 
+def _size(text: str) -> tuple[int, int]:
+    """``WxH`` as (width, height)."""
+    import argparse
+
+    try:
+        width, height = (int(n) for n in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 1366x768") from None
+    if width < 200 or height < 200:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small: at least 200x200")
+    return width, height
+
+
 def parse_args(argv: list[str] | None = None):
-    """``RUNS`` (default 30) and ``--model PATH``."""
+    """``RUNS`` (default 30), ``--model PATH`` and ``--size WxH``."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="?", type=int, default=30, help="drawings timed (30)")
     parser.add_argument("--model", default=None, help=".keras model (default: the shipped one)")
+    parser.add_argument("--size", default="x".join(str(n) for n in WINDOW_SIZE), type=_size,
+                        help="window size WxH (1366x768)")
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     args = parse_args()
-    print(json.dumps(main(args.runs, args.model), indent=2))
+    print(json.dumps(main(args.runs, args.model, args.size), indent=2))

@@ -22,6 +22,9 @@ MAX_BARS = 160
 STRIP_CELL = 6
 POSITIVE_MAP = "viridis"   # outputs >= 0 (ReLU, pooling): dark = 0, yellow = strongest
 SIGNED_MAP = "RdBu_r"      # outputs with negative values: blue < 0 < red, white at 0
+POSITIVE_BAR = QColor(96, 122, 170)
+NEGATIVE_BAR = QColor(190, 80, 80)
+BEST_BAR = QColor(230, 120, 40)  # the most probable letter of an output row
 
 
 
@@ -177,12 +180,14 @@ class FeatureMapGrid(QWidget):
         self.update()
 
     def _make_strip(self, values: np.ndarray) -> QImage:
-        """All maps of ``values`` side by side in one indexed-colour image."""
+        """All maps of ``values`` side by side in one image, in the painter's own format."""
         self.signed, self.scale = scale_for(values)
         h, w, count = values.shape
         levels = to_levels(values, self.signed, self.scale)            # (h, w, c)
-        return array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w),
-                               colour_table(self.signed))
+        strip = array_to_qimage(levels.transpose(0, 2, 1).reshape(h, count * w),
+                                colour_table(self.signed))
+        # in the painter's own format: drawImage would convert the whole strip once per map
+        return strip.convertToFormat(QImage.Format.Format_RGB32)
 
     def set_cell(self, cell: int) -> None:
         """Size of one map on screen in pixels."""
@@ -243,7 +248,7 @@ class FeatureMapGrid(QWidget):
         super().mouseMoveEvent(event)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Each map with its number under it."""
+        """Each map with its number under it (only the maps in the exposed rectangle)."""
         painter = QPainter(self)
         label_h = self._label_h()
         painter.setPen(colours.muted_text())
@@ -252,12 +257,15 @@ class FeatureMapGrid(QWidget):
         if self._strip is None and self.values is not None:
             self._strip = self._make_strip(self.values)
         strip = self._strip
+        cols, cell = self._columns(self.width()), self.cell
+        step_x, step_y = cell + GAP, cell + label_h + GAP
         for index in range(self.count if strip is not None else 0):
-            rect = self.map_rect(index)
+            row, col = divmod(index, cols)
+            rect = QRectF(col * step_x, row * step_y, cell, cell)
             if strip is None or not rect.adjusted(0, 0, 0, label_h).intersects(exposed):
                 continue
             painter.drawImage(rect, strip, QRectF(index * w, 0, w, h))
-            painter.drawText(QRectF(rect.left(), rect.bottom(), rect.width(), label_h),
+            painter.drawText(QRectF(rect.left(), rect.bottom(), cell, label_h),
                              Qt.AlignmentFlag.AlignCenter, str(index))
         painter.end()
         self.painted_serial = self.serial
@@ -337,17 +345,18 @@ class VectorBars(QWidget):
         span = (hi - lo) or 1.0
         zero = height * hi / span
         slot = self.width() / len(values)
-        best = int(np.argmax(values))
+        best = int(np.argmax(values)) if self.labels is not None else -1
         painter.setPen(QPen(colours.role(colours.Role.Mid), 1))
         painter.drawLine(0, int(zero), self.width(), int(zero))
-        for i, value in enumerate(values):
-            top = zero - height * max(value, 0.0) / span
-            bottom = zero - height * min(value, 0.0) / span
-            color = QColor(230, 120, 40) if (self.labels is not None and i == best) else (
-                QColor(96, 122, 170) if value >= 0 else QColor(190, 80, 80))
-            painter.fillRect(QRectF(i * slot + slot * 0.1, top, max(1.0, slot * 0.8),
-                                    max(bottom - top, 0.5)), color)
-            if self.labels is not None:
-                painter.setPen(colours.role(colours.Role.WindowText))
+        tops = zero - height * np.maximum(values, 0.0) / span
+        bottoms = zero - height * np.minimum(values, 0.0) / span
+        width = max(1.0, slot * 0.8)
+        for i, (top, bottom) in enumerate(zip(tops.tolist(), bottoms.tolist(), strict=True)):
+            colour = BEST_BAR if i == best else (POSITIVE_BAR if values[i] >= 0 else NEGATIVE_BAR)
+            painter.fillRect(QRectF(i * slot + slot * 0.1, top, width, max(bottom - top, 0.5)),
+                             colour)
+        if self.labels is not None:
+            painter.setPen(colours.role(colours.Role.WindowText))
+            for i in range(len(values)):
                 painter.drawText(QRectF(i * slot, height, slot, label_h),
                                  Qt.AlignmentFlag.AlignCenter, str(self.labels[i]))

@@ -7,6 +7,8 @@ adjusted until they reach WCAG contrast 4.5 against the background they sit on.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 Role = QPalette.ColorRole
@@ -20,8 +22,8 @@ def palette() -> QPalette:
 
 
 def role(name: Role) -> QColor:
-    """The colour of a palette role (active group)."""
-    return QColor(palette().color(QPalette.ColorGroup.Active, name))
+    """The colour of a palette role (active group), a copy of its own."""
+    return palette().color(QPalette.ColorGroup.Active, name)  # returned by value: a new QColor
 
 
 def is_dark(pal: QPalette | None = None) -> bool:
@@ -47,26 +49,37 @@ def contrast(first: QColor, second: QColor) -> float:
 
 def readable(colour: QColor | str, background: QColor | None = None,
              minimum: float = MIN_CONTRAST) -> QColor:
-    """``colour``, made lighter or darker in steps until it reaches ``minimum`` contrast."""
-    colour = QColor(colour)
+    """``colour``, made lighter or darker in steps until it reaches ``minimum`` contrast.
+
+    The answer depends only on the two colours and ``minimum``, so it is worked out once per
+    combination (painting asks for the same few colours on every frame).
+    """
+    rgba = (QColor(colour) if isinstance(colour, str) else colour).rgba()
     background = background if background is not None else role(Role.Window)
+    return QColor.fromRgba(_readable_rgba(rgba, background.rgba(), minimum))
+
+
+@lru_cache(maxsize=256)
+def _readable_rgba(colour_rgba: int, background_rgba: int, minimum: float) -> int:
+    """:func:`readable` on QRgb values, remembered."""
+    colour, background = QColor.fromRgba(colour_rgba), QColor.fromRgba(background_rgba)
     towards_light = luminance(background) < 0.18
     for _ in range(40):
         if contrast(colour, background) >= minimum:
-            return colour
+            break
         hue, sat = colour.hslHueF(), colour.hslSaturationF()
         light, alpha = colour.lightnessF(), colour.alphaF()
         light = min(1.0, light + 0.04) if towards_light else max(0.0, light - 0.04)
         colour = QColor.fromHslF(max(hue, 0.0), sat, light, alpha)
-    return colour
+    return colour.rgba()
 
 
 def mix(first: QColor, second: QColor, share: float) -> QColor:
     """``share`` of ``second`` blended into ``first`` (0: first, 1: second)."""
     share = min(max(share, 0.0), 1.0)
-    return QColor.fromRgbF(*(a + (b - a) * share for a, b in zip(
-        (first.redF(), first.greenF(), first.blueF()),
-        (second.redF(), second.greenF(), second.blueF()), strict=True)))
+    start = (first.redF(), first.greenF(), first.blueF())
+    end = (second.redF(), second.greenF(), second.blueF())
+    return QColor.fromRgbF(*(a + (b - a) * share for a, b in zip(start, end, strict=True)))
 
 
 def muted_text(background: QColor | None = None) -> QColor:

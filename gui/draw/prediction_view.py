@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -43,7 +43,12 @@ def is_i_or_l(probs: np.ndarray) -> bool:
 
 
 class ProbabilityBars(QWidget):
-    """A bar per class (A-Z) with the letters below; the winner is highlighted."""
+    """A bar per class (A-Z) with the letters below; the winner is highlighted.
+
+    Only the bars change from one answer to the next: the guide lines and the letters (once
+    muted, once in the text colour for the winner) are drawn once per size, palette and font
+    into pixmaps (:attr:`backgrounds_drawn` counts how often) and copied on every paint.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +57,9 @@ class ProbabilityBars(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._probs: np.ndarray | None = None
         self.painted_probs: np.ndarray | None = None
+        self.backgrounds_drawn = 0
+        self._background_key: tuple | None = None
+        self._backgrounds: tuple[QPixmap, QPixmap] | None = None
 
     def set_probs(self, probs: np.ndarray | None) -> None:
         """Show ``probs`` (one per class) or nothing."""
@@ -62,33 +70,73 @@ class ProbabilityBars(QWidget):
         """Wide and low."""
         return QSize(360, 130)
 
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Bars with a 50% guide line."""
-        painter = QPainter(self)
+    def _geometry(self, count: int) -> tuple[int, float, float, float]:
+        """(label height, top of the bars, their baseline, the width of one class)."""
+        label_h = self.fontMetrics().height() + 2
+        return label_h, 4.0, float(self.height() - label_h), self.width() / count
+
+    def _background(self, count: int) -> tuple[QPixmap, QPixmap]:
+        """The guide lines with every letter muted, and the same with the letters in the text
+        colour (the winner's is copied from it), drawn again only when the key changes."""
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), count, ratio, self.palette().cacheKey(),
+               self.font().key())
+        if key != self._background_key or self._backgrounds is None:
+            self._background_key = key
+            self._backgrounds = (self._draw_background(count, colours.muted_text(), ratio),
+                                 self._draw_background(
+                                     count, colours.role(colours.Role.WindowText), ratio))
+            self.backgrounds_drawn += 1
+        return self._backgrounds
+
+    def _draw_background(self, count: int, letter_colour: QColor, ratio: float) -> QPixmap:
+        label_h, top, bottom, slot = self._geometry(count)
+        pixmap = QPixmap(QSize(self.width(), self.height()) * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        probs = self._probs
-        count = len(probs) if probs is not None else len(LETTERS)
-        metrics = painter.fontMetrics()
-        label_h = metrics.height() + 2
-        top, bottom = 4.0, float(self.height() - label_h)
-        span = max(1.0, bottom - top)
-        slot = self.width() / count
+        painter.setFont(self.font())
         painter.setPen(QPen(GRID, 1, Qt.PenStyle.DashLine))
-        half = bottom - UNSURE_BELOW * span
+        half = bottom - UNSURE_BELOW * max(1.0, bottom - top)
         painter.drawLine(0, int(half), self.width(), int(half))
         painter.setPen(QPen(GRID, 1))
         painter.drawLine(0, int(bottom), self.width(), int(bottom))
-        best = int(np.argmax(probs)) if probs is not None else -1
+        painter.setPen(letter_colour)
         for i in range(count):
-            x = i * slot
-            if probs is not None:
-                height = float(np.clip(probs[i], 0.0, 1.0)) * span
-                painter.fillRect(QRectF(x + slot * 0.15, bottom - height, slot * 0.7, height),
-                                 TOP_BAR if i == best else BAR)
-            painter.setPen(colours.role(colours.Role.WindowText) if i == best else colours.muted_text())
             text = LETTERS[i] if i < len(LETTERS) else str(i)
-            painter.drawText(QRectF(x, bottom + 1, slot, label_h), Qt.AlignmentFlag.AlignCenter,
-                             text)
+            painter.drawText(QRectF(i * slot, bottom + 1, slot, label_h),
+                             Qt.AlignmentFlag.AlignCenter, text)
+        painter.end()
+        return pixmap
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Bars with a 50% guide line."""
+        painter = QPainter(self)
+        probs = self._probs
+        count = len(probs) if probs is not None else len(LETTERS)
+        muted, strong = self._background(count)
+        if probs is None:
+            painter.drawPixmap(0, 0, muted)
+        else:
+            _label_h, top, bottom, slot = self._geometry(count)
+            best = int(np.argmax(probs))
+            left, right, split = int(best * slot), int((best + 1) * slot), int(bottom)
+            width, height, ratio = self.width(), self.height(), muted.devicePixelRatio()
+
+            def copy(pixmap: QPixmap, x: int, y: int, w: int, h: int) -> None:
+                painter.drawPixmap(QRectF(x, y, w, h), pixmap,
+                                   QRectF(x * ratio, y * ratio, w * ratio, h * ratio))
+
+            copy(muted, 0, 0, width, split)  # the guide lines, then the letters: the
+            copy(muted, 0, split, left, height - split)  # winner's in the text colour
+            copy(muted, right, split, width - right, height - split)
+            copy(strong, left, split, right - left, height - split)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            heights = np.clip(np.asarray(probs, dtype=np.float64), 0.0, 1.0) * (bottom - top)
+            for i, bar in enumerate(heights.tolist()):
+                painter.fillRect(QRectF(i * slot + slot * 0.15, bottom - bar, slot * 0.7, bar),
+                                 TOP_BAR if i == best else BAR)
         painter.end()
         self.painted_probs = probs
 

@@ -162,3 +162,43 @@ def test_maps_of_rows_out_of_sight_are_made_only_when_they_paint(view, qtbot):
     view.scroll.ensureWidgetVisible(view.rows[2])
     qtbot.waitUntil(lambda: hidden.painted_serial == view.serial)
     assert hidden._strip is not None and hidden._strip.width() == 14 * 6
+
+
+def test_a_hidden_view_paints_nothing_until_shown(qtbot):
+    view = shown(qtbot, ActivationView(), (700, 900))
+    view.hide()
+    view.set_prediction(fake_prediction())
+    qtbot.wait(50)
+    assert view.painted(), "nothing on screen waits for a paint"
+    assert all(row.body.painted_serial == -1 for row in view.rows)
+    view.show()
+    qtbot.waitUntil(lambda: view.rows[0].body.painted_serial == view.serial)
+
+
+def test_feature_maps_are_painted_in_the_colours_of_their_table(qtbot):
+    grid = shown(qtbot, FeatureMapGrid(), (400, 200))
+    values = np.zeros((4, 4, 3), np.float32)
+    values[..., 1] = 1.0
+    values[0, 0, 2] = -1.0
+    grid.set_values(values)
+    picture = grid.grab().toImage()
+    table = colour_table(True)  # a negative value: the signed table, 0 in its middle
+    for index, level in ((0, 128), (1, 255)):
+        centre = grid.map_rect(index).center().toPoint()
+        assert picture.pixel(centre) == table[level]
+    assert picture.pixel(grid.map_rect(2).topLeft().toPoint()) == table[0]
+
+
+def test_vector_bars_colour_the_winner_and_negative_values(qtbot):
+    bars = shown(qtbot, VectorBars(), (260, 120))
+    bars.set_values(np.array([0.2, -0.5, 0.9, 0.1], np.float32), labels="ABCD")
+    picture = bars.grab().toImage()
+    slot = bars.width() / 4
+    zero = (bars.height() - bars.fontMetrics().height()) * 0.9 / 1.4
+
+    def colour(index: int, dy: float) -> tuple[int, int, int]:
+        pixel = picture.pixelColor(int((index + 0.5) * slot), int(zero + dy))
+        return pixel.red(), pixel.green(), pixel.blue()
+
+    assert colour(2, -10) == (230, 120, 40), "the winner of a labelled vector is orange"
+    assert colour(0, -3) == (96, 122, 170) and colour(1, 10) == (190, 80, 80)

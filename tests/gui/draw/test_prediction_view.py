@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from support_widgets import shown
 
-from cnn_studio.gui.draw.prediction_view import PredictionView, is_i_or_l
+from cnn_studio.gui.draw.prediction_view import PredictionView, ProbabilityBars, is_i_or_l
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.nets.numpy_forward import Prediction
 
@@ -45,3 +45,44 @@ def test_the_next_answer_replaces_i_or_l(view):
     view.set_probs(_prediction(A=0.97).probs)
     assert view.letter_label.text() == "A" and view.verdict_label.text() == "A, 97% sure"
     assert not is_i_or_l(np.zeros(5))  # a network with fewer classes never says I or l
+
+
+@pytest.fixture
+def bars(qtbot):
+    return shown(qtbot, ProbabilityBars(), (312, 130))
+
+
+def _painted(qtbot, bars, probs) -> None:
+    bars.set_probs(probs)
+    qtbot.waitUntil(lambda: bars.painted_probs is probs)
+
+
+def test_the_bars_guides_and_letters_are_drawn_once_per_size(bars, qtbot):
+    for letter in "AWMZ":
+        _painted(qtbot, bars, _prediction(**{letter: 0.8}).probs)
+    assert bars.backgrounds_drawn == 1, "new answers only repaint the bars"
+    bars.resize(400, 130)
+    _painted(qtbot, bars, _prediction(B=0.8).probs)
+    assert bars.backgrounds_drawn == 2, "a new size draws the letters again"
+
+
+def _darkest_in_label(image, bars, index: int) -> int:
+    slot = bars.width() / len(LETTERS)
+    top = bars.height() - bars.fontMetrics().height() - 2
+    return min(image.pixelColor(x, y).lightness()
+               for x in range(int(index * slot) + 1, int((index + 1) * slot) - 1)
+               for y in range(top + 1, bars.height()))
+
+
+def test_only_the_winners_letter_is_in_the_text_colour(bars, qtbot):
+    for winner in ("W", "C"):
+        probs = _prediction(**{winner: 0.7}).probs
+        _painted(qtbot, bars, probs)
+        image = bars.grab().toImage()
+        best = LETTERS.index(winner)
+        strong = _darkest_in_label(image, bars, best)
+        others = [_darkest_in_label(image, bars, i) for i in range(len(LETTERS)) if i != best]
+        assert strong + 30 < min(others), "the winner reads darker than every muted letter"
+    bar = image.pixelColor(int((best + 0.5) * bars.width() / len(LETTERS)),
+                           bars.height() - bars.fontMetrics().height() - 6)
+    assert (bar.red(), bar.green(), bar.blue()) == (230, 120, 40), "the winner's bar is orange"
