@@ -155,3 +155,43 @@ def test_augment_also_varies_the_real_letters(tmp_path, monkeypatch, capsys):
                       "--epochs", "1", "--augment", "--out", str(out)])
     assert code == 0, capsys.readouterr().out
     assert [c.vary_real for c in seen] == [True] and out.is_file()
+
+
+def _raw_npz(path, x, y):
+    np.savez(path, x=x, y=y)
+    return path
+
+
+@pytest.mark.parametrize("images, labels, words", [
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, 3.7), "label 3.7 (sample 0)"),
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, 25.9), "label 25.9"),
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, -0.5), "label -0.5"),
+    (np.zeros((26, 28, 28), np.uint8), np.arange(26) % 2 == 0, "labels of type bool"),
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, 26), "label 26"),
+    (np.zeros((26, 28, 28), np.uint8), np.array(["A"] * 25 + ["?"]), "'?' is not a letter"),
+    (np.full((26, 28, 28), 200.0, np.float32), np.arange(26), "divide them by 255"),
+    (np.full((26, 28, 28), 0.5 + 0.5j), np.arange(26), "images of type complex128"),
+    (np.full((26, 28, 28), np.nan, np.float32), np.arange(26), "NaN"),
+    (np.full((26, 28, 28), 3, np.int16), np.arange(26), "images of type int16"),
+    (np.zeros((26, 28, 28), bool), np.arange(26), "images of type bool"),
+])
+def test_training_data_of_the_wrong_type_or_range_is_refused(tmp_path, capsys, images, labels,
+                                                            words):
+    """Issue 27, defect 7: nothing is truncated, taken as 0..1 or loses its imaginary part."""
+    data = _raw_npz(tmp_path / "bad.npz", images, labels)
+    out = tmp_path / "x.keras"
+    assert main.main(["train", "--preset", "tiny", "--data", str(data), "--epochs", "1",
+                      "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and words in err and str(data) in err, err
+    assert not out.exists()
+
+
+def test_letters_and_whole_float_labels_are_taken(tmp_path):
+    from cnn_studio.model.data.dataset import load_npz
+
+    x = np.zeros((4, 28, 28), np.float32)
+    letters = load_npz(_raw_npz(tmp_path / "letters.npz", x, np.array(["A", "b", "Z", "m"])))
+    assert letters.y.tolist() == [0, 1, 25, 12]
+    whole = load_npz(_raw_npz(tmp_path / "whole.npz", x, np.array([0.0, 1.0, 25.0, 12.0])))
+    assert whole.y.tolist() == [0, 1, 25, 12]
