@@ -3,7 +3,8 @@
 Samples go through the same preprocessing as the drawing canvas (``strokes_to_image``; images
 through ``bitmap_to_image``) and one batched forward pass per chunk (``Predictor.forward_batch``).
 With labels it reports per-class accuracy, the most confused pairs and, as the last line,
-``accuracy: 0.9312 (n=1430)``.
+``accuracy: 0.9312 (n=1430)``. A sample with no ink (a blank image, a sample without points)
+is reported as empty and given no letter; a labelled empty sample counts as not recognised.
 """
 
 from __future__ import annotations
@@ -80,13 +81,21 @@ def load_image_inputs(paths: list[str]) -> Inputs:
     Raises:
         ClassifyError: a file is missing or not an image.
     """
-    from cnn_studio.model.ink.preprocess import PreprocessError, bitmap_to_image, load_image_file
+    from cnn_studio.model.ink.preprocess import (
+        SIZE,
+        PreprocessError,
+        bitmap_to_image,
+        is_blank,
+        load_image_file,
+    )
     from cnn_studio.model.storage.safe_read import IncomingFileError, show_path
 
     images = []
     for path in paths:
         try:
-            images.append(bitmap_to_image(load_image_file(path)))
+            bitmap = load_image_file(path)
+            images.append(np.zeros((SIZE, SIZE), np.float32) if is_blank(bitmap)
+                          else bitmap_to_image(bitmap))
         except IncomingFileError as exc:
             raise ClassifyError(f"{exc}. Give PNG, JPEG or another format Pillow reads.") \
                 from None
@@ -112,7 +121,7 @@ def confused_pairs(true: np.ndarray, predicted: np.ndarray,
     """The most frequent (true letter, predicted letter, count) mistakes, biggest first."""
     from cnn_studio.model.ink.strokes import LETTERS
 
-    wrong = true != predicted
+    wrong = (true != predicted) & (predicted != EMPTY)
     if not wrong.any():
         return []
     pairs, counts = np.unique(np.stack([true[wrong], predicted[wrong]], axis=1), axis=0,
@@ -140,10 +149,16 @@ class Results:
     pairs: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
+    def empty(self) -> int:
+        """How many samples held no ink."""
+        return sum(row["empty"] for row in self.rows)
+
+    @property
     def summary(self) -> str:
         """The last line: ``accuracy: 0.9312 (n=1430)`` (or why there is none)."""
         if self.accuracy is None:
-            return f"classified {len(self.rows)} samples (no labels, so no accuracy)"
+            empty = f", {self.empty} of them empty (no ink)" if self.empty else ""
+            return f"classified {len(self.rows)} samples{empty} (no labels, so no accuracy)"
         return f"accuracy: {self.accuracy:.4f} (n={self.labelled})"
 
     def document(self, model: str) -> dict:
@@ -156,14 +171,35 @@ class Results:
                                for t, p, c in self.pairs]}
 
 
-def evaluate(inputs: Inputs, probs: np.ndarray) -> Results:
-    """Predictions, and for labelled samples the accuracy, per class and most confused."""
-    from cnn_studio.model.ink.strokes import LETTERS, label_to_class
+EMPTY = -1  # the "predicted class" of a sample with no ink
 
-    predicted = probs.argmax(axis=1)
-    rows = [{"index": i, "source": source, "label": label,
-             "predicted": LETTERS[int(predicted[i])],
-             "probability": round(float(probs[i, predicted[i]]), 6), "top3": _top3(probs[i])}
+
+def empty_samples(images: np.ndarray) -> np.ndarray:
+    """One flag per network input: True where it holds no ink at all."""
+    return ~np.any(images.reshape(len(images), -1) > 0, axis=1)
+
+
+def _row(i: int, label, source: str, probs: np.ndarray, empty: bool) -> dict:
+    from cnn_studio.model.ink.strokes import LETTERS
+
+    if empty:
+        return {"index": i, "source": source, "label": label, "predicted": None,
+                "probability": None, "top3": [], "empty": True}
+    best = int(probs.argmax())
+    return {"index": i, "source": source, "label": label, "predicted": LETTERS[best],
+            "probability": round(float(probs[best]), 6), "top3": _top3(probs), "empty": False}
+
+
+def evaluate(inputs: Inputs, probs: np.ndarray) -> Results:
+    """Predictions, and for labelled samples the accuracy, per class and most confused.
+
+    Samples with no ink get no letter (``"empty": true``); labelled ones count as wrong.
+    """
+    from cnn_studio.model.ink.strokes import label_to_class
+
+    empty = empty_samples(inputs.images)
+    predicted = np.where(empty, EMPTY, probs.argmax(axis=1))
+    rows = [_row(i, label, source, probs[i], bool(empty[i]))
             for i, (label, source) in enumerate(zip(inputs.labels, inputs.sources, strict=True))]
     labelled = [i for i, label in enumerate(inputs.labels) if label is not None]
     if not labelled:
@@ -181,10 +217,10 @@ def print_report(results: Results, quiet: bool) -> None:
     for row in ([] if quiet else results.rows):
         mark, label = "", row["label"]
         if label is not None:
-            right = label_to_class(label) == label_to_class(row["predicted"])
+            right = not row["empty"] and label_to_class(label) == label_to_class(row["predicted"])
             mark = "  ok" if right else f"  WRONG (is {label})"
-        print(f"{row['index']:5d}  {row['predicted']}  {row['probability']:.4f}  "
-              f"{row['source']}{mark}")
+        answer = "empty (no ink)" if row["empty"] else f"{row['predicted']}  {row['probability']:.4f}"
+        print(f"{row['index']:5d}  {answer}  {row['source']}{mark}")
     if results.accuracy is None:
         return
     print("\nPer-class accuracy:")
@@ -230,6 +266,8 @@ def run(args: argparse.Namespace) -> int:
         print(text)
         return 0
     print_report(results, args.quiet)
+    if results.empty and results.accuracy is not None:
+        print(f"{results.empty} sample(s) held no ink: reported as empty, counted as wrong")
     if args.json_out:
         from cnn_studio.model.storage.paths import atomic_write_text
 
