@@ -163,8 +163,10 @@ def _device(args) -> str:
 def _scale_callbacks(args, config):
     """``(callbacks, plan, problem)``: backup and checkpoints, in this worker's folders."""
     from cnn_studio.model.training.checkpoints import (
+        CheckpointError,
         EpochCheckpoint,
         backup_and_restore,
+        prepare_folder,
         worker_folder,
     )
     from cnn_studio.model.training.devices import DeviceError, device_plan
@@ -182,16 +184,24 @@ def _scale_callbacks(args, config):
     callbacks = []
     try:
         if args.backup:
-            folder = worker_folder(args.backup, plan.worker, plan.chief)
-            if folder.is_dir() and any(folder.iterdir()):
+            folder = prepare_folder(worker_folder(args.backup, plan.worker, plan.chief),
+                                    "backup")
+            if any(folder.iterdir()):
                 print(f"Resuming from the backup in {folder} (delete it to start over)")
             callbacks.append(backup_and_restore(folder))
         if every is not None and plan.chief:
             folder = args.checkpoint_dir or str(Path(args.out).with_suffix("")) + ".checkpoints"
-            callbacks.append(EpochCheckpoint(folder, every))
+            callbacks.append(EpochCheckpoint(prepare_folder(folder, "checkpoint"), every,
+                                             on_problem=_warn))
+    except CheckpointError as error:
+        return [], plan, str(error)
     except OSError as error:
         return [], plan, f"the backup folder cannot be used: {error}"
     return callbacks, plan, None
+
+
+def _warn(text: str) -> None:
+    print(f"train: warning: {text}", file=sys.stderr, flush=True)
 
 
 def _load_stream(args):

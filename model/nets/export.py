@@ -10,6 +10,7 @@ The GUI's File > Export and the ``export`` command both call :func:`export_model
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import shutil
@@ -20,7 +21,7 @@ import numpy as np
 
 from cnn_studio.model.errors import UserError
 from cnn_studio.model.storage.paths import temp_sibling
-from cnn_studio.model.storage.safe_read import show_path
+from cnn_studio.model.storage.safe_read import IncomingFileError, check_regular, show_path
 
 
 class ExportError(UserError):
@@ -185,9 +186,13 @@ def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None
     """
     check_ready(fmt)
     model_path = Path(model_path)
-    if not model_path.is_file():
+    if not model_path.exists():
         raise ExportError(f"There is no model file at {show_path(model_path)}. Check the path, "
                           "or train and save a network first.")
+    try:
+        check_regular(model_path, limit=2**62)  # the loader bounds the size
+    except IncomingFileError as error:  # a folder or a pipe named like a model
+        raise ExportError(f"{error}; a model is a .keras file.") from None
     out = Path(default_output(model_path, fmt) if out is None else out)
     if out.resolve() == model_path.resolve():
         raise ExportError(f"The output {show_path(out)} is the model file itself; choose "
@@ -221,12 +226,23 @@ def write_export(model, fmt: str, out: str | Path, replace: bool = True) -> Path
     except MemoryError:
         raise
     except Exception as error:  # noqa: BLE001 - converters raise many kinds of errors
+        if _disk_full(error):
+            raise ExportError(f"Could not write {show_path(out)}: the disk is full. Free some "
+                              "space or choose another folder.") from None
         text = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise ExportError(f"Keras could not export the model as {spec.label} "
                           f"({type(error).__name__}: {text}).") from None
     finally:
         _remove(tmp)
     return out
+
+
+def _disk_full(error: BaseException) -> bool:
+    """Whether ``error`` (TensorFlow's ResourceExhaustedError, an h5py or OS error) says the
+    disk ran out of space."""
+    text = str(error)
+    return getattr(error, "errno", None) == errno.ENOSPC or "No space left" in text or (
+        type(error).__name__ == "ResourceExhaustedError" and "space" in text.lower())
 
 
 def _call_once(model) -> None:

@@ -193,7 +193,8 @@ class TrainConfig:
             value = getattr(self, name)
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not ok or not math.isfinite(value) or not low <= value <= high:
-                problems.append(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+                problems.append(f"{name} must be between {_shown(low)} and {_shown(high)}, "
+                                f"not {value!r}")
         if self.tensorboard_dir and importlib.util.find_spec("tensorboard") is None:
             problems.append(
                 "TensorBoard logs need the 'tensorboard' package: install it with "
@@ -214,3 +215,8 @@ class TrainConfig:
         if problems:
             raise TrainConfigError("; ".join(problems))
         return self
+
+
+def _shown(bound: float) -> str:
+    """A range bound as a person writes it: ``2147483647``, ``0.001``, ``1e-06``."""
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"
