@@ -301,7 +301,10 @@ def run(args: argparse.Namespace) -> int:
     problem = _check_out(args.out)
     if problem:
         return _fail(problem)
+    from cnn_studio.model.storage.paths import remove_stale_temp_files
     from cnn_studio.model.training.config import TrainConfig, TrainConfigError
+
+    remove_stale_temp_files(Path(args.out).parent)  # left by a run killed while saving
 
     config = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr,
                          batch_size=args.batch_size, epochs=args.epochs,

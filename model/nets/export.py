@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from cnn_studio.model.errors import UserError
-from cnn_studio.model.storage.paths import temp_sibling
+from cnn_studio.model.storage.paths import remove_stale_temp_files, temp_sibling
 from cnn_studio.model.storage.safe_read import IncomingFileError, check_regular, show_path
 
 
@@ -215,6 +215,7 @@ def write_export(model, fmt: str, out: str | Path, replace: bool = True) -> Path
     """
     spec, out = get_format(fmt), check_output(out, fmt, replace)
     check_ready(fmt)
+    remove_stale_temp_files(out.parent if str(out.parent) else Path("."))
     tmp = temp_sibling(out, spec.suffix)
     try:
         _call_once(model)

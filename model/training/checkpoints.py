@@ -44,7 +44,8 @@ def folder_problem(folder: Path, error: OSError, what: str) -> str:
 def prepare_folder(folder: str | os.PathLike, what: str) -> Path:
     """Make ``folder`` (and its parents) and check that a file can be written in it.
 
-    Called before the first epoch, so that a bad folder is said at once, not after training.
+    Called before the first epoch, so that a bad folder is said at once, not after training;
+    temporary files of saves killed midway are removed from it.
 
     Args:
         folder: the backup or checkpoint folder.
@@ -56,6 +57,7 @@ def prepare_folder(folder: str | os.PathLike, what: str) -> Path:
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        remove_stale_temp_files(folder)  # left by a run that was killed while saving
         with tempfile.TemporaryFile(dir=folder) as probe:
             probe.write(b"\0" * 4096)
             probe.flush()

@@ -260,3 +260,31 @@ def test_a_checkpoint_on_a_full_disk_is_reported_and_the_model_still_saved(tmp_p
             f"checkpoint folder {disk / 'ck'} is full; free some space; training goes on"]
         assert load_model_file(out) is not None
         assert not [p for p in (disk / "ck").iterdir()], "no partial checkpoint is left"
+
+
+def test_temporaries_of_killed_saves_are_removed_by_the_next_run(tmp_path, capsys):
+    """Issue 27, defect 11: the model's, the checkpoints' and exports' leftovers go."""
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "0"])
+    child.wait()  # its pid is the pid of a writer that was killed
+    pid = child.pid
+    checkpoints = tmp_path / "m.checkpoints"
+    checkpoints.mkdir()
+    left = [tmp_path / f".m.keras.{pid}.140234.tmp.keras",
+            checkpoints / f".epoch-001.keras.{pid}.140234.tmp.keras",
+            tmp_path / f".m.tflite.{pid}.140234.tmp.tflite"]
+    for path in left:
+        path.write_bytes(b"half a file")
+    (tmp_path / f".sm.{pid}.140234.tmp").mkdir()
+    (tmp_path / f".sm.{pid}.140234.tmp" / "saved_model.pb").write_bytes(b"half")
+    mine = tmp_path / ".notes.tmp"
+    mine.write_text("not the app's")
+    out = tmp_path / "m.keras"
+    assert main.main(["train", "--preset", "tiny", "--samples", "52", "--epochs", "1",
+                      "--checkpoint-every", "1", "--out", str(out)]) == 0
+    assert main.main(["export", str(out), "--format", "litert"]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".notes.tmp", "m.checkpoints", "m.cnn.json", "m.keras", "m.tflite"]
+    assert [p.name for p in checkpoints.iterdir()] == ["epoch-001.keras"]
