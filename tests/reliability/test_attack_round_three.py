@@ -43,3 +43,69 @@ def test_a_killed_saved_model_export_leaves_nothing_after_the_next_export(tmp_pa
     done = subprocess.run(argv, env=ENV, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.cnn.json", "m.keras", "sm"]
+
+
+def _train(*extra: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    argv = command("train", "--preset", "tiny", "--samples", "104", "--batch-size", "16",
+                   *extra)
+    return subprocess.run(argv, env=ENV, capture_output=True, text=True, timeout=timeout)
+
+
+def _one_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_a_backup_on_a_full_disk_ends_in_one_line_and_keeps_the_previous_one(tmp_path):
+    """Issue 27, defect 4: no segfault, no partial latest.weights.h5, the last good state kept
+    and resumed from."""
+    import json
+    import shutil
+
+    from support_disk import fill, small_disk
+
+    from cnn_studio.model.spec.analysis import analyze
+    from cnn_studio.model.spec.presets import get_preset
+
+    state = 3 * 4 * analyze(get_preset("tiny")).total_params  # weights + Adam's two moments
+    with small_disk(tmp_path / "tiny-disk", 64) as disk:
+        fill(disk, leave_bytes=8192)
+        result = _train("--epochs", "2", "--out", str(tmp_path / "a.keras"), "--backup",
+                        str(disk / "bk"))
+        assert "is full" in _one_line(result) and "no backup" not in result.stderr
+        assert not [p.name for p in (disk / "bk").iterdir()], "nothing partial is left"
+    size_kb = (int(state * 1.5) + 64 * 1024) // 1024 + 4
+    with small_disk(tmp_path / "disk", size_kb) as disk:  # room for one backup, not two
+        backup = disk / "bk"
+        result = _train("--epochs", "3", "--out", str(tmp_path / "b.keras"), "--backup",
+                        str(backup))
+        line = _one_line(result)
+        assert "is full" in line and "the previous backup is kept" in line, line
+        assert "epoch 1/3" in result.stdout and "epoch 2/3" not in result.stdout
+        assert sorted(p.name for p in backup.iterdir()) == [
+            "latest.weights.h5", "training_metadata.json"]
+        assert json.loads((backup / "training_metadata.json").read_text())["epoch"] == 1
+        roomy = tmp_path / "roomy"
+        shutil.copytree(backup, roomy)
+    result = _train("--epochs", "3", "--out", str(tmp_path / "b.keras"), "--backup", str(roomy))
+    assert result.returncode == 0, result.stderr
+    assert f"Resuming from the backup in {roomy}" in result.stdout
+    assert "epoch 2/3" in result.stdout and "epoch 1/3" not in result.stdout
+    assert not roomy.exists(), "a finished run deletes its backup"
+
+
+def test_a_damaged_backup_is_named_and_never_resumed_from(tmp_path):
+    """Issue 27, defect 4 (and 10): not 'Unable to synchronously open file (...)'."""
+    backup = tmp_path / "bk"
+    backup.mkdir()
+    (backup / "latest.weights.h5").write_bytes(b"\x89HDF\r\n\x1a\n" + b"\xff" * 3000)
+    (backup / "training_metadata.json").write_text('{"epoch": 1, "batch": 0}')
+    result = _train("--epochs", "2", "--out", str(tmp_path / "m.keras"), "--backup",
+                    str(backup))
+    line = _one_line(result)
+    assert line.startswith(f"train: the backup in {backup} is damaged and was not resumed from")
+    assert line.endswith(f"delete {backup} to start over")
+    assert "epoch 2/2" not in result.stdout and not (tmp_path / "m.keras").exists()
+    assert (backup / "latest.weights.h5").is_file(), "the damaged backup is left to look at"
