@@ -127,24 +127,28 @@ def _import_to_stream(files: list[str], out: str) -> int:
     return 0
 
 
-def _store_lines() -> list[str]:
-    """One line per source the mixer knows, with what it holds now."""
+def _store_lines(problems: list[str]) -> list[str]:
+    """One line per source the mixer knows, with what it holds now; problems are appended to
+    ``problems``."""
     import numpy as np
 
-    from cnn_studio.model.data import emnist
     from cnn_studio.model.data.user_samples import SampleStore
-    from cnn_studio.model.storage.paths import cache_dir
+    from cnn_studio.model.storage.paths import cache_dir, data_dir
     from cnn_studio.model.storage.safe_read import IncomingFileError, check_npz
 
     cached = sorted((cache_dir() / "synthetic").glob("*.npz"))
     lines = [f"synthetic  generated on demand (--data synthetic); {len(cached)} cached set(s)"]
     try:
-        labelled = sum(s.label is not None for s in SampleStore().samples)
+        store = SampleStore(look_only=True)  # a listing changes nothing, a damaged file stays
+        labelled = sum(s.label is not None for s in store.samples)
+        if store.load_error:
+            problems.append(f"{store.load_error}; 'cnn-studio train --data user' or the app "
+                            "will move it aside")
         lines.append(f"user       {labelled:,} labelled drawn letters (--data user)")
     except (OSError, ValueError) as error:
-        lines.append(f"user       unreadable: {error}")
+        problems.append(f"your samples file cannot be read: {error}")
     total, parts = 0, []
-    for path in sorted(emnist.emnist_dir().glob("*.npz")):
+    for path in sorted((data_dir() / "emnist").glob("*.npz")):  # not made by a listing
         try:
             check_npz(path)
             with np.load(path, allow_pickle=False) as archive:
@@ -190,7 +194,7 @@ def run(args: argparse.Namespace) -> int:
 
     found = sorted((data_dir() / STREAMS_FOLDER).glob("*.npy"))
     lines, problems = _record_lines(found + [Path(p) for p in args.records])
-    print("\n".join(_store_lines() + lines))
+    print("\n".join(_store_lines(problems) + lines))
     for problem in problems:
         print(f"data: {problem}", file=sys.stderr)
     return 2 if problems else 0

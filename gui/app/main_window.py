@@ -86,6 +86,8 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_menus()
         self._build_status_bar()
+        # before the panels: what a panel says while it is installed reaches the status bar
+        self.state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         WindowFollower(self)  # before the panels: the title and recent files follow the state
         install_all(self, FIRST)
         if not isinstance(self.centralWidget(), QScrollArea):
@@ -102,7 +104,6 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._on_tf_failed)
         self.loader.ready.connect(self.state.tf_ready)
         self.loader.failed.connect(self.state.tf_failed)
-        self.state.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.state.task_ended.connect(self.close_guard.task_ended)
         if load_tensorflow:
             self.state.begin_task("tensorflow")

@@ -103,3 +103,44 @@ def test_data_list_on_garbage_exits_2_with_the_problem_on_stderr(home, capsys):
     captured = capsys.readouterr()
     assert "not a .npy record file" in captured.err and "junk" not in captured.out
     assert captured.out.startswith("synthetic")
+
+
+def _damage(path, kind: str, tmp_path) -> None:
+    """A damaged sample store as the attacker made it (issue 27, defect 9)."""
+    if kind == "truncated":
+        path.write_text('{"format": "strokes-v1", "canvas": {"width": 280, "hei')
+    elif kind == "folder":
+        path.mkdir()
+        (path / "inside.txt").write_text("kept")
+    elif kind == "sparse 2 GB":
+        with open(path, "wb") as handle:
+            handle.truncate(2 * 2**30)
+    else:
+        other = tmp_path / "someone-elses.txt"
+        other.write_text("not a strokes file")
+        path.symlink_to(other)
+
+
+@pytest.mark.parametrize("kind", ["truncated", "folder", "sparse 2 GB", "symlink"])
+def test_a_damaged_sample_store_is_reported_and_listing_changes_nothing(home, capsys, kind):
+    """Issue 27, defect 9: said once, with where it went and how to get it back."""
+    from cnn_studio.model.data.user_samples import default_path
+
+    store = default_path()
+    _damage(store, kind, home)
+    before = sorted(p.name for p in store.parent.iterdir())
+    assert main.main(["data", "list"]) == 2
+    captured = capsys.readouterr()
+    assert "your samples file cannot be read" in captured.err and "left as it is" in captured.err
+    assert sorted(p.name for p in store.parent.iterdir()) == before, "a listing moved a file"
+
+    out = home / "x.keras"
+    assert main.main(["train", "--preset", "tiny", "--data", "user", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    moved = list(store.parent.glob("samples.json.broken-*"))
+    assert len(moved) == 1 and len(err) == 1, err
+    assert f"It was moved, unchanged, to {moved[0]}" in err[0]
+    assert "rename it samples.json" in err[0] and "no labelled samples yet" not in err[0]
+    assert main.main(["train", "--preset", "tiny", "--data", "user", "--out", str(out)]) == 2
+    again = capsys.readouterr().err
+    assert "no labelled samples yet" in again and f"kept as {moved[0]}" in again
