@@ -66,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cpu, gpu (the first GPU), gpu:N (GPU number N), mirrored (all "
                              "GPUs of this machine) or multiworker (the machines TF_CONFIG "
                              "lists); default: multiworker when TF_CONFIG is set, else cpu")
+    parser.add_argument("--worker-timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="multiworker: how long to wait for the other workers of TF_CONFIG "
+                             "to answer before giving up (default 600); the ones missing are "
+                             "named every few seconds")
     parser.add_argument("--backup", metavar="DIR",
                         help="save the training state to DIR after every epoch; run the same "
                              "command again after a crash to continue where it stopped")
@@ -309,7 +313,8 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr,
                          batch_size=args.batch_size, epochs=args.epochs,
                          val_fraction=args.val_fraction, augment=args.augment, seed=args.seed,
-                         device=_device(args), tensorboard_dir=args.tensorboard)
+                         device=_device(args), tensorboard_dir=args.tensorboard,
+                         worker_wait_s=args.worker_timeout)
     if config.errors():
         return _fail("; ".join(config.errors()))
     extra, plan, problem = _scale_callbacks(args, config)

@@ -140,6 +140,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "report_every_batches": (1, 100_000),
     "activation_interval_s": (0.05, 3600.0),
     "snapshot_every_batches": (1, 100_000),
+    "worker_wait_s": (1.0, 86_400.0),
 }
 
 
@@ -165,6 +166,8 @@ class TrainConfig:
         activation_interval_s: least time between two ``on_snapshot`` calls.
         snapshot_every_batches: how often the last good weights are saved for divergence.
         tensorboard_dir: write TensorBoard logs there when set.
+        worker_wait_s: ``multiworker``: how long to wait for the other workers to answer
+            before giving up.
     """
 
     optimizer: str = "adam"
@@ -179,6 +182,7 @@ class TrainConfig:
     activation_interval_s: float = 0.3
     snapshot_every_batches: int = 50
     tensorboard_dir: str | None = None
+    worker_wait_s: float = 600.0
 
     def errors(self) -> list[str]:
         """Every problem with these settings, as messages saying what to change."""

@@ -109,3 +109,41 @@ def test_a_damaged_backup_is_named_and_never_resumed_from(tmp_path):
     assert line.endswith(f"delete {backup} to start over")
     assert "epoch 2/2" not in result.stdout and not (tmp_path / "m.keras").exists()
     assert (backup / "latest.weights.h5").is_file(), "the damaged backup is left to look at"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_a_multiworker_run_with_an_unreachable_peer_names_it_and_gives_up(tmp_path):
+    """Issue 27, defect 3: worker 0 of two, nobody on worker 1's port (loopback only)."""
+    import json
+
+    mine, nobody = _free_port(), _free_port()
+    config = {"cluster": {"worker": [f"127.0.0.1:{mine}", f"127.0.0.1:{nobody}"]},
+              "task": {"type": "worker", "index": 0}}
+    env = {**ENV, "TF_CONFIG": json.dumps(config)}
+    argv = command("train", "--preset", "tiny", "--samples", "52", "--epochs", "1",
+                   "--device", "multiworker", "--worker-timeout", "12",
+                   "--out", str(tmp_path / "m.keras"))
+    start = time.monotonic()
+    child = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    first_wait = None
+    for line in child.stdout:
+        if first_wait is None and "Waiting for worker 1" in line:
+            first_wait = time.monotonic() - start
+    stderr = child.stderr.read()
+    child.wait(timeout=120)
+    took = time.monotonic() - start
+    assert child.returncode == 2, stderr
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and "Traceback" not in stderr, stderr
+    assert f"worker 1 at 127.0.0.1:{nobody} did not answer" in lines[0]
+    assert "gave up after 12 s" in lines[0] and "--worker-timeout" in lines[0]
+    assert first_wait is not None, "it never said whom it was waiting for"
+    assert took < 120 and not (tmp_path / "m.keras").exists()
