@@ -92,7 +92,8 @@ def test_quiet_prints_only_the_summary(model_file, strokes_file, capsys):
 
 
 def test_the_forward_pass_is_batched(model_file, strokes_file, monkeypatch):
-    from cnn_studio.model.nets.inference import Predictor
+    """classify runs the numpy engine (no TensorFlow) on the app's own networks."""
+    from cnn_studio.model.nets.numpy_forward import NumpyNetwork as Predictor
 
     calls = {"forward": 0, "batch": 0}
     forward, forward_batch = Predictor.forward, Predictor.forward_batch

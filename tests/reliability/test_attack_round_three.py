@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from support_models import save_tiny_model
 
@@ -147,3 +148,36 @@ def test_a_multiworker_run_with_an_unreachable_peer_names_it_and_gives_up(tmp_pa
     assert "gave up after 12 s" in lines[0] and "--worker-timeout" in lines[0]
     assert first_wait is not None, "it never said whom it was waiting for"
     assert took < 120 and not (tmp_path / "m.keras").exists()
+
+
+def _peak_mb_of(argv: list[str]) -> tuple[float, subprocess.CompletedProcess]:
+    """Run ``argv``; its peak resident memory in MB (from ``os.wait4``) and its result."""
+    import tempfile
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = subprocess.Popen(argv, env=ENV, stdout=out, stderr=err)
+        _, status, usage = os.wait4(child.pid, 0)
+        out.seek(0)
+        err.seek(0)
+        result = subprocess.CompletedProcess(argv, os.waitstatus_to_exitcode(status),
+                                             out.read().decode(), err.read().decode())
+    return usage.ru_maxrss / 1024, result
+
+
+def test_classify_memory_does_not_grow_with_the_number_of_samples(tmp_path):
+    """Issue 27, defect 6: 10^6 one-point samples took 6.9 GB; now a chunk at a time.
+
+    A memory bound, not a timing: ten times the samples may cost at most 30 MB more (the
+    old reader held every sample and image, about 7 KB each: 60 MB more here)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from classify_memory import write_one_point_samples
+
+    peaks = {}
+    for count in (1_000, 10_000):
+        path = tmp_path / f"points-{count}.json"
+        write_one_point_samples(path, count)
+        peaks[count], result = _peak_mb_of(command("classify", "--strokes", str(path),
+                                                   "--quiet"))
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.splitlines()[-1].endswith(f"(n={count})")
+    assert peaks[10_000] - peaks[1_000] < 30, peaks
