@@ -2,8 +2,11 @@
 
 Samples go through the same preprocessing as the drawing canvas (``strokes_to_image``; images
 through ``bitmap_to_image``) and one batched forward pass per chunk (``Predictor.forward_batch``).
+A strokes file is read, drawn and classified :data:`CHUNK` samples at a time and only compact
+answers are kept per sample, so memory does not grow with the number of samples.
 With labels it reports per-class accuracy, the most confused pairs and, as the last line,
-``accuracy: 0.9312 (n=1430)``.
+``accuracy: 0.9312 (n=1430)``. A sample with no ink (a blank image, a sample without points)
+is reported as empty and given no letter; a labelled empty sample counts as not recognised.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +24,8 @@ from cnn_studio.model.errors import UserError
 
 HELP = "classify the letters of a strokes-v1 file or image files with a trained model"
 TOP_CONFUSIONS = 10
+CHUNK = 1024  # samples drawn and classified at a time
+DEFAULT_MODEL = "default.keras"  # the shipped model in paths.DEFAULT_MODEL_DIR
 
 
 class ClassifyError(UserError):
@@ -80,13 +86,21 @@ def load_image_inputs(paths: list[str]) -> Inputs:
     Raises:
         ClassifyError: a file is missing or not an image.
     """
-    from cnn_studio.model.ink.preprocess import PreprocessError, bitmap_to_image, load_image_file
+    from cnn_studio.model.ink.preprocess import (
+        SIZE,
+        PreprocessError,
+        bitmap_to_image,
+        is_blank,
+        load_image_file,
+    )
     from cnn_studio.model.storage.safe_read import IncomingFileError, show_path
 
     images = []
     for path in paths:
         try:
-            images.append(bitmap_to_image(load_image_file(path)))
+            bitmap = load_image_file(path)
+            images.append(np.zeros((SIZE, SIZE), np.float32) if is_blank(bitmap)
+                          else bitmap_to_image(bitmap))
         except IncomingFileError as exc:
             raise ClassifyError(f"{exc}. Give PNG, JPEG or another format Pillow reads.") \
                 from None
@@ -112,7 +126,7 @@ def confused_pairs(true: np.ndarray, predicted: np.ndarray,
     """The most frequent (true letter, predicted letter, count) mistakes, biggest first."""
     from cnn_studio.model.ink.strokes import LETTERS
 
-    wrong = true != predicted
+    wrong = (true != predicted) & (predicted != EMPTY)
     if not wrong.any():
         return []
     pairs, counts = np.unique(np.stack([true[wrong], predicted[wrong]], axis=1), axis=0,
@@ -122,69 +136,143 @@ def confused_pairs(true: np.ndarray, predicted: np.ndarray,
             for i in order]
 
 
-def _top3(probs: np.ndarray) -> list[dict]:
-    from cnn_studio.model.ink.strokes import LETTERS
+EMPTY = -1  # the "predicted class" of a sample with no ink
 
-    order = np.argsort(-probs)[:3]
-    return [{"letter": LETTERS[int(i)], "probability": round(float(probs[i]), 6)} for i in order]
+
+def empty_samples(images: np.ndarray) -> np.ndarray:
+    """One flag per network input: True where it holds no ink at all."""
+    return ~np.any(images.reshape(len(images), -1) > 0, axis=1)
+
+
+class Answers:
+    """Compact answers for ``n`` samples, filled a chunk at a time (about 30 bytes each).
+
+    Args:
+        n: number of samples.
+        sources: where each sample came from, or a function of its index.
+    """
+
+    def __init__(self, n: int, sources):
+        self.n = n
+        self.sources = sources
+        self.predicted = np.full(n, EMPTY, np.int16)
+        self.top3 = np.zeros((n, 3), np.int8)
+        self.top3_probs = np.zeros((n, 3), np.float32)
+        self.labels = np.zeros(n, np.uint8)  # the label's ASCII code, 0: none
+
+    def add(self, start: int, probs: np.ndarray, empty: np.ndarray, labels) -> None:
+        """Store the answers of samples ``start ..`` (``probs`` (k, 26), ``empty`` (k,))."""
+        stop = start + len(probs)
+        order = np.argsort(-probs, axis=1, kind="stable")[:, :3]
+        self.top3[start:stop] = order
+        self.top3_probs[start:stop] = np.take_along_axis(probs, order, axis=1)
+        self.predicted[start:stop] = np.where(empty, EMPTY, order[:, 0])
+        self.labels[start:stop] = [0 if label is None else ord(label) for label in labels]
+
+    def source(self, i: int) -> str:
+        return self.sources(i) if callable(self.sources) else self.sources[i]
+
+    def row(self, i: int) -> dict:
+        """The JSON row of sample ``i``."""
+        from cnn_studio.model.ink.strokes import LETTERS
+
+        label = chr(self.labels[i]) if self.labels[i] else None
+        if self.predicted[i] == EMPTY:
+            return {"index": i, "source": self.source(i), "label": label, "predicted": None,
+                    "probability": None, "top3": [], "empty": True}
+        top3 = [{"letter": LETTERS[int(c)], "probability": round(float(p), 6)}
+                for c, p in zip(self.top3[i], self.top3_probs[i], strict=True)]
+        return {"index": i, "source": self.source(i), "label": label,
+                "predicted": top3[0]["letter"], "probability": top3[0]["probability"],
+                "top3": top3, "empty": False}
+
+    def rows(self, start: int = 0, stop: int | None = None) -> Iterator[dict]:
+        """The JSON rows of samples ``start .. stop``."""
+        for i in range(start, self.n if stop is None else stop):
+            yield self.row(i)
 
 
 @dataclass
 class Results:
-    """Everything ``classify`` found: one JSON row per sample, and the labelled summary."""
+    """What ``classify`` found: the answers and, for labelled samples, the summary."""
 
-    rows: list[dict]
+    answers: Answers
     accuracy: float | None = None
     labelled: int = 0
     per_class: dict[str, tuple[float, int]] = field(default_factory=dict)
     pairs: list[tuple[str, str, int]] = field(default_factory=list)
 
     @property
+    def rows(self) -> list[dict]:
+        """Every JSON row (a list: for small results and tests)."""
+        return list(self.answers.rows())
+
+    @property
+    def empty(self) -> int:
+        """How many samples held no ink."""
+        return int(np.sum(self.answers.predicted == EMPTY))
+
+    @property
     def summary(self) -> str:
         """The last line: ``accuracy: 0.9312 (n=1430)`` (or why there is none)."""
         if self.accuracy is None:
-            return f"classified {len(self.rows)} samples (no labels, so no accuracy)"
+            empty = f", {self.empty} of them empty (no ink)" if self.empty else ""
+            return f"classified {self.answers.n} samples{empty} (no labels, so no accuracy)"
         return f"accuracy: {self.accuracy:.4f} (n={self.labelled})"
 
-    def document(self, model: str) -> dict:
-        """The JSON document written by ``--json``."""
-        return {"model": model, "n": len(self.rows), "predictions": self.rows,
-                "accuracy": self.accuracy,
+    def write_document(self, handle, model: str) -> None:
+        """Write the JSON document of ``--json`` to ``handle``, one row at a time."""
+        handle.write(f'{{"model": {json.dumps(model)}, "n": {self.answers.n}, "predictions": [')
+        for row in self.answers.rows():
+            handle.write(("" if row["index"] == 0 else ", ") + json.dumps(row))
+        tail = {"accuracy": self.accuracy,
                 "per_class": {letter: {"accuracy": share, "n": count}
                               for letter, (share, count) in self.per_class.items()},
-                "confusions": [{"true": t, "predicted": p, "count": c}
-                               for t, p, c in self.pairs]}
+                "confusions": [{"true": t, "predicted": p, "count": c} for t, p, c in self.pairs]}
+        handle.write("], " + json.dumps(tail)[1:] + "\n")
 
 
-def evaluate(inputs: Inputs, probs: np.ndarray) -> Results:
-    """Predictions, and for labelled samples the accuracy, per class and most confused."""
-    from cnn_studio.model.ink.strokes import LETTERS, label_to_class
+def summarise(answers: Answers) -> Results:
+    """Accuracy, per-class accuracy and most confused pairs of the labelled samples."""
+    from cnn_studio.model.ink.strokes import LETTERS
 
-    predicted = probs.argmax(axis=1)
-    rows = [{"index": i, "source": source, "label": label,
-             "predicted": LETTERS[int(predicted[i])],
-             "probability": round(float(probs[i, predicted[i]]), 6), "top3": _top3(probs[i])}
-            for i, (label, source) in enumerate(zip(inputs.labels, inputs.sources, strict=True))]
-    labelled = [i for i, label in enumerate(inputs.labels) if label is not None]
-    if not labelled:
-        return Results(rows)
-    true = np.array([label_to_class(inputs.labels[i]) for i in labelled])
-    guess = predicted[labelled]
-    return Results(rows, float(np.mean(true == guess)), len(labelled),
+    labelled = np.flatnonzero(answers.labels)
+    if not len(labelled):
+        return Results(answers)
+    table = np.full(256, -1, np.int16)
+    for index, letter in enumerate(LETTERS):
+        table[ord(letter)] = table[ord(letter.lower())] = index
+    true = table[answers.labels[labelled]].astype(np.int64)
+    guess = answers.predicted[labelled].astype(np.int64)
+    return Results(answers, float(np.mean(true == guess)), len(labelled),
                    per_class_accuracy(true, guess), confused_pairs(true, guess))
 
 
-def print_report(results: Results, quiet: bool) -> None:
-    """The per-sample lines (unless ``quiet``), per-class accuracy and most confused pairs."""
+def evaluate(inputs: Inputs, probs: np.ndarray) -> Results:
+    """Predictions, and for labelled samples the accuracy, per class and most confused.
+
+    Samples with no ink get no letter (``"empty": true``); labelled ones count as wrong.
+    """
+    answers = Answers(len(inputs.images), inputs.sources)
+    answers.add(0, probs, empty_samples(inputs.images), inputs.labels)
+    return summarise(answers)
+
+
+def print_rows(answers: Answers, start: int, stop: int) -> None:
+    """The lines of samples ``start .. stop``: index, letter, probability, source, verdict."""
     from cnn_studio.model.ink.strokes import label_to_class
 
-    for row in ([] if quiet else results.rows):
+    for row in answers.rows(start, stop):
         mark, label = "", row["label"]
         if label is not None:
-            right = label_to_class(label) == label_to_class(row["predicted"])
+            right = not row["empty"] and label_to_class(label) == label_to_class(row["predicted"])
             mark = "  ok" if right else f"  WRONG (is {label})"
-        print(f"{row['index']:5d}  {row['predicted']}  {row['probability']:.4f}  "
-              f"{row['source']}{mark}")
+        answer = "empty (no ink)" if row["empty"] else f"{row['predicted']}  {row['probability']:.4f}"
+        print(f"{row['index']:5d}  {answer}  {row['source']}{mark}")
+
+
+def print_summary(results: Results) -> None:
+    """Per-class accuracy and the most confused pairs (labelled samples only)."""
     if results.accuracy is None:
         return
     print("\nPer-class accuracy:")
@@ -197,6 +285,16 @@ def print_report(results: Results, quiet: bool) -> None:
 
 
 def _load_predictor(path: str | None):
+    """The numpy engine for the model when it reads it (no TensorFlow: a fifth of the memory),
+    else TensorFlow's ``Predictor`` (which also gives the messages for unusable files)."""
+    from cnn_studio.model.nets.keras_file import load_network
+    from cnn_studio.model.spec.network import SpecError
+    from cnn_studio.model.storage import paths
+
+    try:
+        return load_network(path or paths.DEFAULT_MODEL_DIR / DEFAULT_MODEL)
+    except (SpecError, OSError):
+        pass  # a layer the engine lacks, or a bad file: TensorFlow reads it or says why
     from cnn_studio.model.nets.inference import Predictor, load_default_model
     from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
 
@@ -205,6 +303,45 @@ def _load_predictor(path: str | None):
         return Predictor(model)
     except (ModelFileError, ValueError) as exc:
         raise ClassifyError(str(exc)) from None
+
+
+def _strokes_chunks(reader) -> Iterator[tuple[np.ndarray, list[str | None]]]:
+    """``(images (k, 28, 28), labels)`` of the reader's samples, :data:`CHUNK` at a time."""
+    from cnn_studio.model.ink.preprocess import strokes_to_image
+
+    for chunk in reader.chunks(CHUNK):
+        images = np.stack([strokes_to_image(s.strokes, reader.canvas) for s in chunk])
+        yield images, [s.label for s in chunk]
+
+
+def _open_inputs(args):
+    """``(count, sources, chunks)`` of what to classify; ClassifyError for bad input."""
+    from cnn_studio.model.ink.strokes import StrokesError, StrokesReader
+    from cnn_studio.model.storage.safe_read import show_path
+
+    if args.images:
+        inputs = load_image_inputs(args.images)
+        return len(inputs.images), inputs.sources, iter([(inputs.images, inputs.labels)])
+    try:
+        reader = StrokesReader(args.strokes)
+    except StrokesError as exc:
+        raise ClassifyError(str(exc)) from None
+    if not reader.count:
+        raise ClassifyError(f"{show_path(args.strokes)} has no samples to classify.")
+    name = show_path(Path(args.strokes).name)
+    return reader.count, lambda i: f"{name}:{i}", _strokes_chunks(reader)
+
+
+def _classify(args, predictor, count, sources, chunks) -> Results:
+    """Classify every chunk, printing each sample's line as it comes (unless quiet)."""
+    answers, start = Answers(count, sources), 0
+    for images, labels in chunks:
+        probs = predictor.forward_batch(images[..., None], batch_size=args.batch_size)
+        answers.add(start, probs, empty_samples(images), labels)
+        if not args.quiet and args.json_out != "-":
+            print_rows(answers, start, start + len(images))
+        start += len(images)
+    return summarise(answers)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -217,26 +354,44 @@ def run(args: argparse.Namespace) -> int:
         print(f"classify: --batch-size must be 1..4096, not {args.batch_size}.", file=sys.stderr)
         return 2
     try:
-        inputs = (load_strokes_inputs(args.strokes) if args.strokes
-                  else load_image_inputs(args.images))
+        count, sources, chunks = _open_inputs(args)
         predictor = _load_predictor(args.model)
     except ClassifyError as exc:
         print(f"classify: {exc}", file=sys.stderr)
         return 2
-    probs = predictor.forward_batch(inputs.images[..., None], batch_size=args.batch_size)
-    results = evaluate(inputs, probs)
-    text = json.dumps(results.document(args.model or "default")) if args.json_out else None
+    results = _classify(args, predictor, count, sources, chunks)
+    model = args.model or "default"
     if args.json_out == "-":  # standard output holds the JSON document and nothing else
-        print(text)
+        results.write_document(sys.stdout, model)
         return 0
-    print_report(results, args.quiet)
+    print_summary(results)
+    if results.empty and results.accuracy is not None:
+        print(f"{results.empty} sample(s) held no ink: reported as empty, counted as wrong")
     if args.json_out:
-        from cnn_studio.model.storage.paths import atomic_write_text
-
-        try:
-            atomic_write_text(args.json_out, text)
-        except OSError as exc:
-            print(f"classify: could not write {args.json_out} ({exc}).", file=sys.stderr)
+        problem = _write_json(results, args.json_out, model)
+        if problem:
+            print(f"classify: {problem}", file=sys.stderr)
             return 2
     print(results.summary)
     return 0
+
+
+def _write_json(results: Results, path: str, model: str) -> str | None:
+    """Write the ``--json`` document atomically, a row at a time; None or the problem."""
+    import os
+
+    from cnn_studio.model.storage.paths import temp_sibling
+
+    tmp = temp_sibling(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as handle:
+            results.write_document(handle, model)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        return f"could not write {path} ({exc})."
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    return None

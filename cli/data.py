@@ -52,6 +52,32 @@ class _Progress:
             print(f"{self.name}: {10 * tenth}%", flush=True)
 
 
+def _images_of(labels: str) -> str:
+    """The images-idx3 file name that goes with a labels-idx1 file name."""
+    return str(Path(labels).with_name(Path(labels).name.replace("labels-idx1", "images-idx3")))
+
+
+def plan_files(files: list[str]) -> tuple[list[str], str | None]:
+    """The files to import, checked before anything is imported.
+
+    A labels-idx1 file named together with its images-idx3 file is read with it (dropped from
+    the list); a labels file without its images file is refused at once.
+
+    Returns:
+        ``(files to import, None)``, or ``([], the problem)``.
+    """
+    named = {str(Path(name)) for name in files}
+    plan = []
+    for name in files:
+        if "labels-idx1" in Path(name).name.lower():
+            if _images_of(name) in named:
+                continue  # read together with its images file
+            return [], (f"{name}: this is the labels file; name the images-idx3 file (its "
+                        "labels file is found next to it). Nothing was imported.")
+        plan.append(name)
+    return plan, None
+
+
 def _import_to_store(files: list[str]) -> int:
     from cnn_studio.model.data import emnist
     from cnn_studio.model.data.dataset import DatasetError
@@ -101,24 +127,28 @@ def _import_to_stream(files: list[str], out: str) -> int:
     return 0
 
 
-def _store_lines() -> list[str]:
-    """One line per source the mixer knows, with what it holds now."""
+def _store_lines(problems: list[str]) -> list[str]:
+    """One line per source the mixer knows, with what it holds now; problems are appended to
+    ``problems``."""
     import numpy as np
 
-    from cnn_studio.model.data import emnist
     from cnn_studio.model.data.user_samples import SampleStore
-    from cnn_studio.model.storage.paths import cache_dir
+    from cnn_studio.model.storage.paths import cache_dir, data_dir
     from cnn_studio.model.storage.safe_read import IncomingFileError, check_npz
 
     cached = sorted((cache_dir() / "synthetic").glob("*.npz"))
     lines = [f"synthetic  generated on demand (--data synthetic); {len(cached)} cached set(s)"]
     try:
-        labelled = sum(s.label is not None for s in SampleStore().samples)
+        store = SampleStore(look_only=True)  # a listing changes nothing, a damaged file stays
+        labelled = sum(s.label is not None for s in store.samples)
+        if store.load_error:
+            problems.append(f"{store.load_error}; 'cnn-studio train --data user' or the app "
+                            "will move it aside")
         lines.append(f"user       {labelled:,} labelled drawn letters (--data user)")
     except (OSError, ValueError) as error:
-        lines.append(f"user       unreadable: {error}")
+        problems.append(f"your samples file cannot be read: {error}")
     total, parts = 0, []
-    for path in sorted(emnist.emnist_dir().glob("*.npz")):
+    for path in sorted((data_dir() / "emnist").glob("*.npz")):  # not made by a listing
         try:
             check_npz(path)
             with np.load(path, allow_pickle=False) as archive:
@@ -133,31 +163,38 @@ def _store_lines() -> list[str]:
     return lines
 
 
-def _record_lines(paths: list[Path]) -> list[str]:
+def _record_lines(paths: list[Path]) -> tuple[list[str], list[str]]:
+    """``(one line per readable record file, one problem per unreadable one)``."""
     from cnn_studio.model.data.dataset import DatasetError
     from cnn_studio.model.data.streaming import RecordFile
 
-    lines = []
+    lines, problems = [], []
     for path in paths:
         try:
             records = RecordFile(path)
             counts = records.class_counts()
         except DatasetError as error:
-            lines.append(f"stream     {error}")
+            problems.append(str(error))
             continue
         lines.append(f"stream     {len(records):,} letters in {path} (--data stream:{path}); "
                      f"per letter {counts.min():,}..{counts.max():,}")
-    return lines
+    return lines, problems
 
 
 def run(args: argparse.Namespace) -> int:
     """Import or list; returns 0, or 2 when a file could not be used."""
     if args.action == "import":
+        files, problem = plan_files(args.files)
+        if problem:
+            return _fail(problem)
         if args.stream:
-            return _import_to_stream(args.files, args.stream)
-        return _import_to_store(args.files)
+            return _import_to_stream(files, args.stream)
+        return _import_to_store(files)
     from cnn_studio.model.storage.paths import data_dir
 
     found = sorted((data_dir() / STREAMS_FOLDER).glob("*.npy"))
-    print("\n".join(_store_lines() + _record_lines(found + [Path(p) for p in args.records])))
-    return 0
+    lines, problems = _record_lines(found + [Path(p) for p in args.records])
+    print("\n".join(_store_lines(problems) + lines))
+    for problem in problems:
+        print(f"data: {problem}", file=sys.stderr)
+    return 2 if problems else 0

@@ -24,6 +24,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="PATH",
                         help="file (folder for saved_model) to write; default: beside the "
                              "model, e.g. net.tflite, net_saved_model, net.onnx")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an earlier export of the same format at the output path "
+                             "(a file that is not such an export is never replaced)")
 
 
 def _size(n: int) -> str:
@@ -32,11 +35,20 @@ def _size(n: int) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Export; returns 0, or 2 with one line on standard error."""
-    from cnn_studio.model.nets.export import FORMATS, ExportError, export_model, output_size
+    from cnn_studio.model.nets.export import (
+        FORMATS,
+        ExportError,
+        ExportExists,
+        export_model,
+        output_size,
+    )
     from cnn_studio.model.storage.safe_read import show_path
 
     try:
-        path = export_model(args.model, args.fmt, args.out)
+        path = export_model(args.model, args.fmt, args.out, replace=args.force)
+    except ExportExists as error:
+        print(f"export: {_one_line(str(error))} Add --force to replace it.", file=sys.stderr)
+        return 2
     except ExportError as error:
         print(f"export: {_one_line(str(error))}", file=sys.stderr)
         return 2

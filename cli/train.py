@@ -66,6 +66,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="cpu, gpu (the first GPU), gpu:N (GPU number N), mirrored (all "
                              "GPUs of this machine) or multiworker (the machines TF_CONFIG "
                              "lists); default: multiworker when TF_CONFIG is set, else cpu")
+    parser.add_argument("--worker-timeout", type=float, default=600.0, metavar="SECONDS",
+                        help="multiworker: how long to wait for the other workers of TF_CONFIG "
+                             "to answer before giving up (default 600); the ones missing are "
+                             "named every few seconds")
     parser.add_argument("--backup", metavar="DIR",
                         help="save the training state to DIR after every epoch; run the same "
                              "command again after a crash to continue where it stopped")
@@ -163,8 +167,10 @@ def _device(args) -> str:
 def _scale_callbacks(args, config):
     """``(callbacks, plan, problem)``: backup and checkpoints, in this worker's folders."""
     from cnn_studio.model.training.checkpoints import (
+        CheckpointError,
         EpochCheckpoint,
         backup_and_restore,
+        prepare_folder,
         worker_folder,
     )
     from cnn_studio.model.training.devices import DeviceError, device_plan
@@ -182,16 +188,24 @@ def _scale_callbacks(args, config):
     callbacks = []
     try:
         if args.backup:
-            folder = worker_folder(args.backup, plan.worker, plan.chief)
-            if folder.is_dir() and any(folder.iterdir()):
+            folder = prepare_folder(worker_folder(args.backup, plan.worker, plan.chief),
+                                    "backup")
+            if any(folder.iterdir()):
                 print(f"Resuming from the backup in {folder} (delete it to start over)")
             callbacks.append(backup_and_restore(folder))
         if every is not None and plan.chief:
             folder = args.checkpoint_dir or str(Path(args.out).with_suffix("")) + ".checkpoints"
-            callbacks.append(EpochCheckpoint(folder, every))
+            callbacks.append(EpochCheckpoint(prepare_folder(folder, "checkpoint"), every,
+                                             on_problem=_warn))
+    except CheckpointError as error:
+        return [], plan, str(error)
     except OSError as error:
         return [], plan, f"the backup folder cannot be used: {error}"
     return callbacks, plan, None
+
+
+def _warn(text: str) -> None:
+    print(f"train: warning: {text}", file=sys.stderr, flush=True)
 
 
 def _load_stream(args):
@@ -291,12 +305,16 @@ def run(args: argparse.Namespace) -> int:
     problem = _check_out(args.out)
     if problem:
         return _fail(problem)
+    from cnn_studio.model.storage.paths import remove_stale_temp_files
     from cnn_studio.model.training.config import TrainConfig, TrainConfigError
+
+    remove_stale_temp_files(Path(args.out).parent)  # left by a run killed while saving
 
     config = TrainConfig(optimizer=args.optimizer, learning_rate=args.lr,
                          batch_size=args.batch_size, epochs=args.epochs,
                          val_fraction=args.val_fraction, augment=args.augment, seed=args.seed,
-                         device=_device(args), tensorboard_dir=args.tensorboard)
+                         device=_device(args), tensorboard_dir=args.tensorboard,
+                         worker_wait_s=args.worker_timeout)
     if config.errors():
         return _fail("; ".join(config.errors()))
     extra, plan, problem = _scale_callbacks(args, config)

@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self._build_menus()
         self._build_status_bar()
+        # before the panels: what a panel says while it is installed reaches the status bar
+        self.state.message.connect(self.show_message)
         WindowFollower(self)  # before the panels: the title and recent files follow the state
         install_all(self, FIRST)
         if defer_panels:
@@ -108,7 +110,6 @@ class MainWindow(QMainWindow):
         self.loader = TensorFlowLoader(self.state, self.runner, self)
         self.loader.ready.connect(self._on_tf_ready)
         self.loader.failed.connect(self._on_tf_failed)
-        self.state.message.connect(self.show_message)
         if load_tensorflow:
             self.loader.start()
 

@@ -257,10 +257,7 @@ class DatasetBrowser(NoUnsavedWork, QWidget):
         """What was wrong with the samples file when it was read ('' when nothing)."""
         if self.store.load_error:
             return self.store.load_error
-        if self.store.recovered_from:
-            return (f"Your samples file was damaged; it was kept as "
-                    f"{self.store.recovered_from.name} and a new one was started.")
-        return self.store.dropped_message or ""
+        return self.store.recovery_message or ""  # where a damaged file went, how to restore
 
     # ------------------------------------------------------------ own samples
     def refresh(self) -> None:

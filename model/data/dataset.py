@@ -15,7 +15,7 @@ import numpy as np
 from cnn_studio.model.errors import UserError
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.storage.paths import atomic_write_bytes
-from cnn_studio.model.storage.safe_read import IncomingFileError, check_npz
+from cnn_studio.model.storage.safe_read import IncomingFileError, check_npz, show_path
 
 NUM_CLASSES = len(LETTERS)
 
@@ -87,8 +87,12 @@ def save_npz(path: str | Path, dataset: Dataset) -> None:
 def load_npz(path: str | Path) -> Dataset:
     """Load a dataset saved by :func:`save_npz`.
 
+    Images must be uint8 0..255 or floats 0..1; labels whole numbers 0..25 or letters (see
+    :func:`checked_images`, :func:`checked_labels`).
+
     Raises:
-        DatasetError: the file is missing, truncated or of another kind (names the file).
+        DatasetError: the file is missing, truncated, of another kind, or holds images or
+            labels of the wrong type or range (names the file).
     """
     try:
         check_npz(path)  # regular file, no forged array header claiming terabytes
@@ -96,11 +100,70 @@ def load_npz(path: str | Path) -> Dataset:
         raise DatasetError(f"{exc}; delete it or import the data again") from None
     try:
         with np.load(path, allow_pickle=False) as data:
-            return Dataset(data["x"], data["y"])
+            x, y = data["x"], data["y"]
+            return Dataset(checked_images(x, path), checked_labels(y, path))
+    except DatasetError:
+        raise
     except (OSError, KeyError, ValueError, EOFError, TypeError, zipfile.BadZipFile,
             zlib.error, MemoryError) as exc:  # TypeError: a bare .npy (an array, not an archive)
         raise DatasetError(f"{path}: not a readable dataset file, it is damaged or of "
                            f"another kind ({exc}); delete it or import the data again") from exc
+
+
+def checked_images(x: np.ndarray, path: str | Path) -> np.ndarray:
+    """``x`` if it holds images as the app takes them: uint8 0..255 or floats 0..1.
+
+    Raises:
+        DatasetError: another type (bool, integers other than uint8, complex), values outside
+            the range, or not-a-number values; the message names ``path`` and the fix.
+    """
+    name = show_path(path)
+    if x.dtype == np.uint8:
+        return x
+    if x.dtype.kind != "f":
+        raise DatasetError(f"{name}: images of type {x.dtype} are not taken; store them as "
+                           "uint8 0..255 or as floats 0..1")
+    if x.size and not np.isfinite(x).all():
+        raise DatasetError(f"{name}: the images hold NaN or infinite values; store them as "
+                           "uint8 0..255 or as floats 0..1")
+    low, high = (float(x.min()), float(x.max())) if x.size else (0.0, 0.0)
+    if low < 0 or high > 1:
+        hint = " (divide them by 255)" if low >= 0 and high <= 255 else ""
+        raise DatasetError(f"{name}: float images must lie in 0..1, these run from {low:g} to "
+                           f"{high:g}{hint}")
+    return x
+
+
+def checked_labels(y: np.ndarray, path: str | Path) -> np.ndarray:
+    """``y`` as class indices 0..25: whole numbers 0..25, or letters ``A``..``Z`` / ``a``..``z``.
+
+    Raises:
+        DatasetError: booleans, fractions, complex numbers, numbers outside 0..25 or other
+            text; the message names ``path``.
+    """
+    name = show_path(path)
+    if y.dtype.kind in "US":
+        letters = np.array(list(LETTERS))
+        text = np.char.upper(y.astype(str)).reshape(-1)
+        index = np.minimum(np.searchsorted(letters, text), NUM_CLASSES - 1)
+        bad = letters[index] != text
+        if bad.any():
+            raise DatasetError(f"{name}: label {str(text[bad][0])!r} is not a letter; labels "
+                               f"must be letters A..Z or whole numbers 0..{NUM_CLASSES - 1}")
+        return index.astype(np.int64)
+    if y.dtype.kind not in "iuf":
+        raise DatasetError(f"{name}: labels of type {y.dtype} are not taken; labels must be "
+                           f"whole numbers 0..{NUM_CLASSES - 1} (A=0) or letters")
+    flat = y.reshape(-1)
+    wrong = ~np.isfinite(flat) | (flat != np.round(flat)) if y.dtype.kind == "f" \
+        else np.zeros(len(flat), bool)
+    wrong |= (flat < 0) | (flat >= NUM_CLASSES)
+    if wrong.any():
+        first = int(np.argmax(wrong))
+        raise DatasetError(f"{name}: label {flat[first].item()!r} (sample {first}) is not a class "
+                           f"number; labels must be whole numbers 0..{NUM_CLASSES - 1} (A=0) "
+                           "or letters")
+    return y.astype(np.int64)
 
 
 def split(dataset: Dataset, val_fraction: float, seed: int = 0) -> tuple[Dataset, Dataset]:

@@ -32,6 +32,7 @@ from cnn_studio.model.storage.safe_read import (
 
 LETTER_FILES = ("emnist-letters-train", "emnist-letters-test")
 MAX_IDX_BYTES = 512 * 2**20  # an IDX file (decompressed) claiming more than this is refused
+MAX_IDX_DIMS = 4  # images have 3 dimensions, labels 1
 MAX_TABLE_BYTES = 1024 * 2**20  # a CSV or .mat file bigger than this is refused
 
 
@@ -57,12 +58,16 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
         raise DatasetError(f"{path}: not an IDX file of bytes (bad magic number)")
     ndim = data[3]
     header = 4 + 4 * ndim
-    if ndim < 1 or len(data) < header:
+    if not 1 <= ndim <= MAX_IDX_DIMS:
+        raise DatasetError(f"{path}: its header claims {ndim} dimensions; EMNIST files have 1 "
+                           "(labels) or 3 (images), so the file is damaged or forged")
+    if len(data) < header:
         raise DatasetError(f"{path}: truncated IDX header")
     shape = struct.unpack(f">{ndim}I", data[4:header])
     size = math.prod(shape)  # exact: np.prod would overflow int64 for a forged header
     if size > MAX_IDX_BYTES:
-        raise DatasetError(f"{path}: its header claims {size:,} bytes of data, more than "
+        claim = f"{size:,} bytes" if size < 10**15 else "more than 10^15 bytes"
+        raise DatasetError(f"{path}: its header claims {claim} of data, more than "
                            f"{MAX_IDX_BYTES:,}; the file is truncated, damaged or forged")
     if len(data) - header < size:
         raise DatasetError(f"{path}: truncated, holds {len(data) - header} of {size} bytes")

@@ -60,6 +60,24 @@ class RecordFile:
         if size < self.offset + self.count * RECORD.itemsize:
             raise DatasetError(f"{show_path(self.path)}: truncated ({size:,} bytes for "
                                f"{self.count:,} records); import the data again")
+        self._check_labels()
+
+    def _check_labels(self) -> None:
+        """Refuse a file holding a label outside 0..25, read :data:`CHUNK` records at a time.
+
+        Training would otherwise fail in the middle of an epoch with TensorFlow's bare "Graph
+        execution error"; the whole file is read once here, in bounded memory.
+        """
+        buffer = np.empty(CHUNK, RECORD)
+        for start in range(0, self.count, CHUNK):
+            labels = self.read(start, CHUNK, buffer)["y"]
+            bad = np.flatnonzero(labels >= NUM_CLASSES)
+            if len(bad):
+                raise DatasetError(
+                    f"{show_path(self.path)}: record {start + int(bad[0]):,} has label "
+                    f"{int(labels[bad[0]])}, but labels run 0..{NUM_CLASSES - 1}; the file is "
+                    "damaged or not a letter record file: write it again with 'cnn-studio "
+                    "data import --stream'")
 
     def __len__(self) -> int:
         return self.count

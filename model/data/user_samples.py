@@ -89,9 +89,11 @@ class SampleStore:
 
     Args:
         path: the store file (default :func:`default_path`).
+        look_only: only read: a damaged file is left where it is (``load_error`` says what is
+            wrong and saving is refused) and nothing in the folder changes. For listings.
     """
 
-    def __init__(self, path: str | os.PathLike | None = None) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, look_only: bool = False) -> None:
         self.path = Path(path) if path is not None else default_path()
         self.samples: list[Sample] = []
         self.recovered_from: Path | None = None
@@ -101,7 +103,9 @@ class SampleStore:
         self.merged_others = False  # the last save also took in changes made by another window
         self._base: list[tuple[Sample, str | None]] = []
         self._stamp: tuple[int, int, int] | None = None
-        remove_stale_temp_files(self.path.parent)
+        self.look_only = look_only
+        if not look_only:
+            remove_stale_temp_files(self.path.parent)
         stamp = self.file_stamp()
         if self.path.exists():
             _check_readable(self.path)  # OSError: unreadable (permissions), not damaged
@@ -110,8 +114,12 @@ class SampleStore:
             except DAMAGED as exc:
                 if isinstance(exc.__cause__, OSError):  # unreadable (permissions), not damaged
                     raise exc.__cause__ from None
-                self._recover(exc)
-                stamp = None
+                if look_only:
+                    self.load_error = (f"your samples file cannot be read ({str(exc)[:300]}); "
+                                       "it was left as it is")
+                else:
+                    self._recover(exc)
+                    stamp = None
         self._synced(stamp)
 
     def _read_file(self) -> list[Sample]:
@@ -128,7 +136,7 @@ class SampleStore:
                 kept.append(self._rescaled(sample, document.canvas))
             except StrokesError:
                 bad.append(index)
-        if bad:
+        if bad and not self.look_only:
             self._note_dropped(bad)
         return kept
 
@@ -172,8 +180,19 @@ class SampleStore:
         out) on reading, else None."""
         if self.recovered_from is None:
             return self.dropped_message
-        return (f"Your samples file was damaged ({self.recovery_reason}); it was kept as "
-                f"{self.recovered_from.name} and a new, empty one was started.")
+        return (f"Your samples file {self.path} could not be read ({self.recovery_reason}). "
+                f"It was moved, unchanged, to {self.recovered_from} and a new, empty one was "
+                f"started. To get your samples back, repair that file and rename it "
+                f"{self.path.name} (or import it in the Dataset panel).")
+
+    def broken_files(self) -> list[Path]:
+        """Damaged store files moved aside earlier (``<name>.broken-<timestamp>``), oldest
+        first."""
+        try:
+            return sorted(self.path.parent.glob(f"{self.path.name}.broken-*"),
+                          key=lambda path: path.name)
+        except OSError:
+            return []
 
     def _move_aside(self) -> Path:
         """Rename the damaged store file to a free ``<name>.broken-<timestamp>`` name."""
@@ -324,9 +343,14 @@ class SampleStore:
             DatasetError: when there is no labelled sample yet.
         """
         labelled = [s for s in self.samples if s.label is not None]
+        if not labelled and self.recovered_from is not None:
+            raise DatasetError(f"{self.recovery_message} It holds no samples now.")
         if not labelled:
+            kept = self.broken_files()
+            hint = (f" (a damaged samples file moved aside earlier is kept as {kept[-1]})"
+                    if kept else "")
             raise DatasetError("you have no labelled samples yet: draw a few letters and "
-                               "save them with their label first")
+                               f"save them with their label first{hint}")
         x = np.stack([strokes_to_image(s.strokes, STORE_CANVAS) for s in labelled])
         y = np.array([label_to_class(s.label) for s in labelled], np.int64)
         return Dataset(x, y)

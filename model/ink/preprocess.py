@@ -22,6 +22,7 @@ SUPERSAMPLE = 4
 DEFAULT_PEN = 0.12
 PEN_RANGE = (0.02, 0.4)
 DOT_FRACTION = 0.02
+MIN_INK_CONTRAST = 0.08  # a bitmap whose darkest and lightest pixels differ less is blank
 
 
 class PreprocessError(UserError):
@@ -189,6 +190,25 @@ def ink_map(bitmap) -> np.ndarray:
     background = float(np.median(border)) if np.median(border) <= 0.5 else 1 - np.median(border)
     arr = np.clip((arr - background) / max(1e-6, 1.0 - background), 0.0, 1.0)
     return arr.astype(np.float32)
+
+
+def is_blank(bitmap) -> bool:
+    """Whether a bitmap holds no ink: one flat level, or a contrast too faint to be a letter.
+
+    The contrast is the gap between the darkest and lightest pixel as a share of the full
+    range (255 for Pillow images and integer arrays, 1 for float arrays up to 1.0); below
+    :data:`MIN_INK_CONTRAST` (a blank page's JPEG noise, say) the bitmap is blank.
+    """
+    gray = _to_gray(bitmap)
+    integer = isinstance(bitmap, Image.Image) or np.asarray(bitmap).dtype.kind in "iub"
+    full = 255.0 if integer and np.asarray(bitmap).dtype != bool else \
+        max(1.0, float(np.abs(gray).max()))
+    return float(gray.max() - gray.min()) < MIN_INK_CONTRAST * full
+
+
+def has_ink(image: np.ndarray) -> bool:
+    """Whether a network input (28x28, ink 1.0 on 0.0) holds any ink at all."""
+    return bool(np.any(np.asarray(image) > 0))
 
 
 def bitmap_to_image(bitmap, threshold: float = 0.15) -> np.ndarray:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
@@ -188,6 +190,146 @@ def read_strokes(path: str | os.PathLike) -> StrokesFile:
         return parse_strokes(obj)
     except StrokesError as exc:
         raise StrokesError(f"{path}: {exc}") from exc
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+
+
+class StrokesReader:
+    """A strokes-v1 file read a chunk of samples at a time, in memory bounded by the file.
+
+    Opening it checks the whole document (JSON, format, canvas and every sample) without
+    keeping the samples; :meth:`chunks` then decodes them again, ``size`` at a time. The
+    memory held is the file's text (at most :data:`MAX_STROKES_BYTES`) plus one chunk,
+    however many samples the file holds.
+
+    Args:
+        path: the JSON file (``.json.gz`` is decompressed, within bounds).
+
+    Raises:
+        StrokesError: as :func:`read_strokes`, naming the file.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = show_path(path)
+        self._text = _read_text(path)
+        try:
+            self._scan()
+            self.count = sum(1 for _ in self._raw_samples(validate=True))
+        except StrokesError as exc:
+            raise StrokesError(f"{self.path}: {exc}") from None
+
+    def _scan(self) -> None:
+        """Find the canvas and where the samples list starts; check the top level."""
+        text, top, self._samples_at = self._text, {}, None
+        pos = self._expect(_skip(text, 0), "{")
+        while True:
+            pos = _skip(text, pos)
+            if text.startswith("}", pos):
+                break
+            key, pos = self._decode(pos)
+            if not isinstance(key, str):
+                raise StrokesError("not a strokes-v1 document: the top level must be a JSON "
+                                   "object")
+            pos = _skip(text, self._expect(_skip(text, pos), ":"))
+            if key == "samples" and text.startswith("[", pos):
+                self._samples_at = pos
+                pos = self._skip_list(pos)
+                top[key] = []
+            else:
+                top[key], pos = self._decode(pos)
+            pos = _skip(text, pos)
+            if text.startswith(",", pos):
+                pos += 1
+            elif not text.startswith("}", pos):
+                self._fail_json("Expecting ',' delimiter", pos)
+        if _skip(text, pos + 1) != len(text):
+            self._fail_json("Extra data", pos + 1)
+        if top.get("format") != FORMAT:
+            raise StrokesError(f"format is {top.get('format')!r}, expected {FORMAT!r}")
+        self.canvas = _parse_canvas(top)
+        if not isinstance(top.get("samples"), list):
+            raise StrokesError("'samples' must be a list of samples")
+
+    def _skip_list(self, pos: int) -> int:
+        """The position after the JSON list starting at ``pos`` (its items decoded one by one)."""
+        for _ in self._items(pos):
+            pass
+        return self._end
+
+    def _items(self, pos: int) -> Iterator[object]:
+        """Decode the items of the list at ``pos`` one at a time; sets ``_end`` after it."""
+        text = self._text
+        pos = _skip(text, pos + 1)
+        if text.startswith("]", pos):
+            self._end = pos + 1
+            return
+        while True:
+            item, pos = self._decode(pos)
+            yield item
+            pos = _skip(text, pos)
+            if text.startswith(",", pos):
+                pos = _skip(text, pos + 1)
+            elif text.startswith("]", pos):
+                self._end = pos + 1
+                return
+            else:
+                self._fail_json("Expecting ',' delimiter", pos)
+
+    def _raw_samples(self, validate: bool) -> Iterator[Sample | None]:
+        for index, raw in enumerate(self._items(self._samples_at) if self._samples_at is not None
+                                    else ()):
+            sample = parse_sample(raw, index)
+            yield None if validate else sample
+
+    def chunks(self, size: int) -> Iterator[list[Sample]]:
+        """The samples in order, ``size`` at a time (the last chunk may be shorter)."""
+        chunk: list[Sample] = []
+        for sample in self._raw_samples(validate=False):
+            chunk.append(sample)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def _decode(self, pos: int):
+        try:
+            return _DECODER.raw_decode(self._text, pos)
+        except json.JSONDecodeError as exc:
+            self._fail_json(exc.msg, exc.pos)
+        except (ValueError, RecursionError, MemoryError) as exc:  # absurd numbers, nesting
+            raise StrokesError(f"not a strokes file, its JSON is too deeply nested or holds "
+                               f"absurd numbers ({type(exc).__name__}); choose another "
+                               "file") from None
+
+    def _expect(self, pos: int, char: str) -> int:
+        if not self._text.startswith(char, pos):
+            if char == "{":
+                raise StrokesError("not a strokes-v1 document: the top level must be a JSON "
+                                   "object")
+            self._fail_json(f"Expecting {char!r}", pos)
+        return pos + 1
+
+    def _fail_json(self, message: str, pos: int):
+        line = self._text.count("\n", 0, pos) + 1
+        raise StrokesError(f"not valid JSON ({message} at line {line}); is the file truncated?")
+
+
+def _skip(text: str, pos: int) -> int:
+    return _SPACE.match(text, pos).end()
+
+
+def _read_text(path) -> str:
+    """The text of a strokes file, within bounds (see :func:`read_strokes`)."""
+    try:
+        return read_maybe_gzip(path, MAX_STROKES_BYTES).decode("utf-8-sig")
+    except IncomingFileError as exc:
+        raise StrokesError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise StrokesError(f"{show_path(path)}: not UTF-8 text ({exc.reason}); "
+                           "choose a strokes-v1 JSON file") from None
 
 
 def sample_obj_strokes(strokes) -> list:

@@ -10,6 +10,7 @@ The GUI's File > Export and the ``export`` command both call :func:`export_model
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import shutil
@@ -20,8 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from cnn_studio.model.errors import UserError
-from cnn_studio.model.storage.paths import temp_sibling
-from cnn_studio.model.storage.safe_read import show_path
+from cnn_studio.model.storage.paths import remove_stale_temp_files, temp_sibling
+from cnn_studio.model.storage.safe_read import IncomingFileError, check_regular, show_path
 
 if TYPE_CHECKING:  # annotations only: importing this module loads no Keras
     import keras
@@ -29,6 +30,10 @@ if TYPE_CHECKING:  # annotations only: importing this module loads no Keras
 
 class ExportError(UserError):
     """The export cannot be done; the message says what happened and what to do."""
+
+
+class ExportExists(ExportError):
+    """The output already holds an earlier export of the same format (replace it to go on)."""
 
 
 @dataclass(frozen=True)
@@ -95,11 +100,22 @@ def check_ready(name: str) -> None:
             f"{' and '.join(missing)}. Install the onnx extra: pip install 'cnn-studio[{fmt.extra}]'.")
 
 
-def check_output(out: str | Path, name: str) -> Path:
+def check_output(out: str | Path, name: str, replace: bool = False) -> Path:
     """Refuse an output path that cannot (or must not) be written; return it as a Path.
 
-    A file format never replaces a folder; a SavedModel only replaces an empty folder or an
-    earlier SavedModel (a folder holding ``saved_model.pb``), never another folder or a file.
+    Only an earlier export of the same format is ever replaced, and only with ``replace``: a
+    ``.tflite`` (``TFL3`` flatbuffer) for LiteRT, an ONNX model file for ONNX, a folder holding
+    ``saved_model.pb`` for a SavedModel (an empty folder is used as it is). Anything else, a
+    file the person made, another folder, a link, is never replaced.
+
+    Args:
+        out: the file (folder for a SavedModel) to write.
+        name: the format, a key of :data:`FORMATS`.
+        replace: replace an earlier export of the same format at ``out``.
+
+    Raises:
+        ExportExists: ``out`` holds an earlier export of this format and ``replace`` is False.
+        ExportError: any other reason ``out`` cannot be written.
     """
     fmt, out = get_format(name), Path(out)
     folder = out.parent if str(out.parent) else Path(".")
@@ -121,16 +137,49 @@ def check_output(out: str | Path, name: str) -> Path:
     if not fmt.folder and out.is_dir():
         raise ExportError(f"{show_path(out)} is a folder; give a file name such as "
                           f"{show_path(out / ('model' + fmt.suffix))}.")
+    if out.is_file() and not is_export(out, name):
+        raise ExportError(f"{show_path(out)} already exists and is not a {fmt.label} export; "
+                          "it was left as it is. Choose another output path.")
+    earlier = out.is_file() or (out / "saved_model.pb").is_file()
+    if earlier and not replace:
+        raise ExportExists(f"{show_path(out)} already holds a {fmt.label} export; it was left "
+                           "as it is.")
     return out
 
 
-def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None) -> Path:
+ONNX_HEAD = b"\x08"  # an ONNX ModelProto starts with field 1, ir_version, a varint
+
+
+def is_export(path: str | Path, name: str) -> bool:
+    """Whether the file or folder ``path`` looks like an export of format ``name``.
+
+    LiteRT files carry the flatbuffer identifier ``TFL3`` at bytes 4-8; ONNX files start with
+    the ``ir_version`` field (tag 0x08, a small version number); a SavedModel is a folder
+    holding ``saved_model.pb``.
+    """
+    path = Path(path)
+    if get_format(name).folder:
+        return (path / "saved_model.pb").is_file()
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(8)
+    except OSError:
+        return False
+    if name == "litert":
+        return len(head) == 8 and head[4:8] == b"TFL3"
+    return len(head) >= 2 and head[:1] == ONNX_HEAD and 1 <= head[1] < 0x80
+
+
+def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None,
+                 replace: bool = False) -> Path:
     """Export the ``.keras`` model at ``model_path`` as format ``fmt`` (a key of FORMATS).
 
     Args:
         model_path: the model file, loaded with the safe loader (no code from the file runs).
         fmt: ``"litert"``, ``"saved_model"`` or ``"onnx"``.
         out: the file (or, for a SavedModel, folder) to write; None for :func:`default_output`.
+        replace: replace an earlier export of the same format at ``out`` (see
+            :func:`check_output`).
 
     Returns:
         The path written.
@@ -141,26 +190,36 @@ def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None
     """
     check_ready(fmt)
     model_path = Path(model_path)
-    if not model_path.is_file():
+    if not model_path.exists():
         raise ExportError(f"There is no model file at {show_path(model_path)}. Check the path, "
                           "or train and save a network first.")
-    out = check_output(default_output(model_path, fmt) if out is None else out, fmt)
+    try:
+        check_regular(model_path, limit=2**62)  # the loader bounds the size
+    except IncomingFileError as error:  # a folder or a pipe named like a model
+        raise ExportError(f"{error}; a model is a .keras file.") from None
+    out = Path(default_output(model_path, fmt) if out is None else out)
     if out.resolve() == model_path.resolve():
         raise ExportError(f"The output {show_path(out)} is the model file itself; choose "
                           "another output path.")
+    out = check_output(out, fmt, replace)
     from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
 
     try:
         model = load_model_file(model_path, compile=False)
     except ModelFileError as error:
         raise ExportError(str(error)) from None
-    return write_export(model, fmt, out)
+    return write_export(model, fmt, out, replace)
 
 
-def write_export(model: keras.Model, fmt: str, out: str | Path) -> Path:
-    """Export an already loaded Keras ``model`` to ``out`` atomically (see :func:`export_model`)."""
-    spec, out = get_format(fmt), check_output(out, fmt)
+def write_export(model: keras.Model, fmt: str, out: str | Path, replace: bool = True) -> Path:
+    """Export an already loaded Keras ``model`` to ``out`` atomically (see :func:`export_model`).
+
+    ``replace`` defaults to True here: the window's save dialog has already asked the person
+    before an earlier export is replaced (a file that is no export is still refused).
+    """
+    spec, out = get_format(fmt), check_output(out, fmt, replace)
     check_ready(fmt)
+    remove_stale_temp_files(out.parent if str(out.parent) else Path("."))
     tmp = temp_sibling(out, spec.suffix)
     try:
         _call_once(model)
@@ -172,12 +231,23 @@ def write_export(model: keras.Model, fmt: str, out: str | Path) -> Path:
     except MemoryError:
         raise
     except Exception as error:  # noqa: BLE001 - converters raise many kinds of errors
+        if _disk_full(error):
+            raise ExportError(f"Could not write {show_path(out)}: the disk is full. Free some "
+                              "space or choose another folder.") from None
         text = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         raise ExportError(f"Keras could not export the model as {spec.label} "
                           f"({type(error).__name__}: {text}).") from None
     finally:
         _remove(tmp)
     return out
+
+
+def _disk_full(error: BaseException) -> bool:
+    """Whether ``error`` (TensorFlow's ResourceExhaustedError, an h5py or OS error) says the
+    disk ran out of space."""
+    text = str(error)
+    return getattr(error, "errno", None) == errno.ENOSPC or "No space left" in text or (
+        type(error).__name__ == "ResourceExhaustedError" and "space" in text.lower())
 
 
 def _call_once(model: keras.Model) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import stat
 import threading
 import time
 from importlib.resources import files
@@ -103,8 +105,11 @@ def safe_file_stem(name: str, fallback: str = "network", limit: int = 100) -> st
 
 
 STALE_TEMP_S = 60.0  # a temporary save file this old is left over from a killed save
-# .NAME.PID[.THREAD].tmp[.keras]: the pid is the first number after the name
-_TEMP_NAME = re.compile(r"^\..+?\.(\d{1,10})(?:\.\d+)?\.tmp(?:\.keras)?$")
+# .NAME.PID[.THREAD].tmp[SUFFIX]: the pid is the first number after the name; the suffixes are
+# those the app's own saves use (Keras models, exports, a SavedModel set aside, backups)
+TEMP_SUFFIXES = (".keras", ".tflite", ".onnx", ".old", ".weights.h5")
+_TEMP_NAME = re.compile(r"^\..+?\.(\d{1,10})(?:\.\d+)?\.tmp(?:"
+                        + "|".join(re.escape(suffix) for suffix in TEMP_SUFFIXES) + r")?$")
 
 
 def temp_sibling(path: str | os.PathLike, suffix: str = "") -> Path:
@@ -131,29 +136,34 @@ def _pid_alive(pid: int) -> bool:
 
 
 def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
-    """Delete temporary files left in ``folder`` by saves that were killed midway.
+    """Delete temporary files and folders left in ``folder`` by saves that were killed midway.
 
-    A file named like :func:`temp_sibling` is stale when the process that wrote it is gone, or
-    when it is older than :data:`STALE_TEMP_S` (the pid was reused).
+    An entry named like :func:`temp_sibling` (with one of :data:`TEMP_SUFFIXES`, or none) is
+    stale when the process that wrote it is gone, or when it is older than
+    :data:`STALE_TEMP_S` (the pid was reused). A SavedModel export's temporary is a folder; it
+    is removed whole. Links are removed, never followed.
 
     Returns:
-        The files removed.
+        The entries removed.
     """
     removed: list[Path] = []
     try:
-        candidates = list(Path(folder).glob(".*.tmp")) + list(Path(folder).glob(".*.tmp.keras"))
+        candidates = [path for path in Path(folder).glob(".*.tmp*")
+                      if _TEMP_NAME.match(path.name)]
     except OSError:
         return removed
     now = time.time()
     for path in candidates:
-        match = _TEMP_NAME.match(path.name)
-        if match is None:
-            continue
         try:
-            old = now - path.stat().st_mtime > STALE_TEMP_S
-            if old or not _pid_alive(int(match.group(1))):
+            info = path.lstat()
+            old = now - info.st_mtime > STALE_TEMP_S
+            if not (old or not _pid_alive(int(_TEMP_NAME.match(path.name).group(1)))):
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                shutil.rmtree(path)
+            else:
                 path.unlink()
-                removed.append(path)
+            removed.append(path)
         except OSError:
             continue  # vanished meanwhile (the save finished) or not ours to delete
     return removed

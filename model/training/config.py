@@ -143,6 +143,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "report_every_batches": (1, 100_000),
     "activation_interval_s": (0.05, 3600.0),
     "snapshot_every_batches": (1, 100_000),
+    "worker_wait_s": (1.0, 86_400.0),
 }
 
 
@@ -168,6 +169,8 @@ class TrainConfig:
         activation_interval_s: least time between two ``on_snapshot`` calls.
         snapshot_every_batches: how often the last good weights are saved for divergence.
         tensorboard_dir: write TensorBoard logs there when set.
+        worker_wait_s: ``multiworker``: how long to wait for the other workers to answer
+            before giving up.
     """
 
     optimizer: str = "adam"
@@ -182,6 +185,7 @@ class TrainConfig:
     activation_interval_s: float = 0.3
     snapshot_every_batches: int = 50
     tensorboard_dir: str | None = None
+    worker_wait_s: float = 600.0
 
     def errors(self) -> list[str]:
         """Every problem with these settings, as messages saying what to change."""
@@ -196,7 +200,8 @@ class TrainConfig:
             value = getattr(self, name)
             ok = isinstance(value, int | float) and not isinstance(value, bool)
             if not ok or not math.isfinite(value) or not low <= value <= high:
-                problems.append(f"{name} must be between {low:g} and {high:g}, not {value!r}")
+                problems.append(f"{name} must be between {_shown(low)} and {_shown(high)}, "
+                                f"not {value!r}")
         if self.tensorboard_dir and importlib.util.find_spec("tensorboard") is None:
             problems.append(
                 "TensorBoard logs need the 'tensorboard' package: install it with "
@@ -217,3 +222,8 @@ class TrainConfig:
         if problems:
             raise TrainConfigError("; ".join(problems))
         return self
+
+
+def _shown(bound: float) -> str:
+    """A range bound as a person writes it: ``2147483647``, ``0.001``, ``1e-06``."""
+    return str(bound) if isinstance(bound, int) else f"{bound:g}"

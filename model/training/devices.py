@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import tensorflow as tf
 
 from cnn_studio.model.errors import UserError
+from cnn_studio.model.training.cluster import ClusterWaitError, wait_for_peers
 from cnn_studio.model.training.config import DEVICE_KEYS, is_device_key
 
 
@@ -156,11 +157,14 @@ def device_plan(device: str) -> Plan:
                 len(tf.config.list_logical_devices("CPU")))
 
 
-def device_scope(device: str):
+def device_scope(device: str, wait_s: float = 600.0, on_wait=None):
     """Where a model must be built, compiled and trained for ``device``.
 
     Args:
         device: one of :data:`DEVICE_KEYS` or ``gpu:N``.
+        wait_s: ``multiworker`` only: how long to wait for the other workers to answer.
+        on_wait: ``multiworker`` only: called with a line naming the workers still missing
+            while it waits (see :func:`model.training.cluster.wait_for_peers`).
 
     Returns:
         ``(make_scope, strategy)``: ``make_scope()`` gives a fresh context manager each call;
@@ -168,7 +172,8 @@ def device_scope(device: str):
         else None.
 
     Raises:
-        DeviceError: unknown key, the device is missing, or TF_CONFIG is bad.
+        DeviceError: unknown key, the device is missing, TF_CONFIG is bad, or another worker
+            did not answer within ``wait_s``.
     """
     chosen = device_plan(device)
     if chosen.kind == "device":
@@ -176,6 +181,10 @@ def device_scope(device: str):
     if chosen.kind == "mirrored":
         strategy = tf.distribute.MirroredStrategy(devices=mirrored_devices())
     else:
+        try:
+            wait_for_peers(os.environ["TF_CONFIG"], wait_s, on_wait or (lambda _text: None))
+        except ClusterWaitError as error:
+            raise DeviceError(f"multi-worker training did not start: {error}") from None
         strategy = _multiworker_strategy()
     return strategy.scope, strategy
 

@@ -356,7 +356,8 @@ def train(model: keras.Model | Callable[[], keras.Model], train_data, val_data=N
     hooks = hooks or TrainHooks()
     control = _control(control, stop_event, pause_event, probe_image)
     arrays = None if isinstance(train_data, RecordFile) else _checked_arrays(train_data, val_data)
-    make_scope, strategy = devices.device_scope(config.device)
+    make_scope, strategy = devices.device_scope(config.device, config.worker_wait_s,
+                                                 hooks.message)
     start = time.perf_counter()
     with make_scope():
         work = _working_model(model, config.device, strategy)

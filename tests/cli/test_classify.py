@@ -92,7 +92,8 @@ def test_quiet_prints_only_the_summary(model_file, strokes_file, capsys):
 
 
 def test_the_forward_pass_is_batched(model_file, strokes_file, monkeypatch):
-    from cnn_studio.model.nets.inference import Predictor
+    """classify runs the numpy engine (no TensorFlow) on the app's own networks."""
+    from cnn_studio.model.nets.numpy_forward import NumpyNetwork as Predictor
 
     calls = {"forward": 0, "batch": 0}
     forward, forward_batch = Predictor.forward, Predictor.forward_batch
@@ -197,3 +198,50 @@ def test_json_dash_errors_go_to_stderr_only(model_file, tmp_path, capsys):
                       "--json", "-"]) == 2
     captured = capsys.readouterr()
     assert captured.out == "" and "not valid JSON" in captured.err
+
+
+def _blank_images(folder) -> list:
+    """Images with no ink, as an attacker made them (issue 27, defect 8)."""
+    made = []
+    Image.new("L", (1, 1), 255).save(path := folder / "white-1x1.png")
+    made.append(path)
+    Image.new("L", (100_000, 1), 255).save(path := folder / "white-100000x1.png")
+    made.append(path)
+    Image.new("CMYK", (64, 64), (0, 0, 0, 0)).save(path := folder / "blank-cmyk.jpg")
+    made.append(path)
+    frames = [Image.new("L", (32, 32), 255), Image.new("L", (32, 32), 0)]
+    frames[1].paste(255, (8, 8, 24, 24))
+    frames[0].save(path := folder / "blank-first-frame.gif", save_all=True,
+                   append_images=frames[1:])
+    made.append(path)
+    page = Image.new("L", (8, 8), 255)
+    page.save(path := folder / "blank-1000-pages.tif", save_all=True,
+              append_images=[page] * 999)
+    made.append(path)
+    noise = np.random.default_rng(0).integers(250, 256, (64, 64), dtype=np.uint8)
+    Image.fromarray(noise).save(path := folder / "blank-paper-noise.png")
+    made.append(path)
+    return made
+
+
+def test_an_input_with_no_ink_is_said_to_be_empty(tmp_path, capsys):
+    """Issue 27, defect 8: a blank image is never given a confident letter."""
+    blanks = _blank_images(tmp_path)
+    out_json = tmp_path / "blank.json"
+    assert main.main(["classify", *map(str, blanks), "--json", str(out_json)]) == 0
+    text = capsys.readouterr().out
+    lines = [line for line in text.splitlines() if line.strip()[:1].isdigit()]
+    assert len(lines) == len(blanks) and all("empty (no ink)" in line for line in lines), text
+    assert f"{len(blanks)} of them empty (no ink)" in text.splitlines()[-1]
+    rows = json.loads(out_json.read_text())["predictions"]
+    assert [(row["predicted"], row["empty"]) for row in rows] == [(None, True)] * len(blanks)
+
+
+def test_a_labelled_empty_input_counts_as_not_recognised():
+    images = np.zeros((2, 28, 28), np.float32)
+    images[0, 10:20, 14] = 1.0
+    probs = np.full((2, 26), 0.01, np.float32)
+    probs[:, 11] = 0.75  # "L" for both, the blank one included
+    results = classify.evaluate(classify.Inputs(images, ["L", "T"], ["a", "b"]), probs)
+    assert [row["predicted"] for row in results.rows] == ["L", None]
+    assert results.accuracy == 0.5 and results.pairs == [] and results.empty == 1

@@ -122,3 +122,74 @@ def test_a_missing_model_fails_fast_on_stderr_only(tmp_path):
     assert result.stderr.splitlines() == [
         f"export: There is no model file at {tmp_path / 'none.keras'}. Check the path, or "
         "train and save a network first."]
+
+
+def test_an_existing_output_is_replaced_only_with_force_and_only_if_an_export(
+        model_file, tmp_path, capsys):
+    """Issue 27, defect 2: export never replaces a person's file, nor an export without --force."""
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    for extra in ([], ["--force"]):
+        assert main.main(["export", str(model_file), "--format", "litert", "--out", str(notes),
+                          *extra]) == 2
+        assert "is not a LiteRT / TensorFlow Lite (.tflite) export" in _one_error_line(capsys)
+    assert notes.read_text() == "my notes"
+
+    out = tmp_path / "net.tflite"
+    assert main.main(["export", str(model_file), "--format", "litert", "--out", str(out)]) == 0
+    capsys.readouterr()
+    first = out.read_bytes()
+    out.write_bytes(first[:8] + b"an older export")
+    assert main.main(["export", str(model_file), "--format", "litert", "--out", str(out)]) == 2
+    assert "already holds a LiteRT" in (line := _one_error_line(capsys))
+    assert line.endswith("Add --force to replace it.")
+    assert out.read_bytes() == first[:8] + b"an older export"
+    assert main.main(["export", str(model_file), "--format", "litert", "--out", str(out),
+                      "--force"]) == 0
+    assert out.read_bytes() == first
+    assert main.main(["export", str(model_file), "--format", "onnx", "--out", str(out),
+                      "--force"]) == 2  # a LiteRT file is not an ONNX export
+    assert out.read_bytes() == first
+    capsys.readouterr()
+
+
+def test_an_earlier_saved_model_is_replaced_only_with_force(model_file, tmp_path, capsys):
+    out = tmp_path / "served"
+    out.mkdir()
+    (out / "saved_model.pb").write_bytes(b"an earlier export")
+    assert main.main(["export", str(model_file), "--format", "saved_model", "--out",
+                      str(out)]) == 2
+    assert "already holds a TensorFlow SavedModel" in _one_error_line(capsys)
+    assert (out / "saved_model.pb").read_bytes() == b"an earlier export"
+    assert main.main(["export", str(model_file), "--format", "saved_model", "--out", str(out),
+                      "--force"]) == 0
+    assert (out / "saved_model.pb").read_bytes() != b"an earlier export"
+    capsys.readouterr()
+
+
+def test_a_folder_or_pipe_named_like_a_model_is_said_to_be_one(tmp_path, capsys):
+    """Issue 27, defect 10: not "There is no model file at ..."."""
+    folder = tmp_path / "x.keras"
+    folder.mkdir()
+    assert main.main(["export", str(folder), "--format", "litert"]) == 2
+    assert f"{folder}: is a folder, not a file" in _one_error_line(capsys)
+    pipe = tmp_path / "p.keras"
+    os.mkfifo(pipe)
+    assert main.main(["export", str(pipe), "--format", "litert"]) == 2
+    assert f"{pipe}: not a regular file (a pipe, device or socket)" in _one_error_line(capsys)
+
+
+def test_a_saved_model_on_a_full_disk_ends_in_one_short_line(model_file, tmp_path, capsys):
+    """Issue 27, defect 10: not a long ResourceExhaustedError {{function_node ...}} line."""
+    from support_disk import fill, small_disk
+
+    with small_disk(tmp_path / "small", 256) as disk:
+        fill(disk, leave_bytes=16384)
+        out = disk / "served"
+        assert main.main(["export", str(model_file), "--format", "saved_model", "--out",
+                          str(out)]) == 2
+        line = _one_error_line(capsys)
+        assert line == f"export: Could not write {out}: the disk is full. Free some space or " \
+                       "choose another folder." or "No space left on device" in line, line
+        assert len(line) < 200 and not out.exists()
+        assert sorted(p.name for p in disk.iterdir()) == ["filler"], "no temporary is left"

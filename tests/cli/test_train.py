@@ -155,3 +155,136 @@ def test_augment_also_varies_the_real_letters(tmp_path, monkeypatch, capsys):
                       "--epochs", "1", "--augment", "--out", str(out)])
     assert code == 0, capsys.readouterr().out
     assert [c.vary_real for c in seen] == [True] and out.is_file()
+
+
+def _raw_npz(path, x, y):
+    np.savez(path, x=x, y=y)
+    return path
+
+
+@pytest.mark.parametrize("images, labels, words", [
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, 3.7), "label 3.7 (sample 0)"),
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, 25.9), "label 25.9"),
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, -0.5), "label -0.5"),
+    (np.zeros((26, 28, 28), np.uint8), np.arange(26) % 2 == 0, "labels of type bool"),
+    (np.zeros((26, 28, 28), np.uint8), np.full(26, 26), "label 26"),
+    (np.zeros((26, 28, 28), np.uint8), np.array(["A"] * 25 + ["?"]), "'?' is not a letter"),
+    (np.full((26, 28, 28), 200.0, np.float32), np.arange(26), "divide them by 255"),
+    (np.full((26, 28, 28), 0.5 + 0.5j), np.arange(26), "images of type complex128"),
+    (np.full((26, 28, 28), np.nan, np.float32), np.arange(26), "NaN"),
+    (np.full((26, 28, 28), 3, np.int16), np.arange(26), "images of type int16"),
+    (np.zeros((26, 28, 28), bool), np.arange(26), "images of type bool"),
+])
+def test_training_data_of_the_wrong_type_or_range_is_refused(tmp_path, capsys, images, labels,
+                                                            words):
+    """Issue 27, defect 7: nothing is truncated, taken as 0..1 or loses its imaginary part."""
+    data = _raw_npz(tmp_path / "bad.npz", images, labels)
+    out = tmp_path / "x.keras"
+    assert main.main(["train", "--preset", "tiny", "--data", str(data), "--epochs", "1",
+                      "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and words in err and str(data) in err, err
+    assert not out.exists()
+
+
+def test_letters_and_whole_float_labels_are_taken(tmp_path):
+    from cnn_studio.model.data.dataset import load_npz
+
+    x = np.zeros((4, 28, 28), np.float32)
+    letters = load_npz(_raw_npz(tmp_path / "letters.npz", x, np.array(["A", "b", "Z", "m"])))
+    assert letters.y.tolist() == [0, 1, 25, 12]
+    whole = load_npz(_raw_npz(tmp_path / "whole.npz", x, np.array([0.0, 1.0, 25.0, 12.0])))
+    assert whole.y.tolist() == [0, 1, 25, 12]
+
+
+def test_the_seed_limit_is_written_out_in_full(tmp_path, capsys):
+    """Issue 27, defect 10: not '2.14748e+09'."""
+    assert main.main(["train", "--preset", "tiny", "--seed", "3000000000",
+                      "--out", str(tmp_path / "x.keras")]) == 2
+    assert "seed must be between 0 and 2147483647, not 3000000000" in capsys.readouterr().err
+
+
+def test_a_stream_file_with_a_label_out_of_range_is_refused_at_open(tmp_path, capsys):
+    """Issue 27, defect 10: not 'training failed: Graph execution error:' mid-training."""
+    from cnn_studio.model.data.streaming import RECORD
+
+    records = np.zeros(3000, RECORD)
+    records["y"] = np.arange(3000) % 26
+    records["y"][2500] = 99
+    path = tmp_path / "letters.npy"
+    np.save(path, records)
+    out = tmp_path / "x.keras"
+    assert main.main(["train", "--preset", "tiny", "--data", f"stream:{path}", "--epochs", "1",
+                      "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        f"train: {path}: record 2,500 has label 99, but labels run 0..25; the file is damaged "
+        "or not a letter record file: write it again with 'cnn-studio data import --stream'"]
+    assert "epoch" not in captured.out and not out.exists()
+
+
+def test_checkpoint_folder_problems_are_said_before_the_first_epoch(tmp_path, capsys):
+    """Issue 27, defect 10: no bare [Errno 17] / [Errno 20] after training."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("mine")
+    for folder in (blocker, blocker / "below"):
+        out = tmp_path / "x.keras"
+        assert main.main(["train", "--preset", "tiny", "--samples", "52", "--epochs", "1",
+                          "--checkpoint-every", "1", "--checkpoint-dir", str(folder),
+                          "--out", str(out)]) == 2
+        captured = capsys.readouterr()
+        assert captured.err.splitlines() == [
+            f"train: the checkpoint folder {folder} cannot be made: a file is in its place or "
+            "in the place of a folder above it; choose another folder"]
+        assert "epoch 1/1" not in captured.out and not out.exists()
+    assert main.main(["train", "--preset", "tiny", "--samples", "52", "--epochs", "1",
+                      "--backup", str(blocker), "--out", str(tmp_path / "x.keras")]) == 2
+    assert "the backup folder" in capsys.readouterr().err
+    assert blocker.read_text() == "mine"
+
+
+def test_a_checkpoint_on_a_full_disk_is_reported_and_the_model_still_saved(tmp_path, capsys):
+    """Issue 27, defect 10: the trained epochs are not lost when a checkpoint fails."""
+    from support_disk import fill, small_disk
+
+    with small_disk(tmp_path / "small", 64) as disk:
+        fill(disk, leave_bytes=8192)
+        out = tmp_path / "x.keras"
+        code = main.main(["train", "--preset", "tiny", "--samples", "52", "--epochs", "1",
+                          "--checkpoint-every", "1", "--checkpoint-dir", str(disk / "ck"),
+                          "--out", str(out)])
+        captured = capsys.readouterr()
+        assert code == 0, captured
+        assert captured.err.splitlines() == [
+            f"train: warning: checkpoint epoch-001.keras was not saved: the disk holding the "
+            f"checkpoint folder {disk / 'ck'} is full; free some space; training goes on"]
+        assert load_model_file(out) is not None
+        assert not [p for p in (disk / "ck").iterdir()], "no partial checkpoint is left"
+
+
+def test_temporaries_of_killed_saves_are_removed_by_the_next_run(tmp_path, capsys):
+    """Issue 27, defect 11: the model's, the checkpoints' and exports' leftovers go."""
+    import subprocess
+
+    child = subprocess.Popen(["sleep", "0"])
+    child.wait()  # its pid is the pid of a writer that was killed
+    pid = child.pid
+    checkpoints = tmp_path / "m.checkpoints"
+    checkpoints.mkdir()
+    left = [tmp_path / f".m.keras.{pid}.140234.tmp.keras",
+            checkpoints / f".epoch-001.keras.{pid}.140234.tmp.keras",
+            tmp_path / f".m.tflite.{pid}.140234.tmp.tflite"]
+    for path in left:
+        path.write_bytes(b"half a file")
+    (tmp_path / f".sm.{pid}.140234.tmp").mkdir()
+    (tmp_path / f".sm.{pid}.140234.tmp" / "saved_model.pb").write_bytes(b"half")
+    mine = tmp_path / ".notes.tmp"
+    mine.write_text("not the app's")
+    out = tmp_path / "m.keras"
+    assert main.main(["train", "--preset", "tiny", "--samples", "52", "--epochs", "1",
+                      "--checkpoint-every", "1", "--out", str(out)]) == 0
+    assert main.main(["export", str(out), "--format", "litert"]) == 0
+    capsys.readouterr()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".notes.tmp", "m.checkpoints", "m.cnn.json", "m.keras", "m.tflite"]
+    assert [p.name for p in checkpoints.iterdir()] == ["epoch-001.keras"]

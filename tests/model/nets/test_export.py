@@ -75,7 +75,7 @@ def test_a_saved_model_replaces_an_earlier_one_but_no_other_folder(model_file, l
     out = tmp_path / "served"
     out.mkdir()
     (out / "saved_model.pb").write_bytes(b"an earlier export")
-    export_model(model_file, "saved_model", out)
+    export_model(model_file, "saved_model", out, replace=True)
     assert np.abs(run_exported(out, "saved_model", letters) - keras_probs).max() <= TOLERANCE
     assert _leftovers(tmp_path) == []
     other = tmp_path / "photos"
@@ -136,7 +136,7 @@ def test_a_failed_export_keeps_the_earlier_file(model_file, tmp_path):
     from cnn_studio.model.nets.model_files import load_model_file
 
     out = tmp_path / "net.tflite"
-    out.write_bytes(b"the earlier export")
+    out.write_bytes(b"\0\0\0\0TFL3 the earlier export")
     model = load_model_file(model_file, compile=False)
 
     def broken_export(path, format, verbose):  # writes half a file, then fails
@@ -148,7 +148,7 @@ def test_a_failed_export_keeps_the_earlier_file(model_file, tmp_path):
     with pytest.raises(ExportError, match=r"Keras could not export the model as LiteRT .*"
                                           r"RuntimeError: converter crashed\)"):
         write_export(model, "litert", out)
-    assert out.read_bytes() == b"the earlier export"
+    assert out.read_bytes() == b"\0\0\0\0TFL3 the earlier export"
     assert _leftovers(tmp_path) == []
 
 
