@@ -118,7 +118,8 @@ def temp_sibling(path: str | os.PathLike, suffix: str = "") -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp{suffix}")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (someone else's process counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -151,7 +152,7 @@ def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
             continue
         try:
             old = now - path.stat().st_mtime > STALE_TEMP_S
-            if old or not _pid_alive(int(match.group(1))):
+            if old or not pid_alive(int(match.group(1))):
                 path.unlink()
                 removed.append(path)
         except OSError:
