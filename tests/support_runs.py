@@ -32,3 +32,26 @@ def record(preset: str = "tiny", *, real: float | None = None, shift: list | Non
 def kept(store: RunStore, **changes) -> RunRecord:
     """``record(**changes)`` created in ``store`` (its id may get a suffix)."""
     return store.create(record(**changes))
+
+
+def with_curves(run: RunRecord, epochs: int = 2, steps: int = 5, seed: int = 0) -> RunRecord:
+    """``run`` with per-batch and per-epoch curves falling like a real run's (seeded)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    batch, epoch = run.curves["batch"], run.curves["epoch"]
+    for e in range(1, epochs + 1):
+        for s in range(1, steps + 1):
+            seen = ((e - 1) * steps + s) * 64
+            loss = 3.3 / (1 + seen / 300) + 0.05 * rng.random()
+            for key, value in zip(("epoch", "step", "samples_seen", "loss", "accuracy"),
+                                  (e, s, seen, loss, 1 - loss / 3.4), strict=True):
+                batch[key].append(value)
+        for key, value in zip(("samples_seen", "loss", "accuracy", "val_loss", "val_accuracy",
+                               "learning_rate"),
+                              (e * steps * 64, batch["loss"][-1], batch["accuracy"][-1],
+                               batch["loss"][-1] + 0.1, batch["accuracy"][-1] - 0.05, 1e-3),
+                              strict=True):
+            epoch[key].append(value)
+    run.epochs_completed = epochs
+    return run
