@@ -1,6 +1,7 @@
 """Overhead of keeping the run record on training throughput: paired runs with and without it.
 
-Alternating pairs, ``--runs`` (at least 4) of them, in one process on the same letters:
+Pairs, ``--runs`` (at least 4) of them, in one process on the same letters, in the order A B,
+B A, A B, ... so that a machine getting slower or faster favours neither:
 (A) :func:`model.training.loop.train` with the window's hooks, (B) the same with a
 :class:`model.runs.recorder.RunRecorder` (records written into a temporary runs folder at the
 default rate: every epoch, at most every 5 s in between). Prints JSON with the in-app
@@ -66,13 +67,12 @@ def main(argv: list[str] | None = None) -> dict:
     store = RunStore(tempfile.mkdtemp(prefix="runs-bench-"))
     one_run(spec, data, 1)  # warm TensorFlow up before timing
     bare, recorded, bare_s, recorded_s = [], [], [], []
-    for _ in range(args.runs):
-        rate, seconds = one_run(spec, data, args.epochs)
-        bare.append(rate)
-        bare_s.append(seconds)
-        rate, seconds = one_run(spec, data, args.epochs, store)
-        recorded.append(rate)
-        recorded_s.append(seconds)
+    for pair in range(args.runs):
+        order = (None, store) if pair % 2 == 0 else (store, None)  # A B, then B A: no drift
+        for where in order:
+            rate, seconds = one_run(spec, data, args.epochs, where)
+            (bare if where is None else recorded).append(rate)
+            (bare_s if where is None else recorded_s).append(seconds)
     med = statistics.median
     ratios = [b / a for a, b in zip(bare, recorded, strict=True)]
     return {

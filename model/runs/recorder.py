@@ -74,7 +74,6 @@ class RunRecorder:
             settings=asdict(config), data=dict(data), seed=int(config.seed),
             params=report.total_params, macs=report.total_macs,
             epochs_planned=int(config.epochs)))
-        self._model = None
 
     @property
     def run_id(self) -> str:
@@ -91,12 +90,10 @@ class RunRecorder:
                                 f"({error.strerror or error}); the run is not kept")
                 LOG.warning("%s", self.problem)
 
-    def started(self, samples: int, validation_samples: int, steps_per_epoch: int,
-                model) -> None:
+    def started(self, samples: int, validation_samples: int, steps_per_epoch: int) -> None:
         """Training begins (see :class:`model.training.config.TrainRecorder`)."""
         self.record.samples, self.record.validation_samples = int(samples), \
             int(validation_samples)
-        self._model = model
         self._write()
 
     def batch(self, epoch: int, step: int, samples_seen: int, loss: float,

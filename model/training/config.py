@@ -66,9 +66,8 @@ class TrainRecorder(Protocol):
     keeps the figures in memory and writes its file at a bounded rate).
     """
 
-    def started(self, samples: int, validation_samples: int, steps_per_epoch: int,
-                model) -> None:
-        """Training begins: sizes of the run and the Keras model being trained."""
+    def started(self, samples: int, validation_samples: int, steps_per_epoch: int) -> None:
+        """Training begins: training and validation samples per epoch, batches per epoch."""
 
     def batch(self, epoch: int, step: int, samples_seen: int, loss: float,
               accuracy: float) -> None:

@@ -383,7 +383,7 @@ def _train(model, train_data, val_data, config: TrainConfig, hooks: TrainHooks,
     train_ds, val_ds, n_train, n_val = _pipelines(train_data, val_data, arrays, work, config)
     steps = math.ceil(n_train / config.batch_size)
     if recorder is not None:
-        recorder.started(n_train, n_val, steps, work)
+        recorder.started(n_train, n_val, steps)
     with make_scope():
         callback = LiveCallback(config, hooks, control, steps, n_train, activation_model(work),
                                 recorder)
