@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QSortFilterProxyModel, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPlainTextEdit,
+    QStyledItemDelegate,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common.widgets import push_button
 from cnn_studio.gui.runs.commands import delete_run, rename_run
-from cnn_studio.gui.runs.table import DATE, SORT_ROLE, RunsTableModel
+from cnn_studio.gui.runs.table import DATE, NAME, ReadOnlyDelegate, RunsTableModel
 from cnn_studio.model.errors import UserError, describe_error
 from cnn_studio.model.runs.record import RunError, RunRecord
 from cnn_studio.model.runs.store import RunEntry, RunStore
@@ -68,9 +69,6 @@ class RunsView(QWidget):
         self.store, self._start_task, self._dense_vs_cnn = store, start_task, dense_vs_cnn
         self.undo_stack = QUndoStack(self)
         self.model = RunsTableModel(self._rename, self)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
         self.table = self._make_table()
         self.status = QLabel("")
         self.status.setObjectName("runs_status")
@@ -88,7 +86,9 @@ class RunsView(QWidget):
     def _make_table(self) -> QTableView:
         table = QTableView()
         table.setObjectName("runs_table")
-        table.setModel(self.proxy)
+        table.setModel(self.model)
+        table.setItemDelegate(ReadOnlyDelegate(table))
+        table.setItemDelegateForColumn(NAME, QStyledItemDelegate(table))
         table.setSortingEnabled(True)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -165,6 +165,8 @@ class RunsView(QWidget):
         """Show ``entries`` (keeping the selection of runs still there)."""
         kept = set(self.selected_ids())
         self.model.set_entries(entries)
+        header = self.table.horizontalHeader()
+        self.model.sort(header.sortIndicatorSection(), header.sortIndicatorOrder())
         damaged = sum(1 for e in entries if e.record is None)
         self.status.setText(f"{len(entries) - damaged} runs kept in {self.store.root}"
                             + (f"; {damaged} damaged folder(s) listed and left as they are"
@@ -173,7 +175,7 @@ class RunsView(QWidget):
         for run_id in kept:
             row = self.model.row_of(run_id)
             if row is not None:
-                selection.select(self.proxy.mapFromSource(self.model.index(row, 0)),
+                selection.select(self.model.index(row, 0),
                                  QItemSelectionModel.SelectionFlag.Select
                                  | QItemSelectionModel.SelectionFlag.Rows)
         self._selection_changed()
@@ -184,8 +186,7 @@ class RunsView(QWidget):
     def selected_entries(self) -> list[RunEntry]:
         """The selected rows' entries, in the order shown."""
         rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
-        return [self.model.entry(self.proxy.mapToSource(self.proxy.index(row, 0)).row())
-                for row in rows]
+        return [self.model.entry(row) for row in rows]
 
     def selected_ids(self) -> list[str]:
         """The ids of the selected runs."""

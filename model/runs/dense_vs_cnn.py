@@ -91,7 +91,7 @@ def _compare(a_name: str, a: float, b_name: str, b: float, more: str) -> str:
 
 def _parameters(record: RunRecord) -> str:
     parts = [f"{report.title} {report.params:,}" for report in _layers(record) if report.params]
-    return f"{record.name}: {record.params:,} parameters ({'; '.join(parts) or 'none'})"
+    return f"{record.network_name()}: {record.params:,} parameters ({'; '.join(parts) or 'none'})"
 
 
 def _first_conv(record: RunRecord) -> str | None:
@@ -103,7 +103,7 @@ def _first_conv(record: RunRecord) -> str | None:
     inputs, outputs = math.prod(conv.input_shape), math.prod(conv.output_shape)
     height, width, maps = conv.output_shape
     dense = inputs * outputs + outputs
-    text = (f"The first convolution of {record.name} ({conv.title}) has {conv.params:,} "
+    text = (f"The first convolution of {record.network_name()} ({conv.title}) has {conv.params:,} "
             f"parameters: each of its {maps} kernels uses the same weights at all "
             f"{height * width:,} positions of its {height}x{width} output. A dense layer making "
             f"the same {height}x{width}x{maps} outputs from its {inputs:,} inputs would need "
@@ -121,9 +121,10 @@ def _accuracy(dense: RunRecord, cnn: RunRecord) -> str:
     if a is None or b is None:
         return "The accuracy on the real letters was not measured for both runs."
     count = cnn.metrics.get("real_letters")
-    return (f"On {f'{count:,}' if count else 'the'} real letters of the held-out sites, {cnn.name} read {_pct(a):.1f} % "
-            f"and {dense.name} {_pct(b):.1f} %: "
-            f"{_compare(cnn.name, _pct(a), dense.name, _pct(b), 'read more')}.")
+    cnn_name, dense_name = cnn.network_name(), dense.network_name()
+    return (f"On {f'{count:,}' if count else 'the'} real letters of the held-out sites, "
+            f"{cnn_name} read {_pct(a):.1f} % and {dense_name} {_pct(b):.1f} %: "
+            f"{_compare(cnn_name, _pct(a), dense_name, _pct(b), 'read more')}.")
 
 
 def _shift_loss(record: RunRecord) -> tuple[float, float] | None:
@@ -132,28 +133,54 @@ def _shift_loss(record: RunRecord) -> tuple[float, float] | None:
     return None if still is None or moved is None else (_pct(still), _pct(moved))
 
 
+def _kept(figures: tuple[float, float]) -> float | None:
+    """The share of its unmoved accuracy a network kept when moved, in percent."""
+    still, moved = figures
+    return None if still <= 0 else round(100.0 * moved / still, 1)
+
+
 def _shift(dense: RunRecord, cnn: RunRecord) -> str:
     c, d = _shift_loss(cnn), _shift_loss(dense)
     if c is None or d is None:
         return f"The accuracy at a {SHIFT}-pixel shift was not measured for both runs."
+    cnn_name, dense_name = cnn.network_name(), dense.network_name()
     lost_c, lost_d = round(c[0] - c[1], 1), round(d[0] - d[1], 1)
     count = cnn.metrics.get("robustness_letters")
     letters = f"{count:,} of these letters" if count else "the letters"
-    text = (f"With {letters} moved by {SHIFT} pixels, {cnn.name} went from {c[0]:.1f} % to {c[1]:.1f} % "
-            f"({lost_c:.1f} points lost) and {dense.name} from {d[0]:.1f} % to {d[1]:.1f} % "
-            f"({lost_d:.1f} points lost). ")
-    difference = round(lost_d - lost_c, 1)
-    if abs(difference) < SAME_WITHIN:
+    text = (f"With {letters} moved by {SHIFT} pixels, {cnn_name} went from {c[0]:.1f} % to "
+            f"{c[1]:.1f} % ({lost_c:.1f} points lost) and {dense_name} from {d[0]:.1f} % to "
+            f"{d[1]:.1f} % ({lost_d:.1f} points lost). ")
+    kept_c, kept_d = _kept(c), _kept(d)
+    fewer = round(lost_d - lost_c, 1)  # > 0: the CNN lost fewer points
+    larger = None if kept_c is None or kept_d is None else round(kept_c - kept_d, 1)
+    if larger is not None:
+        text += (f"{cnn_name} kept {kept_c:.1f} % of its unmoved accuracy, "
+                 f"{dense_name} {kept_d:.1f} %. ")
+    points = 0 if abs(fewer) < SAME_WITHIN else (1 if fewer > 0 else -1)
+    share = 0 if larger is None or abs(larger) < SAME_WITHIN else (1 if larger > 0 else -1)
+    if points > 0 and share >= 0:
+        return text + (f"{cnn_name} lost {fewer:.1f} points less. A dense layer has its own "
+                       "weight for every pixel, so a moved letter meets other weights; a "
+                       f"kernel uses the same weights at every position{_pooling_clause(cnn)}.")
+    if points < 0 and share <= 0:
+        return text + (f"Here {dense_name} lost {-fewer:.1f} points less than {cnn_name}: in "
+                       "this run the convolutional network was not the one that took the "
+                       "moved letters better.")
+    if points == 0 and share == 0:
         return text + ("Both lost about the same, so this run shows no difference in how "
                        "they take a moved letter.")
-    if difference > 0:
-        return text + (f"{cnn.name} lost {difference:.1f} points less. A dense layer has its "
-                       "own weight for every pixel, so a moved letter meets other weights; a "
-                       "kernel uses the same weights at every position"
-                       f"{_pooling_clause(cnn)}.")
-    return text + (f"Here {dense.name} lost {-difference:.1f} points less than {cnn.name}: in "
-                   "this run the convolutional network was not the one that took the moved "
-                   "letters better.")
+    fewer_name = cnn_name if points > 0 else dense_name
+    larger_name = cnn_name if share > 0 else dense_name
+    if points == 0 or share == 0:
+        measure = (f"{larger_name} kept a larger share" if points == 0 else
+                   f"{fewer_name} lost fewer points")
+        return text + (f"Only one measure separates them ({measure}); by the other they are "
+                       "about the same, so this run does not show clearly which takes a moved "
+                       "letter better.")
+    # keeping a larger share while losing more points implies starting higher
+    return text + (f"The two measures disagree: {fewer_name} lost fewer points, but "
+                   f"{larger_name} kept a larger share of its accuracy (it started higher); "
+                   "this run does not show clearly which takes a moved letter better.")
 
 
 _POOLING_DOES = {"maxpool2d": "max-pooling keeps the strongest answer of each window",

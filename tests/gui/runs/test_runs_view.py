@@ -41,20 +41,20 @@ def view(qtbot, store) -> RunsView:
 
 
 def _names(view) -> list[str]:
-    proxy = view.proxy
-    return [proxy.index(row, NAME).data() for row in range(proxy.rowCount())]
+    model = view.model
+    return [model.index(row, NAME).data() for row in range(model.rowCount())]
 
 
 def _select(qtbot, view, name: str, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     row = _names(view).index(name)
-    rect = view.table.visualRect(view.proxy.index(row, NAME))
+    rect = view.table.visualRect(view.model.index(row, NAME))
     qtbot.mouseClick(view.table.viewport(), Qt.MouseButton.LeftButton, modifier, rect.center())
 
 
 def test_runs_are_listed_newest_first_damaged_ones_with_their_reason(view):
     assert _names(view) == ["gamma", "beta", "alpha", "broken"]
     assert "1 damaged folder(s) listed" in view.status.text()
-    state = view.proxy.index(3, view.proxy.columnCount() - 1).data()
+    state = view.model.index(3, view.model.columnCount() - 1).data()
     assert state.startswith("damaged:") and "not readable JSON" in state
 
 
@@ -71,7 +71,7 @@ def test_clicking_a_header_sorts_by_that_figure(qtbot, view):
 def test_rename_by_typing_and_undo_it(qtbot, view, store):
     _select(qtbot, view, "beta")
     row = _names(view).index("beta")
-    rect = view.table.visualRect(view.proxy.index(row, NAME))
+    rect = view.table.visualRect(view.model.index(row, NAME))
     qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     editor = view.table.focusWidget()
     editor.selectAll()
@@ -172,3 +172,14 @@ def test_a_failing_experiment_says_why(qtbot, store):
                                   "generate some first")
     assert view.dense_button.isEnabled()
     assert not RunsView(store, run_now).dense_button.isVisibleTo(view)
+
+
+def test_only_names_of_runs_can_be_edited(qtbot, view):
+    for column in (NAME + 1, VALIDATION):
+        rect = view.table.visualRect(view.model.index(0, column))
+        qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert view.table.state() != view.table.State.EditingState
+    row = _names(view).index("broken")
+    rect = view.table.visualRect(view.model.index(row, NAME))
+    qtbot.mouseDClick(view.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert view.table.state() != view.table.State.EditingState
