@@ -4,7 +4,8 @@ Trains both presets (``--epochs``, 2 by default) on the same ``--samples`` lette
 window's default mix of synthetic and built-in real letters, validated on the held-out sites),
 keeps them as runs in a temporary runs folder, and prints JSON with each network's parameters,
 accuracy on the fixed real letters, accuracy with the letters moved 0 and 4 pixels, training
-seconds, and the explanation text the app shows.
+seconds, the explanation text the app shows, and the runs folder (for
+``benchmarks/shoot_runs.py``).
 
 Usage: ``python benchmarks/dense_vs_cnn.py [--epochs 2] [--samples 10000] [--seed 0]``
 """
@@ -38,7 +39,8 @@ def main(argv: list[str] | None = None) -> dict:
     choice = datasets.DataChoice(args.samples, 1.0, 0.0, 0.0, real_weight=1.0)
     config = TrainConfig(epochs=args.epochs, seed=args.seed)
     data = datasets.training_data(choice, config.val_fraction, config.seed)
-    experiment = run_experiment(RunStore(tempfile.mkdtemp(prefix="dense-vs-cnn-")), data,
+    store = RunStore(tempfile.mkdtemp(prefix="dense-vs-cnn-"))
+    experiment = run_experiment(store, data,
                                 config, {"source": "synthetic+unipen",
                                          "samples": args.samples})
 
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> dict:
                 "samples_per_s": round(record.samples_per_s, 1)}
 
     return {"benchmark": "dense_vs_cnn", "epochs": args.epochs, "samples": args.samples,
-            "seed": args.seed, "cpu_count": os.cpu_count(),
+            "seed": args.seed, "cpu_count": os.cpu_count(), "runs_folder": str(store.root),
             "dense": figures(experiment.dense), "classic": figures(experiment.cnn),
             "text": experiment.text}
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common.activation_maps import PixelImage
+from cnn_studio.gui.common.palette import error_text
 from cnn_studio.model.errors import UserError, describe_error
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.runs.comparison import differing_settings, with_robustness
@@ -121,6 +123,8 @@ class CompareView(QWidget):
         self.direction.currentIndexChanged.connect(self._ask_answers)
         self.drawing_note = QLabel("Draw a letter on the canvas to see each run read it "
                                    "moved step by step.")
+        self.answers_note = QLabel("An answer in bold red differs from the run's answer for "
+                                   "the drawing where it is.")
         self.drawing_note.setWordWrap(True)
         self.answers = QGridLayout()
         top = QHBoxLayout()
@@ -131,6 +135,7 @@ class CompareView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.drawing_note)
         layout.addLayout(self.answers)
+        layout.addWidget(self.answers_note)
         layout.addStretch(1)
         return tab
 
@@ -163,6 +168,7 @@ class CompareView(QWidget):
                 ax = axes[row][column]
                 ax.set_xlabel(x_name)
                 ax.set_ylabel(kind)
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
                 ax.grid(alpha=0.3)
                 for index, record in enumerate(self.records):
                     self._plot_run(ax, record, index, kind, by_epoch=row == 0)
@@ -265,11 +271,12 @@ class CompareView(QWidget):
 
     # -- the drawing, moved --------------------------------------------------------------------
     def _ask_answers(self) -> None:
-        if self.drawing is None or not self.records:
-            self.drawing_note.setVisible(True)
+        waiting = self.drawing is None or not self.records
+        self.drawing_note.setVisible(waiting)
+        self.answers_note.setVisible(not waiting)
+        if waiting:
             self._show_answers({})
             return
-        self.drawing_note.setVisible(False)
         dx, dy = DIRECTIONS[self.direction.currentIndex()]
         images = np.stack([shifted(self.drawing[None, ..., None], a * dx, a * dy)[0]
                            for a in SHIFTS])
@@ -326,6 +333,9 @@ class CompareView(QWidget):
             for column, (letter, share) in enumerate(found):
                 cell = QLabel(f"{letter} {100 * share:.0f} %")
                 cell.setObjectName(f"answer_{row}_{column}")
+                if letter != found[0][0]:  # the moved drawing changed this run's answer
+                    cell.setStyleSheet(f"color: {error_text().name()}; font-weight: bold")
+                    cell.setToolTip(f"Unmoved, this run read {found[0][0]}")
                 self.answers.addWidget(cell, row + 2, column + 1, Qt.AlignmentFlag.AlignCenter)
 
 
