@@ -1,5 +1,6 @@
 """The `train` subcommand: the GUI's training loop, headless, with a text progress bar.
 
+Each run is kept in the runs folder (``cnn-studio runs list``) unless ``--no-record``.
 Ctrl+C stops training after the current batch and still saves the network trained so far
 (exit code 130); a second Ctrl+C aborts at once without saving. A diverging run saves nothing
 (exit code 1). Bad input (network, data, settings, output path) gives a message and exit code 2.
@@ -83,6 +84,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="write TensorBoard logs to DIR (needs the tensorboard package)")
     parser.add_argument("--history", metavar="CURVES.csv",
                         help="also save the per-epoch loss and accuracy as CSV")
+    parser.add_argument("--no-record", action="store_true",
+                        help="do not keep this run in the runs folder ('cnn-studio runs list' "
+                             "lists the kept runs)")
 
 
 def _fail(text: str) -> int:
@@ -334,11 +338,12 @@ def run(args: argparse.Namespace) -> int:
     progress = Progress(config.epochs)
     hooks = TrainHooks(on_batch=progress.batch, on_epoch=progress.epoch,
                        on_message=progress.message)
+    recorder = None if args.no_record or not plan.chief else _recorder(spec, config, args)
     stop = threading.Event()
     previous = _install_interrupt(stop)
     try:
         result = train(lambda: build_model(spec, seed=args.seed), data[0], data[1], config,
-                       hooks, stop_event=stop, callbacks=extra)
+                       hooks, stop_event=stop, callbacks=extra, recorder=recorder)
     except (TrainConfigError, TrainDataError, DeviceError, ValueError, OSError) as error:
         return _fail(str(error))
     except tf_errors.OpError as error:  # a failed read or a lost worker, while training
@@ -348,6 +353,8 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, previous)
     print(f"{result.epochs_completed} epoch(s) in {result.elapsed_s:.1f} s, "
           f"{result.samples_per_s:,.0f} samples/s")
+    if recorder is not None:
+        _report_recorded(recorder)
     if result.diverged:
         print("Nothing was saved.", file=sys.stderr)
         return 1
@@ -358,6 +365,32 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         return _fail(problem)
     return 130 if result.stopped else 0
+
+
+def _recorder(spec, config, args):
+    """The :class:`model.runs.recorder.RunRecorder` keeping this run, or None (with a note)."""
+    from cnn_studio.model.runs.record import RunError
+    from cnn_studio.model.runs.recorder import RunRecorder
+    from cnn_studio.model.runs.store import RunStore
+
+    data = {"source": args.data, "samples": args.samples, "val_fraction": args.val_fraction,
+            "augment": args.augment}
+    try:
+        return RunRecorder(RunStore(), spec, config, data)
+    except RunError as error:
+        print(f"note: this run is not kept: {error}", file=sys.stderr)
+        return None
+
+
+def _report_recorded(recorder) -> None:
+    """Say where the run is kept (or why it is not), and whose models were removed."""
+    if recorder.problem:
+        print(f"note: {recorder.problem}", file=sys.stderr)
+        return
+    print(f"Kept as run {recorder.run_id} ('cnn-studio runs show {recorder.run_id}')")
+    if recorder.removed_models:
+        print(f"note: removed the models of {len(recorder.removed_models)} older run(s) to keep "
+              "the runs' models within their size limit; their curves and figures remain")
 
 
 def _save(result, spec, args) -> str | None:

@@ -123,7 +123,8 @@ def temp_sibling(path: str | os.PathLike, suffix: str = "") -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp{suffix}")
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (someone else's process counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -157,7 +158,7 @@ def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
         try:
             info = path.lstat()
             old = now - info.st_mtime > STALE_TEMP_S
-            if not (old or not _pid_alive(int(_TEMP_NAME.match(path.name).group(1)))):
+            if not (old or not pid_alive(int(_TEMP_NAME.match(path.name).group(1)))):
                 continue
             if stat.S_ISDIR(info.st_mode):
                 shutil.rmtree(path)

@@ -11,6 +11,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -59,6 +60,30 @@ class TrainHooks:
         """Send ``text`` to ``on_message`` when set."""
         if self.on_message is not None:
             self.on_message(text)
+
+
+class TrainRecorder(Protocol):
+    """What :func:`model.training.loop.train` tells a run record (``model.runs.RunRecorder``).
+
+    Every method is called from the training thread; each must return quickly (the recorder
+    keeps the figures in memory and writes its file at a bounded rate).
+    """
+
+    def started(self, samples: int, validation_samples: int, steps_per_epoch: int) -> None:
+        """Training begins: training and validation samples per epoch, batches per epoch."""
+
+    def batch(self, epoch: int, step: int, samples_seen: int, loss: float,
+              accuracy: float) -> None:
+        """The running means of the epoch, as often as ``on_batch`` reports."""
+
+    def epoch(self, epoch: int, samples_seen: int, logs: dict) -> None:
+        """A complete epoch's figures (the same ``logs`` as ``on_epoch``)."""
+
+    def finished(self, result) -> None:
+        """The run ended (finished, stopped or diverged) with this ``TrainResult``."""
+
+    def failed(self, message: str) -> None:
+        """The run ended with an error, described by ``message``."""
 
 
 class TrainControl:

@@ -18,6 +18,7 @@ from cnn_studio.model.training.config import (
     LEARNING_RATE_RANGE,
     TrainControl,
     TrainHooks,
+    TrainRecorder,
 )
 
 
@@ -35,12 +36,14 @@ class LiveCallback(keras.callbacks.Callback):
         steps_per_epoch: batches per epoch.
         num_samples: training samples per epoch.
         act_model: a model sharing the trained layers that outputs every layer's activation.
+        recorder: told every reported batch and every complete epoch (None: nobody).
     """
 
     def __init__(self, config, hooks: TrainHooks, control: TrainControl, steps_per_epoch: int,
-                 num_samples: int, act_model: keras.Model):
+                 num_samples: int, act_model: keras.Model, recorder: TrainRecorder | None = None):
         super().__init__()
         self.config, self.hooks, self.control = config, hooks, control
+        self.recorder = recorder
         self.steps, self.num_samples = steps_per_epoch, num_samples
         self._input_shape = tuple(act_model.inputs[0].shape[1:])
         spec = tf.TensorSpec((None, *self._input_shape), tf.float32)
@@ -131,6 +134,8 @@ class LiveCallback(keras.callbacks.Callback):
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
         self.final = dict(logs)
+        if self.recorder is not None:
+            self.recorder.epoch(self.epoch, self.samples_seen, dict(logs))
         weights = self.model.get_weights()
         self._keep_good(f"their state at the end of epoch {self.epoch}", weights)
         if self.hooks.on_epoch is not None:
@@ -168,6 +173,8 @@ class LiveCallback(keras.callbacks.Callback):
     def _report_batch(self, loss: float, accuracy: float) -> None:
         """``on_batch`` with the epoch's running means and the samples/s since the last one."""
         self._reported = (self.epoch, self.step)
+        if self.recorder is not None:
+            self.recorder.batch(self.epoch, self.step, self.samples_seen, loss, accuracy)
         if self.hooks.on_batch is None:
             return
         now = time.perf_counter()

@@ -34,6 +34,7 @@ from cnn_studio.model.training.config import (
     TrainControl,
     TrainDataError,
     TrainHooks,
+    TrainRecorder,
 )
 from cnn_studio.model.training.devices import DeviceError, list_devices  # noqa: F401 - re-exported for callers
 from cnn_studio.model.training.live import LiveCallback
@@ -324,7 +325,8 @@ def train(model: keras.Model | Callable[[], keras.Model], train_data, val_data=N
           config: TrainConfig | None = None, hooks: TrainHooks | None = None,
           stop_event: threading.Event | None = None, pause_event: threading.Event | None = None,
           *, control: TrainControl | None = None, probe_image: np.ndarray | None = None,
-          callbacks: list[keras.callbacks.Callback] | None = None) -> TrainResult:
+          callbacks: list[keras.callbacks.Callback] | None = None,
+          recorder: TrainRecorder | None = None) -> TrainResult:
     """Train ``model`` with ``model.fit``, reporting through ``hooks``.
 
     For ``device='mirrored'`` (or ``cpu`` on a GPU machine) the network is cloned into the
@@ -345,6 +347,8 @@ def train(model: keras.Model | Callable[[], keras.Model], train_data, val_data=N
         probe_image: the first probe image for ``on_snapshot``.
         callbacks: more Keras callbacks (``BackupAndRestore``, checkpoints), run before the
             app's own so that a state is saved before a hook can fail.
+        recorder: keeps the run's record (``model.runs.RunRecorder``): told when training
+            starts, every reported batch and epoch, and how the run ended (an error too).
 
     Returns:
         A :class:`TrainResult`; ``model`` holds the final (or restored) weights.
@@ -355,6 +359,21 @@ def train(model: keras.Model | Callable[[], keras.Model], train_data, val_data=N
     config = (config or TrainConfig()).validate()
     hooks = hooks or TrainHooks()
     control = _control(control, stop_event, pause_event, probe_image)
+    if recorder is None:
+        return _train(model, train_data, val_data, config, hooks, control, callbacks, None)
+    try:
+        result = _train(model, train_data, val_data, config, hooks, control, callbacks,
+                        recorder)
+    except Exception as error:
+        recorder.failed(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        raise
+    recorder.finished(result)
+    return result
+
+
+def _train(model, train_data, val_data, config: TrainConfig, hooks: TrainHooks,
+           control: TrainControl, callbacks, recorder: TrainRecorder | None) -> TrainResult:
+    """:func:`train` after its arguments are checked."""
     arrays = None if isinstance(train_data, RecordFile) else _checked_arrays(train_data, val_data)
     make_scope, strategy = devices.device_scope(config.device, config.worker_wait_s,
                                                  hooks.message)
@@ -364,8 +383,11 @@ def train(model: keras.Model | Callable[[], keras.Model], train_data, val_data=N
     target = model if isinstance(model, keras.Model) else work
     train_ds, val_ds, n_train, n_val = _pipelines(train_data, val_data, arrays, work, config)
     steps = math.ceil(n_train / config.batch_size)
+    if recorder is not None:
+        recorder.started(n_train, n_val, steps)
     with make_scope():
-        callback = LiveCallback(config, hooks, control, steps, n_train, activation_model(work))
+        callback = LiveCallback(config, hooks, control, steps, n_train, activation_model(work),
+                                recorder)
         hooks.message(
             f"Training on {_where(config.device, strategy)}: {n_train} samples, "
             f"{n_val} for validation, {steps} steps per epoch"
