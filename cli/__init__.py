@@ -4,4 +4,5 @@ Each module here exposes ``HELP`` (one line), ``add_arguments(parser)`` and ``ru
 Modules must not import TensorFlow at module level, so ``--help`` stays instant.
 """
 
-COMMANDS = ("summary", "train", "classify", "pretrain", "bench", "export", "data", "desktop")
+COMMANDS = ("summary", "train", "classify", "pretrain", "bench", "export", "data", "desktop",
+            "lessons")
