@@ -14,6 +14,7 @@ from cnn_studio.model.lessons.parts import (
     close,
     edge_pixels,
     first_layer,
+    ink_under_cells,
     layer_label,
     layers_of,
     on_layer_grid,
@@ -31,32 +32,31 @@ def sliding(model, image: np.ndarray) -> Observation:
     plan = ex.sliding_plan(model, index)
     g = plan.geometry
     out = ex.layer_shapes(model)[index][1]
-    jump = int(plan.positions[1, 3] - plan.positions[0, 3]) if len(plan) > 1 else g.strides[1]
+    if g.output_size[1] > 1:  # along a row
+        jump, stride = int(plan.positions[1, 3] - plan.positions[0, 3]), g.strides[1]
+    elif g.output_size[0] > 1:  # one position per row: down a column
+        jump, stride = int(plan.positions[1, 2] - plan.positions[0, 2]), g.strides[0]
+    else:
+        jump = stride = g.strides[1]
     numbers = {"layer": index, "kernel_h": g.kernel[0], "kernel_w": g.kernel[1],
                "stride": g.strides[1], "padding": g.padding, "positions": len(plan),
                "rows": g.output_size[0], "cols": g.output_size[1], "keras_rows": int(out[0]),
                "keras_cols": int(out[1])}
-    holds = (len(plan) == int(out[0]) * int(out[1]) and jump == g.strides[1]
+    holds = (len(plan) == int(out[0]) * int(out[1]) and jump == stride
              and tuple(g.output_size) == (int(out[0]), int(out[1])))
     sentence = (f"The {g.kernel[0]}x{g.kernel[1]} kernel of {layer_label(model, index)} starts "
-                f"at the top left and moves {jump} pixel{'s' if jump != 1 else ''} at a time: "
+                f"at the top left of its input and moves {jump} pixel{'s' if jump != 1 else ''} at a time: "
                 f"{g.output_size[1]} positions per row, {g.output_size[0]} rows, {len(plan):,} "
                 f"in all, one output number each. That is why its feature maps are "
                 f"{int(out[0])}x{int(out[1])}, as Keras says.")
     return Observation(holds, sentence, numbers, ViewSettings(layer=index))
 
 
-def _ink_under_windows(image: np.ndarray, g) -> np.ndarray:
-    """True for each output cell whose window on the drawing covers ink (a pixel above 0.5)."""
-    return ex.pool_map(image, "max", g.kernel, g.strides, g.padding) > 0.5
-
-
 def feature_map(model, image: np.ndarray) -> Observation:
     """The first conv layer's map that is brightest on the strokes, and its brightest pixel."""
     index = first_layer(model, "conv2d")
-    g = ex.window_geometry(model, index)
     maps = trace(model, image).outputs[index]
-    ink = _ink_under_windows(image, g)
+    ink = ink_under_cells(model, index, image)
     if ink.all() or not ink.any():
         raise LessonError("the drawing covers all of the picture or none of it; draw a letter "
                           "with paper around it")

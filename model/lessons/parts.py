@@ -6,7 +6,7 @@ import keras
 import numpy as np
 
 from cnn_studio.model.errors import UserError
-from cnn_studio.model.explain.core import centers_on_image
+from cnn_studio.model.explain.core import Box, centers_on_image, input_box_through, window_geometry
 from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.spec.network import layer_kind
 
@@ -78,6 +78,23 @@ def on_layer_grid(model, index: int, mask: np.ndarray) -> np.ndarray:
     rows = np.clip(np.rint(rows).astype(int), 0, mask.shape[0] - 1)
     cols = np.clip(np.rint(cols).astype(int), 0, mask.shape[1] - 1)
     return mask[np.ix_(rows, cols)]
+
+
+def ink_under_cells(model, index: int, image: np.ndarray) -> np.ndarray:
+    """True for each output cell of spatial layer ``index`` whose receptive field on the
+    drawing holds ink (a pixel above 0.5)."""
+    rows, cols = window_geometry(model, index).output_size
+    row_spans = [input_box_through(model, index, Box(r, 0, r + 1, 1)) for r in range(rows)]
+    col_spans = [input_box_through(model, index, Box(0, c, 1, c + 1)) for c in range(cols)]
+    ink = np.asarray(image) > 0.5
+    # Ink in a rectangle: a summed-area table answers each cell in constant time.
+    table = np.pad(ink.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    top = np.array([b.top for b in row_spans])[:, None]
+    bottom = np.array([b.bottom for b in row_spans])[:, None]
+    left = np.array([b.left for b in col_spans])[None, :]
+    right = np.array([b.right for b in col_spans])[None, :]
+    return (table[bottom, right] - table[top, right] - table[bottom, left]
+            + table[top, left]) > 0
 
 
 def close(a: float, b: float, tolerance: float = 1e-4) -> bool:

@@ -124,4 +124,5 @@ class LessonStep:
         try:
             return self.observe(model, picture)
         except UserError as error:
-            return Observation(False, f"This step cannot be shown for this network: {error}")
+            reason = str(error).rstrip().rstrip(".")
+            return Observation(False, f"This step cannot be shown for this network: {reason}.")

@@ -7,6 +7,8 @@ import sys
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from support_specs import random_specs
 
 from cnn_studio.model.lessons.check import CHECK_LETTERS, check_letters
 from cnn_studio.model.lessons.step import EXPLAIN_TABS, VIEWS, ViewSettings, ViewTarget
@@ -95,7 +97,7 @@ def test_an_untrained_network_fails_the_trained_kernels_claim(shipped, letter_h)
     assert not observation.holds
     assert observation.numbers["gaussian_probability"] == pytest.approx(
         observation.numbers["trained_probability"], abs=1e-5)
-    assert "has not been trained yet" in observation.sentence
+    assert "it looks untrained, so train it" in observation.sentence
 
 
 def test_backprop_aims_at_a_wrong_letter_so_the_gradients_are_not_zero(shipped, letter_h):
@@ -113,3 +115,25 @@ def test_a_drawing_without_strokes_fails_the_edges_step_honestly(shipped):
     dot[14, 14] = 1.0  # one pixel: edges on four sides, but no stroke along any of them
     observation = step_by_key("edges").run(shipped, dot)
     assert not observation.holds and "draw an H, E or T" in observation.sentence
+
+
+@pytest.mark.parametrize("name", ["classic", "lenet5", "tiny", "deep"])
+def test_every_step_answers_for_every_untrained_preset(name, letter_h):
+    model = build_untrained_model(get_preset(name), seed=9)
+    for step in STEPS:
+        observation = step.run(model, letter_h)
+        assert observation.sentence.endswith("."), (name, step.key)
+        if step.key in ("pixels", "sliding_kernel", "output_size", "sharing", "softmax",
+                        "cross_entropy", "flatten"):
+            assert observation.holds, (name, step.key, observation.sentence)
+    assert not step_by_key("gaussian_init").run(model, letter_h).holds
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                HealthCheck.function_scoped_fixture])
+@given(spec=random_specs(max_stride=3))
+def test_any_network_the_builder_makes_gets_an_answer_from_every_step(spec, letter_h):
+    model = build_untrained_model(spec, seed=1)
+    for step in STEPS:
+        observation = step.run(model, letter_h)
+        assert isinstance(observation.holds, bool) and observation.sentence, step.key
