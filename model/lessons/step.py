@@ -76,12 +76,15 @@ class Observation:
         sentence: the finding in words, with the numbers (says so when the claim fails).
         numbers: the computed numbers, by name.
         settings: how to set the step's view up to show this finding.
+        applies: False when the step could not be worked out at all (nothing drawn, or the
+            network lacks the layer it is about); ``sentence`` then says what to do.
     """
 
     holds: bool
     sentence: str
     numbers: Mapping[str, Number] = field(default_factory=dict)
     settings: ViewSettings = ViewSettings()
+    applies: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", MappingProxyType(dict(self.numbers)))
@@ -120,9 +123,10 @@ class LessonStep:
             image, dtype=np.float32).reshape(28, 28)
         if self.needs_drawing and not np.any(picture > 0):
             return Observation(False, "Draw a letter on the canvas first: this step reads "
-                                      "your drawing.")
+                                      "your drawing.", applies=False)
         try:
             return self.observe(model, picture)
         except UserError as error:
             reason = str(error).rstrip().rstrip(".")
-            return Observation(False, f"This step cannot be shown for this network: {reason}.")
+            return Observation(False, f"This step cannot be shown for this network: {reason}.",
+                               applies=False)

@@ -77,7 +77,7 @@ def test_a_blank_canvas_asks_for_a_drawing(shipped):
     blank = np.zeros((28, 28), np.float32)
     for step in STEPS:
         observation = step.run(shipped, blank)
-        assert observation.holds == (not step.needs_drawing), step.key
+        assert observation.holds == observation.applies == (not step.needs_drawing), step.key
         if step.needs_drawing:
             assert observation.sentence.startswith("Draw a letter on the canvas first")
 
@@ -86,7 +86,7 @@ def test_a_network_without_convolutions_says_what_is_missing(letter_h):
     model = build_model(get_preset("dense"), seed=1)
     for key in ("sliding_kernel", "feature_map", "edges", "sharing", "backprop"):
         observation = step_by_key(key).run(model, letter_h)
-        assert not observation.holds
+        assert not observation.holds and not observation.applies
         assert "has no Conv2D layer; add one in the layer builder" in observation.sentence
 
 
