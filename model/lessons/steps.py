@@ -71,7 +71,7 @@ STEPS: tuple[LessonStep, ...] = (
         "output_size", "Output size: h - f + 1, padding and stride",
         "A kernel f pixels wide fits h - f + 1 times across h pixels, so without padding every "
         "convolution shrinks the picture a little. 'Same' padding adds a border of zeros so the "
-        "size stays; a stride of 2 skips every other position and halves it.",
+        "size stays; a stride of 2 skips every other position and about halves it.",
         "In the layer builder set the first convolution's stride to 2 and watch the sizes "
         "change.",
         _explain("sizes"), _observation("convolution.output_size"), needs_drawing=False),
@@ -96,8 +96,9 @@ STEPS: tuple[LessonStep, ...] = (
         "pooling", "Max, average and sum pooling",
         "Pooling shrinks a feature map by summarising each small window in one number: the "
         "largest value (max pooling), their mean (average pooling) or their total (sum "
-        "pooling). A 2x2 window halves the height and the width, and max pooling keeps whether "
-        "a feature was found while forgetting exactly where.",
+        "pooling). A 2x2 window moving 2 pixels at a time halves the height and the width "
+        "(rounding down), and max pooling keeps whether a feature was found while forgetting "
+        "exactly where.",
         "In the Pooling tab click a pooled cell and compare the three kinds on its window.",
         _explain("pooling"), _observation("classifier.pooling")),
     LessonStep(
@@ -132,15 +133,19 @@ STEPS: tuple[LessonStep, ...] = (
         "backprop", "One step of backpropagation",
         "Backpropagation works out, for every weight, how the loss would change if that weight "
         "grew a little: its gradient. One step of gradient descent moves each weight a little "
-        "against its gradient, w <- w - learning rate x g, and the loss for this drawing drops. "
+        "against its gradient, w <- w - learning rate x g, and when the step is small enough the "
+        "loss for this drawing drops. "
         "To see large gradients, aim at a letter the network did not answer.",
         "In the Backprop tab, with a wrong letter as the target, compare the loss before and "
         "after the step.",
         _explain("backprop"), _observation("learning.backprop")),
     LessonStep(
         "gaussian_init", "Gaussian start against trained kernels",
-        "A network starts from random weights drawn from a Gaussian (a bell curve around 0), "
-        "scaled to the size of each layer. Such a network has learned nothing yet, so its "
+        "Before training, the weights are random numbers. The seed texts draw them from a "
+        "Gaussian, a bell curve around 0; the untrained network the app shows uses one scaled "
+        "to the size of each layer (He's rule). Keras's default, which training starts from "
+        "unless the builder says He or Gaussian, draws them evenly from a scaled range "
+        "(Glorot). Either way the network has learned nothing yet, so its "
         "answers are guesses. Training turns the noise into kernels with structure, whose "
         "neighbouring weights go together.",
         "In the Kernels tab load the Gaussian random kernel and compare it with the network's "
