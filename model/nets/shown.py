@@ -1,8 +1,16 @@
-"""Which network a view shows: a trained model, or the network being edited, untrained."""
+"""Which network a view shows: a trained model, or the network being edited, untrained.
+
+:func:`network_to_show` decides it from the builder's network and the active model;
+:class:`ShownNetwork` is the answer, with the label views show.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from cnn_studio.model.spec.analysis import analyze
+from cnn_studio.model.spec.files import canonical
+from cnn_studio.model.spec.network import NetworkSpec
 
 
 @dataclass(frozen=True)
@@ -40,3 +48,36 @@ class ShownNetwork:
         if self.trained:
             return f"trained model {self.name}"
         return f"network being edited, {self.name}, untrained (Gaussian init, seed {self.seed})"
+
+
+def same_layers(first: NetworkSpec, second: NetworkSpec) -> bool:
+    """Whether two specs build the same layers (names aside; see ``model.spec.files.canonical``)."""
+    return canonical(first).layers == canonical(second).layers
+
+
+def network_to_show(edited: NetworkSpec | None, model_spec: NetworkSpec | None,
+                    model_trained: bool, seed: int = 0) -> ShownNetwork | None:
+    """Which network the views should show: the trained model while the builder holds its
+    layers, else the network being edited with its Gaussian starting weights.
+
+    Args:
+        edited: the builder's network (None: nothing in the builder).
+        model_spec: the spec of the active model (None: no model).
+        model_trained: whether the active model's weights come from training.
+        seed: the seed of the untrained weights (``model.nets.untrained``).
+
+    Returns:
+        The :class:`ShownNetwork`, or None when nothing may be shown: the builder's network is
+        invalid (no view may show a shape the builder does not), or there is neither a network
+        nor a model.
+    """
+    if edited is None:
+        if model_spec is None:
+            return None
+        return (ShownNetwork.trained_model(model_spec.name) if model_trained
+                else ShownNetwork.edited_untrained(model_spec.name, seed))
+    if model_spec is not None and model_trained and same_layers(edited, model_spec):
+        return ShownNetwork.trained_model(model_spec.name)
+    if not analyze(edited).valid:
+        return None
+    return ShownNetwork.edited_untrained(edited.name, seed)

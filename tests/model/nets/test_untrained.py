@@ -118,3 +118,20 @@ def test_shown_network_labels():
     assert not untrained.trained and untrained.seed == 4
     assert untrained.label == ("network being edited, classic, untrained "
                                "(Gaussian init, seed 4)")
+
+
+def test_the_trained_model_is_shown_only_while_the_builder_holds_its_layers():
+    from cnn_studio.model.nets.shown import network_to_show
+
+    trained = get_preset("classic")
+    edited = get_preset("classic")
+    edited.name = "my copy"  # a new name alone changes no layer
+    assert network_to_show(edited, trained, True).label == "trained model classic"
+    edited.layers[3].params["stride"] = 2
+    shown = network_to_show(edited, trained, True, seed=3)
+    assert shown == ShownNetwork.edited_untrained("my copy", 3)
+    assert network_to_show(get_preset("classic"), trained, False, 1).trained is False
+    assert network_to_show(None, trained, True) == ShownNetwork.trained_model("classic")
+    assert network_to_show(None, None, False) is None
+    broken = NetworkSpec([LayerSpec("dense", {"units": 26, "activation": "softmax"})])
+    assert network_to_show(broken, trained, True) is None  # a Dense on 28x28x1 maps
