@@ -8,7 +8,7 @@ import numpy as np
 
 from cnn_studio.model import explain as ex
 from cnn_studio.model.explain.core import POOL_KINDS, same_or_valid_geometry, trace
-from cnn_studio.model.explain.kernels import kernel_preset, set_first_layer_kernel
+from cnn_studio.model.explain.kernels import fit_kernel, kernel_preset
 from cnn_studio.model.lessons.parts import (
     LessonError,
     close,
@@ -130,6 +130,17 @@ def _edge_means(values: np.ndarray, vertical: np.ndarray, horizontal: np.ndarray
     return float(values[vertical].mean()), float(values[horizontal].mean())
 
 
+def hand_set_sums(layer, x: np.ndarray, preset: str) -> np.ndarray:
+    """The weighted sums a conv layer would make of its input ``x`` with the kernel ``preset``
+    in place of one of its own (fitted to its size, on every input channel) and bias 0: what
+    the Kernels tab shows for that filter before the activation."""
+    kernel = fit_kernel(kernel_preset(preset), tuple(layer.kernel.shape[:2]))
+    full = np.repeat(kernel[:, :, None, None], x.shape[-1], axis=2)
+    sums = keras.ops.conv(x[None].astype(np.float32), full, strides=layer.strides,
+                          padding=layer.padding)
+    return np.asarray(keras.ops.convert_to_numpy(sums))[0, :, :, 0]
+
+
 def edges(model, image: np.ndarray) -> Observation:
     """Hand-set Sobel kernels in the first conv layer find up-and-down and left-right edges,
     and the trained kernel that prefers up-and-down edges most."""
@@ -138,11 +149,12 @@ def edges(model, image: np.ndarray) -> Observation:
     if vertical.sum() < 3 or horizontal.sum() < 3:
         raise LessonError("the drawing needs both up-and-down and left-right strokes; draw "
                           "an H, E or T")
-    responses = {}
-    for name in ("sobel_x", "sobel_y"):
-        edit = set_first_layer_kernel(model, 0, kernel_preset(name), image, bias=0.0)
-        responses[name] = _edge_means(np.abs(edit.pre_activation), vertical, horizontal)
-    maps = trace(model, image).outputs[index]
+    result = trace(model, image)
+    responses = {name: _edge_means(np.abs(hand_set_sums(model.layers[index],
+                                                        result.input_of(index), name)),
+                                   vertical, horizontal)
+                 for name in ("sobel_x", "sobel_y")}
+    maps = result.outputs[index]
     on_v, on_h = maps[vertical].mean(axis=0), maps[horizontal].mean(axis=0)
     channel = int(np.argmax(on_v - on_h))
     (xv, xh), (yv, yh) = responses["sobel_x"], responses["sobel_y"]

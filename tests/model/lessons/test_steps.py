@@ -137,3 +137,14 @@ def test_any_network_the_builder_makes_gets_an_answer_from_every_step(spec, lett
     for step in STEPS:
         observation = step.run(model, letter_h)
         assert isinstance(observation.holds, bool) and observation.sentence, step.key
+
+
+def test_the_hand_set_sobel_map_is_what_the_kernels_tab_puts_into_the_network(shipped,
+                                                                              letter_h):
+    from cnn_studio.model.explain.core import trace
+    from cnn_studio.model.explain.kernels import kernel_preset, set_first_layer_kernel
+    from cnn_studio.model.lessons.convolution import hand_set_sums
+
+    edit = set_first_layer_kernel(shipped, 0, kernel_preset("sobel_x"), letter_h, bias=0.0)
+    mine = hand_set_sums(shipped.layers[0], trace(shipped, letter_h).input_of(0), "sobel_x")
+    np.testing.assert_allclose(mine, edit.pre_activation, rtol=1e-5, atol=1e-5)
