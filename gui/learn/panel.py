@@ -85,7 +85,7 @@ class LearnPanel(QWidget):
         self._stale = True
         self._opened: tuple[int, bool] | None = None  # (step, with an observation's settings)
         self._build()
-        self._show_step()
+        self._show_step(save=False)  # the place is saved when the person moves
 
     # ------------------------------------------------------------------ widgets
     def _build(self) -> None:
@@ -209,9 +209,10 @@ class LearnPanel(QWidget):
         self.open_view_requested.emit(self.target())
 
     # ------------------------------------------------------------------ showing
-    def _show_step(self) -> None:
+    def _show_step(self, save: bool = True) -> None:
         step = self.step
-        save_step(step.key)
+        if save:
+            save_step(step.key)
         self.progress_label.setText(f"Step {self.index + 1} of {len(self.steps)}")
         self.progress_bar.setValue(self.index + 1)
         self.step_combo.setCurrentIndex(self.index)

@@ -15,6 +15,12 @@ def saved_step(keys: Sequence[str]) -> int:
     return keys.index(value) if isinstance(value, str) and value in keys else 0
 
 
+def started() -> bool:
+    """Whether the person has moved along the path (a step was saved): until then the window
+    may open the Learn panel at start-up."""
+    return app_settings().contains(STEP_KEY)
+
+
 def save_step(key: str) -> None:
     """Remember ``key`` as the step being shown."""
     app_settings().setValue(STEP_KEY, key)

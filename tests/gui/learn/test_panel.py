@@ -104,10 +104,13 @@ def test_backprop_opens_on_a_wrong_letter(qtbot, home, network, letters):
 
 
 def test_the_place_is_kept_between_launches(qtbot, home, network, letters):
+    from cnn_studio.gui.learn.progress import started
+
     panel = make_panel(qtbot)
+    assert not started()  # opening the panel is not yet a start along the path
     for _ in range(4):
         qtbot.mouseClick(panel.next_button, LEFT)
-    assert panel.step.key == STEPS[4].key
+    assert panel.step.key == STEPS[4].key and started()
     panel.close()
     again = make_panel(qtbot)
     assert again.progress_label.text() == f"Step 5 of {len(STEPS)}"
