@@ -5,4 +5,4 @@ Modules must not import TensorFlow at module level, so ``--help`` stays instant.
 """
 
 COMMANDS = ("summary", "train", "compare", "runs", "classify", "pretrain", "bench", "export",
-            "data", "desktop")
+            "data", "desktop", "lessons")

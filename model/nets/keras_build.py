@@ -12,6 +12,7 @@ from __future__ import annotations
 import keras
 
 from cnn_studio.model.nets.keras_code import layer_name, model_name  # re-exported
+from cnn_studio.model.nets.untrained import initial_weights
 from cnn_studio.model.spec.analysis import analyze
 from cnn_studio.model.spec.network import (
     INPUT_SHAPE,
@@ -134,6 +135,21 @@ def build_model(spec: NetworkSpec, seed: int | None = None) -> keras.Sequential:
         raise SpecError("The network cannot be built:\n" + "\n".join(report.errors))
     layers = [make_layer(layer, i, seed) for i, layer in enumerate(spec.layers)]
     return keras.Sequential([keras.Input(INPUT_SHAPE), *layers], name=model_name(spec.name))
+
+
+def build_untrained_model(spec: NetworkSpec, seed: int = 0) -> keras.Sequential:
+    """The Keras model of ``spec`` holding its Gaussian starting weights for ``seed``.
+
+    The weights are exactly ``model.nets.untrained.initial_weights(spec, seed)``, the ones the
+    numpy engine's ``untrained_network(spec, seed)`` uses, so both compute the same numbers.
+
+    Raises:
+        SpecError: the spec is invalid or the seed is out of range.
+    """
+    weights = initial_weights(spec, seed)
+    model = build_model(spec)
+    model.set_weights(weights)
+    return model
 
 
 def _pair_value(value, what: str, where: str) -> int:
