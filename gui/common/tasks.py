@@ -27,14 +27,11 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Hashable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from cnn_studio.model.errors import Cancelled, describe_error, is_user_error
-
-if TYPE_CHECKING:
-    from cnn_studio.gui.common.state import AppState
 
 PROGRESS_INTERVAL_S = 0.1
 JOIN_TIMEOUT_S = 2.0
@@ -55,6 +52,16 @@ class Work(enum.Enum):
     SAVE_MODEL = "saving a trained model"
     MODEL_FILE = "opening a model or evaluating it"
     DATASET = "importing, generating or downloading letters"
+
+
+class BusyMarks(Protocol):
+    """Where the runner marks work busy (the window's ``AppState``)."""
+
+    def begin_work(self, work: Work) -> None:
+        """One more piece of ``work`` runs."""
+
+    def end_work(self, work: Work) -> None:
+        """One piece of ``work`` ended."""
 
 
 def join_all(threads: list[threading.Thread], timeout_s: float | None = None) -> bool:
@@ -233,7 +240,7 @@ class TaskRunner(QObject):
     failed = Signal(object, str)
     cancelled = Signal(object, str)
 
-    def __init__(self, state: AppState | None = None, parent: QObject | None = None) -> None:
+    def __init__(self, state: BusyMarks | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self._tasks: dict[Hashable, tuple[Task, tuple, Work | None]] = {}

@@ -65,7 +65,7 @@ def _damaged_cells(entry: RunEntry) -> tuple[tuple[str, object], ...]:
 class ReadOnlyDelegate(QStyledItemDelegate):
     """Paints as usual and never opens an editor (the table's columns other than the name)."""
 
-    def createEditor(self, parent, option, index):
+    def createEditor(self, parent, option, index):  # noqa: N802 - Qt override
         return None
 
 

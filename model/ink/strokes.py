@@ -222,7 +222,8 @@ class StrokesReader:
 
     def _scan(self) -> None:
         """Find the canvas and where the samples list starts; check the top level."""
-        text, top, self._samples_at = self._text, {}, None
+        top: dict[str, object] = {}
+        text, self._samples_at = self._text, None
         pos = self._expect(_skip(text, 0), "{")
         while True:
             pos = _skip(text, pos)
@@ -287,6 +288,7 @@ class StrokesReader:
         """The samples in order, ``size`` at a time (the last chunk may be shorter)."""
         chunk: list[Sample] = []
         for sample in self._raw_samples(validate=False):
+            assert sample is not None  # validate=False yields every sample
             chunk.append(sample)
             if len(chunk) == size:
                 yield chunk
@@ -318,7 +320,7 @@ class StrokesReader:
 
 
 def _skip(text: str, pos: int) -> int:
-    return _SPACE.match(text, pos).end()
+    return _SPACE.match(text, pos).end()  # type: ignore[union-attr]  # \s* always matches
 
 
 def _read_text(path) -> str:

@@ -126,10 +126,13 @@ def cross_entropy(model, image: np.ndarray) -> Observation:
                "answer_loss": right.loss, "other": letter(order[1]),
                "other_probability": wrong.true_probability, "other_loss": wrong.loss,
                "keras_answer_loss": ex.cross_entropy(probabilities, int(order[0]))}
-    holds = (close(right.loss, -np.log(right.true_probability), 1e-3)
-             and close(wrong.loss, -np.log(wrong.true_probability), 1e-3)
-             and close(right.loss, numbers["keras_answer_loss"], 1e-3)
-             and right.loss < wrong.loss)
+    losses = (right.loss, wrong.loss, right.true_probability, wrong.true_probability)
+    assert all(value is not None for value in losses)  # a true letter was given to both
+    right_loss, wrong_loss, right_p, wrong_p = (float(value or 0.0) for value in losses)
+    holds = (close(right_loss, -np.log(right_p), 1e-3)
+             and close(wrong_loss, -np.log(wrong_p), 1e-3)
+             and close(right_loss, float(numbers["keras_answer_loss"] or 0.0), 1e-3)
+             and right_loss < wrong_loss)
     sentence = (f"If your letter is {letter(order[0])}, the network gave it "
                 f"{right.true_probability:.3f} and the loss is -ln {right.true_probability:.3f} "
                 f"= {right.loss:.3f}. If it were {letter(order[1])} (given "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -82,7 +83,7 @@ class Observation:
 
     holds: bool
     sentence: str
-    numbers: Mapping[str, Number] = field(default_factory=dict)
+    numbers: Mapping[str, Any] = field(default_factory=dict)
     settings: ViewSettings = ViewSettings()
     applies: bool = True
 

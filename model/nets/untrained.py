@@ -74,12 +74,15 @@ def initial_weights(spec: NetworkSpec, seed: int = 0) -> list[np.ndarray]:
     weights: list[np.ndarray] = []
     for index, (layer, info) in enumerate(zip(spec.layers, report.layers, strict=True)):
         params, _ = resolve_params(layer)
+        in_shape = info.input_shape
+        assert in_shape is not None  # a valid network: every layer has its input shape
+        shape: tuple[int, ...]
         if layer.kind in ("conv2d", "dense"):
             if layer.kind == "conv2d":
-                shape = (params["kernel_h"], params["kernel_w"], info.input_shape[-1],
+                shape = (params["kernel_h"], params["kernel_w"], in_shape[-1],
                          params["filters"])
             else:
-                shape = (info.input_shape[0], params["units"])
+                shape = (in_shape[0], params["units"])
             fan_in = math.prod(shape[:-1])
             rng = np.random.default_rng([seed, index])
             weights.append(rng.normal(0.0, kernel_sigma(params, fan_in), shape)
@@ -87,7 +90,7 @@ def initial_weights(spec: NetworkSpec, seed: int = 0) -> list[np.ndarray]:
             if params["use_bias"]:
                 weights.append(np.zeros(shape[-1], np.float32))
         elif layer.kind == "batchnorm":
-            channels = info.input_shape[-1]
+            channels = in_shape[-1]
             weights += [np.ones(channels, np.float32), np.zeros(channels, np.float32),
                         np.zeros(channels, np.float32), np.ones(channels, np.float32)]
     return weights

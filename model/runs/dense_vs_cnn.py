@@ -98,7 +98,7 @@ def _first_conv(record: RunRecord) -> str | None:
     """What the first convolution costs and what a dense layer in its place would cost."""
     reports = _layers(record)
     conv = next((r for r in reports if r.kind == "conv2d" and r.output_shape), None)
-    if conv is None or conv.input_shape is None:
+    if conv is None or conv.input_shape is None or conv.output_shape is None:
         return None
     inputs, outputs = math.prod(conv.input_shape), math.prod(conv.output_shape)
     height, width, maps = conv.output_shape
@@ -108,9 +108,9 @@ def _first_conv(record: RunRecord) -> str | None:
             f"{height * width:,} positions of its {height}x{width} output. A dense layer making "
             f"the same {height}x{width}x{maps} outputs from its {inputs:,} inputs would need "
             f"{dense:,} parameters, {dense / max(conv.params, 1):,.0f} times as many.")
-    pools = [r for r in reports if r.kind in POOL_KINDS and r.output_shape]
+    pools = [r for r in reports if r.kind in POOL_KINDS and r.output_shape and r.input_shape]
     if pools:
-        first, last = pools[0].input_shape, pools[-1].output_shape
+        first, last = pools[0].input_shape or (0, 0), pools[-1].output_shape or (0, 0)
         text += (f" Its {len(pools)} pooling layer{'s' if len(pools) > 1 else ''} shrink the "
                  f"maps from {first[0]}x{first[1]} to {last[0]}x{last[1]}.")
     return text

@@ -13,6 +13,7 @@ import math
 import re
 import socket
 from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
 
 from cnn_studio.model.errors import UserError
 from cnn_studio.model.storage.paths import pid_alive
@@ -156,7 +157,7 @@ _TYPES = {"id": str, "name": str, "created": str, "updated": str, "status": str,
 
 def _check_field(name: str, value) -> str | None:
     """What is wrong with one field's value, or None."""
-    kind = _TYPES[name]
+    kind: Any = _TYPES[name]
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return None if value >= 0 else f"{name} is negative"
     if isinstance(value, bool) or not isinstance(value, kind):

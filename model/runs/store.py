@@ -298,6 +298,8 @@ class RunStore:
                 break
             if record.id == keep or (record.status == "running" and not record.interrupted()):
                 continue
+            if record.model_file is None:
+                continue
             try:
                 (self.folder(record.id) / record.model_file).unlink()
                 record.model_file = None

@@ -158,7 +158,8 @@ def remove_stale_temp_files(folder: str | os.PathLike) -> list[Path]:
         try:
             info = path.lstat()
             old = now - info.st_mtime > STALE_TEMP_S
-            if not (old or not pid_alive(int(_TEMP_NAME.match(path.name).group(1)))):
+            match = _TEMP_NAME.match(path.name)
+            if match is None or not (old or not pid_alive(int(match.group(1)))):
                 continue
             if stat.S_ISDIR(info.st_mode):
                 shutil.rmtree(path)
