@@ -289,7 +289,7 @@ class DrawingCanvas(QWidget):
         """Put the change just made on the undo stack as one named entry."""
         self.undo_stack.push(DrawingCommand(self, text, before, self._snapshot()))
 
-    def _restore(self, snapshot: tuple[list, list]) -> None:
+    def restore(self, snapshot: tuple[list, list]) -> None:
         self._strokes, self._pressures = list(snapshot[0]), list(snapshot[1])
         self._changed()
 

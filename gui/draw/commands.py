@@ -24,7 +24,7 @@ class DrawingCommand(QUndoCommand):
         if self._fresh:
             self._fresh = False
             return
-        self.canvas._restore(self.after)
+        self.canvas.restore(self.after)
 
     def undo(self) -> None:
-        self.canvas._restore(self.before)
+        self.canvas.restore(self.before)

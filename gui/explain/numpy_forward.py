@@ -126,7 +126,7 @@ def trace_forward(network, image: np.ndarray) -> ForwardTrace:
         if name and name not in activations:
             activations.append(name)
         lines.append((line, str((1, *output.shape)), f"{layer.name} {_settings(layer)}".rstrip()))
-    if network._softmax:  # the last layer gave scores: softmax turns them into probabilities
+    if network.adds_softmax:  # the last layer gave scores: softmax turns them into probabilities
         lines.append(("probs = softmax(x)[0]", str(prediction.probs.shape), "softmax"))
         functions.append("softmax")
     else:

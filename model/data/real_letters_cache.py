@@ -36,7 +36,7 @@ def _encode(images: np.ndarray) -> np.ndarray | None:
 
 
 def _decode(encoded: np.ndarray) -> np.ndarray:
-    """The float32 images, computed as :func:`model.ink.preprocess._centred_reduce` does."""
+    """The float32 images, computed as :func:`model.ink.preprocess.centred_reduce` does."""
     means = encoded.astype(np.float32) / np.float32(preprocess.SUPERSAMPLE ** 2)
     return means * np.float32(1.0 / 255.0)
 

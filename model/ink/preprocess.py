@@ -113,7 +113,7 @@ def strokes_to_image(strokes, canvas: tuple[float, float] = (280.0, 280.0),
             draw.line(pts.ravel().tolist(), fill=255, width=width)
         for x, y in pts[_round_joints(pts)]:
             draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=255)
-    return _centred_reduce(np.asarray(image, dtype=np.float32))
+    return centred_reduce(np.asarray(image, dtype=np.float32))
 
 
 def _shift(arr: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -124,7 +124,7 @@ def _shift(arr: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
-def _centred_reduce(big: np.ndarray) -> np.ndarray:
+def centred_reduce(big: np.ndarray) -> np.ndarray:
     """Move the high-resolution ink's centre of mass to the centre, then box-filter down."""
     total = big.sum()
     if total > 0:

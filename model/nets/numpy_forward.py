@@ -216,7 +216,7 @@ class NumpyNetwork:
         self.layer_names = [layer.name for layer in self.layers]
         self.layer_kinds = [layer.kind for layer in self.layers]
         self.num_classes = shape[0]
-        self._softmax = not _ends_in_softmax(self.layers[-1])
+        self.adds_softmax = not _ends_in_softmax(self.layers[-1])
 
     def activations(self, batch: np.ndarray) -> list[np.ndarray]:
         """Every layer's float32 output for a batch (n, H, W, C), batch dimension kept."""
@@ -228,7 +228,7 @@ class NumpyNetwork:
         return outputs
 
     def _probs(self, last: np.ndarray) -> np.ndarray:
-        return softmax(last) if self._softmax else last
+        return softmax(last) if self.adds_softmax else last
 
     def forward(self, image: np.ndarray) -> Prediction:
         """Run one image (H, W) or (H, W, C), pixels 0..1, through the network.
