@@ -170,9 +170,9 @@ class ModelFiles(QWidget):
             return None
 
         def load():
-            from cnn_studio.model.nets.model_files import load_model_and_spec
+            from cnn_studio.model.nets.model_files import open_model_and_spec
 
-            return load_model_and_spec(path)
+            return open_model_and_spec(path)
 
         def refused(message: str) -> None:
             self.dashboard._show_message(message, error=True)
@@ -181,7 +181,7 @@ class ModelFiles(QWidget):
         return self.run_task("open-model", load, lambda result: self._opened(path, *result),
                              refused)
 
-    def _opened(self, path: str, model, spec) -> None:
+    def _opened(self, path: str, model, spec, note: str | None = None) -> None:
         dashboard = self.dashboard
         dashboard.model, dashboard.model_spec, dashboard.epochs_done = model, spec, 0
         names = [layer.name for layer in model.layers]
@@ -193,9 +193,11 @@ class ModelFiles(QWidget):
                                                 if hasattr(layer, "kernel")
                                                 and len(layer.kernel.shape) == 4])
         self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
-        self.put_spec_in_builder(spec)
+        if spec is not None:  # None: a model made elsewhere, used read-only, as it is
+            self.put_spec_in_builder(spec)
         self.state.file_used.emit(path)
-        dashboard._show_message(f"Opened {Path(path).name}: it is now the active model.")
+        dashboard._show_message(f"Opened {Path(path).name}: it is now the active model."
+                                + (f" {note}." if note else ""))
 
     def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:
         """Ask for ``spec`` in the layer builder (it becomes an undoable edit named ``text``)."""
