@@ -108,7 +108,7 @@ class Breakdown:
 
         self.spent = dict.fromkeys(PARTS, 0.0)
         self.runs: dict[str, list[float]] = {name: [] for name in (*PARTS, "other")}
-        panel = window.draw_panel
+        panel = window.panels["draw"]
         self._views = {"probability_view": panel.prediction_view,
                        "activation_views": panel.activation_view}
         self._patched = [(panel_module, "strokes_to_image", "rasterise"),

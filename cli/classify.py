@@ -296,10 +296,12 @@ def _load_predictor(path: str | None):
     except (SpecError, OSError):
         pass  # a layer the engine lacks, or a bad file: TensorFlow reads it or says why
     from cnn_studio.model.nets.inference import Predictor, load_default_model
-    from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
+    from cnn_studio.model.nets.model_files import ModelFileError, open_model_file
 
     try:
-        model = load_model_file(path) if path else load_default_model()
+        model, note = (open_model_file(path)[:2] if path else (load_default_model(), None))
+        if note:  # a model made elsewhere: say which convention was recognised
+            print(f"classify: note: {note}", file=sys.stderr)
         return Predictor(model)
     except (ModelFileError, ValueError) as exc:
         raise ClassifyError(str(exc)) from None

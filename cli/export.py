@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     from cnn_studio.model.storage.safe_read import show_path
 
     try:
-        path = export_model(args.model, args.fmt, args.out, replace=args.force)
+        path = export_model(args.model, args.fmt, args.out, replace=args.force,
+                            on_note=lambda note: print(f"export: note: {note}", file=sys.stderr))
     except ExportExists as error:
         print(f"export: {_one_line(str(error))} Add --force to replace it.", file=sys.stderr)
         return 2

@@ -172,9 +172,9 @@ class ModelFiles(QWidget):
             return None
 
         def load():
-            from cnn_studio.model.nets.model_files import load_model_and_spec
+            from cnn_studio.model.nets.model_files import open_model_and_spec
 
-            return load_model_and_spec(path)
+            return open_model_and_spec(path)
 
         def refused(message: str) -> None:
             self.dashboard.show_message(message, error=True)
@@ -183,12 +183,14 @@ class ModelFiles(QWidget):
         return self.run_task("open-model", load, lambda result: self._opened(path, *result),
                              refused)
 
-    def _opened(self, path: str, model, spec) -> None:
+    def _opened(self, path: str, model, spec, note: str | None = None) -> None:
         self.dashboard.adopt_model(model, spec)
         self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
-        self.put_spec_in_builder(spec)
+        if spec is not None:  # None: a model made elsewhere, used read-only, as it is
+            self.put_spec_in_builder(spec)
         self.state.file_used.emit(path)
-        self.dashboard.show_message(f"Opened {Path(path).name}: it is now the active model.")
+        self.dashboard.show_message(f"Opened {Path(path).name}: it is now the active model."
+                                    + (f" {note}." if note else ""))
 
     def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:
         """Ask for ``spec`` in the layer builder (it becomes an undoable edit named ``text``)."""

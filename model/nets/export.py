@@ -171,7 +171,7 @@ def is_export(path: str | Path, name: str) -> bool:
 
 
 def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None,
-                 replace: bool = False) -> Path:
+                 replace: bool = False, on_note=None) -> Path:
     """Export the ``.keras`` model at ``model_path`` as format ``fmt`` (a key of FORMATS).
 
     Args:
@@ -180,6 +180,8 @@ def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None
         out: the file (or, for a SavedModel, folder) to write; None for :func:`default_output`.
         replace: replace an earlier export of the same format at ``out`` (see
             :func:`check_output`).
+        on_note: called with one line when the model was made elsewhere and adapted (see
+            :mod:`model.nets.foreign`).
 
     Returns:
         The path written.
@@ -202,12 +204,14 @@ def export_model(model_path: str | Path, fmt: str, out: str | Path | None = None
         raise ExportError(f"The output {show_path(out)} is the model file itself; choose "
                           "another output path.")
     out = check_output(out, fmt, replace)
-    from cnn_studio.model.nets.model_files import ModelFileError, load_model_file
+    from cnn_studio.model.nets.model_files import ModelFileError, open_model_file
 
     try:
-        model = load_model_file(model_path, compile=False)
+        model, note, _read_only = open_model_file(model_path, compile=False)
     except ModelFileError as error:
         raise ExportError(str(error)) from None
+    if note and on_note is not None:
+        on_note(note)
     return write_export(model, fmt, out, replace)
 
 

@@ -15,14 +15,13 @@ from pathlib import Path
 
 import keras
 
+from cnn_studio.model.nets.foreign import adapt
 from cnn_studio.model.nets.keras_build import (
     spec_from_model,  # also registers SumPooling2D for loading
 )
 from cnn_studio.model.spec.files import canonical, from_json, load_spec, save_spec, to_json
 from cnn_studio.model.spec.network import (
-    INPUT_SHAPE,
     MAX_FILE_BYTES,
-    NUM_CLASSES,
     SPEC_SUFFIX,
     NetworkSpec,
     SpecError,
@@ -116,10 +115,29 @@ def load_model_file(path: str | Path, compile: bool = True) -> keras.Model:
         compile: also restore the optimizer and loss saved with it.
 
     Returns:
-        The model, checked to read 28x28x1 images and output 26 class scores.
+        The model, reading 28x28x1 images and giving 26 class scores (a model made elsewhere
+        is adapted: see :func:`open_model_file`).
 
     Raises:
         ModelFileError: missing, damaged or unsafe file, or a model of the wrong shape.
+    """
+    return open_model_file(path, compile)[0]
+
+
+def open_model_file(path: str | Path, compile: bool = True
+                    ) -> tuple[keras.Model, str | None, bool]:
+    """:func:`load_model_file`, also saying how a model made elsewhere is used.
+
+    A model with ``(28, 28)`` input or 27 outputs (class 0 unused) is adapted by
+    :func:`model.nets.foreign.adapt`.
+
+    Returns:
+        ``(model, note, read_only)``: the note is None for CNN Studio's own models;
+        ``read_only`` is True when the layer builder cannot show the model.
+
+    Raises:
+        ModelFileError: as :func:`load_model_file`; a shape that fits no convention is said
+            in one line with what is supported.
     """
     path = Path(path)
     if path.suffix != ".keras":
@@ -141,12 +159,13 @@ def load_model_file(path: str | Path, compile: bool = True) -> keras.Model:
         raise ModelFileError(f"{path.name} could not be read as a Keras model "
                              f"({type(error).__name__}: {text[:200]}). The file may be damaged; "
                              "save it again.") from None
-    in_shape = tuple(model.inputs[0].shape[1:]) if getattr(model, "inputs", None) else None
-    out_shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else None
-    if in_shape != INPUT_SHAPE or out_shape != (NUM_CLASSES,):
-        raise ModelFileError(f"{path.name} maps {in_shape} to {out_shape}, but CNN Studio needs "
-                             f"a network from 28x28x1 images to {NUM_CLASSES} letter scores.")
-    return model
+    try:
+        adapted = adapt(model, show_path(path.name))
+    except SpecError as error:
+        raise ModelFileError(str(error)) from None
+    if adapted is None:
+        return model, None, False
+    return adapted.model, adapted.note, adapted.read_only  # not compiled: training compiles
 
 
 def _check_model_zip(path: Path) -> None:
@@ -201,7 +220,17 @@ def spec_for_model_file(path: str | Path, model: keras.Model) -> NetworkSpec:
     return derived
 
 
-def load_model_and_spec(path: str | Path) -> tuple[keras.Model, NetworkSpec]:
-    """:func:`load_model_file` plus :func:`spec_for_model_file` in one call."""
-    model = load_model_file(path)
-    return model, spec_for_model_file(path, model)
+def load_model_and_spec(path: str | Path) -> tuple[keras.Model, NetworkSpec | None]:
+    """:func:`load_model_file` plus :func:`spec_for_model_file` in one call.
+
+    The spec is None for a model made elsewhere that the layer builder cannot show (it is
+    used read-only, see :func:`open_model_file`).
+    """
+    return open_model_and_spec(path)[:2]
+
+
+def open_model_and_spec(path: str | Path) -> tuple[keras.Model, NetworkSpec | None, str | None]:
+    """``(model, spec, note)``: :func:`load_model_and_spec` plus the note of
+    :func:`open_model_file` (None for CNN Studio's own models)."""
+    model, note, read_only = open_model_file(path)
+    return model, None if read_only else spec_for_model_file(path, model), note

@@ -54,7 +54,7 @@ def test_window_opens_with_a_damaged_samples_file(qtbot, home, damage):
     assert len(kept) == 1 and kept[0].read_bytes() == SAMPLES[damage]
     said = window.statusBar().currentMessage()  # issue 27, defect 9: where it went, how back
     assert f"moved, unchanged, to {kept[0]}" in said and "rename it samples.json" in said
-    assert said in window.dataset_browser.info.text()
+    assert said in window.panels["dataset"].info.text()
     window.close()
 
 
