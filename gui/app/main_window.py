@@ -153,6 +153,10 @@ class MainWindow(QMainWindow):
         self.central_panel = widget
         self.setCentralWidget(scrollable(widget))
 
+    def on_dock_shown(self, dock: Dock, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever ``dock`` comes to the front (its tab chosen, shown)."""
+        self.docks[dock].visibilityChanged.connect(lambda shown: callback() if shown else None)
+
     def fit_dock_width(self, dock: Dock, width: int) -> None:
         """First start: give ``dock`` a readable width (a restored layout keeps its own)."""
         if not self.settings().value("window_state"):

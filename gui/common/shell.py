@@ -55,6 +55,9 @@ class Shell(Protocol):
     def put_in_centre(self, widget: QWidget) -> None:
         """Show ``widget`` in the central area."""
 
+    def on_dock_shown(self, dock: Dock, callback: Callable[[], None]) -> None:
+        """Call ``callback`` whenever ``dock`` comes to the front."""
+
     def fit_dock_width(self, dock: Dock, width: int) -> None:
         """Make ``dock`` at least ``width`` pixels wide."""
 

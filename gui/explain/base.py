@@ -199,10 +199,21 @@ class ExplainTab(QWidget):
         self.layers = layer_table(model) if model is not None and self.ctx.tf_loaded else []
         self.model_replaced()
 
+    @property
+    def on_screen(self) -> bool:
+        """Whether any of the tab can be seen. A dock behind another dock's tab stays
+        ``isVisible()``: Qt only moves it off the window."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
     def request(self) -> None:
-        """Recompute now if visible, otherwise when the tab is next shown."""
+        """Recompute now if on screen, otherwise when the tab is next shown."""
         self.dirty = True
-        if self.isVisible():
+        if self.on_screen:
+            self.refresh()
+
+    def refresh_if_dirty(self) -> None:
+        """Recompute if an input changed while the tab could not be seen."""
+        if self.dirty and self.on_screen:
             self.refresh()
 
     def refresh(self) -> None:

@@ -81,10 +81,17 @@ class ExplainPanel(NoUnsavedWork, QWidget):
         self.conv_tab.timer.stop()
         self.ctx.shutdown()
 
+    def catch_up(self) -> None:
+        """The dock came to the front: recompute the tabs whose inputs changed meanwhile (a
+        dock behind another's tab computes nothing)."""
+        for tab in self.all_tabs():
+            tab.refresh_if_dirty()
+
 
 def install(shell: Shell) -> ExplainPanel:
     """Put the explain panel into the window's explain dock."""
     panel = ExplainPanel(shell.state)
     shell.put_in_dock(Dock.EXPLAIN, panel)
+    shell.on_dock_shown(Dock.EXPLAIN, panel.catch_up)  # its tab chosen: no show event comes
     shell.add_shutdown_hook(panel.shutdown)
     return panel
