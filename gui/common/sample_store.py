@@ -33,8 +33,12 @@ class ObservedSampleStore(SampleStore):
                  on_change: Callable[[], None] | None = None) -> None:
         self.on_change = on_change
         self.version = 0
+        self._read(path)
+
+    def _read(self, path: str | os.PathLike | None) -> None:
+        """Read the store file; one that cannot be opened at all leaves an empty store."""
         try:
-            super().__init__(path)
+            SampleStore.__init__(self, path)
         except OSError as exc:
             self.samples, self.recovered_from = [], None
             self.load_error = f"Could not open your samples file {exc.filename or ''}: {exc}"
@@ -56,7 +60,7 @@ class ObservedSampleStore(SampleStore):
 
     def reload(self) -> None:
         """Read the file again (after another program changed it), then notify."""
-        self.adopt(ObservedSampleStore(self.path))
+        self._read(self.path)
         self._notify()
 
 

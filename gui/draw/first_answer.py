@@ -83,7 +83,7 @@ def await_answer(panel, timeout_s: float) -> None:
     from cnn_studio.gui.common.tasks import Work
 
     deadline = time.monotonic() + timeout_s
-    while panel._draw_task_seq is not None and time.monotonic() < deadline:
+    while panel.awaiting_first_answer and time.monotonic() < deadline:
         if not panel.state.is_busy(Work.NUMPY_MODEL) and not panel.inference.has_model:
             return  # the numpy engine could not read the model: TensorFlow will answer
         time.sleep(0.002)  # lets the worker thread run

@@ -377,6 +377,11 @@ class DrawPanel(NoUnsavedWork, QWidget):
         if saved:
             self.canvas.clear()
 
+    @property
+    def awaiting_first_answer(self) -> bool:
+        """Whether a letter drawn from a file still waits for its answer."""
+        return self._draw_task_seq is not None
+
     def clear_drawing(self) -> bool:
         """Esc: clear the drawing (undoable); True, the key was used."""
         self.canvas.clear()

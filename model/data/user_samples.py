@@ -154,13 +154,6 @@ class SampleStore:
         self.recovery_reason = str(exc)[:500]
         self.recovered_from = self._move_aside()
 
-    def adopt(self, fresh: SampleStore) -> None:
-        """Take over the samples, messages and file stamp of ``fresh``, a new read of the same
-        file (a reload)."""
-        self.samples, self.recovered_from = fresh.samples, fresh.recovered_from
-        self.dropped_message, self.load_error = fresh.dropped_message, fresh.load_error
-        self._base, self._stamp = fresh._base, fresh._stamp
-
     def _synced(self, stamp: tuple[int, int, int] | None) -> None:
         """Remember the samples as the file now holds them (the base of the next merge)."""
         self._base = [(s, s.label) for s in self.samples]
