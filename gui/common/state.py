@@ -85,6 +85,9 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
     data_choice = Field(None, "the data sources Train mixes (a model.data.datasets.DataChoice)")
     network_name = Field("", "the name of the network in the builder ('' before one)", str)
     unsaved_network = Field(False, "the builder's network has edits not saved to its file", bool)
+    shown = Field(None, "which network the canvas's answer, explain mode and the overview show"
+                        " (a model.nets.shown.ShownNetwork; its label says it on screen; None:"
+                        " none may be shown, the builder's network is invalid)")
 
     if TYPE_CHECKING:  # made by ``evented`` from the fields above
         spec_changed: Any
@@ -98,6 +101,7 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
         data_choice_changed: Any
         network_name_changed: Any
         unsaved_network_changed: Any
+        shown_changed: Any
 
     tf_failed = Signal(str)          # message saying what happened and what to do
     network_requested = Signal(object, str)  # (NetworkSpec, undo text): show it in the builder
