@@ -129,10 +129,17 @@ class MainWindow(QMainWindow):
                                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.data_dock = self._dock("Dataset", "data_dock", placeholder("Dataset"),
                                     Qt.DockWidgetArea.RightDockWidgetArea)
+        self.overview_dock = self._dock("Network", "overview_dock", placeholder("Network overview"),
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.runs_dock = self._dock("Runs", "runs_dock", placeholder("Runs"),
+                                    Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.training_dock, self.explain_dock)
         self.tabifyDockWidget(self.explain_dock, self.data_dock)
+        self.tabifyDockWidget(self.data_dock, self.overview_dock)
+        self.tabifyDockWidget(self.overview_dock, self.runs_dock)
         self.docks = {Dock.BUILDER: self.builder_dock, Dock.TRAINING: self.training_dock,
-                      Dock.EXPLAIN: self.explain_dock, Dock.DATA: self.data_dock}
+                      Dock.EXPLAIN: self.explain_dock, Dock.DATA: self.data_dock,
+                      Dock.OVERVIEW: self.overview_dock, Dock.RUNS: self.runs_dock}
         self.show_tab(self.requested_tab)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -156,6 +163,11 @@ class MainWindow(QMainWindow):
     def on_dock_shown(self, dock: Dock, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever ``dock`` comes to the front (its tab chosen, shown)."""
         self.docks[dock].visibilityChanged.connect(lambda shown: callback() if shown else None)
+
+    def show_dock(self, dock: Dock) -> None:
+        """Bring ``dock`` to the front (shown, its tab chosen)."""
+        self.docks[dock].show()
+        self.docks[dock].raise_()
 
     def fit_dock_width(self, dock: Dock, width: int) -> None:
         """First start: give ``dock`` a readable width (a restored layout keeps its own)."""
@@ -195,9 +207,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(text, 8000)
 
     def show_tab(self, name: str) -> None:
-        """Bring a panel to the front: draw, builder, train, explain or data."""
+        """Bring a panel to the front: draw, builder, train, explain, data, network or runs."""
         docks = {"builder": self.builder_dock, "train": self.training_dock,
-                 "explain": self.explain_dock, "data": self.data_dock}
+                 "explain": self.explain_dock, "data": self.data_dock,
+                 "network": self.overview_dock, "runs": self.runs_dock}
         self.requested_tab = name
         if name in docks:
             docks[name].show()
@@ -258,7 +271,7 @@ class MainWindow(QMainWindow):
         self.redo_action = self.undo_router.redo_action
 
         self.view_menu = bar.addMenu("&View")
-        for dock in (self.builder_dock, self.training_dock, self.explain_dock, self.data_dock):
+        for dock in self.docks.values():
             self.view_menu.addAction(dock.toggleViewAction())
 
         self.tools_menu: QMenu | None = None

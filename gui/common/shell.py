@@ -29,6 +29,8 @@ class Dock(enum.Enum):
     TRAINING = "Training"
     EXPLAIN = "Explain"
     DATA = "Dataset"
+    OVERVIEW = "Network"
+    RUNS = "Runs"
 
 
 class Action(enum.Enum):
@@ -57,6 +59,9 @@ class Shell(Protocol):
 
     def on_dock_shown(self, dock: Dock, callback: Callable[[], None]) -> None:
         """Call ``callback`` whenever ``dock`` comes to the front."""
+
+    def show_dock(self, dock: Dock) -> None:
+        """Bring ``dock`` to the front (shown, its tab chosen)."""
 
     def fit_dock_width(self, dock: Dock, width: int) -> None:
         """Make ``dock`` at least ``width`` pixels wide."""

@@ -30,6 +30,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
+from shiboken6 import isValid
 
 from cnn_studio.model.errors import Cancelled, describe_error, is_user_error
 
@@ -160,6 +161,8 @@ class Task(QObject):
 
     @Slot(int, int, object)
     def _on_reported(self, done: int, total: int, text: str | None) -> None:
+        if not isValid(self.runner):
+            return
         if text is not None:
             self.runner.status.emit(self.name, text)
         if done >= 0:
@@ -172,7 +175,8 @@ class Task(QObject):
 
     @Slot(int, object)
     def _on_ended(self, which: int, value: object) -> None:
-        self.runner.task_ended(self, which, value)
+        if isValid(self.runner):  # a window closed by a test may delete it before the end
+            self.runner.task_ended(self, which, value)
 
     def request(self, value: object) -> None:
         """Send ``value`` to the running function (kept until it listens)."""
