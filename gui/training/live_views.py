@@ -23,7 +23,6 @@ from cnn_studio.gui.common.activation_view import ActivationView
 from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.gui.common.kernel_view import KernelView
 from cnn_studio.gui.common.plots import LiveCurves
-from cnn_studio.model.spec.network import layer_kind
 
 REFRESH_HZ = 4
 SLICE_GAP_MS = 4
@@ -82,6 +81,7 @@ class LiveViews(QWidget):
         super().__init__(parent)
         self.progress = progress
         self.names: list[str] = []
+        self.kinds: list[str] = []
         self.epochs = self.batch_size = 1
         self.paused = False
         self._pause_text = ""  # the run's "Paused at ..." while paused
@@ -171,9 +171,9 @@ class LiveViews(QWidget):
         names = [layer_name(i, layer.kind) for i, layer in enumerate(spec.layers)]
         shapes = [tuple(layer.output_shape) for layer in report.layers]
         if all(shapes) and len(shapes) == len(names):
-            self.names = names
+            self.names, self.kinds = names, [layer.kind for layer in spec.layers]
             self.activations.set_activations([np.zeros(s, np.float32) for s in shapes], names,
-                                             [layer_kind(n) for n in names])
+                                             self.kinds)
         # One full draw after the layouts settle (a resize later would cost another one).
         self.curves.draw_soon()
         self.timer.start()
@@ -213,9 +213,9 @@ class LiveViews(QWidget):
         self.activations.clear("Activations appear while training.")
 
     # -------------------------------------------------- data from the worker
-    def set_layer_names(self, names: list[str]) -> None:
-        """The trained model's layer names (one per activation)."""
-        self.names = list(names)
+    def set_layers(self, names: list[str], kinds: list[str]) -> None:
+        """The trained model's layer names and kinds (one per activation)."""
+        self.names, self.kinds = list(names), list(kinds)
 
     def add_batch(self, epoch: int, step: int, steps: int, loss: float, accuracy: float,
                   rate: float) -> None:
@@ -294,15 +294,14 @@ class LiveViews(QWidget):
         activations, self._pending_activations = self._pending_activations, None
         if not activations or len(activations) != len(self.names):
             return False
-        self.activations.set_activations(activations, self.names,
-                                         [layer_kind(n) for n in self.names])
+        self.activations.set_activations(activations, self.names, self.kinds)
         return True
 
     def _refresh_kernels(self) -> bool:
         kernels, self._pending_kernels = self._pending_kernels, None
         if kernels is None:
             return False
-        conv_names = [n for n in self.names if layer_kind(n) == "conv2d"]
+        conv_names = [n for n, kind in zip(self.names, self.kinds, strict=True) if kind == "conv2d"]
         self.kernels.set_kernels(kernels, conv_names if len(conv_names) == len(kernels)
                                  else None)
         return True

@@ -34,6 +34,7 @@ from cnn_studio.gui.training.controls import TrainingControls
 from cnn_studio.gui.training.files import ModelFiles
 from cnn_studio.gui.training.live_views import LiveViews, StatusBar
 from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
+from cnn_studio.model.spec.network import layer_kind
 
 #: The Train button's text until TensorFlow has loaded.
 LOADING_TEXT = "Train (TensorFlow loading...)"
@@ -312,7 +313,7 @@ class TrainingDashboard(QWidget):
             self.progress.set_text(f"Preparing the training letters: {news.done} / {news.total}")
         elif isinstance(news, run.ModelBuilt):
             self.model = news.model
-            self.live.set_layer_names(news.layer_names)
+            self.live.set_layers(news.layer_names, news.layer_kinds)
             self.state.model_spec = self.model_spec
             self.state.model = news.model
         elif isinstance(news, run.PausedAt):
@@ -385,7 +386,7 @@ class TrainingDashboard(QWidget):
         the next Train continues it when the builder holds the same layers."""
         self.model, self.model_spec, self.epochs_done = model, spec, 0
         names = [layer.name for layer in model.layers]
-        self.live.set_layer_names(names)
+        self.live.set_layers(names, [layer_kind(layer) for layer in model.layers])
         convs = [(name, layer) for name, layer in zip(names, model.layers, strict=True)
                  if hasattr(layer, "kernel") and len(layer.kernel.shape) == 4]
         self.kernels.set_kernels([np.asarray(layer.kernel) for _, layer in convs],

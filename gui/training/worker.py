@@ -21,6 +21,7 @@ import numpy as np
 from cnn_studio.gui.common.tasks import TaskState
 from cnn_studio.model.data.datasets import DataChoice
 from cnn_studio.model.errors import Cancelled
+from cnn_studio.model.spec.network import layer_kind
 from cnn_studio.model.training.config import TrainConfig
 
 
@@ -70,6 +71,7 @@ class ModelBuilt:
 
     model: Any
     layer_names: list[str]
+    layer_kinds: list[str]
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,8 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
     model = _clone(keras, job.model) if job.model is not None else \
         build_model(job.spec, seed=config.seed)
     app_model = _clone(keras, model)
-    state.partial(ModelBuilt(app_model, [layer.name for layer in model.layers]))
+    state.partial(ModelBuilt(app_model, [layer.name for layer in model.layers],
+                             [layer_kind(layer) for layer in model.layers]))
     control = TrainControl(stop, pause)
     requests.attach(control, (val if val is not None else data).x)
 

@@ -8,8 +8,8 @@ and MAC counts, fix-it messages) and ``files`` (the versioned JSON file format).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from cnn_studio.model.errors import UserError
 
@@ -269,7 +269,7 @@ def is_output_layer(layer: LayerSpec) -> bool:
 
 
 
-#: Keras class name -> the app's layer kind, for layers whose name does not carry the kind.
+#: Keras class name -> the app's layer kind.
 KIND_BY_CLASS = {
     "Conv2D": "conv2d",
     "Activation": "activation",
@@ -283,20 +283,8 @@ KIND_BY_CLASS = {
     "Dropout": "dropout",
     "BatchNormalization": "batchnorm",
 }
-_KIND_IN_NAME = re.compile(r"^\d+_([a-z0-9]+)$")
-
-
-def layer_kind(layer) -> str:
-    """The app's kind of a Keras layer or layer name (``conv2d``, ``dense`` ...).
-
-    A name such as ``03_conv2d`` (as ``keras_build`` names layers) gives its kind; otherwise a
-    layer's class decides (its lower-case class name when unknown) and a bare name is ``layer``.
-    """
-    name = layer if isinstance(layer, str) else getattr(layer, "name", "")
-    match = _KIND_IN_NAME.match(name)
-    if match:
-        return match.group(1)
-    if isinstance(layer, str):
-        return "layer"
+def layer_kind(layer: Any) -> str:
+    """The app's kind of a Keras layer (``conv2d``, ``dense`` ...), read from its class (its
+    lower-case class name when the app has no kind for it); the layer's name plays no part."""
     class_name = type(layer).__name__
     return KIND_BY_CLASS.get(class_name, class_name.lower())

@@ -101,10 +101,8 @@ def test_confusion_panel_click_shows_that_cells_samples(qtbot):
 
 def test_live_views_turn_running_means_into_per_window_points(qtbot):
     from cnn_studio.gui.training.live_views import LiveViews, StatusBar, format_eta
-    from cnn_studio.model.spec.network import layer_kind
 
     assert format_eta(65) == "1:05" and format_eta(3723) == "1:02:03" and format_eta(-3) == "0:00"
-    assert layer_kind("03_maxpool2d") == "maxpool2d" and layer_kind("dense_7") == "layer"
     progress = StatusBar()
     progress.resize(600, 24)
     views = LiveViews(progress)
