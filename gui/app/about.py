@@ -7,8 +7,14 @@ from __future__ import annotations
 
 import html
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from cnn_studio import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
+
+    from cnn_studio.gui.app.main_window import MainWindow
 
 UNIPEN_ATTRIBUTION = (
     "UNIPEN train_r01_v07, International Unipen Foundation, distributed under CC BY 4.0 "
@@ -60,7 +66,7 @@ def about_html(tf_info: dict | None, log_file: str | None = None) -> str:
     )
 
 
-def show_about(window):
+def show_about(window: MainWindow) -> QMessageBox:
     """Open the About box over ``window`` (not modal: the app keeps working) and return it."""
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox

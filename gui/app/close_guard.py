@@ -9,10 +9,15 @@ Cancel (or Stop training / Cancel); Cancel keeps the window open. Questions go t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtWidgets import QMessageBox
 
 from cnn_studio.gui.common.shell import Panel
 from cnn_studio.gui.common.tasks import Task
+
+if TYPE_CHECKING:
+    from cnn_studio.gui.app.main_window import MainWindow
 
 SAVE, DISCARD, CANCEL, STOP = "save", "discard", "cancel", "stop"
 _STANDARD = {SAVE: QMessageBox.StandardButton.Save,
@@ -51,7 +56,7 @@ class CloseGuard:
     ends well (``close_after`` holds that task while it runs).
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: MainWindow) -> None:
         self.window = window
         self.close_after: Task | None = None
 

@@ -7,6 +7,12 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from cnn_studio.gui.app.main_window import MainWindow
 
 SCREENSHOT_TIMEOUT_S = 180
 
@@ -103,7 +109,7 @@ def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
         reporter.uninstall()
 
 
-def pre_draw(window, spec: str) -> None:
+def pre_draw(window: MainWindow, spec: str) -> None:
     """Draw sample INDEX of a strokes-v1 FILE on the canvas (``--draw FILE.json:INDEX``)."""
     path, _, index = spec.rpartition(":")
     if not path or not index.isdigit():
@@ -118,7 +124,7 @@ def pre_draw(window, spec: str) -> None:
 class ScreenshotTaker:
     """Waits until TensorFlow is loaded and background work is done, then saves the window."""
 
-    def __init__(self, window, path: str, app) -> None:
+    def __init__(self, window: MainWindow, path: str, app: QApplication) -> None:
         from PySide6.QtCore import QTimer
 
         self.window, self.path, self.app = window, path, app

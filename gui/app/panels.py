@@ -10,9 +10,13 @@ paint, so the window appears sooner.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel
+
+if TYPE_CHECKING:
+    from cnn_studio.gui.app.main_window import MainWindow
 
 FIRST: list[str] = [
     "cnn_studio.gui.draw.panel",          # canvas + prediction + activations (central)
@@ -27,7 +31,7 @@ LATER: list[str] = [
 INSTALLERS: list[str] = FIRST + LATER
 
 
-def install_all(window, names: list[str] | None = None) -> None:
+def install_all(window: MainWindow, names: list[str] | None = None) -> None:
     """Import each panel module in ``names`` (default: all), install it, keep it in ``panels``.
 
     ``install(window)`` (the window is the ``Shell``) returns the panel; the window files it
@@ -50,7 +54,7 @@ class WindowFollower(QObject):
     lives on (tests).
     """
 
-    def __init__(self, window) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         state = window.state

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QKeySequence
 
+if TYPE_CHECKING:
+    from cnn_studio.gui.app.main_window import MainWindow
 
-def shortcut_lines(window) -> list[tuple[str, str]]:
+
+def shortcut_lines(window: MainWindow) -> list[tuple[str, str]]:
     """(shortcut, what it does) for every File and Edit action with a shortcut, plus the keys
     the canvas answers."""
     lines = []

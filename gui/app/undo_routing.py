@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -24,6 +25,11 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMenu
+
+    from cnn_studio.gui.app.main_window import MainWindow
 
 TEXT_FIELDS = (QLineEdit, QAbstractSpinBox, QPlainTextEdit, QTextEdit)
 
@@ -46,7 +52,7 @@ def editing_text() -> bool:
 class UndoRouter(QObject):
     """Owns the window's ``QUndoGroup``, the Edit menu's Undo/Redo actions and the Esc key."""
 
-    def __init__(self, window, menu) -> None:
+    def __init__(self, window: MainWindow, menu: QMenu) -> None:
         super().__init__(window)
         self.window = window
         self.group = QUndoGroup(self)
