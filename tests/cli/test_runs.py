@@ -11,12 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from support_real_letters import install_fake_real_letters
 
 from cnn_studio import main
-from cnn_studio.model.data.dataset import Dataset, save_npz
 
 ROOT = Path(main.__file__).resolve().parent
 
@@ -26,18 +24,6 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
     install_fake_real_letters(tmp_path, monkeypatch)
     return tmp_path / "home"
-
-
-@pytest.fixture(scope="module")
-def npz(tmp_path_factory) -> Path:
-    rng = np.random.default_rng(0)
-    y = np.arange(130) % 26
-    x = rng.random((130, 28, 28), dtype=np.float32) * 0.1
-    for i, label in enumerate(y):
-        x[i, label + 1, 2:26] = 1.0
-    path = tmp_path_factory.mktemp("data") / "letters.npz"
-    save_npz(path, Dataset(x, y))
-    return path
 
 
 def _train(npz: Path, out: Path, *extra: str) -> int:

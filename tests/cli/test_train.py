@@ -10,22 +10,9 @@ import pytest
 
 from cnn_studio import main
 from cnn_studio.cli import train as train_command
-from cnn_studio.model.data.dataset import Dataset, save_npz
 from cnn_studio.model.nets.model_files import load_model_file
 from cnn_studio.model.spec.files import save_spec
 from cnn_studio.model.spec.network import LayerSpec, NetworkSpec
-
-
-@pytest.fixture(scope="module")
-def npz(tmp_path_factory):
-    rng = np.random.default_rng(0)
-    y = np.arange(130) % 26
-    x = rng.random((130, 28, 28), dtype=np.float32) * 0.1
-    for i, label in enumerate(y):
-        x[i, label + 1, 2:26] = 1.0
-    path = tmp_path_factory.mktemp("data") / "letters.npz"
-    save_npz(path, Dataset(x, y))
-    return path
 
 
 def test_trains_a_preset_on_synthetic_letters_and_saves(tmp_path, capsys):
