@@ -240,8 +240,13 @@ class MainWindow(QMainWindow):
             self.show_learn()
 
     def show_learn(self) -> None:
-        """Help > Learn: open the Learn path (below the builder) at the step last shown."""
+        """Help > Learn: open the Learn path (below the builder) at the step last shown; when
+        it opens, it gets half the builder's column, so its text can be read."""
+        opening = self.learn_dock.isHidden()
         self.show_dock(Dock.LEARN)
+        if opening:
+            QTimer.singleShot(0, self, lambda: self.resizeDocks(
+                [self.builder_dock, self.learn_dock], [1, 1], Qt.Orientation.Vertical))
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:

@@ -128,17 +128,17 @@ class LearnPanel(NoUnsavedWork, QWidget):
         top.addWidget(self.step_combo)
         body.addLayout(top)
         body.addWidget(self.progress_bar)
-        body.addSpacing(6)
-        for widget in (self.title_label, self.text_label, self.task_label, self.network_label,
-                       self.observation_label):
-            body.addWidget(widget)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # above the text: on screen however short the dock is
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         buttons.addWidget(self.show_button)
         buttons.addStretch(1)
         buttons.addWidget(self.next_button)
         body.addLayout(buttons)
+        body.addSpacing(6)
+        for widget in (self.title_label, self.text_label, self.task_label, self.network_label,
+                       self.observation_label):
+            body.addWidget(widget)
         body.addStretch(1)
         holder = QWidget()
         centred = QHBoxLayout(holder)  # the column as wide as it may be, centred
