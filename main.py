@@ -16,7 +16,7 @@ from cnn_studio import __version__
 from cnn_studio.cli import COMMANDS
 from cnn_studio.model.storage import logs
 
-TABS = ("draw", "builder", "train", "explain", "data", "network", "runs")
+TABS = ("draw", "builder", "train", "explain", "data", "network", "runs", "learn")
 
 
 def _size(text: str) -> tuple[int, int]:

@@ -2,8 +2,8 @@
 
 Opens the app offscreen on a fresh home (a first start), draws a letter from the
 real-handwriting set, loads a preset into the builder, selects a layer (its fields and help
-show in the editor); the Training dock stays in front on the right. (Explain mode explains
-the active trained model, not the network being edited, so it is not shown here.)
+show in the editor); the Training dock stays in front on the right. (Explain mode, showing
+the edited network untrained, is pictured by ``shoot_edited.py``.)
 
 Usage: ``python benchmarks/shoot_builder.py [OUT.png] [--preset lenet5] [--layer 3]
 [--size 1366x768]`` (default output ``assets/screenshots/builder.png``).

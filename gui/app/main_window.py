@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
 from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_sizes
+from cnn_studio.gui.app.learn_views import LearnViews
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
 from cnn_studio.gui.app.shortcuts import shortcut_lines
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
     first_paint = Signal()
 
     def __init__(self, state: AppState | None = None, load_tensorflow: bool = True,
-                 defer_panels: bool = False) -> None:
+                 defer_panels: bool = False, learn_at_first_start: bool = False) -> None:
         """Build the window.
 
         Args:
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
             load_tensorflow: start importing TensorFlow in the background.
             defer_panels: install the panels behind dock tabs after the first paint (the app
                 does this to appear sooner; tests get every panel at once).
+            learn_at_first_start: open the Learn path until the person has moved along it
+                (the app does; ``gui.learn.progress.started``).
         """
         super().__init__()
         self.state = state or AppState(self)
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
         self._user_close = False
         self.close_guard = CloseGuard(self)
         self.requested_tab = "train"
+        self.learn_at_first_start = learn_at_first_start
 
         self._build_panels()
         self._build_menus()
@@ -105,6 +109,7 @@ class MainWindow(QMainWindow):
             self.first_paint.connect(lambda: QTimer.singleShot(0, self._install_later_panels))
         else:
             install_all(self, LATER)
+            self._later_panels_installed()
         self._restore_settings()
 
         self.loader = TensorFlowLoader(self.state, self.runner, self)
@@ -133,13 +138,18 @@ class MainWindow(QMainWindow):
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.runs_dock = self._dock("Runs", "runs_dock", placeholder("Runs"),
                                     Qt.DockWidgetArea.RightDockWidgetArea)
+        self.learn_dock = self._dock("Learn", "learn_dock", placeholder("Learn"),
+                                     Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.splitDockWidget(self.builder_dock, self.learn_dock, Qt.Orientation.Vertical)
+        self.learn_dock.hide()  # Help > Learn opens it (and the first start, see the docstring)
         self.tabifyDockWidget(self.training_dock, self.explain_dock)
         self.tabifyDockWidget(self.explain_dock, self.data_dock)
         self.tabifyDockWidget(self.data_dock, self.overview_dock)
         self.tabifyDockWidget(self.overview_dock, self.runs_dock)
         self.docks = {Dock.BUILDER: self.builder_dock, Dock.TRAINING: self.training_dock,
                       Dock.EXPLAIN: self.explain_dock, Dock.DATA: self.data_dock,
-                      Dock.OVERVIEW: self.overview_dock, Dock.RUNS: self.runs_dock}
+                      Dock.OVERVIEW: self.overview_dock, Dock.RUNS: self.runs_dock,
+                      Dock.LEARN: self.learn_dock}
         self.show_tab(self.requested_tab)
 
     def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
@@ -210,7 +220,8 @@ class MainWindow(QMainWindow):
         """Bring a panel to the front: draw, builder, train, explain, data, network or runs."""
         docks = {"builder": self.builder_dock, "train": self.training_dock,
                  "explain": self.explain_dock, "data": self.data_dock,
-                 "network": self.overview_dock, "runs": self.runs_dock}
+                 "network": self.overview_dock, "runs": self.runs_dock,
+                 "learn": self.learn_dock}
         self.requested_tab = name
         if name in docks:
             docks[name].show()
@@ -218,8 +229,24 @@ class MainWindow(QMainWindow):
 
     def _install_later_panels(self) -> None:
         install_all(self, LATER)
+        self._later_panels_installed()
         self.show_tab(self.requested_tab)
         self.state.end_work(Work.PANELS)
+
+    def _later_panels_installed(self) -> None:
+        self.learn_views = LearnViews(self)
+        learn = self.panels.get("learn")
+        if self.learn_at_first_start and learn is not None and not learn.path_started():
+            self.show_learn()
+
+    def show_learn(self) -> None:
+        """Help > Learn: open the Learn path (below the builder) at the step last shown; when
+        it opens, it gets half the builder's column, so its text can be read."""
+        opening = self.learn_dock.isHidden()
+        self.show_dock(Dock.LEARN)
+        if opening:
+            QTimer.singleShot(0, self, lambda: self.resizeDocks(
+                [self.builder_dock, self.learn_dock], [1, 1], Qt.Orientation.Vertical))
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:
@@ -276,6 +303,8 @@ class MainWindow(QMainWindow):
 
         self.tools_menu: QMenu | None = None
         self.help_menu = help_menu = bar.addMenu("&Help")
+        self.learn_action = self._action(help_menu, "&Learn: a CNN step by step",
+                                         self.show_learn)
         self._action(help_menu, "&Keyboard shortcuts", self.show_shortcuts, "F1")
         self._action(help_menu, "&About CNN Studio", self.show_about)
         self._refresh_recent_menu()

@@ -27,6 +27,7 @@ LATER: list[str] = [
     "cnn_studio.gui.explain.panel",        # explain dock
     "cnn_studio.gui.dataset.panel",     # dataset dock
     "cnn_studio.gui.teach.panel",       # Tools > Teach it my hand... (a dialog)
+    "cnn_studio.gui.learn.panel",       # the Learn path (Help > Learn), below the builder
 ]
 INSTALLERS: list[str] = FIRST + LATER
 

@@ -31,6 +31,7 @@ class Dock(enum.Enum):
     DATA = "Dataset"
     OVERVIEW = "Network"
     RUNS = "Runs"
+    LEARN = "Learn"
 
 
 class Action(enum.Enum):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from cnn_studio.gui.common.shown_keeper import ShownKeeper
 from cnn_studio.gui.common.tasks import TaskRunner, Work
 
 if TYPE_CHECKING:
@@ -88,6 +89,9 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
     shown = Field(None, "which network the canvas's answer, explain mode and the overview show"
                         " (a model.nets.shown.ShownNetwork; its label says it on screen; None:"
                         " none may be shown, the builder's network is invalid)")
+    shown_model = Field(None, "the Keras model of ``shown`` (the active model, or the edited"
+                              " network with its starting weights; None: none to show yet),"
+                              " kept by gui.common.shown_keeper")
 
     if TYPE_CHECKING:  # made by ``evented`` from the fields above
         spec_changed: Any
@@ -102,6 +106,7 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
         network_name_changed: Any
         unsaved_network_changed: Any
         shown_changed: Any
+        shown_model_changed: Any
 
     tf_failed = Signal(str)          # message saying what happened and what to do
     network_requested = Signal(object, str)  # (NetworkSpec, undo text): show it in the builder
@@ -122,6 +127,7 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
         self._store: ObservedSampleStore | None = None
         self._busy: dict[Work, int] = {}
         self.runner = TaskRunner(self, self)
+        self.shown_keeper = ShownKeeper(self)  # keeps ``shown`` and ``shown_model``
         self.drawing_changed.connect(self._remember_image)
         self.prediction_ready.connect(self._remember_prediction)
 

@@ -48,6 +48,7 @@ class Work(enum.Enum):
     LOAD_MODEL = "switching the model the canvas reads with"
     DRAW_PREDICTION = "answering the pre-drawn letter"
     EXPLAIN = "computing explain mode's numbers"
+    SHOWN_NETWORK = "building the network being edited with its starting weights"
     TRAINING = "training a network"
     TEACH = "teaching the network the person's hand"
     SAVE_MODEL = "saving a trained model"

@@ -196,6 +196,10 @@ class InferenceWorker(QObject):
         if item is not None:
             self._last = None if item[1] is None else item
 
+    def forget(self) -> None:
+        """Stop predicting: there is no network to show (the builder's network is invalid)."""
+        self.predictor = self._keras = None
+
     def use_weights(self, weights) -> None:
         """Take new weights of the current network and re-predict the current drawing."""
         if self.predictor is None:
@@ -234,7 +238,7 @@ class InferenceService(QObject):
         self.seq = 0
         self.has_model = False
         self.engine = ""
-        self._own_models: list = []
+        self._using = None  # the Keras model the worker was last told to predict with
         self._lane: Lane | None = None
         self._tf_started = self._stopped = False
         self.worker: InferenceWorker | None = None
@@ -270,7 +274,7 @@ class InferenceService(QObject):
         if self._tf_started or not self._start_lane():
             return
         self._tf_started = True
-        self.state.model_changed.connect(self._on_state_model)
+        self.state.shown_model_changed.connect(self._on_state_model)
         self.state.weights_updated.connect(self._on_weights)
         if load_default:
             self.load_file("")
@@ -304,6 +308,8 @@ class InferenceService(QObject):
         predictor = getattr(self.worker, "predictor", None)
         if image is None or not isinstance(predictor, NumpyPredictor) or not predictor.fast:
             return None
+        if self.running and self._using is None:
+            return None  # no network to show, or the worker is about to forget its own
         if self.state.is_busy(Work.LOAD_MODEL):
             return None  # the worker is switching models: it answers with the new one
         try:
@@ -326,11 +332,19 @@ class InferenceService(QObject):
         self._lane.call(self.worker.use_model, model)
 
     def _on_weights(self, weights) -> None:
+        if self.state.shown_model is not self.state.model:
+            return  # new weights of the active model, not of the network shown
         if self._lane is not None:
             self._lane.call(self.worker.use_weights, weights)
 
     def _on_state_model(self, model) -> None:
-        if model is None or any(model is own for own in self._own_models):
+        """Predict with the shown network's model (``state.shown_model``); None: stop."""
+        if model is self._using:
+            return
+        self._using = model
+        if model is None:
+            if self.running:
+                self._lane.call(self.worker.forget)
             return
         self.use_model(model)
 
@@ -347,12 +361,12 @@ class InferenceService(QObject):
 
     def _on_model_ready(self, model, spec, description: str, from_file: bool) -> None:
         self.has_model = True
-        self.state.end_work(Work.LOAD_MODEL)
         if from_file:
-            self._own_models = [model]
+            self._using = model
             if spec is not None:
                 self.state.model_spec = spec
             self.state.model = model  # announced to every panel (model_changed)
+        self.state.end_work(Work.LOAD_MODEL)  # after: the shown network is decided on the model
         self.model_loaded.emit(description)
 
     def _on_model_failed(self, message: str, still_working: bool) -> None:
@@ -365,7 +379,7 @@ class InferenceService(QObject):
         if self._lane is None:
             return
         if self._tf_started:
-            for signal, slot in ((self.state.model_changed, self._on_state_model),
+            for signal, slot in ((self.state.shown_model_changed, self._on_state_model),
                                  (self.state.weights_updated, self._on_weights)):
                 try:
                     signal.disconnect(slot)

@@ -43,6 +43,8 @@ from cnn_studio.model.storage import paths
 
 DEFAULT_MODEL_FILE = "default.keras"  # in paths.DEFAULT_MODEL_DIR
 FIRST_ANSWER_WAIT_S = 1.5  # a letter pre-drawn at launch waits this long for its answer
+NO_SHOWN_MESSAGE = ("The network in the layer builder cannot be built, so there is no answer: "
+                    "fix the layers marked in red.")
 WIDE_LAYOUT_MIN = 700  # panel width from which the prediction sits beside the canvas
 
 
@@ -206,6 +208,7 @@ class DrawPanel(NoUnsavedWork, QWidget):
         self.inference.engine_changed.connect(self._on_engine)
         self.state.tf_info_changed.connect(lambda _info: self.start_inference())
         self.state.tf_failed.connect(self._on_tf_failed)
+        self.state.shown_changed.connect(self._on_shown)
 
     # ------------------------------------------------------------- drawing flow
     def start_inference(self) -> None:
@@ -274,7 +277,20 @@ class DrawPanel(NoUnsavedWork, QWidget):
 
     def _show_model_label(self) -> None:
         engine = f" · {self.engine} engine" if self.engine else ""
-        self.model_label.setText(f"Model: {self._model_name}{engine}")
+        shown = self.state.shown
+        name = shown.label if shown is not None else self._model_name
+        self.model_label.setText(f"Model: {name}{engine}")
+
+    def _on_shown(self, shown) -> None:
+        """Say which network answers; with none (the builder's network is invalid), say so
+        instead of showing another network's answer."""
+        if shown is not None:
+            if self._model_name:
+                self._show_model_label()
+            return
+        self.prediction_view.set_message(NO_SHOWN_MESSAGE)
+        self.activation_view.clear(NO_SHOWN_MESSAGE)
+        self.model_label.setText("Model: none (the network in the builder cannot be built)")
 
     def _on_engine(self, engine: str) -> None:
         self.engine = engine

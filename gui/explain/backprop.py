@@ -30,12 +30,22 @@ SCOPE_TEXTS = {"filter": "only this kernel", "layer": "this whole layer",
 
 def compute_step(model, image, true_class: int | None, layer: int, unit: int, lr: float,
                  scope: str):
-    """``model.explain.backprop_step`` on a copy (true letter: the predicted one if None)."""
+    """``model.explain.backprop_step`` on a copy.
+
+    Without a true letter it takes the network's second guess: calling the drawing a letter
+    the network does not pick gives a loss to lower, so the gradients are not all about 0
+    (for the predicted letter of a sure network they are).
+    """
     from cnn_studio.model import explain as ex
 
     if true_class is None:
-        true_class = ex.softmax_loss(model, image).predicted
+        true_class = runner_up(ex.softmax_loss(model, image).probabilities)
     return ex.backprop_step(model, image, true_class, layer, unit, lr, scope)
+
+
+def runner_up(probabilities) -> int:
+    """The class with the second-highest probability (never the predicted one)."""
+    return int(np.argsort(np.asarray(probabilities))[-2])
 
 
 def apply_step(model, step) -> list[np.ndarray]:

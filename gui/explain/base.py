@@ -32,6 +32,8 @@ from cnn_studio.model.ink.strokes import LETTERS
 HINT_TF = "TensorFlow is loading... explain mode starts when it is ready."
 HINT_MODEL = ("No network yet: build one in the Layer builder or open a trained model "
               "(File > Open trained model).")
+HINT_INVALID = ("The network in the layer builder cannot be built, so there is nothing to "
+                "explain: fix the layers marked in red there.")
 HINT_DRAW = "Draw a letter on the canvas to see the math behind the network's answer."
 
 
@@ -149,13 +151,21 @@ class ExplainTab(QWidget):
         self.status.setObjectName("explain_status")
         self.status.setWordWrap(True)
         self.status.setStyleSheet(f"QLabel#explain_status {{ color: {colours.css(colours.error_text())}; }}")
+        self.network_label = QLabel()
+        self.network_label.setObjectName("explain_network")
+        self.network_label.setWordWrap(True)
+        self.network_label.setStyleSheet(
+            f"QLabel#explain_network {{ color: {colours.css(colours.muted_text())}; }}")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.network_label)
         outer.addWidget(self.stack)
         outer.addWidget(self.status)
         self.build()
         ctx.model_replaced.connect(self._on_model_replaced)
         ctx.inputs_changed.connect(self.request)
+        ctx.state.shown_changed.connect(self.show_network_label)
+        self.show_network_label(ctx.state.shown)
 
     # ----------------------------------------------------------- subclass API
     def build(self) -> None:
@@ -180,6 +190,11 @@ class ExplainTab(QWidget):
         """Submit the computations for ``layer`` of ``model`` on ``image``."""
 
     # ------------------------------------------------------------- machinery
+    def show_network_label(self, shown) -> None:
+        """Say above the tab which network its numbers belong to (``state.shown``)."""
+        self.network_label.setText(f"Showing the {shown.label}." if shown is not None else "")
+        self.network_label.setVisible(shown is not None)
+
     @property
     def showing_content(self) -> bool:
         """Whether the content page (not a hint) is shown."""
@@ -224,7 +239,8 @@ class ExplainTab(QWidget):
             self.show_hint(HINT_TF)
             return
         if ctx.model is None:
-            self.show_hint(HINT_MODEL)
+            invalid = ctx.state.spec is not None and ctx.state.shown is None
+            self.show_hint(HINT_INVALID if invalid else HINT_MODEL)
             return
         if not self.layers:
             self._on_model_replaced()

@@ -27,7 +27,10 @@ from cnn_studio.gui.explain.saliency import SaliencyTab
 from cnn_studio.gui.explain.sizes import SizesTab
 from cnn_studio.gui.explain.softmax import SoftmaxTab
 from cnn_studio.gui.explain.worker import ExplainContext
+from cnn_studio.model.lessons.step import ViewSettings
 
+#: the spin box choosing a tab's feature map, filter or unit, by the names the tabs use.
+MAP_SPINS = ("filter_spin", "unit_spin", "channel_spin")
 #: attribute name -> tab class, in the order the tabs appear.
 TABS = {
     "conv_tab": ConvTab,
@@ -75,6 +78,32 @@ class ExplainPanel(NoUnsavedWork, QWidget):
         tab = getattr(self, attribute)
         self.tabs.setCurrentWidget(tab)
         return tab
+
+    def set_up(self, tab: str, settings: ViewSettings) -> ExplainTab:
+        """Bring the tab ``tab`` (a short name: ``conv``, ``sizes``... as the Learn steps
+        name them) to the front, set up as ``settings`` says (layer, map, pixel, letter,
+        hand-made kernel, learning rate; None leaves a setting as it is)."""
+        shown = self.show_concept(f"{tab}_tab")
+        if settings.letter is not None:
+            self.ctx.set_true_letter(int(settings.letter))
+        combo = getattr(shown, "layer_combo", None)
+        if settings.layer is not None and combo is not None:
+            position = combo.findData(int(settings.layer))
+            if position >= 0:
+                combo.setCurrentIndex(position)
+        if settings.map is not None:
+            for name in MAP_SPINS:
+                spin = getattr(shown, name, None)
+                if spin is not None:
+                    spin.setValue(int(settings.map))
+                    break
+        if settings.learning_rate is not None and shown is self.backprop_tab:
+            self.backprop_tab.lr_spin.setValue(float(settings.learning_rate))
+        if settings.kernel_preset is not None and shown is self.kernels_tab:
+            self.kernels_tab.use_preset(settings.kernel_preset)
+        if settings.pixel is not None and shown in (self.conv_tab, self.pooling_tab):
+            shown.select_cell(*settings.pixel)
+        return shown
 
     def shutdown(self) -> None:
         """Stop timers and the worker thread."""

@@ -20,20 +20,20 @@ from cnn_studio.gui.common.tasks import Work
 class ExplainContext(QObject):
     """What every tab shares: the model, the drawing, the chosen true letter and the worker."""
 
-    inputs_changed = Signal()      # model, weights or drawing changed
+    inputs_changed = Signal()      # model, weights or drawing changed (of the shown network)
     model_replaced = Signal()      # a different model (layer lists must be rebuilt)
     true_letter_changed = Signal(int)
 
     def __init__(self, state: AppState, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self.model = state.model
+        self.model = state.shown_model  # the network the views show (gui.common.shown_keeper)
         self.image = state.image
         self.true_letter: int | None = None
         self.weights_version = 0
         self.lane = state.runner.lane("explain")
         self.lane.pending_changed.connect(self._mark_busy)
-        state.model_changed.connect(self.set_model)
+        state.shown_model_changed.connect(self.set_model)
         state.drawing_changed.connect(self.set_image)
         state.weights_updated.connect(self._on_weights)
         state.tf_info_changed.connect(self._on_tf_ready)
@@ -57,6 +57,8 @@ class ExplainContext(QObject):
         self.inputs_changed.emit()
 
     def _on_weights(self, _weights) -> None:
+        if self.state.shown_model is not self.state.model:
+            return  # new weights of the active model, which is not the network shown
         self.weights_version += 1
         self.inputs_changed.emit()
 

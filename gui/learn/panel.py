@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.shell import Dock, NoUnsavedWork, Shell
 from cnn_studio.gui.common.widgets import push_button
-from cnn_studio.gui.learn.progress import save_step, saved_step
+from cnn_studio.gui.learn.progress import save_step, saved_step, started
 from cnn_studio.model.lessons.step import LessonStep, Observation, ViewTarget
 from cnn_studio.model.lessons.steps import STEPS
 from cnn_studio.model.nets.shown import ShownNetwork
@@ -51,7 +52,7 @@ def _label(name: str, rich: bool = False) -> QLabel:
     return label
 
 
-class LearnPanel(QWidget):
+class LearnPanel(NoUnsavedWork, QWidget):
     """The Learn path, one step at a time.
 
     Args:
@@ -127,17 +128,17 @@ class LearnPanel(QWidget):
         top.addWidget(self.step_combo)
         body.addLayout(top)
         body.addWidget(self.progress_bar)
-        body.addSpacing(6)
-        for widget in (self.title_label, self.text_label, self.task_label, self.network_label,
-                       self.observation_label):
-            body.addWidget(widget)
-        buttons = QHBoxLayout()
+        buttons = QHBoxLayout()  # above the text: on screen however short the dock is
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         buttons.addWidget(self.show_button)
         buttons.addStretch(1)
         buttons.addWidget(self.next_button)
         body.addLayout(buttons)
+        body.addSpacing(6)
+        for widget in (self.title_label, self.text_label, self.task_label, self.network_label,
+                       self.observation_label):
+            body.addWidget(widget)
         body.addStretch(1)
         holder = QWidget()
         centred = QHBoxLayout(holder)  # the column as wide as it may be, centred
@@ -196,6 +197,12 @@ class LearnPanel(QWidget):
         self.index = index
         self._show_step()
         self.step_changed.emit(index)
+
+    @staticmethod
+    def path_started() -> bool:
+        """Whether the person has moved along the path (in this or an earlier launch); until
+        then the window opens the panel at start-up."""
+        return started()
 
     def target(self) -> ViewTarget:
         """The current step's view, set up by its latest observation when there is one."""
@@ -274,3 +281,22 @@ class LearnPanel(QWidget):
     def observation_text(self) -> str:
         """The observation as shown, without markup (for tests and screen readers)."""
         return QTextDocumentFragment.fromHtml(self.observation_label.text()).toPlainText()
+
+
+def install(shell: Shell) -> LearnPanel:
+    """Put the Learn path in its dock; its observations use the shown network
+    (``state.shown_model``) and the current drawing, computed in a latest-only lane."""
+    state = shell.state
+    lane = shell.runner.lane("learn")
+
+    def compute(job: Callable[[], Observation], on_done: Callable[[Observation], None]) -> None:
+        lane.latest("observe", job, on_done, state.message.emit)
+
+    panel = LearnPanel(compute)
+    shell.put_in_dock(Dock.LEARN, panel)
+    panel.set_network(state.shown_model, state.shown)
+    panel.set_drawing(state.image)
+    state.shown_model_changed.connect(lambda model: panel.set_network(model, state.shown))
+    state.drawing_changed.connect(panel.set_drawing)
+    shell.add_shutdown_hook(lane.stop)
+    return panel

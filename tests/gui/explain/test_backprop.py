@@ -93,3 +93,21 @@ def test_kernel_presets_change_the_feature_map(explain, qtbot):
         qtbot.mouseClick(tab.apply_button, Qt.MouseButton.LeftButton)
     np.testing.assert_allclose(model.layers[0].kernel.numpy()[..., 0, 3], typed)
     np.testing.assert_array_equal(model.layers[0].kernel.numpy()[..., 0, 2], original[..., 0, 2])
+
+
+def test_backprop_opens_on_a_letter_the_network_does_not_pick(explain, qtbot):
+    """Issue 24: on the shipped model, sure of its answer, the step used to open on the
+    predicted letter and show gradients of 0.00; it opens on the second guess instead."""
+    from cnn_studio.model import explain as ex
+    from cnn_studio.model.nets.inference import load_default_model
+
+    model = load_default_model()
+    tab, image = prepared(explain, qtbot, model, "backprop_tab")
+    probabilities = ex.softmax_loss(model, image).probabilities
+    predicted, second = np.argsort(probabilities)[::-1][:2]
+    step = tab.step_result
+    assert step.true_class == second != predicted
+    assert tab.true_combo.currentData() == second
+    largest = float(np.abs(step.gradient).max())
+    assert format_number(largest, 5) in tab.result_label.text()
+    assert largest > 1e-3 and step.loss_after < step.loss_before
