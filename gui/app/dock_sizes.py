@@ -8,7 +8,7 @@ side's share of the window instead, so the pictures in the docks grow with the w
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 DEFAULT_SIZE = QSize(1400, 900)  # the first window on a screen with room for it
@@ -105,5 +105,7 @@ def first_start_sizes(window: QMainWindow) -> None:
         sides = [min(max(int(width * BUILDER_SHARE), need(window.builder_dock)),
                      int(width * MAX_SHARE)),
                  max(int(width * RIGHT_SHARE), *map(need, right))]
-    window.resizeDocks(docks, sides, Qt.Orientation.Horizontal)
     window.show_tab(window.requested_tab)
+    # once the dock layout has taken the folded builder in
+    QTimer.singleShot(0, window, lambda: window.resizeDocks(docks, sides,
+                                                            Qt.Orientation.Horizontal))
