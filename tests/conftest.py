@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 import tempfile
 
+from cnn_studio.gui.app.launch import offscreen_platform
+
 _HOME = tempfile.mkdtemp(prefix="cnn-studio-tests-")
-os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# a screen with room for the app's first-start window (1400x900), which fits the screen
+os.environ["QT_QPA_PLATFORM"] = offscreen_platform((1600, 1000))
 os.environ["CNN_STUDIO_HOME"] = _HOME
 os.environ["XDG_CONFIG_HOME"] = os.path.join(_HOME, "config")
 os.environ.setdefault("MPLBACKEND", "QtAgg")

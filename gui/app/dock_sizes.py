@@ -1,4 +1,5 @@
-"""A bigger window gives its extra width to every panel, in proportion (issue 14, item 10).
+"""First-start sizes, and a bigger window giving its extra width to every panel in
+proportion (issue 14, item 10; issue 24, item 6).
 
 Qt's main window gives all of a change of width to the central widget: maximising left the
 builder and the right-hand docks as narrow as before. :class:`WidthSharer` keeps each
@@ -7,8 +8,16 @@ side's share of the window instead, so the pictures in the docks grow with the w
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
+
+DEFAULT_SIZE = QSize(1400, 900)  # the first window on a screen with room for it
+SCREEN_SHARE = 0.9  # at most this share of the screen's available width and height
+SMALL_WIDTH = 1600  # narrower windows fold the builder into the right-hand tabs
+BUILDER_SHARE = 0.26  # of a wide window's width
+RIGHT_SHARE = 0.42  # the right-hand docks (the overview in front) beside the builder
+RIGHT_SHARE_FOLDED = 0.56  # the right-hand docks, the builder among them
+MAX_SHARE = 0.4  # the builder never takes more
 
 
 def _side(window: QMainWindow, area: Qt.DockWidgetArea) -> QDockWidget | None:
@@ -55,10 +64,26 @@ class WidthSharer:
             window.resizeDocks(docks, widths, Qt.Orientation.Horizontal)
 
 
+def first_start_frame(available: QRect) -> QRect:
+    """Where the window opens on a first start: :data:`DEFAULT_SIZE`, or :data:`SCREEN_SHARE`
+    of the screen's available area where that is smaller, centred in that area.
+
+    Args:
+        available: the available geometry of the screen the window opens on (without panels
+            and task bars).
+    """
+    room = QSize(int(available.width() * SCREEN_SHARE), int(available.height() * SCREEN_SHARE))
+    frame = QRect(QPoint(0, 0), DEFAULT_SIZE.boundedTo(room))
+    frame.moveCenter(available.center())
+    return frame
+
+
 def first_start_sizes(window: QMainWindow) -> None:
-    """First start: a third of the width for each side, at least what its panels need
-    without a horizontal scroll bar; the drawing area (pictures) gets the rest."""
-    share = 0.32  # of the window's width, for the builder and for the right-hand docks
+    """First start: the Network dock (the overview) in front on the right with the canvas
+    beside it, sharing the width; the builder at the left on a wide window, and folded into
+    the right-hand tabs on a narrower one (below :data:`SMALL_WIDTH`), so that the canvas and
+    the overview get the room. Each side keeps at least what its panels need without a
+    horizontal scroll bar, at most :data:`MAX_SHARE` of the width for the builder."""
 
     def need(dock: QDockWidget) -> int:  # its panel's width plus a vertical scroll bar
         panel = getattr(dock, "panel", dock.widget())
@@ -67,9 +92,20 @@ def first_start_sizes(window: QMainWindow) -> None:
         return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
 
     width = window.width()
-    sides = [min(max(int(width * share), *(need(dock) for dock in docks)), int(width * 0.4))
-             for docks in ((window.builder_dock,),
-                           (window.training_dock, window.explain_dock, window.data_dock))]
-    window.resizeDocks([window.builder_dock, window.training_dock], sides,
-                     Qt.Orientation.Horizontal)
+    right = [window.training_dock, window.explain_dock, window.data_dock, window.overview_dock,
+             window.runs_dock]
+    if width < SMALL_WIDTH:
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.builder_dock)
+        window.tabifyDockWidget(window.runs_dock, window.builder_dock)
+        right.append(window.builder_dock)
+        docks = [window.overview_dock]
+        sides = [max(int(width * RIGHT_SHARE_FOLDED), *map(need, right))]
+    else:
+        docks = [window.builder_dock, window.overview_dock]
+        sides = [min(max(int(width * BUILDER_SHARE), need(window.builder_dock)),
+                     int(width * MAX_SHARE)),
+                 max(int(width * RIGHT_SHARE), *map(need, right))]
     window.show_tab(window.requested_tab)
+    # once the dock layout has taken the folded builder in
+    QTimer.singleShot(0, window, lambda: window.resizeDocks(docks, sides,
+                                                            Qt.Orientation.Horizontal))

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
-from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_sizes
+from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_frame, first_start_sizes
 from cnn_studio.gui.app.learn_views import LearnViews
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
 from cnn_studio.gui.app.shortcuts import shortcut_lines
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self._painted = False
         self._user_close = False
         self.close_guard = CloseGuard(self)
-        self.requested_tab = "train"
+        self.requested_tab = "network"  # the overview in front on a first start
         self.learn_at_first_start = learn_at_first_start
 
         self._build_panels()
@@ -413,12 +413,14 @@ class MainWindow(QMainWindow):
         geometry = settings.value("geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
+        else:  # first start: fit the screen it opens on
+            frame = first_start_frame(self.screen().availableGeometry())
+            self.resize(frame.size())
+            self.move(frame.topLeft())
         dock_state = settings.value("window_state")
         if isinstance(dock_state, QByteArray) and not dock_state.isEmpty():
             self.restoreState(dock_state)
-        else:  # first start: builder and right-hand docks 30 % each, the drawing the rest
+        else:  # first start: the canvas and the overview get the room (dock_sizes)
             self.first_paint.connect(lambda: QTimer.singleShot(50, self, lambda: first_start_sizes(self)))
 
     def add_shutdown_hook(self, hook: Callable[[], None]) -> None:

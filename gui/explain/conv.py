@@ -92,6 +92,12 @@ class ConvTab(ExplainTab):
 
     def build(self) -> None:
         build_form(self, self.form)
+        self.back_button = QPushButton("Back to the network")
+        self.back_button.setObjectName("conv_back")
+        self.back_button.setToolTip("Return to the network overview this pixel came from")
+        self.back_button.setVisible(False)  # shown when the overview opened this tab
+        self.back_button.clicked.connect(lambda: self.back_button.setVisible(False))
+        self.layout().insertWidget(0, self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
 
         self.play_button = QPushButton("Play")
         self.play_button.setCheckable(True)
@@ -179,6 +185,31 @@ class ConvTab(ExplainTab):
         self.stop_animation(refresh=False)
         self.cell = (int(row), int(col))
         self.recompute()
+
+    def show_pixel(self, layer: int, filter_index: int, row: int, col: int) -> bool:
+        """Explain pixel (row, col) of map ``filter_index`` of conv layer ``layer`` (an index
+        into the model's layers), with the Back to the network button shown.
+
+        Returns:
+            False (nothing changed) when ``layer`` is not a conv layer of the model explained.
+        """
+        if not self.layers and self.ctx.model is not None and self.ctx.tf_loaded:
+            self._on_model_replaced()
+        position = self.layer_combo.findData(int(layer))
+        if position < 0:
+            return False
+        blocked = self.layer_combo.blockSignals(True)
+        self.layer_combo.setCurrentIndex(position)
+        self.layer_combo.blockSignals(blocked)
+        self._update_ranges()
+        blocked = self.filter_spin.blockSignals(True)
+        self.filter_spin.setValue(int(filter_index))
+        self.filter_spin.blockSignals(blocked)
+        self.stop_animation(refresh=False)
+        self.cell = (int(row), int(col))
+        self.back_button.setVisible(True)
+        self.request()
+        return True
 
     # ------------------------------------------------------------ computing
     def compute(self, model, image, layer: int) -> None:

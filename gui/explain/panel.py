@@ -105,6 +105,17 @@ class ExplainPanel(NoUnsavedWork, QWidget):
             shown.select_cell(*settings.pixel)
         return shown
 
+    def show_convolution_at(self, layer: int, map_index: int, row: int, col: int) -> bool:
+        """Open the Convolution tab on pixel (row, col) of map ``map_index`` of conv layer
+        ``layer`` (an index into the model's layers), with a Back to the network button.
+
+        Returns:
+            False when ``layer`` is not a conv layer of the model explained (the tab is
+            brought to the front all the same).
+        """
+        self.show_concept("conv_tab")
+        return self.conv_tab.show_pixel(layer, map_index, row, col)
+
     def shutdown(self) -> None:
         """Stop timers and the worker thread."""
         self.conv_tab.timer.stop()
@@ -123,4 +134,11 @@ def install(shell: Shell) -> ExplainPanel:
     shell.put_in_dock(Dock.EXPLAIN, panel)
     shell.on_dock_shown(Dock.EXPLAIN, panel.catch_up)  # its tab chosen: no show event comes
     shell.add_shutdown_hook(panel.shutdown)
+
+    def show_pixel(layer: int, map_index: int, row: int, col: int) -> None:
+        shell.show_dock(Dock.EXPLAIN)
+        panel.show_convolution_at(layer, map_index, row, col)
+
+    shell.state.convolution_requested.connect(show_pixel)  # the network overview asks
+    panel.conv_tab.back_button.clicked.connect(shell.state.overview_requested)
     return panel

@@ -304,6 +304,8 @@ class TrainingDashboard(QWidget):
         elif isinstance(news, run.Snapshot):
             self.live.add_snapshot(news.activations, news.kernels,
                                    paused=self.pause_button.isChecked())
+            if news.activations and not self.live.probe_is_sample:  # the canvas drawing's
+                self.state.training_snapshot.emit(news.activations)
         elif isinstance(news, run.EpochDone):
             self.live.add_epoch(news.epoch, news.logs)
             self.state.weights_updated.emit(news.weights)  # already in self.model

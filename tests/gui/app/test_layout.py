@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QStyle
 
+from cnn_studio.gui.app.dock_sizes import SMALL_WIDTH
 from cnn_studio.gui.app.main_window import MainWindow
 
 SIZES = [(1280, 800), (1366, 768), (1920, 1080)]
@@ -59,13 +61,20 @@ def test_first_start_fits_the_screen(qtbot, monkeypatch, tmp_path, width, height
     window.grab()  # paints, which lays out the docks for a first start
     qtbot.waitUntil(lambda: window._painted)
     qtbot.wait(150)
-    for tab in ("train", "explain", "data"):
+    for tab in ("train", "explain", "data", "network"):
         window.show_tab(tab)
         qtbot.wait(20)
         assert cut_off(window) == [], (tab, width)
         assert side_scrolling(window) == [], (tab, width)
     assert explain_too_wide(window) == []
-    assert window.builder_dock.width() >= int(width * 0.3)  # room grows with the window
+    if width < SMALL_WIDTH:  # folded into the right-hand tabs: the canvas and overview get room
+        assert window.tabifiedDockWidgets(window.builder_dock)
+        assert window.dockWidgetArea(window.builder_dock) == Qt.DockWidgetArea.RightDockWidgetArea
+    else:
+        assert window.builder_dock.width() >= int(width * 0.25)  # room grows with the window
+    window.show_tab("network")
+    qtbot.wait(20)
+    assert window.overview_dock.width() >= int(width * 0.4), "the overview gets the room"
     widths = (window.builder_dock.width(), window.centralWidget().width(),
               window.training_dock.width())
     assert window.centralWidget().width() >= width // 4, widths  # the drawing keeps its room
