@@ -23,6 +23,7 @@ LATER: list[str] = [
     "cnn_studio.gui.explain.panel",        # explain dock
     "cnn_studio.gui.dataset.panel",     # dataset dock
     "cnn_studio.gui.teach.panel",       # Tools > Teach it my hand... (a dialog)
+    "cnn_studio.gui.runs.panel",        # runs dock
 ]
 INSTALLERS: list[str] = FIRST + LATER
 
@@ -32,7 +33,7 @@ def install_all(window, names: list[str] | None = None) -> None:
 
     ``install(window)`` (the window is the ``Shell``) returns the panel; the window files it
     under its package's name
-    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``). The window
+    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``, ``runs``). The window
     follows the state they publish through its :class:`WindowFollower`, made before the first.
     """
     for name in INSTALLERS if names is None else names:
