@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QTabBar
+from PySide6.QtWidgets import QMessageBox, QTabBar
 from support_runs import kept, record, with_curves
 from support_widgets import shown
 
@@ -23,8 +23,11 @@ LEFT = Qt.MouseButton.LeftButton
 
 @pytest.fixture
 def window(qtbot, tmp_path, monkeypatch):
-    """The window on a private home, TensorFlow and the shipped model loaded."""
+    """The window on a private home, TensorFlow and the shipped model loaded; the builder's
+    question before changing a trained network is answered Yes."""
     monkeypatch.setenv("CNN_STUDIO_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     from cnn_studio.gui.app.main_window import MainWindow
 
     win = shown(qtbot, MainWindow(), exposed=False)
