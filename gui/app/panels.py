@@ -29,6 +29,7 @@ LATER: list[str] = [
     "cnn_studio.gui.teach.panel",       # Tools > Teach it my hand... (a dialog)
     "cnn_studio.gui.learn.panel",       # the Learn path (Help > Learn), below the builder
     "cnn_studio.gui.overview.panel",    # the network overview dock
+    "cnn_studio.gui.runs.panel",        # runs dock
 ]
 INSTALLERS: list[str] = FIRST + LATER
 
@@ -38,7 +39,8 @@ def install_all(window: MainWindow, names: list[str] | None = None) -> None:
 
     ``install(window)`` (the window is the ``Shell``) returns the panel; the window files it
     under its package's name
-    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``, ``overview``). The window
+    (``draw``, ``builder``, ``training``, ``explain``, ``dataset``, ``teach``, ``learn``,
+    ``overview``, ``runs``). The window
     follows the state they publish through its :class:`WindowFollower`, made before the first.
     """
     for name in INSTALLERS if names is None else names:

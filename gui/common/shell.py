@@ -80,6 +80,9 @@ class Shell(Protocol):
     def add_opener(self, suffix: str, opener: Callable[[str], object]) -> None:
         """Open files ending in ``suffix`` (Open recent, the command line) with ``opener``."""
 
+    def open_path(self, path: str) -> None:
+        """Open ``path`` with the opener of its suffix, as File > Open recent does."""
+
     def own_dialog(self, dialog: QDialog) -> None:
         """Show ``dialog`` over the window and close it with the window."""
 

@@ -54,6 +54,7 @@ class Work(enum.Enum):
     SAVE_MODEL = "saving a trained model"
     MODEL_FILE = "opening a model or evaluating it"
     DATASET = "importing, generating or downloading letters"
+    RUNS = "reading, measuring or comparing the kept runs"
 
 
 class BusyMarks(Protocol):

@@ -253,12 +253,13 @@ class TeachDialog(NoUnsavedWork, QDialog):
         self._set_running(True)
 
     def _start_teaching(self, model, samples: list[Sample]) -> bool:
-        config = self.config
+        config, spec = self.config, self.state.model_spec
 
         def run(progress, cancel):
             from cnn_studio.model.training.finetune import teach
 
-            return model, teach(model, samples, config, progress, cancel)
+            result = teach(model, samples, config, progress, cancel)
+            return model, result, keep_teach_run(model, spec, config, result)
 
         return self.job.start("teach", run)
 
@@ -309,7 +310,7 @@ class TeachDialog(NoUnsavedWork, QDialog):
             self.progress.setValue(0)
         self._set_running(False)
 
-    def _apply(self, model, result) -> None:
+    def _apply(self, model, result, kept: str) -> None:
         """Make the adapted weights the active model's and show before/after."""
         if self.state.model is not model:
             self.status.setText("Another network became active while teaching; nothing was "
@@ -322,7 +323,7 @@ class TeachDialog(NoUnsavedWork, QDialog):
         self.state.trained, self.state.unsaved_model = True, True
         self.result = result
         self.status.setText(f"Taught in {result.seconds:.1f} s ({result.steps} steps): the "
-                            "canvas now reads with the adapted network. Save it to keep it.")
+                            "canvas now reads with the adapted network. Save it to keep it." + kept)
         self.result_label.setText(result_text(result))
         self._set_running(False)
 
@@ -387,3 +388,24 @@ def install(shell: Shell) -> TeachDialog:
     dialog.action = action
     shell.add_shutdown_hook(dialog.shutdown)
     return dialog
+
+
+def keep_teach_run(model, spec, config, result) -> str:
+    """Keep the adapted network as a run (off the GUI thread); returns what the status line
+    adds about it: where it is kept, or why it is not."""
+    import keras
+
+    from cnn_studio.model.runs.record import RunError
+    from cnn_studio.model.runs.store import RunStore
+    from cnn_studio.model.runs.taught import keep_taught_run
+    from cnn_studio.model.training.finetune import TeachConfig
+
+    if spec is None:
+        return " (A network made elsewhere: this run is not kept in the Runs list.)"
+    adapted = keras.models.clone_model(model)
+    adapted.set_weights(result.weights)
+    try:
+        record = keep_taught_run(RunStore(), spec, adapted, config or TeachConfig(), result)
+    except (RunError, OSError) as error:
+        return f" (Not kept in the Runs list: {error}.)"
+    return f" Kept in the Runs list as {record.name}."

@@ -13,7 +13,7 @@ widget. TensorFlow is imported inside the function, never at module level.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -263,6 +263,7 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
                              [layer_kind(layer) for layer in model.layers]))
     control = TrainControl(stop, pause)
     requests.attach(control, (val if val is not None else data).x)
+    recorder = keep_run(job.spec, config, choice, state)
 
     def epoch_done(epoch: int, logs: dict, weights: list) -> None:
         app_model.set_weights(weights)  # here, not in the GUI thread
@@ -274,15 +275,41 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
                        on_message=lambda text: state.partial(StatusLine(text)),
                        on_paused=lambda text: state.partial(PausedAt(text)))
     result = train(model, data, val if val is not None else datasets.empty(), config, hooks,
-                   control=control)
+                   control=control, recorder=recorder)
     app_model.set_weights(result.weights)
-    outcome = TrainOutcome(result.message, result.stopped, result.diverged, result.history,
+    outcome = TrainOutcome(result.message + kept_note(recorder), result.stopped,
+                           result.diverged, result.history,
                            result.epochs_completed, result.final, result.samples_per_s,
                            result.weights, result.model)
     if val is not None:
         outcome = replace(outcome, val_true=val.y, val_pred=predict_classes(result.model, val.x),
                           val_images=val.x)
     return outcome
+
+
+def keep_run(spec, config: TrainConfig, choice: DataChoice, state: TaskState):
+    """The :class:`model.runs.recorder.RunRecorder` keeping this run in the runs folder of the
+    data home, or None when the folder cannot be made (a status line says why)."""
+    from cnn_studio.model.runs.record import RunError
+    from cnn_studio.model.runs.recorder import RunRecorder
+    from cnn_studio.model.runs.store import RunStore
+
+    data = {"source": "window", "choice": asdict(choice), "val_fraction": config.val_fraction,
+            "augment": config.augment}
+    try:
+        return RunRecorder(RunStore(), spec, config, data)
+    except RunError as error:
+        state.partial(StatusLine(f"This run is not kept in the Runs list: {error}"))
+        return None
+
+
+def kept_note(recorder) -> str:
+    """What the dashboard's last message adds about the run's record ('' when not kept)."""
+    if recorder is None:
+        return ""
+    if recorder.problem:
+        return f" Note: {recorder.problem}."
+    return f" Kept in the Runs list as {recorder.record.name}."
 
 
 class _EitherEvent:
