@@ -36,12 +36,12 @@ class ShownKeeper(QObject):
             ``shown_model`` it sets.
     """
 
-    def __init__(self, state: QObject) -> None:
+    def __init__(self, state: Any) -> None:  # the AppState (which makes this keeper)
         super().__init__(state)
         self.state = state
         self.builds: list[tuple[NetworkSpec, int, Any]] = []  # (spec, seed, Keras model)
         self.wanted: tuple[NetworkSpec, int] | None = None
-        self.lane = None
+        self.lane: Any = None
         for signal in (state.spec_changed, state.model_spec_changed, state.model_changed,
                        state.train_config_changed):
             signal.connect(self.update)

@@ -44,7 +44,7 @@ def data_choice_of(record: RunRecord) -> DataChoice | None:
             return DataChoice(**{k: v for k, v in choice.items() if k in known})
         except TypeError:
             return None
-    weights = _SOURCES.get(data.get("source"))
+    weights = _SOURCES.get(str(data.get("source")))
     samples = data.get("samples")
     if weights is None or not (samples is None or isinstance(samples, int)):
         return None
