@@ -294,6 +294,10 @@ def keep_run(spec, config: TrainConfig, choice: DataChoice, state: TaskState):
     from cnn_studio.model.runs.recorder import RunRecorder
     from cnn_studio.model.runs.store import RunStore
 
+    if spec is None:  # a model opened from elsewhere: no layers the runs list could show
+        state.partial(StatusLine("This run is not kept in the Runs list: its network has no "
+                                 "description the builder can open."))
+        return None
     data = {"source": "window", "choice": asdict(choice), "val_fraction": config.val_fraction,
             "augment": config.augment}
     try:
