@@ -319,9 +319,10 @@ class ConvTab(ExplainTab):
         self.recompute()
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
-        """Pause the animation while the tab is hidden."""
+        """End the animation while the tab is hidden (nothing is recomputed out of sight; the
+        window may be closing)."""
         if self.play_button.isChecked():
-            self.play_button.setChecked(False)
+            self.stop_animation(refresh=False)
         super().hideEvent(event)
 
     def stop_animation(self, refresh: bool = True) -> None:

@@ -135,8 +135,11 @@ class RunsPanel(NoUnsavedWork):
 
     # -- the window closing --------------------------------------------------------------------
     def shutdown(self) -> None:
-        """Stop an experiment under way and empty the trash of deleted runs."""
+        """Stop an experiment under way, close the comparison and empty the trash of deleted
+        runs."""
         self._stop.set()
+        if self.compare_dialog is not None:  # closed while the window still holds it
+            self.compare_dialog.close()
         try:
             self.store.empty_trash()
         except (RunError, OSError) as error:

@@ -60,9 +60,11 @@ def test_two_runs_compared_one_opened_both_there_after_a_restart(qtbot, tmp_path
     click(qtbot, runs.open_button)
     assert first.state.spec.layers == get_preset("tiny").layers
 
-    answers = Answers(first, monkeypatch, DISCARD)  # the trained weights: not saved to a file
+    # The network opened from the run and the trained weights are in no file: both discarded.
+    answers = Answers(first, monkeypatch, DISCARD, DISCARD)
     first.quit_action.trigger()
-    assert not first.isVisible() and answers.asked
+    assert not first.isVisible()
+    assert answers.asked == ["Save the network?", "Save the trained model?"]
 
     second = open_window(qtbot, home, monkeypatch, size=None)
     again = second.panels["runs"].view
