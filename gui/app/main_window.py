@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
 from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_sizes
+from cnn_studio.gui.app.letter_keys import LetterKeys
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
 from cnn_studio.gui.app.shortcuts import shortcut_lines
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         self.openers: dict[str, Callable[[str], object]] = {}
         self.served: dict[Action, Callable[[], object]] = {}
         self.escape_handlers: list[Callable[[], bool]] = []
+        self.letter_keys = LetterKeys(self)
         self._shutdown_hooks: list[Callable[[], None]] = []
         self.width_sharer = WidthSharer(self)
         self._painted = False
@@ -197,6 +199,11 @@ class MainWindow(QMainWindow):
         """Esc anywhere in the window (no text field being edited) calls ``handler``; it
         returns whether it used the key."""
         self.escape_handlers.append(handler)
+
+    def add_letter_key(self, handler: Callable[[str], bool]) -> None:
+        """A-Z anywhere in the window (no text field being edited) calls ``handler(letter)``;
+        it returns whether it used the key."""
+        self.letter_keys.add(handler)
 
     def own_dialog(self, dialog: QDialog) -> None:
         """Make ``dialog`` a dialog over this window, closed with it."""

@@ -79,6 +79,10 @@ class Shell(Protocol):
     def add_opener(self, suffix: str, opener: Callable[[str], object]) -> None:
         """Open files ending in ``suffix`` (Open recent, the command line) with ``opener``."""
 
+    def add_letter_key(self, handler: Callable[[str], bool]) -> None:
+        """Call ``handler(letter)`` for A-Z pressed anywhere in the window (no text field being
+        edited); it returns whether it used the key."""
+
     def own_dialog(self, dialog: QDialog) -> None:
         """Show ``dialog`` over the window and close it with the window."""
 
