@@ -105,6 +105,8 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
 
     tf_failed = Signal(str)          # message saying what happened and what to do
     network_requested = Signal(object, str)  # (NetworkSpec, undo text): show it in the builder
+    model_network_opened = Signal(object, str)  # (NetworkSpec, .keras path): the builder shows
+    # the network of a model file just opened, as read from that file (nothing unsaved)
     weights_updated = Signal(object)  # list[np.ndarray]: new weights of the active model
     drawing_changed = Signal(object)  # np.ndarray (28, 28) network input, or None when empty
     prediction_ready = Signal(object)  # a Prediction for the current drawing
