@@ -27,6 +27,7 @@ from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
 from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_sizes
 from cnn_studio.gui.app.letter_keys import LetterKeys
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
+from cnn_studio.gui.app.session import Session
 from cnn_studio.gui.app.shortcuts import shortcut_lines
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
 from cnn_studio.gui.app.undo_routing import UndoRouter
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
     first_paint = Signal()
 
     def __init__(self, state: AppState | None = None, load_tensorflow: bool = True,
-                 defer_panels: bool = False) -> None:
+                 defer_panels: bool = False, session: bool = False) -> None:
         """Build the window.
 
         Args:
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
             load_tensorflow: start importing TensorFlow in the background.
             defer_panels: install the panels behind dock tabs after the first paint (the app
                 does this to appear sooner; tests get every panel at once).
+            session: bring the last launch's work back and keep this one's at close
+                (``gui.app.session``; the app does, tests sharing a home do not).
         """
         super().__init__()
         self.state = state or AppState(self)
@@ -102,6 +105,9 @@ class MainWindow(QMainWindow):
         self.state.message.connect(self.show_message)
         WindowFollower(self)  # before the panels: the title and recent files follow the state
         install_all(self, FIRST)
+        self.session = Session(self) if session else None
+        if self.session is not None:  # the training form and Explain read the state later
+            self.session.restore()
         if defer_panels:
             self.state.begin_work(Work.PANELS)
             self.first_paint.connect(lambda: QTimer.singleShot(0, self._install_later_panels))
@@ -427,6 +433,8 @@ class MainWindow(QMainWindow):
         settings = self.settings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("window_state", self.saveState())
+        if self.session is not None:
+            self.session.save()
         for hook in self._shutdown_hooks:
             hook()
         self.runner.shutdown()  # what the panels' hooks did not stop, with one bound

@@ -115,6 +115,16 @@ class NetworkFilesMixin:
         self.stack.setClean()
         self._update_header()
 
+    def show_last_network(self, spec: NetworkSpec, path: str | None) -> None:
+        """Start from the last launch's network: from its file ``path`` (saved), or from the
+        autosave (None: still unsaved, so marked as such). No undo step leads back to the
+        default network."""
+        self.doc.replace(spec, 0, str(Path(path).resolve()) if path else None)
+        self.stack.clear()
+        if path is None:
+            self.stack.resetClean()
+        self._update_header()
+
     def _folder(self) -> str:
         if self.doc.path:
             return str(Path(self.doc.path).parent)

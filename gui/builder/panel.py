@@ -83,6 +83,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         self.doc.changed.connect(self._on_changed)
         state.network_requested.connect(self._show_requested_network)
         state.model_network_opened.connect(self.show_model_network)
+        state.network_restored.connect(self.show_last_network)
         self.stack.cleanChanged.connect(self._update_header)
         for signal in ("model_changed", "weights_updated"):
             if hasattr(state, signal):
@@ -253,6 +254,7 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
             "file" if clean and self.model_file else
             "This network has not been saved to a file yet"))
         self.state.network_name = self.doc.spec.name
+        self.state.network_file = self.doc.path or ""
         self.state.unsaved_network = not self.stack.isClean()
 
     # ----------------------------------------------------------------- edits

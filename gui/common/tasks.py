@@ -53,6 +53,7 @@ class Work(enum.Enum):
     SAVE_MODEL = "saving a trained model"
     MODEL_FILE = "opening a model or evaluating it"
     DATASET = "importing, generating or downloading letters"
+    SESSION = "reading back the last launch's network"
 
 
 class BusyMarks(Protocol):

@@ -206,6 +206,7 @@ class DrawPanel(NoUnsavedWork, QWidget):
         self.inference.engine_changed.connect(self._on_engine)
         self.state.tf_info_changed.connect(lambda _info: self.start_inference())
         self.state.tf_failed.connect(self._on_tf_failed)
+        self.state.model_file_requested.connect(self.load_model)
 
     # ------------------------------------------------------------- drawing flow
     def start_inference(self) -> None:
