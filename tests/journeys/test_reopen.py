@@ -145,3 +145,43 @@ def test_the_last_network_settings_and_explain_tab_come_back(qtbot, tmp_path, mo
     assert fourth.statusBar().currentMessage() == lines[0]
     assert fourth.panels["training"].controls.epochs.value() == 7  # the settings still come back
     fourth.close()
+
+
+def test_the_model_the_canvas_read_with_comes_back(qtbot, tmp_path, monkeypatch):
+    """Open a trained model, close, reopen: the canvas reads with it again; once the file is
+    gone the canvas starts with the default model and the status bar says so once (issue 26,
+    defect 3)."""
+    from cnn_studio.gui.common.state import AppState
+    from cnn_studio.model.nets.keras_build import build_model
+    from cnn_studio.model.nets.model_files import save_model_file
+
+    home, tiny = tmp_path / "home", get_preset("tiny")
+    model_path = tmp_path / "small.keras"
+    save_model_file(build_model(tiny, seed=0), tiny, model_path)
+
+    def reopen():
+        monkeypatch.setenv("CNN_STUDIO_HOME", str(home))
+        state, lines = AppState(), []
+        state.message.connect(lambda line: lines.append(line) if "session" in line else None)
+        window = open_window(qtbot, home, monkeypatch, session=True, state=state,
+                             tensorflow=True)
+        return window, lines
+
+    first, _ = reopen()
+    file_dialogs(monkeypatch, open_path=model_path)
+    first.open_model_action.trigger()
+    qtbot.waitUntil(lambda: first.state.idle and first.state.trained, timeout=30_000)
+    first.close()
+
+    second, lines = reopen()
+    label = second.panels["draw"].model_label
+    qtbot.waitUntil(lambda: "small.keras" in label.text(), timeout=30_000)
+    assert lines == []
+    second.close()
+
+    model_path.unlink()
+    third, lines = reopen()
+    qtbot.waitUntil(lambda: third.state.idle, timeout=30_000)
+    assert "small.keras" not in third.panels["draw"].model_label.text()
+    assert len(lines) == 1 and "small.keras is gone" in lines[0]
+    third.close()
