@@ -15,13 +15,10 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.confidence import LEANING_FROM, is_i_or_l, verdict
 from cnn_studio.model.ink.strokes import LETTERS
 
-UNSURE_BELOW = 0.5
-I_OR_L_ABOVE = 0.3
-"""A bare vertical bar is genuinely I or l: when those are the two best classes and each is
-above this, the view answers "I or l" instead of a confident-looking half."""
-_I, _L = LETTERS.index("I"), LETTERS.index("L")
+UNSURE_BELOW = LEANING_FROM  # the bars' dashed guide line: below it the app is not sure
 BAR = QColor(96, 122, 170)
 TOP_BAR = QColor(230, 120, 40)
 GRID = QColor(215, 218, 226)
@@ -31,15 +28,6 @@ def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` most probable letters with their probabilities, best first."""
     order = np.argsort(-np.asarray(probs))[:k]
     return [(LETTERS[i] if i < len(LETTERS) else str(i), float(probs[i])) for i in order]
-
-
-def is_i_or_l(probs: np.ndarray) -> bool:
-    """True when the two most probable classes are I and L, each above ``I_OR_L_ABOVE``."""
-    probs = np.asarray(probs).reshape(-1)
-    if len(probs) <= max(_I, _L):
-        return False
-    best_two = set(np.argsort(-probs)[:2].tolist())
-    return best_two == {_I, _L} and min(probs[_I], probs[_L]) > I_OR_L_ABOVE
 
 
 class ProbabilityBars(QWidget):
@@ -144,8 +132,8 @@ class ProbabilityBars(QWidget):
 class PredictionView(QWidget):
     """The network's answer for the current drawing.
 
-    Shows nothing for an empty canvas, a clear "Not sure" when the best probability is below
-    ``UNSURE_BELOW``, "I or l" for a bare bar that is either (:func:`is_i_or_l`), and a message
+    Shows nothing for an empty canvas, the answer in the words and colour of
+    :func:`gui.common.confidence.verdict` (sure, probably, not sure, I or l), and a message
     (e.g. no trained model) when there is no answer.
     """
 
@@ -170,7 +158,7 @@ class PredictionView(QWidget):
         self._fix_sizes()
         self._lay_out()
         self.probs: np.ndarray | None = None
-        self._styled_unsure: bool | None = None
+        self._styled = None  # the sureness the labels are styled for
         self.clear()
 
     def _bold_font(self, point_size: int) -> QFont:
@@ -232,8 +220,8 @@ class PredictionView(QWidget):
 
     @property
     def unsure(self) -> bool:
-        """True while the shown answer is below the confidence threshold."""
-        return self.probs is not None and float(np.max(self.probs)) < UNSURE_BELOW
+        """True while the shown answer is not the network's one answer (not sure, I or l)."""
+        return self.probs is not None and not verdict(self.probs).confident
 
     def clear(self, hint: str = "Draw a letter on the canvas to see what the network reads.") -> None:
         """Show nothing but ``hint`` (empty canvas)."""
@@ -257,22 +245,15 @@ class PredictionView(QWidget):
         probs = np.asarray(probs, dtype=np.float32).reshape(-1)
         self.probs = probs
         best = top_k(probs, 3)
-        letter, p = best[0]
-        self.letter_label.setText(letter)
-        unsure = p < UNSURE_BELOW
-        if is_i_or_l(probs):
-            unsure = True  # styled as no single answer
-            self.letter_label.setText("I/l")
-            self.verdict_label.setText(f"I or l: a bare bar reads as either (I {probs[_I]:.0%}, "
-                                       f"l {probs[_L]:.0%})")
-        elif unsure:
-            self.verdict_label.setText(f"Not sure: best guess {letter} at {p:.0%}")
-        else:
-            self.verdict_label.setText(f"{letter}, {p:.0%} sure")
-        if unsure != self._styled_unsure:  # style sheets are slow to apply: only on a change
-            self._styled_unsure = unsure
-            self.letter_label.setStyleSheet(f"color: {colours.css(colours.muted_text() if unsure else colours.role(colours.Role.WindowText))};")
-            self.verdict_label.setStyleSheet(f"color: {colours.css(colours.warning_text() if unsure else colours.success_text())};")
+        said = verdict(probs)
+        self.letter_label.setText("I/l" if is_i_or_l(probs) else said.letter)
+        self.verdict_label.setText(said.text)
+        if said.sureness != self._styled:  # style sheets are slow to apply: only on a change
+            self._styled = said.sureness
+            letter_colour = (colours.role(colours.Role.WindowText) if said.confident
+                             else colours.muted_text())
+            self.letter_label.setStyleSheet(f"color: {colours.css(letter_colour)};")
+            self.verdict_label.setStyleSheet(f"color: {colours.css(said.colour())};")
         self.top3_label.setText("   ".join(  # a no-break space keeps each letter with its share
             f"{name}\u00a0{value:.0%}" if value >= 0.01 else f"{name}\u00a0<1%"
             for name, value in best))

@@ -86,3 +86,27 @@ def test_only_the_winners_letter_is_in_the_text_colour(bars, qtbot):
     bar = image.pixelColor(int((best + 0.5) * bars.width() / len(LETTERS)),
                            bars.height() - bars.fontMetrics().height() - 6)
     assert (bar.red(), bar.green(), bar.blue()) == (230, 120, 40), "the winner's bar is orange"
+
+
+@pytest.mark.parametrize(("best", "words", "colour"), [
+    (0.46, "Not sure: best guess C at 46%", "warning"),
+    (0.52, "Probably C (52%)", "text"),
+    (0.79, "Probably C (79%)", "text"),
+    (0.85, "C, 85% sure", "success")])
+def test_one_rule_for_how_sure_the_answer_is(qtbot, best, words, colour):
+    """52 % is not shown as green and sure while 46 % is "Not sure": one rule with three
+    levels, the same words and colours as explain mode uses (issue 26, defect 6)."""
+    from cnn_studio.gui.common import palette as colours
+    from cnn_studio.gui.explain.softmax import said_html
+
+    expected = {"warning": colours.warning_text(), "success": colours.success_text(),
+                "text": colours.role(colours.Role.WindowText)}[colour]
+    view = PredictionView()
+    qtbot.addWidget(view)
+    probs = np.full(26, (1 - best) / 25, np.float32)
+    probs[2] = best
+    view.set_probs(probs)
+    assert view.verdict_label.text() == words
+    assert colours.css(expected) in view.verdict_label.styleSheet()
+    assert view.unsure == (colour == "warning")
+    assert f"\u201c{words}\u201d" in said_html(probs) and colours.css(expected) in said_html(probs)
