@@ -16,8 +16,11 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.confidence import LEANING_FROM, is_i_or_l, verdict
+from cnn_studio.gui.common.widgets import ElidedLabel
 from cnn_studio.model.ink.strokes import LETTERS
 
+AXIS_MIN_POINTS = 6.5  # the A-Z axis letters shrink to this size before some are left out
+AXIS_GAP = 2  # pixels at least between two axis letters
 UNSURE_BELOW = LEANING_FROM  # the bars' dashed guide line: below it the app is not sure
 BAR = QColor(96, 122, 170)
 TOP_BAR = QColor(230, 120, 40)
@@ -77,6 +80,26 @@ class ProbabilityBars(QWidget):
             self.backgrounds_drawn += 1
         return self._backgrounds
 
+    def axis_letters(self, count: int) -> tuple[QFont, int]:
+        """The font of the A-Z axis and which letters it shows (every ``step``-th) so that
+        no two letters touch: the widget's font, smaller in a narrow chart (down to
+        ``AXIS_MIN_POINTS``), then every other letter."""
+        slot = self.width() / max(count, 1)
+        names = [LETTERS[i] if i < len(LETTERS) else str(i) for i in range(count)]
+        font = QFont(self.font())
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+
+        def widest(points: float) -> int:
+            font.setPointSizeF(points)
+            return max((QFontMetrics(font).horizontalAdvance(n) for n in names), default=0)
+
+        while widest(size) + AXIS_GAP > slot and size - 0.5 >= AXIS_MIN_POINTS:
+            size -= 0.5
+        step = 1
+        while widest(size) + AXIS_GAP > slot * step and step < count:
+            step += 1
+        return font, step
+
     def _draw_background(self, count: int, letter_colour: QColor, ratio: float) -> QPixmap:
         label_h, top, bottom, slot = self._geometry(count)
         pixmap = QPixmap(QSize(self.width(), self.height()) * ratio)
@@ -91,7 +114,9 @@ class ProbabilityBars(QWidget):
         painter.setPen(QPen(GRID, 1))
         painter.drawLine(0, int(bottom), self.width(), int(bottom))
         painter.setPen(letter_colour)
-        for i in range(count):
+        font, step = self.axis_letters(count)
+        painter.setFont(font)
+        for i in range(0, count, step):
             text = LETTERS[i] if i < len(LETTERS) else str(i)
             painter.drawText(QRectF(i * slot, bottom + 1, slot, label_h),
                              Qt.AlignmentFlag.AlignCenter, text)
@@ -145,7 +170,8 @@ class PredictionView(QWidget):
         self.letter_label.setFont(self._bold_font(44))
         self.letter_label.setMinimumWidth(70)
         self.letter_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label = QLabel("")
+        self.verdict_label = ElidedLabel()  # never clipped: elided, whole text as tooltip
+        self.verdict_label.setTextFormat(Qt.TextFormat.PlainText)
         self.verdict_label.setObjectName("verdict")
         self.verdict_label.setFont(self._bold_font(self.font().pointSize() + 3))
         self.top3_label = QLabel("")
@@ -227,7 +253,7 @@ class PredictionView(QWidget):
         """Show nothing but ``hint`` (empty canvas)."""
         self.probs = None
         self.letter_label.setText("")
-        self.verdict_label.setText("")
+        self.verdict_label.set_full_text("")
         self.top3_label.setText("")
         self.message_label.setText(hint)
         self.message_label.setStyleSheet("")
@@ -247,7 +273,7 @@ class PredictionView(QWidget):
         best = top_k(probs, 3)
         said = verdict(probs)
         self.letter_label.setText("I/l" if is_i_or_l(probs) else said.letter)
-        self.verdict_label.setText(said.text)
+        self.verdict_label.set_full_text(said.text)
         if said.sureness != self._styled:  # style sheets are slow to apply: only on a change
             self._styled = said.sureness
             letter_colour = (colours.role(colours.Role.WindowText) if said.confident
