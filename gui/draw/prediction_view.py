@@ -19,7 +19,7 @@ from cnn_studio.gui.common.confidence import LEANING_FROM, is_i_or_l, verdict
 from cnn_studio.gui.common.widgets import ElidedLabel
 from cnn_studio.model.ink.strokes import LETTERS
 
-AXIS_MIN_POINTS = 6.5  # the A-Z axis letters shrink to this size before some are left out
+AXIS_MIN_POINTS = 5.0  # the A-Z axis letters shrink to this size before some are left out
 AXIS_GAP = 2  # pixels at least between two axis letters
 UNSURE_BELOW = LEANING_FROM  # the bars' dashed guide line: below it the app is not sure
 BAR = QColor(96, 122, 170)
@@ -76,7 +76,8 @@ class ProbabilityBars(QWidget):
             self._background_key = key
             self._backgrounds = (self._draw_background(count, colours.muted_text(), ratio),
                                  self._draw_background(
-                                     count, colours.role(colours.Role.WindowText), ratio))
+                                     count, colours.role(colours.Role.WindowText), ratio,
+                                     every_letter=True))
             self.backgrounds_drawn += 1
         return self._backgrounds
 
@@ -100,7 +101,10 @@ class ProbabilityBars(QWidget):
             step += 1
         return font, step
 
-    def _draw_background(self, count: int, letter_colour: QColor, ratio: float) -> QPixmap:
+    def _draw_background(self, count: int, letter_colour: QColor, ratio: float,
+                         every_letter: bool = False) -> QPixmap:
+        """The guide lines and the axis letters; ``every_letter``: also those the axis leaves
+        out (only the winner's slot is copied from this one, so its letter always shows)."""
         label_h, top, bottom, slot = self._geometry(count)
         pixmap = QPixmap(QSize(self.width(), self.height()) * ratio)
         pixmap.setDevicePixelRatio(ratio)
@@ -116,7 +120,7 @@ class ProbabilityBars(QWidget):
         painter.setPen(letter_colour)
         font, step = self.axis_letters(count)
         painter.setFont(font)
-        for i in range(0, count, step):
+        for i in range(0, count, 1 if every_letter else step):
             text = LETTERS[i] if i < len(LETTERS) else str(i)
             painter.drawText(QRectF(i * slot, bottom + 1, slot, label_h),
                              Qt.AlignmentFlag.AlignCenter, text)
