@@ -22,16 +22,19 @@ TF_TIMEOUT = 120_000  # ms: a loaded 2-core machine imports TensorFlow slowly
 
 
 def open_window(qtbot, home: Path, monkeypatch, *, tensorflow: bool = False,
-                size: tuple[int, int] | None = (1366, 768)):
+                size: tuple[int, int] | None = (1366, 768), session: bool = False,
+                state=None):
     """A shown, active main window whose user files live in ``home`` (``CNN_STUDIO_HOME``).
 
     ``size`` None keeps the size the window restored from its settings. With ``tensorflow``
-    it waits until TensorFlow, the default model and start-up work are done.
+    it waits until TensorFlow, the default model and start-up work are done. With ``session``
+    the window brings the last launch's work back and keeps its own at close (as the app);
+    ``state`` (an ``AppState``) lets a test listen from before the window is made.
     """
     monkeypatch.setenv("CNN_STUDIO_HOME", str(home))
     from cnn_studio.gui.app.main_window import MainWindow
 
-    window = MainWindow(load_tensorflow=tensorflow)
+    window = MainWindow(state, load_tensorflow=tensorflow, session=session)
     qtbot.addWidget(window)
     if size is not None:
         window.resize(*size)

@@ -89,7 +89,7 @@ def run_gui(screenshot: str | None = None, size: tuple[int, int] | None = None,
     app = make_application(sys.argv[:1])
     reporter = error_dialog.install(log_file, app)
     logging.getLogger("cnn_studio").info("GUI start-up (log: %s)", log_file)
-    window = MainWindow(defer_panels=True, learn_at_first_start=True)
+    window = MainWindow(defer_panels=True, learn_at_first_start=True, session=not screenshot)
     if size or screenshot:
         window.resize(*(size or (1400, 900)))
     if tab:

@@ -26,7 +26,9 @@ from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
 from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_frame, first_start_sizes
 from cnn_studio.gui.app.learn_views import LearnViews
+from cnn_studio.gui.app.letter_keys import LetterKeys
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
+from cnn_studio.gui.app.session import Session
 from cnn_studio.gui.app.shortcuts import shortcut_lines
 from cnn_studio.gui.app.tf_loader import TensorFlowLoader, describe_devices
 from cnn_studio.gui.app.undo_routing import UndoRouter
@@ -65,7 +67,8 @@ class MainWindow(QMainWindow):
     first_paint = Signal()
 
     def __init__(self, state: AppState | None = None, load_tensorflow: bool = True,
-                 defer_panels: bool = False, learn_at_first_start: bool = False) -> None:
+                 defer_panels: bool = False, learn_at_first_start: bool = False,
+                 session: bool = False) -> None:
         """Build the window.
 
         Args:
@@ -75,6 +78,8 @@ class MainWindow(QMainWindow):
                 does this to appear sooner; tests get every panel at once).
             learn_at_first_start: open the Learn path until the person has moved along it
                 (the app does; ``gui.learn.progress.started``).
+            session: bring the last launch's work back and keep this one's at close
+                (``gui.app.session``; the app does, tests sharing a home do not).
         """
         super().__init__()
         self.state = state or AppState(self)
@@ -89,6 +94,7 @@ class MainWindow(QMainWindow):
         self.openers: dict[str, Callable[[str], object]] = {}
         self.served: dict[Action, Callable[[], object]] = {}
         self.escape_handlers: list[Callable[[], bool]] = []
+        self.letter_keys = LetterKeys(self)
         self._shutdown_hooks: list[Callable[[], None]] = []
         self.width_sharer = WidthSharer(self)
         self._painted = False
@@ -104,6 +110,9 @@ class MainWindow(QMainWindow):
         self.state.message.connect(self.show_message)
         WindowFollower(self)  # before the panels: the title and recent files follow the state
         install_all(self, FIRST)
+        self.session = Session(self) if session else None
+        if self.session is not None:  # the training form and Explain read the state later
+            self.session.restore()
         if defer_panels:
             self.state.begin_work(Work.PANELS)
             self.first_paint.connect(lambda: QTimer.singleShot(0, self._install_later_panels))
@@ -207,6 +216,11 @@ class MainWindow(QMainWindow):
         """Esc anywhere in the window (no text field being edited) calls ``handler``; it
         returns whether it used the key."""
         self.escape_handlers.append(handler)
+
+    def add_letter_key(self, handler: Callable[[str], bool]) -> None:
+        """A-Z anywhere in the window (no text field being edited) calls ``handler(letter)``;
+        it returns whether it used the key."""
+        self.letter_keys.add(handler)
 
     def own_dialog(self, dialog: QDialog) -> None:
         """Make ``dialog`` a dialog over this window, closed with it."""
@@ -451,6 +465,8 @@ class MainWindow(QMainWindow):
         settings = self.settings()
         settings.setValue("geometry", self.saveGeometry())
         settings.setValue("window_state", self.saveState())
+        if self.session is not None:
+            self.session.save()
         for hook in self._shutdown_hooks:
             hook()
         self.runner.shutdown()  # what the panels' hooks did not stop, with one bound

@@ -24,6 +24,7 @@ def shortcut_lines(window: MainWindow) -> list[tuple[str, str]]:
                               text))
     lines += [("Esc", "Clear the drawing (unless a text field is being edited)"),
               ("Delete on the canvas", "Clear the drawing"),
-              ("A-Z on the canvas", "Add the drawing to your dataset as that letter"),
+              ("A-Z", "Add the drawing to your dataset as that letter (unless a text field or a "
+                      "list of choices is being typed in)"),
               ("F1", "This list")]
     return lines

@@ -82,6 +82,11 @@ class NetworkDocument(QObject):
             params[name] = copy.deepcopy(value)
         self._commit(layers, index)
 
+    def rename(self, name: str) -> None:
+        """Give the network a new name (Save as: the network takes its file's name)."""
+        self._spec = NetworkSpec(self._layers(), name)
+        self.changed.emit(-1)
+
     def replace(self, spec: NetworkSpec, select: int = -1, path=KEEP) -> None:
         """Replace the whole network by a copy of ``spec`` (and its file ``path``, if given)."""
         self._spec = copy.deepcopy(spec)

@@ -81,7 +81,13 @@ class NetworkFilesMixin:
         last_folder.remember("networks", path)
         if not path.lower().endswith(SPEC_SUFFIX):  # the suffix File > Open recent knows
             path = (path[:-5] if path.lower().endswith(".json") else path) + SPEC_SUFFIX
-        return self.save_to(path)
+        name = Path(path).name[:-len(SPEC_SUFFIX)] or self.doc.spec.name
+        old_name = self.doc.spec.name
+        self.doc.rename(name)  # the network is called as its new file (the title says so)
+        if not self.save_to(path):
+            self.doc.rename(old_name)
+            return False
+        return True
 
     def save_to(self, path: str) -> bool:
         """Write the network to ``path`` atomically; a failure shows a message."""
@@ -96,6 +102,28 @@ class NetworkFilesMixin:
         self._remember(self.doc.path)
         self.state.message.emit(f"Saved the network to {self.doc.path}")
         return True
+
+    def show_model_network(self, spec: NetworkSpec, path: str) -> None:
+        """Show the network of the model file ``path`` just opened, as read from it: the
+        builder says where it came from, with no unsaved edits (the close guard asks nothing)."""
+        if spec.layers != self.doc.spec.layers or spec.name != self.doc.spec.name:
+            self.stack.push(ReplaceNetworkCommand(self.doc, spec,
+                                                  f"Network of {Path(path).name}", 0, None))
+        elif self.doc.path is not None:  # the same network, from the model file this time
+            self.doc.path = None
+        self.model_file = str(path)
+        self.stack.setClean()
+        self._update_header()
+
+    def show_last_network(self, spec: NetworkSpec, path: str | None) -> None:
+        """Start from the last launch's network: from its file ``path`` (saved), or from the
+        autosave (None: still unsaved, so marked as such). No undo step leads back to the
+        default network."""
+        self.doc.replace(spec, 0, str(Path(path).resolve()) if path else None)
+        self.stack.clear()
+        if path is None:
+            self.stack.resetClean()
+        self._update_header()
 
     def _folder(self) -> str:
         if self.doc.path:

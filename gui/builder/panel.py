@@ -78,9 +78,12 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
         self.report = analyze(self.doc.spec)
         self.code_view: CodeView | None = None
         self._reset_confirmed = False
+        self.model_file: str | None = None  # the .keras file the clean network came from
         self._build()
         self.doc.changed.connect(self._on_changed)
         state.network_requested.connect(self._show_requested_network)
+        state.model_network_opened.connect(self.show_model_network)
+        state.network_restored.connect(self.show_last_network)
         self.stack.cleanChanged.connect(self._update_header)
         for signal in ("model_changed", "weights_updated"):
             if hasattr(state, signal):
@@ -237,11 +240,21 @@ class LayerBuilderPanel(NetworkFilesMixin, QWidget):
     def _update_header(self, *_args) -> None:
         if not shiboken6.isValid(self.stack):  # the window is being destroyed
             return
-        where = Path(self.doc.path).name if self.doc.path else "not saved"
-        star = "" if self.stack.isClean() else " *"
+        clean = self.stack.isClean()
+        if self.doc.path:
+            where = Path(self.doc.path).name
+        elif clean and self.model_file:
+            where = f"from the model {Path(self.model_file).name}"
+        else:
+            where = "not saved"
+        star = "" if clean else " *"
         self.header.setText(f"<b>{self.doc.spec.name}</b> ({where}){star}")
-        self.header.setToolTip(self.doc.path or "This network has not been saved to a file yet")
+        self.header.setToolTip(self.doc.path or (
+            f"Read from the model file {self.model_file}; Save network writes it as a network "
+            "file" if clean and self.model_file else
+            "This network has not been saved to a file yet"))
         self.state.network_name = self.doc.spec.name
+        self.state.network_file = self.doc.path or ""
         self.state.unsaved_network = not self.stack.isClean()
 
     # ----------------------------------------------------------------- edits

@@ -82,6 +82,9 @@ class Shell(Protocol):
 
     def open_path(self, path: str) -> None:
         """Open ``path`` with the opener of its suffix, as File > Open recent does."""
+    def add_letter_key(self, handler: Callable[[str], bool]) -> None:
+        """Call ``handler(letter)`` for A-Z pressed anywhere in the window (no text field being
+        edited); it returns whether it used the key."""
 
     def own_dialog(self, dialog: QDialog) -> None:
         """Show ``dialog`` over the window and close it with the window."""

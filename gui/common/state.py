@@ -86,6 +86,9 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
     data_choice = Field(None, "the data sources Train mixes (a model.data.datasets.DataChoice)")
     network_name = Field("", "the name of the network in the builder ('' before one)", str)
     unsaved_network = Field(False, "the builder's network has edits not saved to its file", bool)
+    network_file = Field("", "the file the builder's network was opened from or saved to ('':"
+                             " none)", str)
+    explain_tab = Field("", "the Explain tab in front (its object name; '' before one)", str)
     shown = Field(None, "which network the canvas's answer, explain mode and the overview show"
                         " (a model.nets.shown.ShownNetwork; its label says it on screen; None:"
                         " none may be shown, the builder's network is invalid)")
@@ -105,11 +108,18 @@ class AppState(QObject, metaclass=evented):  # type: ignore[metaclass]  # a func
         data_choice_changed: Any
         network_name_changed: Any
         unsaved_network_changed: Any
+        network_file_changed: Any
+        explain_tab_changed: Any
         shown_changed: Any
         shown_model_changed: Any
 
     tf_failed = Signal(str)          # message saying what happened and what to do
     network_requested = Signal(object, str)  # (NetworkSpec, undo text): show it in the builder
+    model_network_opened = Signal(object, str)  # (NetworkSpec, .keras path): the builder shows
+    # the network of a model file just opened, as read from that file (nothing unsaved)
+    network_restored = Signal(object, object)  # (NetworkSpec, its file or None: the autosave)
+    # the last launch's network: the builder starts from it (no undo step back to the default)
+    model_file_requested = Signal(str)  # a .keras file the canvas reads with (the last launch's)
     weights_updated = Signal(object)  # list[np.ndarray]: new weights of the active model
     drawing_changed = Signal(object)  # np.ndarray (28, 28) network input, or None when empty
     prediction_ready = Signal(object)  # a Prediction for the current drawing

@@ -55,6 +55,7 @@ class Work(enum.Enum):
     MODEL_FILE = "opening a model or evaluating it"
     DATASET = "importing, generating or downloading letters"
     RUNS = "reading, measuring or comparing the kept runs"
+    SESSION = "reading back the last launch's network"
 
 
 class BusyMarks(Protocol):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 
 def push_button(text: str, tip: str = "", name: str = "") -> QPushButton:
@@ -25,3 +26,28 @@ def bar_layout(owner: QWidget, stretched: QWidget, *rest: QWidget,
     for widget in rest:
         layout.addWidget(widget)
     return layout
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that never clips: text too long for its width ends in "…" and the
+    whole text is its tooltip. Set the text with :meth:`set_full_text`."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        """Show ``text`` (plain, one line), elided to the label's width when it does not fit."""
+        self.full_text = text
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight,
+                                              max(self.contentsRect().width(), 0))
+        self.setText(shown)
+        self.setToolTip(self.full_text if shown != self.full_text else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Elide again for the new width."""
+        super().resizeEvent(event)
+        self._elide()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QSizePolicy, QWidget
 
 from cnn_studio.gui.common.widgets import bar_layout, push_button
 
 
 class AddSampleBar(QFrame):
-    """A slim prompt: "Add this drawing to your dataset as <letter>?" with Add / Cancel."""
+    """A slim prompt: "Add this drawing to your dataset as <letter>?" with Add / Cancel.
+
+    Its place stays reserved while it is hidden, so showing it moves nothing under the
+    pointer (the Clear button stays where Cancel would otherwise land).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -17,10 +21,15 @@ class AddSampleBar(QFrame):
         self.setStyleSheet("#add_sample_bar { background: #fff6d8; }")
         self.letter = ""
         self.label = QLabel()
+        # the prompt's text may not widen the column either (the canvas would shrink)
+        self.label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.add_button = push_button("Add (Enter)", name="add_sample_button")
         self.cancel_button = QPushButton("Cancel (Esc)")
         bar_layout(self, self.label, self.add_button, self.cancel_button, margins=(6, 2, 6, 2))
         self.cancel_button.clicked.connect(self.hide)
+        keep_place = self.sizePolicy()
+        keep_place.setRetainSizeWhenHidden(True)
+        self.setSizePolicy(keep_place)
         self.hide()
 
     def offer(self, letter: str) -> None:

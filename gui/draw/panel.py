@@ -209,6 +209,7 @@ class DrawPanel(NoUnsavedWork, QWidget):
         self.state.tf_info_changed.connect(lambda _info: self.start_inference())
         self.state.tf_failed.connect(self._on_tf_failed)
         self.state.shown_changed.connect(self._on_shown)
+        self.state.model_file_requested.connect(self.load_model)
 
     # ------------------------------------------------------------- drawing flow
     def start_inference(self) -> None:
@@ -367,13 +368,20 @@ class DrawPanel(NoUnsavedWork, QWidget):
         return self.image is not None
 
     # ------------------------------------------------------------ own samples
-    def offer_sample(self, letter: str) -> None:
-        """Ask whether to add the drawing to the user's dataset as ``letter``."""
+    def offer_sample(self, letter: str) -> bool:
+        """Ask whether to add the drawing to the user's dataset as ``letter``; False (nothing
+        asked) while the canvas is empty.
+
+        The keyboard focus moves to the canvas, so Enter adds and Esc cancels wherever the
+        letter was pressed.
+        """
         if self.canvas.is_empty():
-            return
+            return False
         self.add_bar.offer(letter)
         for shortcut in (*self._enter, self._escape):
             shortcut.setEnabled(True)
+        self.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
 
     def _hide_add_bar(self) -> None:
         self.add_bar.hide()
@@ -410,11 +418,13 @@ class DrawPanel(NoUnsavedWork, QWidget):
 
 
 def install(shell: Shell) -> DrawPanel:
-    """Put the draw panel in the window's centre; Edit > Undo and Esc act on its canvas."""
+    """Put the draw panel in the window's centre; Edit > Undo, Esc and the letter keys act on
+    its canvas from anywhere in the window."""
     panel = DrawPanel(shell.state)
     shell.put_in_centre(panel)
     shell.register_undo(panel.canvas, panel.canvas.undo_stroke, panel.canvas.redo_stroke)
     shell.add_escape(panel.clear_drawing)
+    shell.add_letter_key(panel.offer_sample)
     shell.add_shutdown_hook(panel.shutdown)
     panel.canvas.setFocus()  # letter keys and Ctrl+Z work on the canvas from the start
     if shell.state.tf_loaded:

@@ -15,13 +15,13 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.confidence import LEANING_FROM, is_i_or_l, verdict
+from cnn_studio.gui.common.widgets import ElidedLabel
 from cnn_studio.model.ink.strokes import LETTERS
 
-UNSURE_BELOW = 0.5
-I_OR_L_ABOVE = 0.3
-"""A bare vertical bar is genuinely I or l: when those are the two best classes and each is
-above this, the view answers "I or l" instead of a confident-looking half."""
-_I, _L = LETTERS.index("I"), LETTERS.index("L")
+AXIS_MIN_POINTS = 5.0  # the A-Z axis letters shrink to this size before some are left out
+AXIS_GAP = 2  # pixels at least between two axis letters
+UNSURE_BELOW = LEANING_FROM  # the bars' dashed guide line: below it the app is not sure
 BAR = QColor(96, 122, 170)
 TOP_BAR = QColor(230, 120, 40)
 GRID = QColor(215, 218, 226)
@@ -31,15 +31,6 @@ def top_k(probs: np.ndarray, k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` most probable letters with their probabilities, best first."""
     order = np.argsort(-np.asarray(probs))[:k]
     return [(LETTERS[i] if i < len(LETTERS) else str(i), float(probs[i])) for i in order]
-
-
-def is_i_or_l(probs: np.ndarray) -> bool:
-    """True when the two most probable classes are I and L, each above ``I_OR_L_ABOVE``."""
-    probs = np.asarray(probs).reshape(-1)
-    if len(probs) <= max(_I, _L):
-        return False
-    best_two = set(np.argsort(-probs)[:2].tolist())
-    return best_two == {_I, _L} and min(probs[_I], probs[_L]) > I_OR_L_ABOVE
 
 
 class ProbabilityBars(QWidget):
@@ -85,11 +76,35 @@ class ProbabilityBars(QWidget):
             self._background_key = key
             self._backgrounds = (self._draw_background(count, colours.muted_text(), ratio),
                                  self._draw_background(
-                                     count, colours.role(colours.Role.WindowText), ratio))
+                                     count, colours.role(colours.Role.WindowText), ratio,
+                                     every_letter=True))
             self.backgrounds_drawn += 1
         return self._backgrounds
 
-    def _draw_background(self, count: int, letter_colour: QColor, ratio: float) -> QPixmap:
+    def axis_letters(self, count: int) -> tuple[QFont, int]:
+        """The font of the A-Z axis and which letters it shows (every ``step``-th) so that
+        no two letters touch: the widget's font, smaller in a narrow chart (down to
+        ``AXIS_MIN_POINTS``), then every other letter."""
+        slot = self.width() / max(count, 1)
+        names = [LETTERS[i] if i < len(LETTERS) else str(i) for i in range(count)]
+        font = QFont(self.font())
+        size = font.pointSizeF() if font.pointSizeF() > 0 else 9.0
+
+        def widest(points: float) -> int:
+            font.setPointSizeF(points)
+            return max((QFontMetrics(font).horizontalAdvance(n) for n in names), default=0)
+
+        while widest(size) + AXIS_GAP > slot and size - 0.5 >= AXIS_MIN_POINTS:
+            size -= 0.5
+        step = 1
+        while widest(size) + AXIS_GAP > slot * step and step < count:
+            step += 1
+        return font, step
+
+    def _draw_background(self, count: int, letter_colour: QColor, ratio: float,
+                         every_letter: bool = False) -> QPixmap:
+        """The guide lines and the axis letters; ``every_letter``: also those the axis leaves
+        out (only the winner's slot is copied from this one, so its letter always shows)."""
         label_h, top, bottom, slot = self._geometry(count)
         pixmap = QPixmap(QSize(self.width(), self.height()) * ratio)
         pixmap.setDevicePixelRatio(ratio)
@@ -103,7 +118,9 @@ class ProbabilityBars(QWidget):
         painter.setPen(QPen(GRID, 1))
         painter.drawLine(0, int(bottom), self.width(), int(bottom))
         painter.setPen(letter_colour)
-        for i in range(count):
+        font, step = self.axis_letters(count)
+        painter.setFont(font)
+        for i in range(0, count, 1 if every_letter else step):
             text = LETTERS[i] if i < len(LETTERS) else str(i)
             painter.drawText(QRectF(i * slot, bottom + 1, slot, label_h),
                              Qt.AlignmentFlag.AlignCenter, text)
@@ -144,8 +161,8 @@ class ProbabilityBars(QWidget):
 class PredictionView(QWidget):
     """The network's answer for the current drawing.
 
-    Shows nothing for an empty canvas, a clear "Not sure" when the best probability is below
-    ``UNSURE_BELOW``, "I or l" for a bare bar that is either (:func:`is_i_or_l`), and a message
+    Shows nothing for an empty canvas, the answer in the words and colour of
+    :func:`gui.common.confidence.verdict` (sure, probably, not sure, I or l), and a message
     (e.g. no trained model) when there is no answer.
     """
 
@@ -157,7 +174,8 @@ class PredictionView(QWidget):
         self.letter_label.setFont(self._bold_font(44))
         self.letter_label.setMinimumWidth(70)
         self.letter_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.verdict_label = QLabel("")
+        self.verdict_label = ElidedLabel()  # never clipped: elided, whole text as tooltip
+        self.verdict_label.setTextFormat(Qt.TextFormat.PlainText)
         self.verdict_label.setObjectName("verdict")
         self.verdict_label.setFont(self._bold_font(self.font().pointSize() + 3))
         self.top3_label = QLabel("")
@@ -170,7 +188,7 @@ class PredictionView(QWidget):
         self._fix_sizes()
         self._lay_out()
         self.probs: np.ndarray | None = None
-        self._styled_unsure: bool | None = None
+        self._styled = None  # the sureness the labels are styled for
         self.clear()
 
     def _bold_font(self, point_size: int) -> QFont:
@@ -232,14 +250,14 @@ class PredictionView(QWidget):
 
     @property
     def unsure(self) -> bool:
-        """True while the shown answer is below the confidence threshold."""
-        return self.probs is not None and float(np.max(self.probs)) < UNSURE_BELOW
+        """True while the shown answer is not the network's one answer (not sure, I or l)."""
+        return self.probs is not None and not verdict(self.probs).confident
 
     def clear(self, hint: str = "Draw a letter on the canvas to see what the network reads.") -> None:
         """Show nothing but ``hint`` (empty canvas)."""
         self.probs = None
         self.letter_label.setText("")
-        self.verdict_label.setText("")
+        self.verdict_label.set_full_text("")
         self.top3_label.setText("")
         self.message_label.setText(hint)
         self.message_label.setStyleSheet("")
@@ -257,22 +275,15 @@ class PredictionView(QWidget):
         probs = np.asarray(probs, dtype=np.float32).reshape(-1)
         self.probs = probs
         best = top_k(probs, 3)
-        letter, p = best[0]
-        self.letter_label.setText(letter)
-        unsure = p < UNSURE_BELOW
-        if is_i_or_l(probs):
-            unsure = True  # styled as no single answer
-            self.letter_label.setText("I/l")
-            self.verdict_label.setText(f"I or l: a bare bar reads as either (I {probs[_I]:.0%}, "
-                                       f"l {probs[_L]:.0%})")
-        elif unsure:
-            self.verdict_label.setText(f"Not sure: best guess {letter} at {p:.0%}")
-        else:
-            self.verdict_label.setText(f"{letter}, {p:.0%} sure")
-        if unsure != self._styled_unsure:  # style sheets are slow to apply: only on a change
-            self._styled_unsure = unsure
-            self.letter_label.setStyleSheet(f"color: {colours.css(colours.muted_text() if unsure else colours.role(colours.Role.WindowText))};")
-            self.verdict_label.setStyleSheet(f"color: {colours.css(colours.warning_text() if unsure else colours.success_text())};")
+        said = verdict(probs)
+        self.letter_label.setText("I/l" if is_i_or_l(probs) else said.letter)
+        self.verdict_label.set_full_text(said.text)
+        if said.sureness != self._styled:  # style sheets are slow to apply: only on a change
+            self._styled = said.sureness
+            letter_colour = (colours.role(colours.Role.WindowText) if said.confident
+                             else colours.muted_text())
+            self.letter_label.setStyleSheet(f"color: {colours.css(letter_colour)};")
+            self.verdict_label.setStyleSheet(f"color: {colours.css(said.colour())};")
         self.top3_label.setText("   ".join(  # a no-break space keeps each letter with its share
             f"{name}\u00a0{value:.0%}" if value >= 0.01 else f"{name}\u00a0<1%"
             for name, value in best))

@@ -121,6 +121,21 @@ class ExplainPanel(NoUnsavedWork, QWidget):
         self.conv_tab.timer.stop()
         self.ctx.shutdown()
 
+    def follow_tab_in_state(self) -> None:
+        """Publish the tab in front as ``state.explain_tab`` and bring the one it names to the
+        front (the last launch's, at start)."""
+        state = self.state
+        self._show_tab(state.explain_tab)
+        state.explain_tab_changed.connect(self._show_tab)
+        pages = self.tabs.pages
+        pages.currentChanged.connect(
+            lambda index: setattr(state, "explain_tab", pages.widget(index).objectName()))
+
+    def _show_tab(self, name: str) -> None:
+        page = self.findChild(QWidget, name) if name in TABS else None
+        if page is not None:
+            self.tabs.setCurrentWidget(page)
+
     def catch_up(self) -> None:
         """The dock came to the front: recompute the tabs whose inputs changed meanwhile (a
         dock behind another's tab computes nothing)."""
@@ -141,4 +156,5 @@ def install(shell: Shell) -> ExplainPanel:
 
     shell.state.convolution_requested.connect(show_pixel)  # the network overview asks
     panel.conv_tab.back_button.clicked.connect(shell.state.overview_requested)
+    panel.follow_tab_in_state()
     return panel

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.confidence import verdict
 from cnn_studio.gui.common.form import Control, make_widget
 from cnn_studio.gui.common.heatmap import format_number
 from cnn_studio.gui.explain.base import (
@@ -33,6 +34,12 @@ def compute_softmax(model, image, true_class: int | None):
     if true_class is None:
         result = ex.softmax_loss(model, image, result.predicted)
     return result
+
+
+def said_html(probabilities) -> str:
+    """The canvas's words for these probabilities, in its colour (one rule for both)."""
+    said = verdict(probabilities)
+    return f'<span style="color: {colours.css(said.colour())}">“{said.text}”</span>'
 
 
 def set_true_combo(combo, index: int) -> None:
@@ -118,7 +125,8 @@ class SoftmaxTab(ExplainTab):
                  f"Sum of exp(z - max) = {format_number(result.exp_sum, 5)}; "
                  "probability = exp(z - max) / sum.",
                  f"Predicted: <b>{class_name(predicted)}</b> with p = "
-                 f"{format_number(result.probabilities[predicted], 5)}.",
+                 f"{format_number(result.probabilities[predicted], 5)}; the canvas says "
+                 f"{said_html(result.probabilities)}.",
                  f"Cross-entropy loss for {class_name(true)} = -log p({class_name(true)}) = "
                  f"-log({format_number(p, 6, small=True)}) = <b>{format_number(result.loss, 5)}</b>"]
         return "<br>".join(lines)

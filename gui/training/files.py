@@ -187,12 +187,12 @@ class ModelFiles(QWidget):
         self.dashboard.adopt_model(model, spec)
         self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
         if spec is not None:  # None: a model made elsewhere, used read-only, as it is
-            self.put_spec_in_builder(spec)
+            self.state.model_network_opened.emit(spec, str(path))
         self.state.file_used.emit(path)
         self.dashboard.show_message(f"Opened {Path(path).name}: it is now the active model."
                                     + (f" {note}." if note else ""))
 
-    def put_spec_in_builder(self, spec, text: str = "Network of the opened model") -> None:
+    def put_spec_in_builder(self, spec, text: str) -> None:
         """Ask for ``spec`` in the layer builder (it becomes an undoable edit named ``text``)."""
         self.state.network_requested.emit(spec, text)
 

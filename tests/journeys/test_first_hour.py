@@ -143,7 +143,8 @@ def test_a_network_built_by_clicks_from_empty_then_a_preset_and_saved(qtbot, tmp
     window.save_network_as_action.trigger()
     assert load_spec(path).layers == get_preset("tiny").layers
     assert not window.isWindowModified()
-    assert window.windowTitle() == "CNN Studio \u2014 tiny[*]"  # the network's name; [*] unshown
+    # after Save as the network is called as its new file (issue 26, defect 4); [*] unshown
+    assert window.windowTitle() == "CNN Studio \u2014 my-first[*]"
     assert window.recent_files()[0] == str(path.resolve())
     assert [a.text() for a in window.recent_menu.actions()] == [path.name]
     window.close()

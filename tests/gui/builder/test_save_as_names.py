@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from cnn_studio.model.spec.files import load_spec
 from cnn_studio.model.spec.network import NetworkSpec
 from cnn_studio.model.spec.presets import get_preset
 
@@ -42,6 +43,8 @@ def test_save_with_a_nul_in_the_name_shows_a_message(panel, monkeypatch, tmp_pat
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: warnings.append(a[2]))
-    assert panel.save_as() is False  # no ValueError escapes
+    panel.doc.path = str(target)  # Save (to its file) keeps the name, NUL and all
+    assert panel.save() is False  # no ValueError escapes
     assert len(warnings) == 1 and "control character" in warnings[0]
     assert not target.exists()
+    assert panel.save_as() and load_spec(target).name == "net"  # Save as: the file's name

@@ -329,3 +329,22 @@ def test_nothing_resizes_while_the_first_stroke_is_drawn(panel, qtbot):
         QApplication.processEvents()
     assert canvas.size() == before
     release(canvas, (200, 230))
+
+
+def test_the_add_bar_moves_nothing_under_the_pointer(open_draw_panel, app_state, qtbot):
+    """Pressing a letter shows the add-to-dataset bar in its reserved place: the canvas and
+    the Undo / Clear row stay exactly where they were (issue 26, defect 1)."""
+    panel = open_draw_panel(app_state, (900, 640))
+
+    def places():
+        QApplication.processEvents()
+        return [(widget.mapTo(panel, widget.rect().topLeft()), widget.size())
+                for widget in (panel.canvas, panel.undo_button, panel.clear_button)]
+
+    drag(panel.canvas, [(20, 20), (250, 20)])
+    before = places()
+    QTest.keyClick(panel.canvas, Qt.Key.Key_R)
+    assert panel.add_bar.isVisible() and "<b>r</b>" in panel.add_bar.label.text()
+    assert places() == before
+    QTest.keyClick(panel.canvas, Qt.Key.Key_Escape)
+    assert not panel.add_bar.isVisible() and places() == before

@@ -28,8 +28,8 @@ def view(qtbot):
 def test_a_bare_bar_between_i_and_l_shows_i_or_l(view, shares):
     view.set_probs(_prediction(**shares).probs)
     assert view.letter_label.text() == "I/l" and view.i_or_l
-    assert view.verdict_label.text().startswith("I or l: a bare bar reads as either")
-    assert "sure" not in view.verdict_label.text()
+    said = view.verdict_label.full_text  # shown elided where narrow (see below)
+    assert said.startswith("I or l: a bare bar reads as either") and "sure" not in said
 
 
 @pytest.mark.parametrize("shares", [{"I": 0.9, "L": 0.08}, {"I": 0.5, "T": 0.4, "L": 0.08},
@@ -86,3 +86,64 @@ def test_only_the_winners_letter_is_in_the_text_colour(bars, qtbot):
     bar = image.pixelColor(int((best + 0.5) * bars.width() / len(LETTERS)),
                            bars.height() - bars.fontMetrics().height() - 6)
     assert (bar.red(), bar.green(), bar.blue()) == (230, 120, 40), "the winner's bar is orange"
+
+
+@pytest.mark.parametrize(("best", "words", "colour"), [
+    (0.46, "Not sure: best guess C at 46%", "warning"),
+    (0.52, "Probably C (52%)", "text"),
+    (0.79, "Probably C (79%)", "text"),
+    (0.85, "C, 85% sure", "success")])
+def test_one_rule_for_how_sure_the_answer_is(qtbot, best, words, colour):
+    """52 % is not shown as green and sure while 46 % is "Not sure": one rule with three
+    levels, the same words and colours as explain mode uses (issue 26, defect 6)."""
+    from cnn_studio.gui.common import palette as colours
+    from cnn_studio.gui.explain.softmax import said_html
+
+    expected = {"warning": colours.warning_text(), "success": colours.success_text(),
+                "text": colours.role(colours.Role.WindowText)}[colour]
+    view = PredictionView()
+    qtbot.addWidget(view)
+    probs = np.full(26, (1 - best) / 25, np.float32)
+    probs[2] = best
+    view.set_probs(probs)
+    assert view.verdict_label.text() == words
+    assert colours.css(expected) in view.verdict_label.styleSheet()
+    assert view.unsure == (colour == "warning")
+    assert f"\u201c{words}\u201d" in said_html(probs) and colours.css(expected) in said_html(probs)
+
+
+@pytest.mark.parametrize("width", [200, 215, 260, 420])
+def test_axis_letters_never_touch(qtbot, width):
+    """At 1280x800 the chart is about 215 px wide: the A-Z letters shrink (or every other one
+    is shown) so that none touches its neighbour (issue 26, defect 10)."""
+    from PySide6.QtGui import QFontMetrics
+
+    bars = ProbabilityBars()
+    qtbot.addWidget(bars)
+    bars.resize(width, 130)
+    font, step = bars.axis_letters(26)
+    widest = max(QFontMetrics(font).horizontalAdvance(letter) for letter in LETTERS)
+    assert widest + 2 <= width / 26 * step
+    if width >= 420:
+        assert step == 1 and font.pointSizeF() == bars.font().pointSizeF()
+
+
+def test_a_long_answer_is_elided_never_clipped(qtbot):
+    """A verdict longer than its place ends in an ellipsis with the whole text as tooltip
+    (issue 26, defect 10: the headline was clipped at 1366x768)."""
+    view = PredictionView()
+    qtbot.addWidget(view)
+    view.resize(260, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    probs = np.zeros(26, np.float32)
+    probs[[LETTERS.index("I"), LETTERS.index("L")]] = [0.5, 0.45]
+    probs[0] = 0.05
+    view.set_probs(probs)
+    label = view.verdict_label
+    assert label.full_text.startswith("I or l: a bare bar reads as either")
+    assert label.text().endswith("\u2026") and label.toolTip() == label.full_text
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+    view.resize(900, 300)
+    qtbot.waitUntil(lambda: label.text() == label.full_text)
+    assert label.toolTip() == ""

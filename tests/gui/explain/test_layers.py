@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 from support_explain import prepared, small_cnn, wait_idle
 
 from cnn_studio.gui.common.heatmap import format_number
+from cnn_studio.gui.draw.prediction_view import PredictionView
 
 TOL = {"rtol": 1e-5, "atol": 1e-6}
 
@@ -94,5 +95,9 @@ def test_softmax_table_and_loss_for_the_chosen_letter(explain, qtbot):
     loss_text = tab.loss_label.text()
     assert "-log p(C)" in loss_text and format_number(expected.loss, 5) in loss_text
     assert np.isclose(expected.loss, -np.log(expected.probabilities[2]), rtol=1e-5)
+    view = PredictionView()  # the canvas's words for the same answer: one rule (issue 26)
+    qtbot.addWidget(view)
+    view.set_probs(expected.probabilities)
+    assert f"\u201c{view.verdict_label.text()}\u201d</span>" in loss_text
     # The backprop tab shares the true letter.
     assert explain.backprop_tab.true_combo.currentText() == "C"
