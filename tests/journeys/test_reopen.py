@@ -173,14 +173,16 @@ def test_the_model_the_canvas_read_with_comes_back(qtbot, tmp_path, monkeypatch)
     first.close()
 
     second, lines = reopen()
-    label = second.panels["draw"].model_label
-    qtbot.waitUntil(lambda: "small.keras" in label.text(), timeout=30_000)
+    label = second.panels["draw"].model_label  # the canvas names the network it reads with
+    qtbot.waitUntil(lambda: "trained model tiny" in label.text(), timeout=30_000)
+    assert second.state.model_spec.layers == tiny.layers and not second.state.unsaved_model
     assert lines == []
     second.close()
 
     model_path.unlink()
     third, lines = reopen()
     qtbot.waitUntil(lambda: third.state.idle, timeout=30_000)
-    assert "small.keras" not in third.panels["draw"].model_label.text()
+    # The builder's network (tiny) is back; with its trained model gone it is shown untrained.
+    assert "network being edited, tiny, untrained" in third.panels["draw"].model_label.text()
     assert len(lines) == 1 and "small.keras is gone" in lines[0]
     third.close()

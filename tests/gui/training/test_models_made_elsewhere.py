@@ -17,7 +17,7 @@ def _wait(qtbot, dashboard) -> None:
 def test_a_27_output_model_is_opened_and_shown_in_the_builder(qtbot, dashboard, tmp_path):
     original = plain_keras_27(tmp_path / "emnist.keras", plain_input=True)
     asked = []
-    dashboard.state.network_requested.connect(lambda spec, _text: asked.append(spec))
+    dashboard.state.model_network_opened.connect(lambda spec, _path: asked.append(spec))
     dashboard.files.open_model_file(str(tmp_path / "emnist.keras"))
     _wait(qtbot, dashboard)
     assert dashboard.state.model is dashboard.model
@@ -30,7 +30,7 @@ def test_a_27_output_model_is_opened_and_shown_in_the_builder(qtbot, dashboard, 
 def test_a_model_the_builder_cannot_show_is_opened_read_only(qtbot, dashboard, tmp_path):
     original = functional_with_other_layers(tmp_path / "other.keras")
     asked = []
-    dashboard.state.network_requested.connect(lambda spec, _text: asked.append(spec))
+    dashboard.state.model_network_opened.connect(lambda spec, _path: asked.append(spec))
     dashboard.files.open_model_file(str(tmp_path / "other.keras"))
     _wait(qtbot, dashboard)
     assert dashboard.state.model is dashboard.model and dashboard.state.model_spec is None
