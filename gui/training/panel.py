@@ -117,7 +117,7 @@ class TrainingDashboard(QWidget):
         rate_label.setToolTip(self.controls.learning_rate.toolTip())
         rate_row = QHBoxLayout()
         rate_row.addWidget(rate_label)
-        rate_row.addWidget(self.controls.learning_rate, 1)
+        rate_row.addWidget(self.controls.learning_rate_field, 1)
         buttons.addWidget(self.reset_button, 1, 0)
         buttons.addLayout(rate_row, 1, 1, 1, 2)
         return buttons

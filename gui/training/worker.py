@@ -5,9 +5,9 @@ time), builds the Keras model from a frozen spec, runs :func:`model.training.loo
 finally predicts the validation data for the confusion matrix. What happens on the way travels
 as partial results (:class:`ModelBuilt`, :class:`BatchDone`, :class:`EpochDone`,
 :class:`Snapshot`, :class:`StatusLine`, :class:`PausedAt`, :class:`DataProgress`); pause,
-learning-rate, probe and stop requests come in as requests on the task (:class:`Pause`,
-:class:`LearningRate`, :class:`Probe`, :class:`ProbeSample`, :class:`Stop`). It never touches a
-widget. TensorFlow is imported inside the function, never at module level.
+step, slow-motion, learning-rate, probe and stop requests come in as requests on the task
+(:class:`Pause`, :class:`Step`, :class:`BatchRate`, :class:`LearningRate`, :class:`Probe`,
+:class:`ProbeSample`, :class:`Stop`). It never touches a widget. TensorFlow is imported inside the function, never at module level.
 """
 
 from __future__ import annotations
@@ -95,10 +95,12 @@ class EpochDone:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Each layer's output for the probe image and every conv layer's kernels."""
+    """Each layer's output for the probe image and every conv layer's kernels; while paused or
+    in slow motion also all the ``weights`` (already in the app's copy), else None."""
 
     activations: list
     kernels: list
+    weights: list | None = None
 
 
 # ------------------------------------------------------------------ requests
@@ -107,6 +109,18 @@ class Pause:
     """Hold (True) or continue (False) between batches."""
 
     paused: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """While paused, train one more batch and hold again."""
+
+
+@dataclass(frozen=True)
+class BatchRate:
+    """Slow motion: at most ``per_second`` batches a second (None: full speed)."""
+
+    per_second: float | None
 
 
 @dataclass(frozen=True)
@@ -184,6 +198,7 @@ class _Requests:
         self.lock = threading.Lock()
         self.control = None
         self.learning_rate: float | None = None
+        self.batch_rate: float | None = None
         self.probe: tuple[str, Any] = ("sample", 0)
         self.images: np.ndarray | None = None
 
@@ -193,6 +208,15 @@ class _Requests:
             self.stop.set()
         elif isinstance(request, Pause):
             (self.pause.set if request.paused else self.pause.clear)()
+        elif isinstance(request, Step):
+            with self.lock:
+                if self.control is not None:
+                    self.control.step()
+        elif isinstance(request, BatchRate):
+            with self.lock:
+                self.batch_rate = request.per_second
+                if self.control is not None:
+                    self.control.set_batch_rate(self.batch_rate)
         elif isinstance(request, LearningRate):
             with self.lock:
                 self.learning_rate = float(request.value)
@@ -224,6 +248,7 @@ class _Requests:
             self.control, self.images = control, images
             if self.learning_rate is not None:
                 control.set_learning_rate(self.learning_rate)
+            control.set_batch_rate(self.batch_rate)
             self._show_probe()
 
 
@@ -265,9 +290,16 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
         app_model.set_weights(weights)  # here, not in the GUI thread
         state.partial(EpochDone(epoch, logs, weights))
 
+    def snapshot(activations: list, kernels: list) -> None:
+        weights = None
+        if pause.is_set() or control.batch_rate() is not None:  # someone watches each batch
+            weights = model.get_weights()
+            app_model.set_weights(weights)
+        state.partial(Snapshot(activations, kernels, weights))
+
     hooks = TrainHooks(on_batch=lambda *values: state.partial(BatchDone(*values)),
                        on_epoch=epoch_done,
-                       on_snapshot=lambda acts, kernels: state.partial(Snapshot(acts, kernels)),
+                       on_snapshot=snapshot,
                        on_message=lambda text: state.partial(StatusLine(text)),
                        on_paused=lambda text: state.partial(PausedAt(text)))
     result = train(model, data, val if val is not None else datasets.empty(), config, hooks,
