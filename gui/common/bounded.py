@@ -35,22 +35,31 @@ class _Clamping:
         self.note.setObjectName(f"{self.objectName()}_note")
 
     def shown(self, value: float) -> str:
-        """``value`` as this field writes it."""
-        return self.textFromValue(value)
+        """``value`` as this field writes it, with its unit."""
+        return f"{self.textFromValue(value)}{self.suffix()}"
+
+    def written(self, value: float) -> str:
+        """The field's whole text for ``value`` (prefix and suffix included)."""
+        return f"{self.prefix()}{self.textFromValue(value)}{self.suffix()}"
+
+    def bare(self, text: str) -> str:
+        """``text`` without the field's prefix and suffix."""
+        text = text.strip()
+        if self.prefix() and text.startswith(self.prefix()):
+            text = text[len(self.prefix()):]
+        if self.suffix().strip() and text.endswith(self.suffix().strip()):
+            text = text[:-len(self.suffix().strip())]
+        return " ".join(text.split())
 
     def allowed(self) -> str:
         """``Allowed: 1 to 8.`` (with the special text of the minimum, when it has one)."""
         special = f" ({self.specialValueText()})" if self.specialValueText() else ""
-        return f"Allowed: {self.shown(self.minimum())}{special} to {self.shown(self.maximum())}."
+        low = f"{self.shown(self.minimum())}{special}"
+        return f"Allowed: {low} to {self.shown(self.maximum())}."
 
     def number_in(self, text: str) -> float | None:
         """The number ``text`` holds (prefix, suffix and group separators left out), or None."""
-        text = text.strip()
-        if self.prefix() and text.startswith(self.prefix()):
-            text = text[len(self.prefix()):]
-        if self.suffix() and text.endswith(self.suffix()):
-            text = text[:-len(self.suffix())]
-        number, ok = self.locale().toDouble(text.strip())
+        number, ok = self.locale().toDouble(self.bare(text))
         return number if ok else None
 
     def validate(self, text: str, pos: int):
@@ -66,20 +75,18 @@ class _Clamping:
         number = self.number_in(text)
         if text.strip() == self.specialValueText() and self.specialValueText():
             return text
-        typed = " ".join(text.split())
+        typed = self.bare(text)
         if number is None:
             kept = self.shown(self.value())
             self.say(f"{typed!r} is not a number: kept {kept}. {self.allowed()}" if typed
                      else f"Empty: kept {kept}. {self.allowed()}")
-            return kept
-        if number > self.maximum():
-            top = self.shown(self.maximum())
-            self.say(f"{typed} is above the largest {self.what} {top}: set to {top}.")
-            return top
-        if number < self.minimum():
-            low = self.shown(self.minimum())
-            self.say(f"{typed} is below the smallest {self.what} {low}: set to {low}.")
-            return low
+            return self.written(self.value())
+        for beyond, bound, word in ((number > self.maximum(), self.maximum(), "above the largest"),
+                                    (number < self.minimum(), self.minimum(), "below the smallest")):
+            if beyond:
+                self.say(f"{typed} is {word} {self.what} {self.shown(bound)}: "
+                         f"set to {self.shown(bound)}.")
+                return self.written(bound)
         return super().fixup(text)
 
 

@@ -233,8 +233,9 @@ class LiveViews(QWidget):
         self._position = (epoch, step, steps)
         total = self.epochs * steps
         self._progress = ((epoch - 1) * steps + step, total, self._progress_text())
-        if self.paused:
-            self._refresh_progress()  # the timer sleeps; this is the batch it paused after
+        if self.paused:  # the timer sleeps; this is the batch it paused (or stepped) to
+            self.curves.refresh()
+            self._refresh_progress()
 
     def _progress_text(self) -> str:
         epoch, step, steps = self._position

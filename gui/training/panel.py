@@ -2,8 +2,8 @@
 
 Train freezes the builder's spec and runs :func:`gui.training.worker.run_training` as a task of
 the window's runner; its partial results (batches, epochs, snapshots) go to
-:class:`gui.training.live_views.LiveViews`; pause, learning rate, probe and stop are requests on
-the task. Saving, opening and evaluating models are tasks too (:mod:`gui.training.files`).
+:class:`gui.training.live_views.LiveViews`; pause, step, slow motion, learning rate, probe and
+stop are requests on the task. Saving, opening and evaluating models are tasks too (:mod:`gui.training.files`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.bounded import BoundedSpinBox, with_note
 from cnn_studio.gui.common.flow_layout import FixedHeightLayout
 from cnn_studio.gui.common.shell import Action, Dock, Shell
 from cnn_studio.gui.common.state import AppState
@@ -34,6 +35,7 @@ from cnn_studio.gui.training.controls import TrainingControls
 from cnn_studio.gui.training.files import ModelFiles
 from cnn_studio.gui.training.live_views import LiveViews, StatusBar
 from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
+from cnn_studio.model.training.config import BATCH_RATE_RANGE
 
 #: The Train button's text until TensorFlow has loaded.
 LOADING_TEXT = "Train (TensorFlow loading...)"
@@ -83,6 +85,8 @@ class TrainingDashboard(QWidget):
 
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.toggled.connect(self.set_paused)
+        self.step_button.clicked.connect(self.step_once)
+        self.slow_motion.valueChanged.connect(self._on_slow_motion)
         self.stop_button.clicked.connect(self.stop_training)
         self.reset_button.clicked.connect(self.reset_weights)
         self.controls.learning_rate_changed.connect(self._on_learning_rate)
@@ -106,12 +110,27 @@ class TrainingDashboard(QWidget):
                                          "drawing and the builder work already.")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
+        self.step_button = QPushButton("Step")
+        self.step_button.setObjectName("step_button")
+        self.step_button.setToolTip("While paused: train one batch, show its curves, "
+                                    "activations and kernels, and hold again")
         self.stop_button = QPushButton("Stop")
+        self.slow_motion = BoundedSpinBox("slow motion")
+        self.slow_motion.setObjectName("slow_motion")
+        self.slow_motion.setRange(0, int(BATCH_RATE_RANGE[1]))
+        self.slow_motion.setSpecialValueText("off")
+        self.slow_motion.setSuffix(" batches/s")
+        self.slow_motion.setToolTip(
+            "Slow motion: train at most this many batches a second, every batch reported "
+            "and the other views following the weights, to watch the kernels change "
+            f"({BATCH_RATE_RANGE[0]:g} to {BATCH_RATE_RANGE[1]:g}; off: full speed). Works "
+            "while training runs.")
         self.reset_button = QPushButton("Reset weights")
         self.reset_button.setToolTip("Forget the trained weights: the next training starts from "
                                      "new random weights")
         buttons = QGridLayout()
-        for column, button in enumerate((self.train_button, self.pause_button, self.stop_button)):
+        for column, button in enumerate((self.train_button, self.pause_button,
+                                         self.step_button, self.stop_button)):
             buttons.addWidget(button, 0, column)
         rate_label = QLabel("Learning rate")
         rate_label.setToolTip(self.controls.learning_rate.toolTip())
@@ -119,7 +138,11 @@ class TrainingDashboard(QWidget):
         rate_row.addWidget(rate_label)
         rate_row.addWidget(self.controls.learning_rate_field, 1)
         buttons.addWidget(self.reset_button, 1, 0)
-        buttons.addLayout(rate_row, 1, 1, 1, 2)
+        buttons.addLayout(rate_row, 1, 1, 1, 3)
+        slow_label = QLabel("Slow motion")
+        slow_label.setToolTip(self.slow_motion.toolTip())
+        buttons.addWidget(slow_label, 2, 0)
+        buttons.addWidget(with_note(self.slow_motion), 2, 1, 1, 3)
         return buttons
 
     def _build_message(self) -> None:
@@ -194,6 +217,7 @@ class TrainingDashboard(QWidget):
                                      self._on_finished, self._on_failed, self._on_cancelled,
                                      self._on_partial)
         self._on_probe_choice()
+        self._on_slow_motion(self.slow_motion.value())
         return True
 
     def request(self, value: object) -> None:
@@ -243,15 +267,27 @@ class TrainingDashboard(QWidget):
             self.request(run.Stop())
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
+            self.step_button.setEnabled(False)
             self.show_message("Stopping after the current batch...")
 
     def set_paused(self, paused: bool) -> None:
         """Pause or resume between batches (no CPU is used while paused)."""
         self.pause_button.setText("Resume" if paused else "Pause")
+        if not paused:
+            self.step_button.setEnabled(False)
         if not self.running:
             return
         self.request(run.Pause(paused))
         self.live.set_paused(paused)
+
+    def step_once(self) -> None:
+        """While paused: train one batch and hold again (everything shows that batch)."""
+        if self.running and self.pause_button.isChecked():
+            self.step_button.setEnabled(False)  # until the run holds again
+            self.request(run.Step())
+
+    def _on_slow_motion(self, per_second: int) -> None:
+        self.request(run.BatchRate(float(per_second) if per_second else None))
 
     def reset_weights(self) -> None:
         """Forget the trained weights; the next Train starts from new random weights."""
@@ -279,6 +315,7 @@ class TrainingDashboard(QWidget):
         self.reset_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.pause_button.setEnabled(running)
+        self.step_button.setEnabled(False)  # until a run holds at a batch
         self.files.set_running(running)
         if not running:
             self.pause_button.blockSignals(True)
@@ -303,6 +340,8 @@ class TrainingDashboard(QWidget):
         elif isinstance(news, run.Snapshot):
             self.live.add_snapshot(news.activations, news.kernels,
                                    paused=self.pause_button.isChecked())
+            if news.weights is not None:  # paused or slow motion: the other views follow
+                self.state.weights_updated.emit(news.weights)  # already in self.model
         elif isinstance(news, run.EpochDone):
             self.live.add_epoch(news.epoch, news.logs)
             self.state.weights_updated.emit(news.weights)  # already in self.model
@@ -316,6 +355,8 @@ class TrainingDashboard(QWidget):
             self.state.model_spec = self.model_spec
             self.state.model = news.model
         elif isinstance(news, run.PausedAt):
+            self.step_button.setEnabled(self.pause_button.isChecked() and
+                                        self.stop_button.isEnabled())
             self.show_message(news.text)
             self.live.paused_at(news.text)
         elif isinstance(news, run.StatusLine):

@@ -108,7 +108,9 @@ class LiveCallback(keras.callbacks.Callback):
             return
         if self.step % self.config.snapshot_every_batches == 0:
             self._keep_good(f"their state at epoch {self.epoch}, step {self.step}")
-        if self.step % self.config.report_every_batches == 0 or self.step == self.steps:
+        slow_motion = self.control.batch_rate() is not None  # every batch is watched
+        if self.step % self.config.report_every_batches == 0 or self.step == self.steps or \
+                slow_motion:
             self._report_batch(loss, accuracy)
         paused = self.control.pause_event.is_set() and not self.control.stop_event.is_set()
         if paused and self._reported != (self.epoch, self.step):  # the pause point's figures
