@@ -250,6 +250,9 @@ class TrainingDashboard(QWidget):
     def _show_spec_problems(self, problems: str) -> None:
         self.show_message(problems, error=True)
         self._spec_problem = True
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.set_text("Cannot train yet: fix the network (see below)")
 
     def _on_spec_changed(self, spec) -> None:
         """Keep a shown list of the network's problems true to the network now in the builder."""
@@ -258,6 +261,7 @@ class TrainingDashboard(QWidget):
         problems = training_problems(spec)
         if problems is None:
             self.show_message("The network can be trained now: press Train.")
+            self.progress.set_text("Ready to train")
         else:
             self._show_spec_problems(problems)
 
@@ -346,9 +350,12 @@ class TrainingDashboard(QWidget):
             self.live.add_epoch(news.epoch, news.logs)
             self.state.weights_updated.emit(news.weights)  # already in self.model
         elif isinstance(news, run.DataProgress):
-            self.progress.setRange(0, max(news.total, 1))
+            self.progress.setRange(0, news.total)  # total 0: busy, size not known yet
             self.progress.setValue(news.done)
-            self.progress.set_text(f"Preparing the training letters: {news.done} / {news.total}")
+            self.progress.set_text(f"Preparing {news.source}: {news.done:,} / {news.total:,}"
+                                   if news.total else f"Preparing {news.source}...")
+            if not news.total:
+                self.show_message(f"Preparing {news.source}...")
         elif isinstance(news, run.ModelBuilt):
             self.model = news.model
             self.live.set_layer_names(news.layer_names)

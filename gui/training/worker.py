@@ -44,10 +44,11 @@ class TrainJob:
 # ------------------------------------------------------------ partial results
 @dataclass(frozen=True)
 class DataProgress:
-    """``done`` of ``total`` training letters prepared."""
+    """``done`` of ``total`` letters of ``source`` prepared (total 0: not known yet)."""
 
     done: int
     total: int
+    source: str = "the training letters"
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ class TrainOutcome:
 
 
 def gather_data(choice: DataChoice, seed: int, val_fraction: float = 0.0, progress=None,
-                cancel=None):
+                cancel=None, on_source=None):
     """The ``(train, validation)`` datasets a :class:`DataChoice` describes.
 
     Uses :func:`model.data.datasets.training_data`, the one mixer the ``train`` command uses too.
@@ -178,7 +179,8 @@ def gather_data(choice: DataChoice, seed: int, val_fraction: float = 0.0, progre
     """
     from cnn_studio.model.data import datasets
 
-    return datasets.training_data(choice, val_fraction, seed, progress=progress, cancel=cancel)
+    return datasets.training_data(choice, val_fraction, seed, progress=progress, cancel=cancel,
+                                  on_source=on_source)
 
 
 def predict_classes(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -272,9 +274,15 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
     state.partial(StatusLine("Preparing the data..."))
     choice = replace(job.data, vary_real=config.augment)  # one "augment" for all sources
     either = _EitherEvent(stop, state.cancel)
-    data, val = gather_data(choice, config.seed, val_fraction=config.val_fraction,
-                            progress=lambda done, total: state.partial(DataProgress(done, total)),
-                            cancel=either)
+    source = [DataProgress(0, 0)]  # the source being prepared, named in its progress
+
+    def begin(key: str) -> None:
+        source[0] = DataProgress(0, 0, datasets.SOURCE_NAMES.get(key, key))
+        state.partial(source[0])
+
+    data, val = gather_data(
+        choice, config.seed, val_fraction=config.val_fraction, cancel=either, on_source=begin,
+        progress=lambda done, total: state.partial(replace(source[0], done=done, total=total)))
     if either.is_set():
         raise Cancelled("Training cancelled.")
     val = val if val is not None and len(val) else None
