@@ -114,6 +114,11 @@ class LiveViews(QWidget):
         act_layout = QVBoxLayout(act_box)
         act_layout.setContentsMargins(0, 0, 0, 0)
         act_layout.addLayout(probe_row)
+        self.probe_note = QLabel()
+        self.probe_note.setObjectName("probe_note")
+        self.probe_note.setWordWrap(True)
+        self.probe_note.hide()
+        act_layout.addWidget(self.probe_note)
         act_layout.addWidget(self.activations, 1)
         # Fixed minimum sizes: new activations or kernel texts must never enlarge the dock
         # (a resize of the curves costs a full matplotlib redraw while training runs).
@@ -258,6 +263,21 @@ class LiveViews(QWidget):
         self._pending_activations, self._pending_kernels = activations, kernels
         if paused:
             self.tick()  # the timer sleeps while paused (e.g. the user drew something new)
+
+    def show_probe(self, probe: str) -> None:
+        """Say on screen whose activations are shown when it is not the drawing.
+
+        Args:
+            probe: the run's name for it ("validation sample 3, the letter U"); '' or
+                "the drawing": nothing to say.
+        """
+        text = ""
+        if probe and probe != "the drawing":
+            text = (f"Showing {probe}." if self.probe_is_sample
+                    else f"The canvas is empty: showing {probe}.")
+        if text != self.probe_note.text():
+            self.probe_note.setText(text)
+            self.probe_note.setVisible(bool(text))
 
     # ------------------------------------------------------------- painting
     def refresh(self) -> None:

@@ -344,6 +344,7 @@ class TrainingDashboard(QWidget):
         elif isinstance(news, run.Snapshot):
             self.live.add_snapshot(news.activations, news.kernels,
                                    paused=self.pause_button.isChecked())
+            self.live.show_probe(news.probe)
             if news.weights is not None:  # paused or slow motion: the other views follow
                 self.state.weights_updated.emit(news.weights)  # already in self.model
         elif isinstance(news, run.EpochDone):

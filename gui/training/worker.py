@@ -21,6 +21,7 @@ import numpy as np
 from cnn_studio.gui.common.tasks import TaskState
 from cnn_studio.model.data.datasets import DataChoice
 from cnn_studio.model.errors import Cancelled
+from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.training.config import TrainConfig
 
 
@@ -97,11 +98,14 @@ class EpochDone:
 @dataclass(frozen=True)
 class Snapshot:
     """Each layer's output for the probe image and every conv layer's kernels; while paused or
-    in slow motion also all the ``weights`` (already in the app's copy), else None."""
+    in slow motion also all the ``weights`` (already in the app's copy), else None.
+    ``probe`` says whose activations they are ("the drawing", "validation sample 3, the
+    letter U")."""
 
     activations: list
     kernels: list
     weights: list | None = None
+    probe: str = ""
 
 
 # ------------------------------------------------------------------ requests
@@ -298,12 +302,23 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
         app_model.set_weights(weights)  # here, not in the GUI thread
         state.partial(EpochDone(epoch, logs, weights))
 
+    shown = val if val is not None else data
+
+    def probe_name() -> str:
+        with requests.lock:
+            kind, index = requests.probe
+        if kind == "image" or not len(shown):
+            return "the drawing"
+        index %= len(shown)
+        which = "validation" if val is not None else "training"
+        return f"{which} sample {index}, the letter {LETTERS[int(shown.y[index])]}"
+
     def snapshot(activations: list, kernels: list) -> None:
         weights = None
         if pause.is_set() or control.batch_rate() is not None:  # someone watches each batch
             weights = model.get_weights()
             app_model.set_weights(weights)
-        state.partial(Snapshot(activations, kernels, weights))
+        state.partial(Snapshot(activations, kernels, weights, probe_name()))
 
     hooks = TrainHooks(on_batch=lambda *values: state.partial(BatchDone(*values)),
                        on_epoch=epoch_done,

@@ -119,3 +119,20 @@ def test_slow_motion_above_20_is_set_to_20_and_says_so(qtbot, dashboard):
     assert dashboard.slow_motion.value() == 20
     assert dashboard.slow_motion.note.text() == \
         "50 is above the largest slow motion 20 batches/s: set to 20 batches/s."
+
+
+def test_an_empty_canvas_says_which_validation_sample_is_shown(qtbot, dashboard):
+    import re
+
+    assert dashboard.state.image is None or not dashboard.state.image.any()
+    start_batches(qtbot, dashboard, epochs=1)
+    note = dashboard.live.probe_note
+    qtbot.waitUntil(note.isVisible, timeout=10_000)
+    assert re.fullmatch(r"The canvas is empty: showing validation sample 0, the letter [A-Z]\.",
+                        note.text()), note.text()
+    dashboard.live.probe_choice.setCurrentIndex(1)  # "data sample"
+    dashboard.live.probe_sample.setValue(2)
+    qtbot.waitUntil(lambda: note.text().startswith("Showing validation sample 2, the letter "),
+                    timeout=10_000)
+    click(qtbot, dashboard.stop_button)
+    wait_end(qtbot, dashboard)
