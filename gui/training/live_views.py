@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QProgressBar,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from cnn_studio.gui.common.activation_view import ActivationView
+from cnn_studio.gui.common.bounded import BoundedSpinBox, with_note
 from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.gui.common.kernel_view import KernelView
 from cnn_studio.gui.common.plots import LiveCurves
@@ -100,7 +100,7 @@ class LiveViews(QWidget):
         self.probe_choice.addItems(["the drawing", "data sample"])
         self.probe_choice.setToolTip("Whose activations to show: the canvas drawing (a "
                                      "validation sample while the canvas is empty) or a sample")
-        self.probe_sample = QSpinBox()
+        self.probe_sample = BoundedSpinBox("sample number")
         self.probe_sample.setRange(0, 100_000)
         self.probe_sample.setEnabled(False)
         self.probe_choice.currentIndexChanged.connect(self._on_probe_choice)
@@ -108,7 +108,7 @@ class LiveViews(QWidget):
         probe_label = QLabel("Activations of")
         probe_label.setFixedHeight(self.probe_choice.sizeHint().height())
         probe_row = FlowLayout(spacing=6)  # wraps in a narrow dock instead of cutting text
-        for widget in (probe_label, self.probe_choice, self.probe_sample):
+        for widget in (probe_label, self.probe_choice, with_note(self.probe_sample)):
             probe_row.addWidget(widget)
         act_box = QWidget()
         act_layout = QVBoxLayout(act_box)

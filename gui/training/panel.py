@@ -37,8 +37,8 @@ from cnn_studio.gui.training.live_views import LiveViews, StatusBar
 from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
 from cnn_studio.model.training.config import BATCH_RATE_RANGE
 
-#: The Train button's text until TensorFlow has loaded.
-LOADING_TEXT = "Train (TensorFlow loading...)"
+#: The Train button's text until TensorFlow has loaded (its tooltip says what loads).
+LOADING_TEXT = "Train (loading...)"  # short: four buttons share the narrow dock's row
 
 #: How long closing waits for a stopping run (it stops within one batch).
 STOP_WAIT_S = 30.0
@@ -100,8 +100,8 @@ class TrainingDashboard(QWidget):
         self._set_running(False)
 
     def _build_buttons(self) -> QGridLayout:
-        """Train / Pause / Stop, Reset weights and the learning rate, in two rows (the dock may
-        stay narrow)."""
+        """Train / Pause / Step / Stop, then Reset weights, the learning rate and slow motion, in
+        two rows (the dock may stay narrow)."""
         self.train_button = QPushButton("Train" if self.state.tf_loaded else LOADING_TEXT)
         self.train_button.setObjectName("train_button")
         self.train_button.setEnabled(self.state.tf_loaded)
@@ -115,11 +115,11 @@ class TrainingDashboard(QWidget):
         self.step_button.setToolTip("While paused: train one batch, show its curves, "
                                     "activations and kernels, and hold again")
         self.stop_button = QPushButton("Stop")
-        self.slow_motion = BoundedSpinBox("slow motion")
+        self.slow_motion = BoundedSpinBox("batches a second")
         self.slow_motion.setObjectName("slow_motion")
         self.slow_motion.setRange(0, int(BATCH_RATE_RANGE[1]))
         self.slow_motion.setSpecialValueText("off")
-        self.slow_motion.setSuffix(" batches/s")
+        self.slow_motion.setSuffix("/s")
         self.slow_motion.setToolTip(
             "Slow motion: train at most this many batches a second, every batch reported "
             "and the other views following the weights, to watch the kernels change "
@@ -137,12 +137,12 @@ class TrainingDashboard(QWidget):
         rate_row = QHBoxLayout()
         rate_row.addWidget(rate_label)
         rate_row.addWidget(self.controls.learning_rate_field, 1)
-        buttons.addWidget(self.reset_button, 1, 0)
-        buttons.addLayout(rate_row, 1, 1, 1, 3)
-        slow_label = QLabel("Slow motion")
+        slow_label = QLabel("Slow")
         slow_label.setToolTip(self.slow_motion.toolTip())
-        buttons.addWidget(slow_label, 2, 0)
-        buttons.addWidget(with_note(self.slow_motion), 2, 1, 1, 3)
+        rate_row.addWidget(slow_label)
+        rate_row.addWidget(with_note(self.slow_motion), 1)
+        buttons.addWidget(self.reset_button, 1, 0)
+        buttons.addLayout(rate_row, 1, 1, 1, 3)  # one row: the Live tab keeps its height
         return buttons
 
     def _build_message(self) -> None:

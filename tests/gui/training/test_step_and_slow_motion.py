@@ -118,7 +118,7 @@ def test_slow_motion_above_20_is_set_to_20_and_says_so(qtbot, dashboard):
     type_into(qtbot, dashboard.slow_motion, "50")
     assert dashboard.slow_motion.value() == 20
     assert dashboard.slow_motion.note.text() == \
-        "50 is above the largest slow motion 20 batches/s: set to 20 batches/s."
+        "50 is above the largest batches a second 20/s: set to 20/s."
 
 
 def test_an_empty_canvas_says_which_validation_sample_is_shown(qtbot, dashboard):
