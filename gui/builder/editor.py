@@ -1,8 +1,9 @@
 """Property editor for the selected layer, generated from the layer type's ``ParamDef`` list.
 
 Whole numbers get a ``QSpinBox``, decimals a ``QDoubleSpinBox``, choices a ``QComboBox`` and
-yes/no settings a ``QCheckBox``; each widget is limited to the setting's range (so typed values
-outside it are refused or clamped by Qt) and explains the setting in its tooltip. The editor
+yes/no settings a ``QCheckBox``; each number is limited to the setting's range (a typed number
+outside it is clamped and the note under the field says so, :mod:`gui.common.bounded`) and
+every widget explains the setting in its tooltip. The editor
 only reports changes through ``param_changed``; the builder applies them with undo.
 """
 
@@ -14,15 +15,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QLabel,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.bounded import BoundedDoubleSpinBox, BoundedSpinBox, with_note
 from cnn_studio.model.spec.network import LAYER_TYPES, LayerSpec, ParamDef, resolve_params
 
 COLUMNS = 2  # label/field pairs per row
@@ -41,12 +41,12 @@ def range_text(p: ParamDef) -> str:
 def make_widget(p: ParamDef) -> QWidget:
     """The input widget for one setting, bounded to its range, with a tooltip."""
     if p.type == "int":
-        widget = QSpinBox()
+        widget = BoundedSpinBox(p.label.lower())
         widget.setRange(int(p.minimum), int(p.maximum))
         if p.special_text:
             widget.setSpecialValueText(p.special_text)
     elif p.type == "float":
-        widget = QDoubleSpinBox()
+        widget = BoundedDoubleSpinBox(p.label.lower())
         widget.setDecimals(p.decimals)
         widget.setRange(float(p.minimum), float(p.maximum))
         span = float(p.maximum) - float(p.minimum)
@@ -56,10 +56,9 @@ def make_widget(p: ParamDef) -> QWidget:
         widget.addItems(list(p.choices))
     else:
         widget = QCheckBox()
-    if isinstance(widget, QSpinBox | QDoubleSpinBox):
+    if isinstance(widget, BoundedSpinBox | BoundedDoubleSpinBox):
         widget.setKeyboardTracking(True)
         widget.setAccelerated(True)
-        widget.setCorrectionMode(QSpinBox.CorrectionMode.CorrectToNearestValue)
     widget.setObjectName(f"param_{p.name}")
     widget.setToolTip(f"<p>{p.help}</p><p><i>{range_text(p)}</i></p>" if range_text(p)
                       else f"<p>{p.help}</p>")
@@ -170,7 +169,8 @@ class LayerEditor(QWidget):
             label.setBuddy(widget)
             row, column = divmod(n, COLUMNS)
             grid.addWidget(label, row, 2 * column)
-            grid.addWidget(widget, row, 2 * column + 1)
+            bounded = isinstance(widget, BoundedSpinBox | BoundedDoubleSpinBox)
+            grid.addWidget(with_note(widget) if bounded else widget, row, 2 * column + 1)
             self.widgets[p.name], self.labels[p.name] = widget, label
             self._connect(p.name, widget)
 

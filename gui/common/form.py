@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QLineEdit,
     QSlider,
-    QSpinBox,
     QWidget,
 )
 
+from cnn_studio.gui.common.bounded import BoundedDoubleSpinBox, BoundedSpinBox, with_note
 from cnn_studio.model.ink.strokes import LETTERS
 
 _LADDER = (1.0, 2.0, 5.0)
@@ -68,11 +68,11 @@ class Control:
     placeholder: str = ""
 
 
-class LogSpinBox(QDoubleSpinBox):
+class LogSpinBox(BoundedDoubleSpinBox):
     """A spin box for values spanning decades: shows ``0.001``/``1e-05`` and steps 1-2-5."""
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def __init__(self, what: str = "value", parent=None) -> None:
+        super().__init__(what, parent)
         self.setDecimals(10)
         self.setKeyboardTracking(False)
 
@@ -121,10 +121,10 @@ def _combo(control: Control):
 
 
 def _number(control: Control):
-    makers: dict[str, Callable[[], Any]] = {  # spin boxes and a slider: no common Qt base
-        "spin": QSpinBox, "dspin": QDoubleSpinBox, "log": LogSpinBox,
-        "slider": lambda: QSlider(Qt.Orientation.Horizontal)}
-    widget = makers[control.kind]()
+    makers: dict[str, Callable[[str], Any]] = {  # spin boxes and a slider: no common Qt base
+        "spin": BoundedSpinBox, "dspin": BoundedDoubleSpinBox, "log": LogSpinBox,
+        "slider": lambda _what: QSlider(Qt.Orientation.Horizontal)}
+    widget = makers[control.kind](control.label.lower() or "value")
     if control.kind == "dspin":
         widget.setDecimals(control.decimals)
     if control.bounds is not None:
@@ -208,13 +208,15 @@ def create(owner, controls: tuple[Control, ...]) -> list[tuple[str, QWidget]]:
     """Make ``controls`` as attributes of ``owner`` and bind their changes to its methods.
 
     Returns:
-        ``(label, widget)`` per control, in declared order, for the owner to lay out.
+        ``(label, widget)`` per control, in declared order, for the owner to lay out; a number
+        field comes with its note under it (:func:`gui.common.bounded.with_note`).
     """
     pairs = []
     for control in controls:
         widget = make_widget(control)
         setattr(owner, control.attr, widget)
-        pairs.append((control.label, widget))
+        bounded = isinstance(widget, BoundedSpinBox | BoundedDoubleSpinBox)
+        pairs.append((control.label, with_note(widget) if bounded else widget))
     for control in controls:
         if control.on_change:
             method = getattr(owner, control.on_change)

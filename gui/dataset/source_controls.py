@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from cnn_studio.gui.common import last_folder
+from cnn_studio.gui.common.bounded import BoundedSpinBox, with_note
 from cnn_studio.gui.common.widgets import bar_layout, push_button
 from cnn_studio.gui.dataset import workers as jobs
 from cnn_studio.gui.dataset.task_panel import TaskPanel
@@ -29,7 +30,7 @@ class SyntheticControls(QWidget):
     def __init__(self, tasks: TaskPanel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tasks = tasks
-        self.count_spin = QSpinBox()
+        self.count_spin = BoundedSpinBox("number of letters")
         self.count_spin.setObjectName("synthetic_count")
         self.count_spin.setRange(*SYNTH_COUNT_RANGE)
         self.count_spin.setValue(260)
@@ -37,7 +38,7 @@ class SyntheticControls(QWidget):
         self.count_spin.setToolTip("How many letters to generate (balanced over A-Z). Sets are "
                                    "cached: generating the training set size here (10,000 by "
                                    "default) makes the first training start at once.")
-        self.seed_spin = QSpinBox()
+        self.seed_spin = BoundedSpinBox("seed")
         self.seed_spin.setObjectName("synthetic_seed")
         self.seed_spin.setRange(*SEED_RANGE)
         self.seed_spin.setToolTip("Random seed: the same count and seed give the same letters")
@@ -46,9 +47,9 @@ class SyntheticControls(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Samples"))
-        layout.addWidget(self.count_spin)
+        layout.addWidget(with_note(self.count_spin))
         layout.addWidget(QLabel("Seed"))
-        layout.addWidget(self.seed_spin)
+        layout.addWidget(with_note(self.seed_spin))
         layout.addWidget(self.generate_button)
         layout.addStretch(1)
         self.generate_button.clicked.connect(self.generate)

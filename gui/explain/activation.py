@@ -135,10 +135,11 @@ class ActivationTab(ExplainTab):
             self.maps_row.addWidget(self.curve)
         self.curve.show_curve(curve, before, after)
         negatives = int((before < 0).sum())
-        text = (f"{comparison.layer_name}: {before.size} values, {negatives} of them negative "
-                f"(range {format_number(before.min(), 3)} .. {format_number(before.max(), 3)}). "
-                f"After {curve.name}: range {format_number(after.min(), 3)} .. "
-                f"{format_number(after.max(), 3)}.")
+        nb = "\u00a0"  # a formula's parts stay on one line: the label wraps between them only
+        text = (f"{comparison.layer_name}: {before.size}{nb}values, {negatives} of them negative "
+                f"(range{nb}{format_number(before.min(), 3)}{nb}..{nb}"
+                f"{format_number(before.max(), 3)}). After {curve.name}: range{nb}"
+                f"{format_number(after.min(), 3)}{nb}..{nb}{format_number(after.max(), 3)}.")
         if curve.name == "relu":
             text += f" ReLU set the {negatives} negative values to 0."
         text += f" This layer really uses {comparison.actual}."

@@ -205,14 +205,14 @@ class KernelsTab(ExplainTab):
         self.grid.set_values(kernel, "signed")
         blocked = self.bias_spin.blockSignals(True)
         self.bias_spin.setValue(edit.bias)
-        self.bias_spin.blockSignals(blocked)
+        self.bias_spin.blockSignals(blocked)  # the sentence below writes the bias as it shows
         self.drawing_view.set_array(self.ctx.image, "ink")
         self.pre_view.set_array(edit.pre_activation, "signed")
         self.map_view.title = f"Feature map {edit.filter_index} of {edit.layer_name}"
         self.map_view.set_array(edit.feature_map, "signed")
         self.summary.setText(
             f"Filter {edit.filter_index} of {edit.layer_name}: kernel sum "
-            f"{format_number(kernel.sum(), 3)}, bias {format_number(edit.bias, 3)}. Feature "
+            f"{format_number(kernel.sum(), 3)}, bias {self.bias_spin.text()}. Feature "
             f"map range {format_number(edit.feature_map.min(), 3)} .. "
             f"{format_number(edit.feature_map.max(), 3)}. Edge kernels (their weights sum to 0) "
             "answer where the ink changes, not where it is; blurs spread it out.")

@@ -35,6 +35,7 @@ class SizesTab(ExplainTab):
         self.table = read_only_table("sizes_table", COLUMNS, stretch=False, row_height=None)
         self.body.addWidget(self.table)
         self.working = text_label("sizes_working")
+        self.working.setWordWrap(False)  # a formula never breaks; a narrow tab scrolls sideways
         font = QFont("DejaVu Sans Mono")
         font.setStyleHint(QFont.StyleHint.Monospace)
         font.setPointSizeF(max(self.font().pointSizeF() - 1, 7))

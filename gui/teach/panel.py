@@ -25,12 +25,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QRadioButton,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from cnn_studio.gui.common.bounded import BoundedSpinBox, with_note
 from cnn_studio.gui.common.shell import NoUnsavedWork, Shell
 from cnn_studio.gui.common.state import AppState
 from cnn_studio.gui.teach.job import TeachJob
@@ -92,7 +92,7 @@ class TeachDialog(NoUnsavedWork, QDialog):
         self.letters_edit = QLineEdit()
         self.letters_edit.setObjectName("teach_letters")
         self.letters_edit.setPlaceholderText("for example: a e g q R")
-        self.per_letter = QSpinBox()
+        self.per_letter = BoundedSpinBox("number of samples of each letter")
         self.per_letter.setObjectName("teach_per_letter")
         self.per_letter.setRange(1, MAX_PER_LETTER)
         self.per_letter.setValue(3)
@@ -104,7 +104,7 @@ class TeachDialog(NoUnsavedWork, QDialog):
             layout.addWidget(radio)
         form = QFormLayout()
         form.addRow("Letters:", self.letters_edit)
-        form.addRow("Samples of each:", self.per_letter)
+        form.addRow("Samples of each:", with_note(self.per_letter))
         layout.addLayout(form)
         layout.addWidget(self.choose_note)
         layout.addWidget(self.start_button)

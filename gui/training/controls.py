@@ -107,7 +107,7 @@ class TrainingControls(QWidget):
     """Settings of the next training run; fixed while it runs, except the learning rate.
 
     The learning-rate box is created here but placed by the dashboard next to the buttons, since
-    it stays editable during training.
+    it stays editable during training (:attr:`learning_rate_field`: the box with its note).
 
     Args:
         state: the ``AppState`` whose ``train_config`` and ``data_choice`` the settings are
@@ -141,6 +141,7 @@ class TrainingControls(QWidget):
         (the learning rate is placed by the dashboard)."""
         pairs = dict(zip((control.attr for control in SETTINGS), form.create(self, SETTINGS),
                          strict=True))
+        self.learning_rate_field = pairs["learning_rate"][1]  # the box and its note
         browse = self.browse_button = QPushButton("...")
         browse.setMaximumWidth(30)
         browse.clicked.connect(self._browse_tensorboard)
@@ -157,19 +158,20 @@ class TrainingControls(QWidget):
 
     def _build_data(self) -> QGroupBox:
         """The data sources, each with its mixing weight and, where known, its size."""
-        form.create(self, DATA)
+        fields = {control.attr: widget for control, (_label, widget)
+                  in zip(DATA, form.create(self, DATA), strict=True)}
         self.own_count, self.emnist_count = QLabel(""), QLabel("")
         data_box = QGroupBox("Data")
         grid = QGridLayout(data_box)
         grid.addWidget(QLabel("Samples"), 0, 0)
-        grid.addWidget(self.samples, 0, 1)
+        grid.addWidget(fields["samples"], 0, 1)
         grid.addWidget(QLabel("weight"), 0, 2)
         for row, (key, *_rest) in enumerate(SOURCES, start=1):
             grid.addWidget(getattr(self, f"use_{key}"), row, 0)
             count = getattr(self, f"{key}_count", None)
             if count is not None:
                 grid.addWidget(count, row, 1)
-            grid.addWidget(getattr(self, f"{key}_weight"), row, 2)
+            grid.addWidget(fields[f"{key}_weight"], row, 2)
         note = QLabel("Several sources are mixed by weight. Each is split into training and "
                       "validation first; small ones are repeated in training only.")
         note.setWordWrap(True)

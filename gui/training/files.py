@@ -130,7 +130,10 @@ class ModelFiles(QWidget):
         from cnn_studio.model.nets.keras_code import model_name
         from cnn_studio.model.storage.paths import data_dir
 
-        default = str(data_dir() / f"{model_name(spec.name if spec else 'network')}.keras")
+        # The folder of the last model opened or saved (any way: dialog, recent, dropped);
+        # else where networks were last kept; else the data folder.
+        home = last_folder.folder("networks") or data_dir()
+        default = str(home / f"{model_name(spec.name if spec else 'network')}.keras")
         path = last_folder.save_file(self, "models", "Save trained model", default,
                                      "Keras models (*.keras)")
         if not path:
@@ -149,6 +152,7 @@ class ModelFiles(QWidget):
             return path
 
         def saved(_result) -> None:
+            last_folder.remember("models", path)
             if model is self.active_model()[0] and not self.dashboard.running:
                 self.state.unsaved_model = False  # these weights are on disk now
             self.state.file_used.emit(path)
@@ -184,6 +188,7 @@ class ModelFiles(QWidget):
                              refused)
 
     def _opened(self, path: str, model, spec, note: str | None = None) -> None:
+        last_folder.remember("models", path)  # opened from a recent file or a drop too
         self.dashboard.adopt_model(model, spec)
         self.state.set_model(model, spec, trained=True)  # just read from a file: nothing unsaved
         if spec is not None:  # None: a model made elsewhere, used read-only, as it is

@@ -13,13 +13,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QProgressBar,
-    QSpinBox,
     QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from cnn_studio.gui.common.activation_view import ActivationView
+from cnn_studio.gui.common.bounded import BoundedSpinBox, with_note
 from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.gui.common.kernel_view import KernelView
 from cnn_studio.gui.common.plots import LiveCurves
@@ -100,7 +100,7 @@ class LiveViews(QWidget):
         self.probe_choice.addItems(["the drawing", "data sample"])
         self.probe_choice.setToolTip("Whose activations to show: the canvas drawing (a "
                                      "validation sample while the canvas is empty) or a sample")
-        self.probe_sample = QSpinBox()
+        self.probe_sample = BoundedSpinBox("sample number")
         self.probe_sample.setRange(0, 100_000)
         self.probe_sample.setEnabled(False)
         self.probe_choice.currentIndexChanged.connect(self._on_probe_choice)
@@ -108,12 +108,17 @@ class LiveViews(QWidget):
         probe_label = QLabel("Activations of")
         probe_label.setFixedHeight(self.probe_choice.sizeHint().height())
         probe_row = FlowLayout(spacing=6)  # wraps in a narrow dock instead of cutting text
-        for widget in (probe_label, self.probe_choice, self.probe_sample):
+        for widget in (probe_label, self.probe_choice, with_note(self.probe_sample)):
             probe_row.addWidget(widget)
         act_box = QWidget()
         act_layout = QVBoxLayout(act_box)
         act_layout.setContentsMargins(0, 0, 0, 0)
         act_layout.addLayout(probe_row)
+        self.probe_note = QLabel()
+        self.probe_note.setObjectName("probe_note")
+        self.probe_note.setWordWrap(True)
+        self.probe_note.hide()
+        act_layout.addWidget(self.probe_note)
         act_layout.addWidget(self.activations, 1)
         # Fixed minimum sizes: new activations or kernel texts must never enlarge the dock
         # (a resize of the curves costs a full matplotlib redraw while training runs).
@@ -233,8 +238,9 @@ class LiveViews(QWidget):
         self._position = (epoch, step, steps)
         total = self.epochs * steps
         self._progress = ((epoch - 1) * steps + step, total, self._progress_text())
-        if self.paused:
-            self._refresh_progress()  # the timer sleeps; this is the batch it paused after
+        if self.paused:  # the timer sleeps; this is the batch it paused (or stepped) to
+            self.curves.refresh()
+            self._refresh_progress()
 
     def _progress_text(self) -> str:
         epoch, step, steps = self._position
@@ -257,6 +263,21 @@ class LiveViews(QWidget):
         self._pending_activations, self._pending_kernels = activations, kernels
         if paused:
             self.tick()  # the timer sleeps while paused (e.g. the user drew something new)
+
+    def show_probe(self, probe: str) -> None:
+        """Say on screen whose activations are shown when it is not the drawing.
+
+        Args:
+            probe: the run's name for it ("validation sample 3, the letter U"); '' or
+                "the drawing": nothing to say.
+        """
+        text = ""
+        if probe and probe != "the drawing":
+            text = (f"Showing {probe}." if self.probe_is_sample
+                    else f"The canvas is empty: showing {probe}.")
+        if text != self.probe_note.text():
+            self.probe_note.setText(text)
+            self.probe_note.setVisible(bool(text))
 
     # ------------------------------------------------------------- painting
     def refresh(self) -> None:

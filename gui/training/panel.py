@@ -2,8 +2,8 @@
 
 Train freezes the builder's spec and runs :func:`gui.training.worker.run_training` as a task of
 the window's runner; its partial results (batches, epochs, snapshots) go to
-:class:`gui.training.live_views.LiveViews`; pause, learning rate, probe and stop are requests on
-the task. Saving, opening and evaluating models are tasks too (:mod:`gui.training.files`).
+:class:`gui.training.live_views.LiveViews`; pause, step, slow motion, learning rate, probe and
+stop are requests on the task. Saving, opening and evaluating models are tasks too (:mod:`gui.training.files`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from cnn_studio.gui.common import palette as colours
+from cnn_studio.gui.common.bounded import BoundedSpinBox, with_note
 from cnn_studio.gui.common.flow_layout import FixedHeightLayout
 from cnn_studio.gui.common.shell import Action, Dock, Shell
 from cnn_studio.gui.common.state import AppState
@@ -35,9 +36,10 @@ from cnn_studio.gui.training.files import ModelFiles
 from cnn_studio.gui.training.live_views import LiveViews, StatusBar
 from cnn_studio.model.spec.analysis import NO_OUTPUT_LINE, training_problems
 from cnn_studio.model.spec.network import layer_kind
+from cnn_studio.model.training.config import BATCH_RATE_RANGE
 
-#: The Train button's text until TensorFlow has loaded.
-LOADING_TEXT = "Train (TensorFlow loading...)"
+#: The Train button's text until TensorFlow has loaded (its tooltip says what loads).
+LOADING_TEXT = "Train (loading...)"  # short: four buttons share the narrow dock's row
 
 #: How long closing waits for a stopping run (it stops within one batch).
 STOP_WAIT_S = 30.0
@@ -84,6 +86,8 @@ class TrainingDashboard(QWidget):
 
         self.train_button.clicked.connect(self.start_training)
         self.pause_button.toggled.connect(self.set_paused)
+        self.step_button.clicked.connect(self.step_once)
+        self.slow_motion.valueChanged.connect(self._on_slow_motion)
         self.stop_button.clicked.connect(self.stop_training)
         self.reset_button.clicked.connect(self.reset_weights)
         self.controls.learning_rate_changed.connect(self._on_learning_rate)
@@ -97,8 +101,8 @@ class TrainingDashboard(QWidget):
         self._set_running(False)
 
     def _build_buttons(self) -> QGridLayout:
-        """Train / Pause / Stop, Reset weights and the learning rate, in two rows (the dock may
-        stay narrow)."""
+        """Train / Pause / Step / Stop, then Reset weights, the learning rate and slow motion, in
+        two rows (the dock may stay narrow)."""
         self.train_button = QPushButton("Train" if self.state.tf_loaded else LOADING_TEXT)
         self.train_button.setObjectName("train_button")
         self.train_button.setEnabled(self.state.tf_loaded)
@@ -107,20 +111,39 @@ class TrainingDashboard(QWidget):
                                          "drawing and the builder work already.")
         self.pause_button = QPushButton("Pause")
         self.pause_button.setCheckable(True)
+        self.step_button = QPushButton("Step")
+        self.step_button.setObjectName("step_button")
+        self.step_button.setToolTip("While paused: train one batch, show its curves, "
+                                    "activations and kernels, and hold again")
         self.stop_button = QPushButton("Stop")
+        self.slow_motion = BoundedSpinBox("batches a second")
+        self.slow_motion.setObjectName("slow_motion")
+        self.slow_motion.setRange(0, int(BATCH_RATE_RANGE[1]))
+        self.slow_motion.setSpecialValueText("off")
+        self.slow_motion.setSuffix("/s")
+        self.slow_motion.setToolTip(
+            "Slow motion: train at most this many batches a second, every batch reported "
+            "and the other views following the weights, to watch the kernels change "
+            f"({BATCH_RATE_RANGE[0]:g} to {BATCH_RATE_RANGE[1]:g}; off: full speed). Works "
+            "while training runs.")
         self.reset_button = QPushButton("Reset weights")
         self.reset_button.setToolTip("Forget the trained weights: the next training starts from "
                                      "new random weights")
         buttons = QGridLayout()
-        for column, button in enumerate((self.train_button, self.pause_button, self.stop_button)):
+        for column, button in enumerate((self.train_button, self.pause_button,
+                                         self.step_button, self.stop_button)):
             buttons.addWidget(button, 0, column)
         rate_label = QLabel("Learning rate")
         rate_label.setToolTip(self.controls.learning_rate.toolTip())
         rate_row = QHBoxLayout()
         rate_row.addWidget(rate_label)
-        rate_row.addWidget(self.controls.learning_rate, 1)
+        rate_row.addWidget(self.controls.learning_rate_field, 1)
+        slow_label = QLabel("Slow")
+        slow_label.setToolTip(self.slow_motion.toolTip())
+        rate_row.addWidget(slow_label)
+        rate_row.addWidget(with_note(self.slow_motion), 1)
         buttons.addWidget(self.reset_button, 1, 0)
-        buttons.addLayout(rate_row, 1, 1, 1, 2)
+        buttons.addLayout(rate_row, 1, 1, 1, 3)  # one row: the Live tab keeps its height
         return buttons
 
     def _build_message(self) -> None:
@@ -195,6 +218,7 @@ class TrainingDashboard(QWidget):
                                      self._on_finished, self._on_failed, self._on_cancelled,
                                      self._on_partial)
         self._on_probe_choice()
+        self._on_slow_motion(self.slow_motion.value())
         return True
 
     def request(self, value: object) -> None:
@@ -227,6 +251,9 @@ class TrainingDashboard(QWidget):
     def _show_spec_problems(self, problems: str) -> None:
         self.show_message(problems, error=True)
         self._spec_problem = True
+        self.progress.setRange(0, 1)
+        self.progress.setValue(0)
+        self.progress.set_text("Cannot train yet: fix the network (see below)")
 
     def _on_spec_changed(self, spec) -> None:
         """Keep a shown list of the network's problems true to the network now in the builder."""
@@ -235,6 +262,7 @@ class TrainingDashboard(QWidget):
         problems = training_problems(spec)
         if problems is None:
             self.show_message("The network can be trained now: press Train.")
+            self.progress.set_text("Ready to train")
         else:
             self._show_spec_problems(problems)
 
@@ -244,15 +272,27 @@ class TrainingDashboard(QWidget):
             self.request(run.Stop())
             self.stop_button.setEnabled(False)
             self.pause_button.setEnabled(False)
+            self.step_button.setEnabled(False)
             self.show_message("Stopping after the current batch...")
 
     def set_paused(self, paused: bool) -> None:
         """Pause or resume between batches (no CPU is used while paused)."""
         self.pause_button.setText("Resume" if paused else "Pause")
+        if not paused:
+            self.step_button.setEnabled(False)
         if not self.running:
             return
         self.request(run.Pause(paused))
         self.live.set_paused(paused)
+
+    def step_once(self) -> None:
+        """While paused: train one batch and hold again (everything shows that batch)."""
+        if self.running and self.pause_button.isChecked():
+            self.step_button.setEnabled(False)  # until the run holds again
+            self.request(run.Step())
+
+    def _on_slow_motion(self, per_second: int) -> None:
+        self.request(run.BatchRate(float(per_second) if per_second else None))
 
     def reset_weights(self) -> None:
         """Forget the trained weights; the next Train starts from new random weights."""
@@ -280,6 +320,7 @@ class TrainingDashboard(QWidget):
         self.reset_button.setEnabled(not running)
         self.stop_button.setEnabled(running)
         self.pause_button.setEnabled(running)
+        self.step_button.setEnabled(False)  # until a run holds at a batch
         self.files.set_running(running)
         if not running:
             self.pause_button.blockSignals(True)
@@ -304,21 +345,29 @@ class TrainingDashboard(QWidget):
         elif isinstance(news, run.Snapshot):
             self.live.add_snapshot(news.activations, news.kernels,
                                    paused=self.pause_button.isChecked())
-            if news.activations and not self.live.probe_is_sample:  # the canvas drawing's
+            self.live.show_probe(news.probe)
+            if news.activations and news.probe == run.DRAWING_PROBE:  # the overview shows it
                 self.state.training_snapshot.emit(news.activations)
+            if news.weights is not None:  # paused or slow motion: the other views follow
+                self.state.weights_updated.emit(news.weights)  # already in self.model
         elif isinstance(news, run.EpochDone):
             self.live.add_epoch(news.epoch, news.logs)
             self.state.weights_updated.emit(news.weights)  # already in self.model
         elif isinstance(news, run.DataProgress):
-            self.progress.setRange(0, max(news.total, 1))
+            self.progress.setRange(0, news.total)  # total 0: busy, size not known yet
             self.progress.setValue(news.done)
-            self.progress.set_text(f"Preparing the training letters: {news.done} / {news.total}")
+            self.progress.set_text(f"Preparing {news.source}: {news.done:,} / {news.total:,}"
+                                   if news.total else f"Preparing {news.source}...")
+            if not news.total:
+                self.show_message(f"Preparing {news.source}...")
         elif isinstance(news, run.ModelBuilt):
             self.model = news.model
             self.live.set_layers(news.layer_names, news.layer_kinds)
             self.state.model_spec = self.model_spec
             self.state.model = news.model
         elif isinstance(news, run.PausedAt):
+            self.step_button.setEnabled(self.pause_button.isChecked() and
+                                        self.stop_button.isEnabled())
             self.show_message(news.text)
             self.live.paused_at(news.text)
         elif isinstance(news, run.StatusLine):

@@ -5,9 +5,9 @@ time), builds the Keras model from a frozen spec, runs :func:`model.training.loo
 finally predicts the validation data for the confusion matrix. What happens on the way travels
 as partial results (:class:`ModelBuilt`, :class:`BatchDone`, :class:`EpochDone`,
 :class:`Snapshot`, :class:`StatusLine`, :class:`PausedAt`, :class:`DataProgress`); pause,
-learning-rate, probe and stop requests come in as requests on the task (:class:`Pause`,
-:class:`LearningRate`, :class:`Probe`, :class:`ProbeSample`, :class:`Stop`). It never touches a
-widget. TensorFlow is imported inside the function, never at module level.
+step, slow-motion, learning-rate, probe and stop requests come in as requests on the task
+(:class:`Pause`, :class:`Step`, :class:`BatchRate`, :class:`LearningRate`, :class:`Probe`,
+:class:`ProbeSample`, :class:`Stop`). It never touches a widget. TensorFlow is imported inside the function, never at module level.
 """
 
 from __future__ import annotations
@@ -21,8 +21,12 @@ import numpy as np
 from cnn_studio.gui.common.tasks import TaskState
 from cnn_studio.model.data.datasets import DataChoice
 from cnn_studio.model.errors import Cancelled
+from cnn_studio.model.ink.strokes import LETTERS
 from cnn_studio.model.spec.network import layer_kind
 from cnn_studio.model.training.config import TrainConfig
+
+#: ``Snapshot.probe`` when the activations are of the canvas drawing.
+DRAWING_PROBE = "the drawing"
 
 
 @dataclass(frozen=True)
@@ -45,10 +49,11 @@ class TrainJob:
 # ------------------------------------------------------------ partial results
 @dataclass(frozen=True)
 class DataProgress:
-    """``done`` of ``total`` training letters prepared."""
+    """``done`` of ``total`` letters of ``source`` prepared (total 0: not known yet)."""
 
     done: int
     total: int
+    source: str = "the training letters"
 
 
 @dataclass(frozen=True)
@@ -97,10 +102,15 @@ class EpochDone:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Each layer's output for the probe image and every conv layer's kernels."""
+    """Each layer's output for the probe image and every conv layer's kernels; while paused or
+    in slow motion also all the ``weights`` (already in the app's copy), else None.
+    ``probe`` says whose activations they are ("the drawing", "validation sample 3, the
+    letter U")."""
 
     activations: list
     kernels: list
+    weights: list | None = None
+    probe: str = ""
 
 
 # ------------------------------------------------------------------ requests
@@ -109,6 +119,18 @@ class Pause:
     """Hold (True) or continue (False) between batches."""
 
     paused: bool
+
+
+@dataclass(frozen=True)
+class Step:
+    """While paused, train one more batch and hold again."""
+
+
+@dataclass(frozen=True)
+class BatchRate:
+    """Slow motion: at most ``per_second`` batches a second (None: full speed)."""
+
+    per_second: float | None
 
 
 @dataclass(frozen=True)
@@ -156,7 +178,7 @@ class TrainOutcome:
 
 
 def gather_data(choice: DataChoice, seed: int, val_fraction: float = 0.0, progress=None,
-                cancel=None):
+                cancel=None, on_source=None):
     """The ``(train, validation)`` datasets a :class:`DataChoice` describes.
 
     Uses :func:`model.data.datasets.training_data`, the one mixer the ``train`` command uses too.
@@ -166,7 +188,8 @@ def gather_data(choice: DataChoice, seed: int, val_fraction: float = 0.0, progre
     """
     from cnn_studio.model.data import datasets
 
-    return datasets.training_data(choice, val_fraction, seed, progress=progress, cancel=cancel)
+    return datasets.training_data(choice, val_fraction, seed, progress=progress, cancel=cancel,
+                                  on_source=on_source)
 
 
 def predict_classes(model, images: np.ndarray, batch: int = 512) -> np.ndarray:
@@ -186,6 +209,7 @@ class _Requests:
         self.lock = threading.Lock()
         self.control = None
         self.learning_rate: float | None = None
+        self.batch_rate: float | None = None
         self.probe: tuple[str, Any] = ("sample", 0)
         self.images: np.ndarray | None = None
 
@@ -195,6 +219,15 @@ class _Requests:
             self.stop.set()
         elif isinstance(request, Pause):
             (self.pause.set if request.paused else self.pause.clear)()
+        elif isinstance(request, Step):
+            with self.lock:
+                if self.control is not None:
+                    self.control.step()
+        elif isinstance(request, BatchRate):
+            with self.lock:
+                self.batch_rate = request.per_second
+                if self.control is not None:
+                    self.control.set_batch_rate(self.batch_rate)
         elif isinstance(request, LearningRate):
             with self.lock:
                 self.learning_rate = float(request.value)
@@ -226,6 +259,7 @@ class _Requests:
             self.control, self.images = control, images
             if self.learning_rate is not None:
                 control.set_learning_rate(self.learning_rate)
+            control.set_batch_rate(self.batch_rate)
             self._show_probe()
 
 
@@ -249,9 +283,15 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
     state.partial(StatusLine("Preparing the data..."))
     choice = replace(job.data, vary_real=config.augment)  # one "augment" for all sources
     either = _EitherEvent(stop, state.cancel)
-    data, val = gather_data(choice, config.seed, val_fraction=config.val_fraction,
-                            progress=lambda done, total: state.partial(DataProgress(done, total)),
-                            cancel=either)
+    source = [DataProgress(0, 0)]  # the source being prepared, named in its progress
+
+    def begin(key: str) -> None:
+        source[0] = DataProgress(0, 0, datasets.SOURCE_NAMES.get(key, key))
+        state.partial(source[0])
+
+    data, val = gather_data(
+        choice, config.seed, val_fraction=config.val_fraction, cancel=either, on_source=begin,
+        progress=lambda done, total: state.partial(replace(source[0], done=done, total=total)))
     if either.is_set():
         raise Cancelled("Training cancelled.")
     val = val if val is not None and len(val) else None
@@ -269,9 +309,27 @@ def run_training(job: TrainJob, state: TaskState) -> TrainOutcome:
         app_model.set_weights(weights)  # here, not in the GUI thread
         state.partial(EpochDone(epoch, logs, weights))
 
+    shown = val if val is not None else data
+
+    def probe_name() -> str:
+        with requests.lock:
+            kind, index = requests.probe
+        if kind == "image" or not len(shown):
+            return DRAWING_PROBE
+        index %= len(shown)
+        which = "validation" if val is not None else "training"
+        return f"{which} sample {index}, the letter {LETTERS[int(shown.y[index])]}"
+
+    def snapshot(activations: list, kernels: list) -> None:
+        weights = None
+        if pause.is_set() or control.batch_rate() is not None:  # someone watches each batch
+            weights = model.get_weights()
+            app_model.set_weights(weights)
+        state.partial(Snapshot(activations, kernels, weights, probe_name()))
+
     hooks = TrainHooks(on_batch=lambda *values: state.partial(BatchDone(*values)),
                        on_epoch=epoch_done,
-                       on_snapshot=lambda acts, kernels: state.partial(Snapshot(acts, kernels)),
+                       on_snapshot=snapshot,
                        on_message=lambda text: state.partial(StatusLine(text)),
                        on_paused=lambda text: state.partial(PausedAt(text)))
     result = train(model, data, val if val is not None else datasets.empty(), config, hooks,

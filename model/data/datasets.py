@@ -207,9 +207,19 @@ def _own_source(weight: float) -> _Source:
     return _Source("own", data.subset(keep), weight, writers[keep])
 
 
-def _sources(choice: DataChoice, seed: int, progress, cancel) -> list[_Source]:
+#: What each training source is called while it is prepared ("Preparing <name>").
+SOURCE_NAMES = {"synthetic": "synthetic letters", "real": "the built-in real letters (UNIPEN)",
+                "own": "your letters", "emnist": "the imported EMNIST letters",
+                "file": "the letters file"}
+
+
+def _sources(choice: DataChoice, seed: int, progress, cancel, on_source=None) -> list[_Source]:
     """Load every source ``choice`` uses (weight > 0); raise if a chosen one is missing."""
     from cnn_studio.model.data import emnist
+
+    def begin(key: str) -> None:
+        if on_source is not None:
+            on_source(key)
 
     for weight in (choice.synthetic_weight, choice.own_weight, choice.emnist_weight,
                    choice.file_weight, choice.real_weight):
@@ -217,21 +227,26 @@ def _sources(choice: DataChoice, seed: int, progress, cancel) -> list[_Source]:
             raise DatasetError("mixing weights must be finite and >= 0")
     sources = []
     if choice.synthetic_weight > 0:
+        begin("synthetic")
         count = choice.samples or DEFAULT_SYNTHETIC_SAMPLES
         sources.append(_Source("synthetic", synthetic_dataset(
             count, seed=seed, progress=progress, cancel=cancel), choice.synthetic_weight))
     if choice.real_weight > 0:
+        begin("real")
         sources.append(_real_source(choice.real_weight, seed, progress, cancel,
                                     choice.vary_real))
     if choice.own_weight > 0:
+        begin("own")
         sources.append(_own_source(choice.own_weight))
     if choice.emnist_weight > 0:
+        begin("emnist")
         imported = emnist.imported_dataset()
         if imported is None or not len(imported):
             raise DatasetError("EMNIST is not imported yet: import it in the Dataset panel "
                                "first, or leave it out.")
         sources.append(_Source("emnist", imported, choice.emnist_weight))
     if choice.file is not None and choice.file_weight > 0:
+        begin("file")
         sources.append(_Source("file", load_npz(choice.file), choice.file_weight))
     sources = [s for s in sources if s.splitter is not None or len(s.data)]
     if not sources:
@@ -276,7 +291,7 @@ def _concat(parts: list[Dataset], rng) -> Dataset:
 
 
 def training_data(choice: DataChoice, val_fraction: float, seed: int = 0, progress=None,
-                  cancel=None) -> tuple[Dataset, Dataset]:
+                  cancel=None, on_source=None) -> tuple[Dataset, Dataset]:
     """THE mixer of training sources (window and ``train`` command): ``(train, validation)``.
 
     Each source is split first, on unique samples (by writer where it has writers; the real
@@ -292,6 +307,8 @@ def training_data(choice: DataChoice, val_fraction: float, seed: int = 0, progre
         seed: random seed of generation, splitting and mixing.
         progress: ``progress(done, total)`` while synthetic letters are generated.
         cancel: ``threading.Event``-like object that stops the generation.
+        on_source: ``on_source(key)`` as each source begins to load (a :data:`SOURCE_NAMES`
+            key); the ``progress`` calls that follow are that source's.
 
     Raises:
         DatasetError: no usable source, a chosen source is missing, bad weights.
@@ -300,7 +317,7 @@ def training_data(choice: DataChoice, val_fraction: float, seed: int = 0, progre
         raise DatasetError(f"cannot mix {choice.samples} samples; ask for at least 1")
     if not 0.0 <= val_fraction <= 0.9:
         raise DatasetError(f"validation fraction {val_fraction} must be between 0 and 0.9")
-    sources = _sources(choice, seed, progress, cancel)
+    sources = _sources(choice, seed, progress, cancel, on_source)
     rng = np.random.default_rng([int(seed), 11])
     trains, vals = [], []
     for source, target in zip(sources, _targets(sources, choice.samples), strict=True):

@@ -1,6 +1,7 @@
 """Training settings and controls without TensorFlow: the ranges of every setting, the run's
 configuration, the hooks that carry progress out of a run and the control that carries requests
-in (stop, pause, learning rate, probe image). The window imports this before TensorFlow loads.
+in (stop, pause, step, slow motion, learning rate, probe image). The window imports this before
+TensorFlow loads.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def is_device_key(device) -> bool:
         device in DEVICE_KEYS or re.fullmatch(r"gpu:\d{1,3}", device) is not None)
 
 LEARNING_RATE_RANGE = (1e-6, 10.0)
+#: Batches per second a slowed-down run may be held to (slow motion; None: full speed).
+BATCH_RATE_RANGE = (1.0, 20.0)
 
 
 class TrainConfigError(UserError):
@@ -105,6 +108,8 @@ class TrainControl:
         self._pending_lr: float | None = None
         self._probe: np.ndarray | None = None
         self._probe_version = 0
+        self._steps = 0
+        self._batch_rate: float | None = None
 
     def request_stop(self) -> None:
         """Ask training to stop after the current batch."""
@@ -117,6 +122,35 @@ class TrainControl:
     def resume(self) -> None:
         """Continue after :meth:`pause`."""
         self.pause_event.clear()
+
+    def step(self) -> None:
+        """While paused, let one more batch run, then hold again (no effect when not paused)."""
+        with self._lock:
+            self._steps += 1
+
+    def take_step(self) -> bool:
+        """Whether a step was asked for since the last call (used by the training loop)."""
+        with self._lock:
+            asked, self._steps = self._steps > 0, 0
+        return asked
+
+    def set_batch_rate(self, per_second: float | None) -> None:
+        """Run at most ``per_second`` batches a second from the next batch on (None: full speed).
+
+        Raises:
+            TrainConfigError: outside :data:`BATCH_RATE_RANGE`.
+        """
+        value = None if per_second is None else float(per_second)
+        low, high = BATCH_RATE_RANGE
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise TrainConfigError(f"batches per second must be between {low:g} and {high:g}")
+        with self._lock:
+            self._batch_rate = value
+
+    def batch_rate(self) -> float | None:
+        """The most batches a second the run may make now (None: full speed)."""
+        with self._lock:
+            return self._batch_rate
 
     def set_learning_rate(self, learning_rate: float) -> None:
         """Use ``learning_rate`` from the next batch on.

@@ -64,6 +64,7 @@ class LiveCallback(keras.callbacks.Callback):
         self._window_t = time.perf_counter()
         self._window_samples = 0
         self._batch_t: float | None = None  # end of the previous batch of this epoch
+        self._batch_begin_t = -math.inf  # when the latest batch began (for slow motion)
         self._loop_s = 0.0  # time in the batch loops, first batch and pauses excluded
         self._loop_samples = 0
         self._last_snapshot = -math.inf
@@ -80,6 +81,7 @@ class LiveCallback(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         if self._batch_t is None:
             self._batch_t = time.perf_counter()
+        self._hold_for_slow_motion()
         learning_rate = self.control.take_learning_rate()
         if learning_rate is not None and learning_rate != self.learning_rate:
             self.model.optimizer.learning_rate = learning_rate
@@ -106,11 +108,16 @@ class LiveCallback(keras.callbacks.Callback):
             return
         if self.step % self.config.snapshot_every_batches == 0:
             self._keep_good(f"their state at epoch {self.epoch}, step {self.step}")
-        if self.step % self.config.report_every_batches == 0 or self.step == self.steps:
+        slow_motion = self.control.batch_rate() is not None  # every batch is watched
+        if self.step % self.config.report_every_batches == 0 or self.step == self.steps or \
+                slow_motion:
             self._report_batch(loss, accuracy)
-        self._maybe_snapshot()
+        paused = self.control.pause_event.is_set() and not self.control.stop_event.is_set()
+        if paused and self._reported != (self.epoch, self.step):  # the pause point's figures
+            self._report_batch(loss, accuracy)
+        self._maybe_snapshot(force=paused)  # a pause (or a step) shows its batch's state
         if self.control.pause_event.is_set() and not self.control.stop_event.is_set():
-            if self._reported != (self.epoch, self.step):  # the pause point's figures
+            if self._reported != (self.epoch, self.step):  # paused by a hook just now
                 self._report_batch(loss, accuracy)
             self._wait_while_paused()
         if self.control.stop_event.is_set():
@@ -182,15 +189,36 @@ class LiveCallback(keras.callbacks.Callback):
         self._window_t, self._window_samples = now, 0
         self.hooks.on_batch(self.epoch, self.step, self.steps, loss, accuracy, rate)
 
+    def _hold_for_slow_motion(self) -> None:
+        """In slow motion, wait until the batch may begin (a stop ends the wait at once).
+
+        The wait counts as paused time: the run's samples/s measure the training itself.
+        """
+        rate = self.control.batch_rate()
+        start = time.perf_counter()
+        wait = self._batch_begin_t + 1.0 / rate - start if rate else 0.0
+        if wait > 0:
+            self.control.stop_event.wait(wait)
+            held = time.perf_counter() - start
+            self.paused_s += held
+            self._batch_t += held
+        self._batch_begin_t = time.perf_counter()
+
     def _wait_while_paused(self) -> None:
-        """Hold between batches; the message names the same position as the last report."""
+        """Hold between batches until resumed, stopped or asked for one more batch (a step);
+        the message names the same position as the last report."""
         text = f"Paused at epoch {self.epoch}/{self.config.epochs}, step {self.step}/{self.steps}"
+        self.control.take_step()  # a step asked for before this pause is void
         if self.hooks.on_paused is not None:
             self.hooks.on_paused(text)
         else:
             self.hooks.message(text)
         start = time.perf_counter()
+        stepping = False
         while self.control.pause_event.is_set() and not self.control.stop_event.is_set():
+            if self.control.take_step():
+                stepping = True
+                break
             self.control.stop_event.wait(0.05)
             if self.control.probe()[1] != self._probe_version:
                 self._maybe_snapshot(force=True)  # the user drew something new while paused
@@ -199,7 +227,7 @@ class LiveCallback(keras.callbacks.Callback):
         self._window_t += paused
         if self._batch_t is not None:
             self._batch_t += paused
-        if not self.control.stop_event.is_set():
+        if not self.control.stop_event.is_set() and not stepping:
             self.hooks.message("Resumed")
 
     def samples_per_s(self, busy_s: float) -> float:

@@ -1,16 +1,18 @@
 """The training loop's control while it runs (model/training/loop.py, model/training/live.py):
-stop, pause and resume, learning-rate changes, from the hooks or another thread."""
+stop, pause and resume, a step while paused, slow motion, learning-rate changes, from the hooks
+or another thread."""
 
 from __future__ import annotations
 
 import threading
+import time
 
 import keras
 import numpy as np
 import pytest
 from support_training import STEPS, Recorder, config, tiny
 
-from cnn_studio.model.training.config import TrainConfigError, TrainControl
+from cnn_studio.model.training.config import BATCH_RATE_RANGE, TrainConfigError, TrainControl
 from cnn_studio.model.training.loop import train
 
 
@@ -160,3 +162,59 @@ def test_learning_rate_change_applies_from_next_batch(data):
         control.set_learning_rate(100.0)
     with pytest.raises(TrainConfigError):
         control.set_learning_rate(float("nan"))
+
+
+def test_a_step_while_paused_runs_one_batch_and_holds_again(data):
+    control = TrainControl()
+    recorder = Recorder(lambda e, s, *r: control.pause() if s == 2 else None)
+    seen = {}
+
+    def stepper():
+        assert recorder.paused.wait(60)
+        seen["paused"] = len(recorder.batches)
+        for _ in range(2):
+            recorder.paused.clear()
+            recorder.snapshot_seen.clear()
+            control.step()
+            assert recorder.paused.wait(60)  # held again after the one batch
+        seen["snapshot"] = recorder.snapshot_seen.is_set()
+        seen["stepped"] = len(recorder.batches)
+        time.sleep(0.3)
+        seen["held"] = len(recorder.batches)
+        control.request_stop()
+
+    thread = threading.Thread(target=stepper)
+    thread.start()
+    result = train(tiny(), data, None, config(epochs=2, activation_interval_s=100.0),
+                   recorder.hooks(), control=control, probe_image=data.x[0])
+    thread.join()
+    assert seen == {"paused": 2, "snapshot": True, "stepped": 4, "held": 4}
+    assert result.stopped
+    assert f"Paused at epoch 1/2, step 4/{STEPS}" in recorder.messages
+    assert "Resumed" not in recorder.messages  # a step is not a resume
+
+
+def test_slow_motion_holds_the_batch_rate_and_full_speed_comes_back(data):
+    control = TrainControl()
+    control.set_batch_rate(5.0)
+    begins = []
+
+    def on_batch(epoch, step, *rest):
+        begins.append(time.perf_counter())
+        if step == 4:
+            control.set_batch_rate(None)
+
+    result = train(tiny(), data, None, config(epochs=1), Recorder(on_batch).hooks(),
+                   control=control)
+    assert result.epochs_completed == 1
+    gaps = np.diff(begins)
+    # batches 2 to 4 begin 0.2 s after the one before (at most 5 a second; the first batch
+    # traces the graph and is slower than that already)
+    assert np.all(gaps[1:3] >= 0.19)
+    assert np.median(gaps[3:]) < gaps[1:3].min()  # then at full speed
+
+
+@pytest.mark.parametrize("rate", [0.0, BATCH_RATE_RANGE[1] + 1, float("nan")])
+def test_a_batch_rate_outside_the_range_is_refused(rate):
+    with pytest.raises(TrainConfigError, match="batches per second"):
+        TrainControl().set_batch_rate(rate)
