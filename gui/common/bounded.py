@@ -9,13 +9,19 @@ the app is one of these; :func:`with_note` lays the note out under its field.
 
 from __future__ import annotations
 
+from typing import Any
+
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from cnn_studio.gui.common import palette as colours
 
+# The mixin calls the spin box's own methods (QSpinBox's or QDoubleSpinBox's, whose signatures
+# differ): its base is left untyped for the type checker.
+_SpinBox: Any = object
 
-class _Clamping:
+
+class _Clamping(_SpinBox):
     """What both spin boxes share (mixed in before the Qt class)."""
 
     what = "value"

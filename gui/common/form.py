@@ -215,8 +215,10 @@ def create(owner, controls: tuple[Control, ...]) -> list[tuple[str, QWidget]]:
     for control in controls:
         widget = make_widget(control)
         setattr(owner, control.attr, widget)
-        bounded = isinstance(widget, BoundedSpinBox | BoundedDoubleSpinBox)
-        pairs.append((control.label, with_note(widget) if bounded else widget))
+        if isinstance(widget, BoundedSpinBox | BoundedDoubleSpinBox):
+            pairs.append((control.label, with_note(widget)))
+        else:
+            pairs.append((control.label, widget))
     for control in controls:
         if control.on_change:
             method = getattr(owner, control.on_change)

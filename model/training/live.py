@@ -201,7 +201,8 @@ class LiveCallback(keras.callbacks.Callback):
             self.control.stop_event.wait(wait)
             held = time.perf_counter() - start
             self.paused_s += held
-            self._batch_t += held
+            if self._batch_t is not None:
+                self._batch_t += held
         self._batch_begin_t = time.perf_counter()
 
     def _wait_while_paused(self) -> None:
