@@ -18,6 +18,8 @@ BUILDER_SHARE = 0.26  # of a wide window's width
 RIGHT_SHARE = 0.42  # the right-hand docks (the overview in front) beside the builder
 RIGHT_SHARE_FOLDED = 0.56  # the right-hand docks, the builder among them
 MAX_SHARE = 0.4  # the builder never takes more
+LEARN_SHARE = 0.25  # the Learn path alone at the left (the builder folded): a reading column
+RIGHT_SHARE_BESIDE_LEARN = 0.46  # then the right-hand docks, the rest for the canvas
 
 
 def _side(window: QMainWindow, area: Qt.DockWidgetArea) -> QDockWidget | None:
@@ -78,6 +80,14 @@ def first_start_frame(available: QRect) -> QRect:
     return frame
 
 
+def need(dock: QDockWidget) -> int:
+    """The width ``dock`` needs: its panel's smallest width plus a vertical scroll bar."""
+    panel = getattr(dock, "panel", dock.widget())
+    style = dock.style()
+    bar = style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + 4
+    return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
+
+
 def first_start_sizes(window: QMainWindow) -> None:
     """First start: the Network dock (the overview) in front on the right with the canvas
     beside it, sharing the width; the builder at the left on a wide window, and folded into
@@ -85,15 +95,8 @@ def first_start_sizes(window: QMainWindow) -> None:
     the overview get the room. Each side keeps at least what its panels need without a
     horizontal scroll bar, at most :data:`MAX_SHARE` of the width for the builder."""
 
-    def need(dock: QDockWidget) -> int:  # its panel's width plus a vertical scroll bar
-        panel = getattr(dock, "panel", dock.widget())
-        style = dock.style()
-        bar = style.pixelMetric(style.PixelMetric.PM_ScrollBarExtent) + 4
-        return max(panel.minimumSizeHint().width(), panel.minimumWidth()) + bar
-
     width = window.width()
-    right = [window.training_dock, window.explain_dock, window.data_dock, window.overview_dock,
-             window.runs_dock]
+    right = right_docks(window)
     if width < SMALL_WIDTH:
         window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, window.builder_dock)
         window.tabifyDockWidget(window.runs_dock, window.builder_dock)
@@ -106,6 +109,35 @@ def first_start_sizes(window: QMainWindow) -> None:
                      int(width * MAX_SHARE)),
                  max(int(width * RIGHT_SHARE), *map(need, right))]
     window.show_tab(window.requested_tab)
-    # once the dock layout has taken the folded builder in
-    QTimer.singleShot(0, window, lambda: window.resizeDocks(docks, sides,
-                                                            Qt.Orientation.Horizontal))
+
+    def resize() -> None:  # once the dock layout has taken the folded builder in
+        window.resizeDocks(docks, sides, Qt.Orientation.Horizontal)
+        if not window.learn_dock.isHidden():  # opened before: its column comes out of these
+            size_learn_alone(window)
+
+    QTimer.singleShot(0, window, resize)
+
+
+def right_docks(window: QMainWindow) -> list[QDockWidget]:
+    """The docks tabbed at the right on a first start (the builder not among them)."""
+    return [window.training_dock, window.explain_dock, window.data_dock, window.overview_dock,
+            window.runs_dock]
+
+
+def size_learn_alone(window: QMainWindow) -> bool:
+    """Size the Learn dock when it opens alone at the left (the builder folded into the
+    right-hand tabs on a narrow window): :data:`LEARN_SHARE` of the window, the right-hand
+    docks :data:`RIGHT_SHARE_BESIDE_LEARN`, each at least what its panels need; the canvas
+    between them gets the rest. False (and nothing done) when the builder shares the Learn
+    dock's column."""
+    builder = window.builder_dock
+    if window.dockWidgetArea(builder) == Qt.DockWidgetArea.LeftDockWidgetArea \
+            and not builder.isHidden():
+        return False
+    width = window.width()
+    window.resizeDocks(
+        [window.learn_dock, window.overview_dock],
+        [max(int(width * LEARN_SHARE), need(window.learn_dock)),
+         max(int(width * RIGHT_SHARE_BESIDE_LEARN), *map(need, right_docks(window)))],
+        Qt.Orientation.Horizontal)
+    return True

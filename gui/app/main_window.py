@@ -24,7 +24,12 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.app.about import show_about
 from cnn_studio.gui.app.close_guard import CloseGuard, ask_choice
-from cnn_studio.gui.app.dock_sizes import WidthSharer, first_start_frame, first_start_sizes
+from cnn_studio.gui.app.dock_sizes import (
+    WidthSharer,
+    first_start_frame,
+    first_start_sizes,
+    size_learn_alone,
+)
 from cnn_studio.gui.app.learn_views import LearnViews
 from cnn_studio.gui.app.letter_keys import LetterKeys
 from cnn_studio.gui.app.panels import FIRST, LATER, WindowFollower, install_all
@@ -255,12 +260,17 @@ class MainWindow(QMainWindow):
 
     def show_learn(self) -> None:
         """Help > Learn: open the Learn path (below the builder) at the step last shown; when
-        it opens, it gets half the builder's column, so its text can be read."""
+        it opens, it gets half the builder's column, or a quarter of the window's width when
+        the builder is folded into the right-hand tabs, so its text can be read."""
         opening = self.learn_dock.isHidden()
         self.show_dock(Dock.LEARN)
         if opening:
-            QTimer.singleShot(0, self, lambda: self.resizeDocks(
-                [self.builder_dock, self.learn_dock], [1, 1], Qt.Orientation.Vertical))
+            QTimer.singleShot(0, self, self._size_learn)
+
+    def _size_learn(self) -> None:
+        if not size_learn_alone(self):  # it shares the builder's column: half its height
+            self.resizeDocks([self.builder_dock, self.learn_dock], [1, 1],
+                             Qt.Orientation.Vertical)
 
     # ------------------------------------------------------------------ menus
     def _action(self, menu, text: str, slot, shortcut=None, needs_tf: bool = False) -> QAction:

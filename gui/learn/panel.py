@@ -99,6 +99,10 @@ class LearnPanel(NoUnsavedWork, QWidget):
         self.step_combo = QComboBox()
         self.step_combo.setObjectName("learn_steps")
         self.step_combo.setToolTip("Go to any step")
+        # as narrow as a reading column beside the canvas allows; the list opens full width
+        self.step_combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.step_combo.setMinimumContentsLength(14)
         for number, step in enumerate(self.steps, 1):
             self.step_combo.addItem(f"{number}. {step.title}", step.key)
         self.title_label = _label("learn_title")

@@ -127,13 +127,19 @@ class RunsView(QWidget):
         self.dense_button.setVisible(self._dense_vs_cnn is not None)
 
     def _layout(self) -> None:
-        actions = QHBoxLayout()
-        for widget in (self.compare_button, self.open_button, self.use_button,
-                       self.again_button, self.delete_button):
-            actions.addWidget(widget)
-        actions.addStretch(1)
-        actions.addWidget(self.dense_button)
-        actions.addWidget(self.refresh_button)
+        # two rows of buttons: the dock fits beside the canvas and Learn on a 1366 px screen
+        actions = QVBoxLayout()
+        for row_widgets, extras in (
+                ((self.compare_button, self.open_button, self.use_button), ()),
+                ((self.again_button, self.delete_button), (self.dense_button,
+                                                           self.refresh_button))):
+            row = QHBoxLayout()
+            for widget in row_widgets:
+                row.addWidget(widget)
+            row.addStretch(1)
+            for widget in extras:
+                row.addWidget(widget)
+            actions.addLayout(row)
         notes = QHBoxLayout()
         notes.addWidget(self.note, 1)
         notes.addWidget(self.note_button, 0, Qt.AlignmentFlag.AlignTop)
