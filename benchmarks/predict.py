@@ -1,13 +1,20 @@
 """Latency benchmark: pen-up on the canvas until the probabilities AND activations are painted.
 
-Runs the real main window offscreen. Each run draws a letter's strokes but the last, lets the
-app settle, then draws the last stroke and sends a real mouse release; the clock stops when
-the prediction view and the visible activation rows have painted the new prediction. The
+Runs the real main window offscreen, opened as the app opens it on a first start (the panels
+installed after the first paint, the Learn path open, the first-start dock sizes), so the
+docks in front are the ones a newcomer sees (the JSON's ``in_front`` names them: the Network
+overview and the Learn path at 1366x768). Each run draws a letter's strokes but the last, lets
+the app settle (the overview too), then draws the last stroke and sends a real mouse release;
+the clock stops when the prediction view and the visible activation rows have painted the new
+prediction (``pen_up_to_painted``). The Network overview, when it is on screen, redraws one
+frame after the canvas's answer (``gui.overview.widget.FOLLOW_MS``): the time until it has
+painted the same pen-up too is reported beside it (``pen_up_to_overview_painted``). The
 baseline, measured alternately in the same run, is the bare ``tf.function`` forward pass of
 the same network. The app's two engines (numpy, TensorFlow) are also compared as interleaved
 pairs on the same drawings (the order alternates). Each pen-up's time is split into where it
 went (:class:`Breakdown`): rasterising the strokes, the forward pass, the probability view, the
-activation views and everything else (the rest of the window, the event loop). Prints JSON.
+activation views, the overview's work inside that time and everything else (the rest of the
+window, the event loop). Prints JSON.
 Goal: median at most 10 ms with the window at 1366x768.
 
 Usage: ``python benchmarks/predict.py [RUNS] [--model PATH] [--size WxH]``
@@ -27,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 GOAL_MS = 10.0
 TIMEOUT_S = 10.0
 WINDOW_SIZE = (1366, 768)
-PARTS = ("rasterise", "forward", "probability_view", "activation_views")
+PARTS = ("rasterise", "forward", "probability_view", "activation_views", "overview")
 
 
 def _strokes_samples(count: int):
@@ -95,7 +102,9 @@ class Breakdown:
     pass (the numpy engine runs it on the GUI thread). probability_view and activation_views:
     handing the view its data (``set_probs``, ``set_prediction``) plus every paint and layout
     event of the view and its child widgets, timed by an event filter that delivers the event
-    itself. Whatever else the GUI thread did until the answer was painted (the rest of the
+    itself. overview: the Network overview's column updates, relayouts and picture making
+    (``Column.update``, ``OverviewCanvas.relayout`` and ``prepare``) and its paint and layout
+    events, as far as they fall inside the pen-up's time. Whatever else the GUI thread did until the answer was painted (the rest of the
     window, the event loop) is the difference to the whole pen-up time.
     """
 
@@ -104,18 +113,24 @@ class Breakdown:
 
         import cnn_studio.gui.draw.panel as panel_module
         from cnn_studio.gui.draw.numpy_engine import NumpyPredictor
+        from cnn_studio.gui.overview.canvas import OverviewCanvas
+        from cnn_studio.gui.overview.columns import Column
         from cnn_studio.model.nets.inference import Predictor
 
         self.spent = dict.fromkeys(PARTS, 0.0)
         self.runs: dict[str, list[float]] = {name: [] for name in (*PARTS, "other")}
         panel = window.panels["draw"]
         self._views = {"probability_view": panel.prediction_view,
-                       "activation_views": panel.activation_view}
+                       "activation_views": panel.activation_view,
+                       "overview": window.panels["overview"]}
         self._patched = [(panel_module, "strokes_to_image", "rasterise"),
                          (NumpyPredictor, "forward", "forward"),
                          (Predictor, "forward", "forward"),
                          (panel.prediction_view, "set_probs", "probability_view"),
-                         (panel.activation_view, "set_prediction", "activation_views")]
+                         (panel.activation_view, "set_prediction", "activation_views"),
+                         (Column, "update", "overview"),
+                         (OverviewCanvas, "relayout", "overview"),
+                         (OverviewCanvas, "prepare", "overview")]
         self._originals = [getattr(owner, name) for owner, name, _part in self._patched]
         self._own = [name in vars(owner) for owner, name, _part in self._patched]
         for (owner, name, part), original in zip(self._patched, self._originals, strict=True):
@@ -210,8 +225,9 @@ def _bare_forward_ms(fn, x, repeats: int = 15) -> float:
 
 
 def _open_window(size: tuple[int, int] = WINDOW_SIZE):
-    """(app, window): the main window offscreen at ``size`` in a fresh home, once TensorFlow
-    has loaded."""
+    """(app, window): the main window offscreen at ``size`` in a fresh home, opened as the app
+    opens it on a first start (``gui.app.launch``), once TensorFlow has loaded and the panels
+    and the first-start dock sizes are in."""
     import tempfile
 
     home = tempfile.mkdtemp(prefix="cnn-studio-bench-")  # default window layout, no user files
@@ -229,11 +245,22 @@ def _open_window(size: tuple[int, int] = WINDOW_SIZE):
     from cnn_studio.gui.app.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([])
-    window = MainWindow()
+    window = MainWindow(defer_panels=True, learn_at_first_start=True)
     window.resize(*size)
     window.show()
-    _wait(app, lambda: window.state.tf_loaded and window.state.idle, timeout=180)
+    _wait(app, lambda: window.state.tf_loaded and window.state.idle and "overview" in window.panels,
+          timeout=180)
+    settled = time.perf_counter() + 0.5  # the first-start dock sizes land after the first paint
+    _wait(app, lambda: time.perf_counter() > settled)
     return app, window
+
+
+def in_front(window) -> list[str]:
+    """The docks that can be seen (a dock behind another dock's tab cannot), by title."""
+    from PySide6.QtWidgets import QDockWidget
+
+    return sorted(dock.windowTitle() for dock in window.findChildren(QDockWidget)
+                  if dock.isVisible() and not dock.visibleRegion().isEmpty())
 
 
 def _use_model(app, window, model_path: str | None):
@@ -264,6 +291,7 @@ def main(runs: int = 30, model_path: str | None = None,
     with the window at ``size`` (width, height)."""
     app, window = _open_window(size)
     model, model_name = _use_model(app, window, model_path)
+    front = in_front(window)
     bare_ms = _bare_timer(model)
     drawings, source, source_name = _strokes_samples(runs + 3)
     engines = _measure_engines(app, window, drawings, source)
@@ -274,7 +302,7 @@ def main(runs: int = 30, model_path: str | None = None,
     explain = _measure(app, window, drawings, source, bare_ms)
     window.close()
     report = _report(model_name, len(model.layers), source_name, default, engines, explain)
-    return {**report, "window_size": "x".join(str(n) for n in size),
+    return {**report, "window_size": "x".join(str(n) for n in size), "in_front": front,
             "breakdown": breakdown.medians()}
 
 
@@ -298,6 +326,8 @@ def _report(model_name: str, layers: int, source_name: str, default: tuple,
         "pen_up_to_painted_ms_p90": _p90(default[0]),
         "pen_up_to_painted_ms_all": [round(v, 2) for v in default[0]],
         "pen_up_to_prediction_signal_ms_median": round(statistics.median(default[1]), 2),
+        "timed": "pen-up until the probabilities and the activations on screen are painted",
+        **_overview_report(default[3]),
         "bare_tf_function_forward_ms_median": round(bare_median, 3),
         "ratio_painted_to_bare_forward": round(median / bare_median, 2),
         "engines_interleaved": {
@@ -339,14 +369,25 @@ def _measure_engines(app, window, drawings, source) -> dict[str, list[float]]:
     return times
 
 
+def _overview_report(times: list[float]) -> dict:
+    """The overview's times (``_measure``'s fourth list), when it was on screen."""
+    if not times:
+        return {"overview_on_screen": False}
+    return {"overview_on_screen": True,
+            "overview_follows": "one frame after the answer (gui.overview.widget.FOLLOW_MS)",
+            "pen_up_to_overview_painted_ms_median": round(statistics.median(times), 2),
+            "pen_up_to_overview_painted_ms_p90": _p90(times)}
+
+
 def _p90(values: list[float]) -> float:
     return round(sorted(values)[int(0.9 * (len(values) - 1))], 2)
 
 
 def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
-             breakdown: Breakdown | None = None) -> tuple[list, list, list]:
-    """Pen-up latencies (painted, prediction signal) and bare forward times, alternating;
-    ``breakdown`` (optional) records where each timed pen-up's time went."""
+             breakdown: Breakdown | None = None) -> tuple[list, list, list, list]:
+    """Pen-up latencies (painted, prediction signal), bare forward times (alternating) and,
+    while the overview is on screen, pen-up until it has painted too; ``breakdown``
+    (optional) records where each timed pen-up's time went."""
     from PySide6.QtCore import QEventLoop, QPointF, Qt
     from PySide6.QtTest import QTest
 
@@ -354,6 +395,10 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
 
     panel, canvas = window.panels["draw"], window.panels["draw"].canvas
     pview, aview = panel.prediction_view, panel.activation_view
+    overview_panel = window.panels["overview"]
+
+    def settled() -> bool:
+        return shown() and (not overview_panel.on_screen or overview_panel.overview.drawn)
 
     def shown() -> bool:
         return (panel.shown_seq == panel.requested_seq and pview.probs is not None
@@ -369,7 +414,7 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
                 f"{panel.engine}, probabilities {bars}, activation rows not painted: "
                 f"{rows or 'none'}")
 
-    painted, predicted, bares = [], [], []
+    painted, predicted, bares, overviews = [], [], [], []
     arrived = {}
 
     def note(_prediction) -> None:
@@ -381,7 +426,7 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
         fitted = fit_strokes(strokes, source, margin=20.0)
         canvas.clear()
         canvas.set_strokes(fitted[:-1])
-        _wait(app, shown, what=waiting_for)
+        _wait(app, settled, what=waiting_for)
         last = [canvas.to_widget(*point) for point in fitted[-1]]
         canvas.begin_stroke(last[0])
         for point in last[1:]:
@@ -400,9 +445,12 @@ def _measure(app, window, drawings, source, bare_ms, warmup: int = 3,
             if breakdown is not None:
                 breakdown.record(painted[-1])
             predicted.append((arrived.get("t", end) - start) * 1000)
+            if overview_panel.on_screen:
+                overview_end = _wait(app, settled, what=waiting_for)
+                overviews.append((overview_end - start) * 1000)
             bares.append(bare_ms())
     window.state.prediction_ready.disconnect(note)
-    return painted, predicted, bares
+    return painted, predicted, bares, overviews
 
 
 def _size(text: str) -> tuple[int, int]:

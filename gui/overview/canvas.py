@@ -393,7 +393,9 @@ class OverviewCanvas(QWidget):
 
     def prepare(self) -> None:
         """Make the pictures the next paint needs now, so that a redraw's work is split
-        between this event-loop turn and the paint's (each blocks the GUI for less time)."""
+        between this event-loop turn and the paint's (each blocks the GUI for less time): the
+        maps, strips and bars of the data, and the titles after a relayout."""
+        self._static_layer()
         for column, box in zip(self.columns, self.plan.columns, strict=False):
             if column.style in (MAPS, IMAGE):
                 column.maps_image(self.visible_maps(column.index))

@@ -8,7 +8,9 @@ selected map, and zooms from a pixel of a convolution map towards its arithmetic
 New data (:meth:`NetworkOverview.show_network`) is applied at most ``max_rate`` times a
 second, less often when one redraw takes long (redraws use at most ``MAX_BUSY_SHARE`` of the
 GUI thread's time), and never while the widget is hidden; a layer whose output did not change
-keeps its picture.
+keeps its picture. A redraw waits at least ``FOLLOW_MS`` after its data came, so that the
+drawing canvas paints its answer to the same pen-up first and the overview follows a frame
+later.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from cnn_studio.model.spec.network import NetworkSpec
 MAX_RATE_HZ = 20.0
 MAX_BUSY_SHARE = 0.3  # redraws take at most this share of the GUI thread's time
 ZOOM_MS = 350
+FOLLOW_MS = 16  # one frame: the canvas's own answer is painted before the overview's redraw
 
 
 class NetworkOverview(QWidget):
@@ -89,6 +92,7 @@ class NetworkOverview(QWidget):
         self.problem: str | None = None  # why the kernels cannot be shown, when they cannot
         self.hover_text = ""
         self.flush_count = 0
+        self._drawn_at_paint = 0  # the canvas' paint count once the last flush is on screen
 
         self.title = QLabel()
         self.title.setObjectName("overview_title")
@@ -217,11 +221,18 @@ class NetworkOverview(QWidget):
             return
         self._last_flush = time.monotonic()
         self.flush_count += 1
+        self._drawn_at_paint = self.canvas.paint_count + 1
         try:
             self._apply(pending)
             self.canvas.prepare()
         finally:
             self._flush_seconds = time.monotonic() - self._last_flush
+
+    @property
+    def drawn(self) -> bool:
+        """Whether no data waits for a redraw and the picture has been painted since the last
+        one was applied (benchmarks wait for this)."""
+        return self._pending is None and self.canvas.paint_count >= self._drawn_at_paint
 
     def _apply(self, pending: tuple) -> None:
         """Take one forward pass's data into the columns and ask for the repaint it needs."""
@@ -280,13 +291,14 @@ class NetworkOverview(QWidget):
         self._on_hover(self.hover_text)
 
     def _schedule(self) -> None:
-        """Start the redraw timer, no sooner than the rate allows; nothing while hidden."""
+        """Start the redraw timer, no sooner than the rate allows and one frame after the data
+        came (``FOLLOW_MS``); nothing while hidden."""
         if not self.isVisible() or self._timer.isActive():
             return
         since = (time.monotonic() - self._last_flush) * 1000
         busy_ms = (self._flush_seconds + self.canvas.paint_seconds) * 1000
         interval = max(self._interval_ms, busy_ms / MAX_BUSY_SHARE)
-        self._timer.start(int(max(0.0, interval - since)))
+        self._timer.start(int(max(FOLLOW_MS, interval - since)))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         """Data that came while hidden is drawn now."""
@@ -308,6 +320,7 @@ class NetworkOverview(QWidget):
     def _redraw(self, changed: list[int]) -> None:
         """Repaint the columns whose data changed (and the connections and kernel band)."""
         if not changed:
+            self._drawn_at_paint = self.canvas.paint_count  # nothing new to paint
             return
         if len(changed) == len(self.canvas.columns) or self.canvas.selection is not None or \
                 self.canvas.zoom is not None:
