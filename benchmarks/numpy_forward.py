@@ -17,7 +17,6 @@ shared 2-core machine: numpy/TF 1.1-4.1 by default, 0.42-0.45 with one BLAS thre
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
@@ -25,47 +24,18 @@ import sys
 import time
 from pathlib import Path
 
+from pairs import interleaved, pairs_parser, parse_pairs
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pairs", nargs="?", type=int, default=100, help="measured pairs (>= 50)")
-    parser.add_argument("--warmup", type=int, default=20, help="unmeasured pairs first")
-    parser.add_argument("--blas-threads", type=int, default=None,
-                        help="OPENBLAS_NUM_THREADS for numpy (default: unchanged)")
-    args = parser.parse_args()
-    if args.pairs < 50:
-        parser.error("measure at least 50 pairs")
-    return args
-
-
-def _timed(call) -> float:
-    start = time.perf_counter()
-    call()
-    return time.perf_counter() - start
-
-
-def _measure(numpy_forward, tf_forward, images, pairs: int, warmup: int) -> list[tuple]:
-    """(numpy seconds, TensorFlow seconds) per pair; the side that goes first alternates."""
-    results = []
-    for i in range(warmup + pairs):
-        image = images[i % len(images)]
-        if i % 2:
-            tf_s = _timed(lambda: tf_forward(image))  # noqa: B023 - called at once
-            np_s = _timed(lambda: numpy_forward(image))  # noqa: B023
-        else:
-            np_s = _timed(lambda: numpy_forward(image))  # noqa: B023
-            tf_s = _timed(lambda: tf_forward(image))  # noqa: B023
-        if i >= warmup:
-            results.append((np_s, tf_s))
-    return results
-
-
 def main() -> None:
     """Run the benchmark and print its JSON."""
-    args = _args()
+    parser = pairs_parser(__doc__, pairs=100, least=50, warmup=20)
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="OPENBLAS_NUM_THREADS for numpy (default: unchanged)")
+    args = parse_pairs(parser)
     if args.blas_threads is not None:
         os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -87,13 +57,15 @@ def main() -> None:
     images = [sample_image(c, rng) for c in "AbCdEfGhIj"]
     worst = max(float(np.abs(network.forward(x).probs - predictor.forward(x).probs).max())
                 for x in images)
-    pairs = _measure(network.forward, predictor.forward, images, args.pairs, args.warmup)
-    ratios = [np_s / tf_s for np_s, tf_s in pairs]
+    pairs = interleaved(lambda i: network.forward(images[i % len(images)]),
+                        lambda i: predictor.forward(images[i % len(images)]),
+                        args.pairs, args.warmup)
+    ratios = [np_ms / tf_ms for np_ms, tf_ms in pairs]
     print(json.dumps({
         "figure": "numpy forward of one 28x28 image through the default model vs tf.function "
                   "forward (Predictor.forward), both with every layer's activations",
-        "numpy_median_ms": round(statistics.median(p[0] for p in pairs) * 1e3, 3),
-        "tf_function_median_ms": round(statistics.median(p[1] for p in pairs) * 1e3, 3),
+        "numpy_median_ms": round(statistics.median(p[0] for p in pairs), 3),
+        "tf_function_median_ms": round(statistics.median(p[1] for p in pairs), 3),
         "ratio_median": round(statistics.median(ratios), 3),
         "ratio_min": round(min(ratios), 3),
         "ratio_max": round(max(ratios), 3),

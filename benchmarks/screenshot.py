@@ -69,3 +69,29 @@ def save(window, out: str) -> bool:
     """Save a picture of ``window`` as ``out`` (its folder made); whether it was written."""
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     return window.grab().save(out)
+
+
+def open_loaded(size: str, ready=None):
+    """(app, window): ``open_window`` at ``size`` ("WxH"), then Qt runs (up to 180 s) until
+    TensorFlow is loaded, the window idle and ``ready(window.state)`` holds (when given).
+    window is None, and a line on stderr says so, when TensorFlow did not load."""
+    width, height = (int(v) for v in size.split("x"))
+    app, window = open_window(width, height)
+    state = window.state
+    wait(lambda: state.tf_loaded and state.idle and (ready is None or ready(state)), 180)
+    if not state.tf_loaded:
+        print("TensorFlow did not load", file=sys.stderr)
+        return app, None
+    return app, window
+
+
+def save_and_close(window, out: str, complete: bool = True) -> int:
+    """Save ``window`` as ``out`` after Qt ran 1.5 s more, close it and say on stderr what
+    was saved; the exit code: 0 when saved and ``complete``."""
+    pump(1.5)
+    saved = save(window, out)
+    window.close()
+    done = saved and complete
+    print(f"saved {out}" if done else "screenshot not saved" if not saved
+          else "screenshot incomplete", file=sys.stderr)
+    return 0 if done else 1

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sys
 
-from screenshot import open_window, pump, save, shot_parser, wait
+from screenshot import open_loaded, save_and_close, shot_parser
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -21,25 +21,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = shot_parser(__doc__, "builder.png", "lenet5")
     parser.add_argument("--layer", type=int, default=3, help="1-based row to select")
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.split("x"))
-    app, window = open_window(width, height)  # app must stay alive
+    app, window = open_loaded(args.size)  # app must stay alive
+    if window is None:
+        return 1
     from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
-    wait(lambda: window.state.tf_loaded and window.state.idle, 180)
-    if not window.state.tf_loaded:
-        print("TensorFlow did not load", file=sys.stderr)
-        return 1
     if REAL_HANDWRITING.is_file():
         window.panels["draw"].draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
     builder = window.panels["builder"]
     builder.load_preset(args.preset)
     builder.table.select_layer(max(args.layer - 1, 0))
     window.show_tab("train")
-    pump(1.5)
-    saved = save(window, args.out)
-    window.close()
-    print(f"saved {args.out}" if saved else "screenshot not saved", file=sys.stderr)
-    return 0 if saved else 1
+    return save_and_close(window, args.out)
 
 
 if __name__ == "__main__":

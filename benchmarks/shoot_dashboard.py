@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from screenshot import open_window, pump, save, shot_parser, wait
+from screenshot import open_loaded, pump, save, shot_parser, wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,21 +25,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="width of the Training dock as a share of the window (0: as on "
                              "a first start)")
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.split("x"))
-    app, window = open_window(width, height)  # app must stay alive
+    app, window = open_loaded(args.size)  # app must stay alive
+    if window is None:
+        return 1
     from PySide6.QtCore import Qt
 
     from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
-    if not wait(lambda: window.state.tf_loaded and window.state.idle, 180):
-        print("TensorFlow did not load", file=sys.stderr)
-        return 1
     window.panels["builder"].load_preset(args.preset)
     if REAL_HANDWRITING.is_file() and window.panels["draw"] is not None:
         window.panels["draw"].draw_sample_from_file(str(REAL_HANDWRITING), args.letter)
     window.show_tab("train")
     if args.train_share > 0:
-        window.resizeDocks([window.training_dock], [int(width * args.train_share)],
+        window.resizeDocks([window.training_dock], [int(window.width() * args.train_share)],
                            Qt.Orientation.Horizontal)
     dashboard = window.panels["training"]
     controls = dashboard.controls

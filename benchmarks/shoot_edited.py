@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from screenshot import open_window, pump, save, shot_parser, wait
+from screenshot import open_loaded, save_and_close, shot_parser, wait
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,15 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--layer", type=int, default=4, help="1-based row to set stride 2 on")
     parser.add_argument("--strokes", default="", help="strokes-v1 file to draw --letter from")
     args = parser.parse_args(argv)
-    width, height = (int(v) for v in args.size.split("x"))
-    app, window = open_window(width, height)  # app must stay alive
+    app, window = open_loaded(args.size, lambda state: state.shown is not None)  # app stays
+    if window is None:
+        return 1
     from cnn_studio.model.storage.paths import REAL_HANDWRITING
 
     state = window.state
-    wait(lambda: state.tf_loaded and state.idle and state.shown is not None, 180)
-    if not state.tf_loaded:
-        print("TensorFlow did not load", file=sys.stderr)
-        return 1
     strokes = args.strokes or str(REAL_HANDWRITING)
     if not window.panels["draw"].draw_sample_from_file(strokes, args.letter):
         return 1
@@ -42,11 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     window.show_tab("explain")
     window.panels["explain"].show_concept("sizes_tab")
     wait(lambda: state.idle, 60)
-    pump(1.5)
-    saved = save(window, args.out)
-    window.close()
-    print(f"saved {args.out}" if saved else "screenshot not saved", file=sys.stderr)
-    return 0 if saved else 1
+    return save_and_close(window, args.out)
 
 
 if __name__ == "__main__":

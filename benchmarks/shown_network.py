@@ -14,40 +14,25 @@ editing it makes it).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
+
+from pairs import interleaved, pairs_parser, parse_pairs, timed_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pairs", nargs="?", type=int, default=20, help="measured pairs (>= 10)")
-    parser.add_argument("--warmup", type=int, default=3, help="unmeasured pairs first")
-    parser.add_argument("--preset", default="classic")
-    parser.add_argument("--stride-layer", type=int, default=3)
-    args = parser.parse_args()
-    if args.pairs < 10:
-        parser.error("measure at least 10 pairs")
-    return args
-
-
-def _timed(function) -> float:
-    start = time.perf_counter()
-    function()
-    return (time.perf_counter() - start) * 1000.0
-
-
 def main() -> int:
     """Measure and print the JSON report; returns the exit code."""
-    args = _args()
+    parser = pairs_parser(__doc__, pairs=20, least=10, warmup=3)
+    parser.add_argument("--preset", default="classic")
+    parser.add_argument("--stride-layer", type=int, default=3)
+    args = parse_pairs(parser)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from cnn_studio.model.nets.keras_build import build_model, build_untrained_model
     from cnn_studio.model.nets.untrained import initial_weights
@@ -58,16 +43,11 @@ def main() -> int:
     edited = layers[args.stride_layer]
     layers[args.stride_layer] = dataclasses.replace(edited, params={**edited.params, "stride": 2})
     spec = dataclasses.replace(spec, layers=layers)
-    baseline, untrained, ratios = [], [], []
-    for pair in range(args.warmup + args.pairs):
-        sides = [lambda: build_model(spec), lambda: build_untrained_model(spec, 0)]
-        order = (0, 1) if pair % 2 == 0 else (1, 0)
-        times = {side: _timed(sides[side]) for side in order}
-        if pair >= args.warmup:
-            baseline.append(times[0])
-            untrained.append(times[1])
-            ratios.append(times[1] / times[0])
-    weights_ms = [_timed(lambda: initial_weights(spec, 0)) for _ in range(args.pairs)]
+    timings = interleaved(lambda _pair: build_model(spec),
+                          lambda _pair: build_untrained_model(spec, 0), args.pairs, args.warmup)
+    baseline, untrained = [p[0] for p in timings], [p[1] for p in timings]
+    ratios = [new / old for old, new in timings]
+    weights_ms = [timed_ms(lambda: initial_weights(spec, 0)) for _ in range(args.pairs)]
     report = {
         "benchmark": "shown_network",
         "network": f"{args.preset} with stride 2 on layer {args.stride_layer}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
@@ -9,10 +11,16 @@ from cnn_studio.gui.common.form import Control, build_form
 from cnn_studio.gui.common.heatmap import MapView, format_number
 from cnn_studio.gui.explain.base import ExplainTab, fill_layer_combo, text_label
 
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.activations import ActivationComparison, Curve
+
 FUNCTIONS = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "linear")
 
 
-def compute_activation(model, image, layer: int, channel: int, function: str):
+def compute_activation(model: keras.Model, image: np.ndarray, layer: int, channel: int,
+                       function: str) -> tuple[ActivationComparison, Curve]:
     """(comparison, curve): the map before/after ``function`` and samples of its curve."""
     from cnn_studio.model import explain as ex
 
@@ -48,7 +56,7 @@ class CurvePlot(QWidget):
         layout.addWidget(self.canvas)
         self.setMinimumSize(220, 170)
 
-    def show_curve(self, curve, before: np.ndarray, after: np.ndarray) -> None:
+    def show_curve(self, curve: Curve, before: np.ndarray, after: np.ndarray) -> None:
         """Plot the curve and the map's (input, output) pairs on it."""
         self.line.set_data(curve.x, curve.y)
         self.points.set_data(before.ravel(), after.ravel())
@@ -117,7 +125,7 @@ class ActivationTab(ExplainTab):
         if recompute and self.showing_content:
             self.recompute()
 
-    def compute(self, model, image, layer: int) -> None:
+    def compute(self, model: keras.Model, image: np.ndarray, layer: int) -> None:
         channel, function = self.channel_spin.value(), self.function_combo.currentText()
         self.submit("map", lambda: compute_activation(model, image, layer, channel, function),
                     self._show)

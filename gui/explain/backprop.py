@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,13 +25,18 @@ from cnn_studio.gui.explain.base import (
 )
 from cnn_studio.gui.explain.softmax import set_true_combo
 
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.backprop import BackpropStep
+
 LR_RANGE = (0.0001, 10.0)
 SCOPE_TEXTS = {"filter": "only this kernel", "layer": "this whole layer",
                "all": "every layer (a full step)"}
 
 
-def compute_step(model, image, true_class: int | None, layer: int, unit: int, lr: float,
-                 scope: str):
+def compute_step(model: keras.Model, image: np.ndarray, true_class: int | None, layer: int,
+                 unit: int, lr: float, scope: str) -> BackpropStep:
     """``model.explain.backprop_step`` on a copy.
 
     Without a true letter it takes the network's second guess: calling the drawing a letter
@@ -43,12 +50,12 @@ def compute_step(model, image, true_class: int | None, layer: int, unit: int, lr
     return ex.backprop_step(model, image, true_class, layer, unit, lr, scope)
 
 
-def runner_up(probabilities) -> int:
+def runner_up(probabilities: np.ndarray) -> int:
     """The class with the second-highest probability (never the predicted one)."""
     return int(np.argsort(np.asarray(probabilities))[-2])
 
 
-def apply_step(model, step) -> list[np.ndarray]:
+def apply_step(model: keras.Model, step: BackpropStep) -> list[np.ndarray]:
     """Apply the step to the real model and return its new weights."""
     from cnn_studio.model import explain as ex
 
@@ -56,7 +63,8 @@ def apply_step(model, step) -> list[np.ndarray]:
     return [np.asarray(w) for w in model.get_weights()]
 
 
-def as_picture(values: np.ndarray, channel: int, source_shape) -> np.ndarray:
+def as_picture(values: np.ndarray, channel: int,
+               source_shape: tuple[int, ...] | None) -> np.ndarray:
     """A kernel (kh, kw, c_in) as its channel's 2-D grid; dense weights on the feature maps."""
     if values.ndim == 3:
         return values[..., min(channel, values.shape[2] - 1)]
@@ -155,7 +163,7 @@ class BackpropTab(ExplainTab):
         if self.showing_content:
             self.recompute()
 
-    def compute(self, model, image, layer: int) -> None:
+    def compute(self, model: keras.Model, image: np.ndarray, layer: int) -> None:
         args = (self.ctx.true_letter, layer, self.unit_spin.value(), self.lr_spin.value(),
                 self.scope_combo.currentData())
         self.apply_button.setEnabled(False)
@@ -181,7 +189,7 @@ class BackpropTab(ExplainTab):
         self.result_label.setText(self.result_html(step))
 
     @staticmethod
-    def result_html(step) -> str:
+    def result_html(step: BackpropStep) -> str:
         """The update rule and the loss before and after, with the numbers."""
         change = step.loss_after - step.loss_before
         letter = class_name(step.true_class)

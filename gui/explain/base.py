@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,6 +31,9 @@ from cnn_studio.gui.common import palette as colours
 from cnn_studio.gui.common.flow_layout import FlowLayout
 from cnn_studio.model.ink.strokes import LETTERS
 
+if TYPE_CHECKING:
+    import keras
+
 HINT_TF = "TensorFlow is loading... explain mode starts when it is ready."
 HINT_MODEL = ("No network yet: build one in the Layer builder or open a trained model "
               "(File > Open trained model).")
@@ -37,7 +42,7 @@ HINT_INVALID = ("The network in the layer builder cannot be built, so there is n
 HINT_DRAW = "Draw a letter on the canvas to see the math behind the network's answer."
 
 
-def layer_table(model) -> list[tuple[int, str, str]]:
+def layer_table(model: keras.Model) -> list[tuple[int, str, str]]:
     """(index, name, kind) of each layer of a Keras model (kind as in ``model.spec.network``)."""
     from cnn_studio.model.spec.network import layer_kind
 
@@ -101,7 +106,7 @@ def read_only_table(name: str, columns, stretch: bool = True, rows: int = 0,
     return table
 
 
-def sequential_problem(model) -> str | None:
+def sequential_problem(model: keras.Model) -> str | None:
     """A hint when ``model`` is not a ``keras.Sequential`` (explain mode walks one chain)."""
     import keras
 
@@ -186,7 +191,7 @@ class ExplainTab(QWidget):
         if layer is not None:
             self.compute(self.ctx.model, self.ctx.image, layer)
 
-    def compute(self, model, image, layer: int) -> None:
+    def compute(self, model: keras.Model, image: np.ndarray, layer: int) -> None:
         """Submit the computations for ``layer`` of ``model`` on ``image``."""
 
     # ------------------------------------------------------------- machinery

@@ -9,6 +9,7 @@ animation slides the kernel over the input with the layer's stride, filling the 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
@@ -33,6 +34,9 @@ from cnn_studio.gui.explain.base import (
     titled,
 )
 
+if TYPE_CHECKING:
+    import keras
+
 FIELD_COLOUR = QColor(0, 170, 80)
 WINDOW_COLOUR = QColor(230, 0, 120)
 SPEED_RANGE = (1, 30)  # animation steps per second
@@ -50,7 +54,7 @@ class ConvView:
     after: tuple[str, str, float] | None = None  # next activation layer: (name, function, value)
 
 
-def compute_conv_view(model, image, layer: int, filter_index: int,
+def compute_conv_view(model: keras.Model, image: np.ndarray, layer: int, filter_index: int,
                       cell: tuple[int, int] | None) -> ConvView:
     """Trace the drawing and explain one output pixel (the strongest one when ``cell`` is None).
 
@@ -212,7 +216,7 @@ class ConvTab(ExplainTab):
         return True
 
     # ------------------------------------------------------------ computing
-    def compute(self, model, image, layer: int) -> None:
+    def compute(self, model: keras.Model, image: np.ndarray, layer: int) -> None:
         f, cell = self.filter_spin.value(), self.cell
         self.submit("view", lambda: compute_conv_view(model, image, layer, f, cell),
                     self._on_view)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -21,11 +24,17 @@ from cnn_studio.gui.explain.base import (
 )
 from cnn_studio.gui.explain.conv import activation_line
 
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.dense import DenseNeuron
+
 TOP_K = 12
 COLUMNS = ("Input #", "From (row, col, map)", "Input", "Weight", "Input x weight")
 
 
-def compute_neuron(model, image, layer: int, unit: int):
+def compute_neuron(model: keras.Model, image: np.ndarray, layer: int,
+                   unit: int) -> tuple[DenseNeuron, np.ndarray | None]:
     """``model.explain.dense_neuron`` plus the products placed back on the feature maps."""
     from cnn_studio.model import explain as ex
     from cnn_studio.model.explain.core import flatten_source_shape
@@ -84,7 +93,7 @@ class DenseTab(ExplainTab):
         if self.showing_content:
             self.recompute()
 
-    def compute(self, model, image, layer: int) -> None:
+    def compute(self, model: keras.Model, image: np.ndarray, layer: int) -> None:
         unit = self.unit_spin.value()
         self.unit_name.setText(f"= letter {class_name(unit)}" if self._last_layer() else "")
         self.submit("neuron", lambda: compute_neuron(model, image, layer, unit), self._show)

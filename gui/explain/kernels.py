@@ -6,6 +6,8 @@ real one. The feature map is what that copy's first conv layer computes for the 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,6 +21,11 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common.heatmap import MapView, NumberGrid, format_number
 from cnn_studio.gui.explain.base import ExplainTab, set_range_quietly, text_label
+
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.kernels import KernelEdit
 
 PRESET_TEXTS = {
     "identity": "Identity (copies the input)",
@@ -41,8 +48,9 @@ class KernelLab:
         self.key = None
         self.copy = None
 
-    def edit(self, model, version: int, filter_index: int, matrix, bias, image,
-             fresh: bool = False):
+    def edit(self, model: keras.Model, version: int, filter_index: int,
+             matrix: np.ndarray | None, bias: float | None, image: np.ndarray,
+             fresh: bool = False) -> KernelEdit:
         """Put ``matrix`` (None: keep the kernel) into the copy and compute its feature map.
 
         A new copy of ``model`` is made when the model or its weights changed, or ``fresh``.
@@ -60,7 +68,8 @@ class KernelLab:
                                       in_place=True)
 
 
-def apply_kernel(model, filter_index: int, matrix, bias, image) -> list[np.ndarray]:
+def apply_kernel(model: keras.Model, filter_index: int, matrix: np.ndarray,
+                 bias: float | None, image: np.ndarray) -> list[np.ndarray]:
     """Put the kernel into the real model and return its new weights."""
     from cnn_studio.model.explain.kernels import set_first_layer_kernel
 

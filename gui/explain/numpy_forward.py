@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -28,6 +29,11 @@ from cnn_studio.gui.explain.base import (
     read_only_table,
     text_label,
 )
+
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.nets.numpy_forward import NumpyNetwork
 
 DEFAULT_MODEL_FILE = "default.keras"
 #: layer kind -> (engine function name, how the program calls it)
@@ -61,7 +67,7 @@ class ForwardTrace:
     probs: np.ndarray
 
 
-def engine_for(model):
+def engine_for(model: keras.Model | None) -> NumpyNetwork:
     """The numpy engine for the active model, or the shipped default model when None."""
     from cnn_studio.model.nets.numpy_forward import network_from_spec
 
@@ -110,7 +116,7 @@ def _layer_line(layer) -> tuple[str, str]:
     return line, function
 
 
-def trace_forward(network, image: np.ndarray) -> ForwardTrace:
+def trace_forward(network: NumpyNetwork, image: np.ndarray) -> ForwardTrace:
     """Run ``image`` through ``network`` and describe every step with its numbers."""
     from cnn_studio.model.nets import numpy_layers as nl
 
@@ -148,7 +154,7 @@ def trace_forward(network, image: np.ndarray) -> ForwardTrace:
     return ForwardTrace(program, "\n\n".join(sources), shapes, prediction.probs)
 
 
-def compute_trace(model, image: np.ndarray) -> ForwardTrace:
+def compute_trace(model: keras.Model | None, image: np.ndarray) -> ForwardTrace:
     """The trace of ``image`` through ``model`` (None: the shipped default model)."""
     return trace_forward(engine_for(model), image)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtGui import QColor
@@ -18,6 +19,9 @@ from cnn_studio.gui.explain.base import (
 )
 from cnn_studio.model.spec.network import POOL_KINDS
 
+if TYPE_CHECKING:
+    import keras
+
 MODE_TITLES = {"max": "Max", "avg": "Average", "sum": "Sum"}
 WINDOW_COLOUR = QColor(230, 0, 120)
 
@@ -32,7 +36,7 @@ class PoolView:
     comparison: object    # model.explain.PoolComparison
 
 
-def compute_pool_view(model, image, layer: int, channel: int,
+def compute_pool_view(model: keras.Model, image: np.ndarray, layer: int, channel: int,
                       cell: tuple[int, int] | None) -> PoolView:
     """Trace the drawing and explain one pooled cell (the largest when ``cell`` is None)."""
     from cnn_studio.model import explain as ex
@@ -111,7 +115,7 @@ class PoolingTab(ExplainTab):
         self.cell = (int(row), int(col))
         self.recompute()
 
-    def compute(self, model, image, layer: int) -> None:
+    def compute(self, model: keras.Model, image: np.ndarray, layer: int) -> None:
         channel, cell = self.channel_spin.value(), self.cell
         self.submit("view", lambda: compute_pool_view(model, image, layer, channel, cell),
                     self._show)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
@@ -19,6 +20,9 @@ from PySide6.QtWidgets import (
 
 from cnn_studio.gui.common.heatmap import MapView
 from cnn_studio.gui.explain.base import ExplainTab, class_name
+
+if TYPE_CHECKING:
+    import keras
 
 #: slider name -> (label, minimum, maximum, default, unit); scale is in percent.
 SLIDERS = {
@@ -50,7 +54,7 @@ def _probabilities(result) -> np.ndarray:
     return out
 
 
-def compute_moved(model, image, dx: float, dy: float, angle: float, scale: float) -> Moved:
+def compute_moved(model: keras.Model, image: np.ndarray, dx: float, dy: float, angle: float, scale: float) -> Moved:
     """Transform the drawing with ``model.ink.transforms`` and run both through the network."""
     from cnn_studio.model import explain as ex
     from cnn_studio.model.ink.transforms import transform_image

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtWidgets import QHBoxLayout, QLabel
 
@@ -11,10 +13,16 @@ from cnn_studio.gui.common.heatmap import MapView, overlay
 from cnn_studio.gui.explain.base import ExplainTab, class_name, text_label
 from cnn_studio.model.ink.strokes import LETTERS
 
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.saliency import HeatMap
+
 METHODS = {"grad_cam": "Grad-CAM (last conv layer)", "saliency": "Saliency (pixel gradients)"}
 
 
-def compute_heat(model, image, method: str, target: int | None):
+def compute_heat(model: keras.Model, image: np.ndarray, method: str,
+                 target: int | None) -> tuple[HeatMap, np.ndarray | None]:
     """(heat map, probabilities) for ``target`` (None: the predicted letter)."""
     from cnn_studio.model import explain as ex
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QLabel, QTableWidgetItem
 
 from cnn_studio.gui.explain.base import ExplainTab, read_only_table, text_label
 
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.conv import OutputSize
+
 COLUMNS = ("Layer", "Input", "Output", "Parameters", "Dense equivalent", "Ratio")
 
 
-def compute_sizes(model) -> list:
+def compute_sizes(model: keras.Model) -> list[OutputSize]:
     """``model.explain.output_size`` of every conv and pooling layer (runs in the worker)."""
     from cnn_studio.model import explain as ex
 

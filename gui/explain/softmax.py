@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
@@ -22,11 +24,17 @@ from cnn_studio.gui.explain.base import (
     text_label,
 )
 
+if TYPE_CHECKING:
+    import keras
+
+    from cnn_studio.model.explain.dense import SoftmaxLoss
+
 COLUMNS = ("Letter", "Logit z", "z - max", "exp(z - max)", "Probability")
 TRUE_COLOUR = QColor(255, 236, 170)
 
 
-def compute_softmax(model, image, true_class: int | None):
+def compute_softmax(model: keras.Model, image: np.ndarray,
+                    true_class: int | None) -> SoftmaxLoss:
     """``model.explain.softmax_loss``; without a true letter, the predicted one is used."""
     from cnn_studio.model import explain as ex
 
@@ -36,7 +44,7 @@ def compute_softmax(model, image, true_class: int | None):
     return result
 
 
-def said_html(probabilities) -> str:
+def said_html(probabilities: np.ndarray) -> str:
     """The canvas's words for these probabilities, in its colour (one rule for both)."""
     said = verdict(probabilities)
     return f'<span style="color: {colours.css(said.colour())}">“{said.text}”</span>'

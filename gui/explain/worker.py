@@ -9,12 +9,16 @@ which drops answers older than one shown.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from cnn_studio.gui.common.state import AppState
 from cnn_studio.gui.common.tasks import Work
+
+if TYPE_CHECKING:
+    import keras
 
 
 class ExplainContext(QObject):
@@ -28,7 +32,7 @@ class ExplainContext(QObject):
         super().__init__(parent)
         self.state = state
         self.model = state.shown_model  # the network the views show (gui.common.shown_keeper)
-        self.image = state.image
+        self.image: np.ndarray | None = state.image
         self.true_letter: int | None = None
         self.weights_version = 0
         self.lane = state.runner.lane("explain")
@@ -44,14 +48,14 @@ class ExplainContext(QObject):
         """Whether TensorFlow finished loading."""
         return bool(self.state.tf_loaded)
 
-    def set_model(self, model) -> None:
+    def set_model(self, model: keras.Model | None) -> None:
         """Use ``model`` (a Keras model, or None) from now on."""
         self.model = model
         self.weights_version += 1
         self.model_replaced.emit()
         self.inputs_changed.emit()
 
-    def set_image(self, image) -> None:
+    def set_image(self, image: np.ndarray | None) -> None:
         """Use the 28x28 drawing ``image`` (None or all zeros: no drawing)."""
         self.image = None if image is None else np.array(image, dtype=np.float32)
         self.inputs_changed.emit()

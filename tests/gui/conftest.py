@@ -41,3 +41,19 @@ def tf_state(app_state):
     app_state.tf_info = describe_tensorflow()
     assert app_state.tf_loaded
     return app_state
+
+
+@pytest.fixture
+def easy(monkeypatch):
+    """Training runs of the window gather easy generated bars (``support_data.easy_data``)
+    instead of synthetic letters: fast, and learnable in one epoch."""
+    from support_data import easy_data
+
+    from cnn_studio.gui.training import worker as training_worker
+    from cnn_studio.model.data.dataset import split
+
+    def easy_pair(choice, seed, val_fraction=0.0, **kwargs):
+        data = easy_data(choice.samples)
+        return split(data, val_fraction, seed) if val_fraction else (data, None)
+
+    monkeypatch.setattr(training_worker, "gather_data", easy_pair)

@@ -64,12 +64,19 @@ def make_panel(qtbot, compute=run_now, size=(760, 640)) -> LearnPanel:
     return shown(qtbot, LearnPanel(compute), size)
 
 
-def test_a_newcomer_walks_the_whole_path_with_their_own_numbers(qtbot, home, network, letters):
+def drawn_panel(qtbot, network, drawing) -> tuple[LearnPanel, list]:
+    """A panel on the trained default network with ``drawing`` in it, and the list of the
+    views it asks to open (each request appended)."""
     panel = make_panel(qtbot)
     targets = []
     panel.open_view_requested.connect(targets.append)
     panel.set_network(network, ShownNetwork.trained_model("default"))
-    panel.set_drawing(letters["H"])
+    panel.set_drawing(drawing)
+    return panel, targets
+
+
+def test_a_newcomer_walks_the_whole_path_with_their_own_numbers(qtbot, home, network, letters):
+    panel, targets = drawn_panel(qtbot, network, letters["H"])
     assert panel.progress_label.text() == f"Step 1 of {len(STEPS)}"
     assert not panel.back_button.isEnabled()
     for number, step in enumerate(STEPS, 1):
@@ -90,11 +97,7 @@ def test_a_newcomer_walks_the_whole_path_with_their_own_numbers(qtbot, home, net
 
 
 def test_backprop_opens_on_a_wrong_letter(qtbot, home, network, letters):
-    panel = make_panel(qtbot)
-    targets = []
-    panel.open_view_requested.connect(targets.append)
-    panel.set_network(network, ShownNetwork.trained_model("default"))
-    panel.set_drawing(letters["T"])
+    panel, targets = drawn_panel(qtbot, network, letters["T"])
     panel.step_combo.setCurrentIndex([s.key for s in STEPS].index("backprop"))
     panel.step_combo.activated.emit(panel.step_combo.currentIndex())
     target = targets[-1]

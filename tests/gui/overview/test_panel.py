@@ -18,7 +18,6 @@ import textwrap
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from support_data import easy_data
 from support_journeys import TF_TIMEOUT, click, draw_t, open_window
 
 from cnn_studio.gui.overview.panel import NO_DRAWING, NO_NETWORK
@@ -131,20 +130,6 @@ def test_a_pixel_opens_the_convolution_tab_on_it_and_back_returns(qtbot, tmp_pat
     assert on_screen(overview) and not overview.zoomed
     assert not conv.back_button.isVisible()
     window.close()
-
-
-@pytest.fixture
-def easy(monkeypatch):
-    """Train on easy generated bars instead of synthetic letters (fast, and learnable)."""
-    from cnn_studio.gui.training import worker as training_worker
-
-    def easy_pair(choice, seed, val_fraction=0.0, **kwargs):
-        from cnn_studio.model.data.dataset import split
-
-        data = easy_data(choice.samples)
-        return split(data, val_fraction, seed) if val_fraction else (data, None)
-
-    monkeypatch.setattr(training_worker, "gather_data", easy_pair)
 
 
 def test_a_training_run_updates_the_overview_from_its_snapshots(qtbot, tmp_path, monkeypatch,

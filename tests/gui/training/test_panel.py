@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox
-from support_data import easy_data
 
 from cnn_studio.gui.common.palette import css, error_text
 from cnn_studio.gui.training import worker as training_worker
@@ -80,18 +79,6 @@ def wait_tasks(qtbot, dashboard):
 def window(ready_window):
     """The main window, for what the window itself does with the dashboard."""
     return ready_window
-
-
-@pytest.fixture
-def easy(monkeypatch):
-    """Train on easy generated bars instead of synthetic letters (fast, and learnable)."""
-    def easy_pair(choice, seed, val_fraction=0.0, **kwargs):
-        from cnn_studio.model.data.dataset import split
-
-        data = easy_data(choice.samples)
-        return split(data, val_fraction, seed) if val_fraction else (data, None)
-
-    monkeypatch.setattr(training_worker, "gather_data", easy_pair)
 
 
 def test_train_one_epoch_then_results_save_reopen_and_evaluate(qtbot, dashboard, tmp_path):

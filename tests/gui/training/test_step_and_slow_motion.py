@@ -8,22 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QObject, Qt
 from support_builder import type_into
-from support_data import easy_data
 
-from cnn_studio.gui.training import worker as training_worker
 from cnn_studio.model.spec.presets import get_preset
 
-
-@pytest.fixture(autouse=True)
-def easy(monkeypatch):
-    """Train on easy generated bars (fast) instead of synthetic letters."""
-    def easy_pair(choice, seed, val_fraction=0.0, **kwargs):
-        from cnn_studio.model.data.dataset import split
-
-        data = easy_data(choice.samples)
-        return split(data, val_fraction, seed) if val_fraction else (data, None)
-
-    monkeypatch.setattr(training_worker, "gather_data", easy_pair)
+pytestmark = pytest.mark.usefixtures("easy")  # tests/gui/conftest.py: easy bars
 
 
 class StateRecorder(QObject):
