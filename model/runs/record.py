@@ -171,6 +171,10 @@ def _check_field(name: str, value) -> str | None:
     return None
 
 
+#: The exact types a curve value may have (``type`` is exact: a bool is not an int here).
+_CURVE_TYPES = frozenset((int, float, type(None)))
+
+
 def _check_curves(curves: dict) -> str | None:
     if set(curves) != set(CURVE_KEYS):
         return "curves must have 'batch' and 'epoch' parts"
@@ -181,9 +185,7 @@ def _check_curves(curves: dict) -> str | None:
         lengths = set()
         for key in keys:
             values = series[key]
-            if not isinstance(values, list) or not all(
-                    v is None or (isinstance(v, int | float) and not isinstance(v, bool))
-                    for v in values):
+            if not isinstance(values, list) or not set(map(type, values)) <= _CURVE_TYPES:
                 return f"the {part} curve {key!r} is not a list of numbers"
             lengths.add(len(values))
         if len(lengths) > 1:

@@ -74,6 +74,7 @@ class RunStore:
 
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = Path(root) if root is not None else runs_dir()
+        self._listed: dict[str, tuple[tuple, RunEntry]] = {}  # id -> (record's stat, entry)
 
     def folder(self, run_id: str) -> Path:
         """The folder of run ``run_id`` (checked to be a plain name inside the runs folder)."""
@@ -158,7 +159,11 @@ class RunStore:
         return RunEntry(run_id, folder, record)
 
     def entries(self) -> list[RunEntry]:
-        """Every run folder, oldest first (damaged ones last, by name); hidden names skipped."""
+        """Every run folder, oldest first (damaged ones last, by name); hidden names skipped.
+
+        Records unchanged since this store's last listing are not read again; the entries
+        are shared with that listing, so treat their records as read-only.
+        """
         try:
             names = sorted(name for name in os.listdir(self.root) if not name.startswith("."))
         except FileNotFoundError:
@@ -173,9 +178,29 @@ class RunStore:
                                       f"{show_path(name)}: not a run folder name; it was left "
                                       "as it is"))
                 continue
-            found.append(self.entry(name))
+            found.append(self._listed_entry(name))
+        self._listed = {e.id: self._listed[e.id] for e in found if e.id in self._listed}
         return sorted(found, key=lambda e: (e.record is None,
                                             e.record.created if e.record else "", e.id))
+
+    def _listed_entry(self, run_id: str) -> RunEntry:
+        """:meth:`entry`, reused from the last listing while ``run.json`` is unchanged.
+
+        A record is only ever replaced whole (a new file), so its inode, size and change
+        time say whether it changed; a folder whose record cannot be stat'ed is read anew.
+        """
+        try:
+            info = os.stat(self.root / run_id / RECORD_FILE)
+        except OSError:
+            self._listed.pop(run_id, None)
+            return self.entry(run_id)
+        key = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+        kept = self._listed.get(run_id)
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        entry = self.entry(run_id)
+        self._listed[run_id] = (key, entry)
+        return entry
 
     def model_path(self, run_id: str) -> Path | None:
         """The trained model of run ``run_id``, or None when it has none (any more)."""

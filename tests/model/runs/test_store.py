@@ -127,3 +127,24 @@ def test_models_of_the_oldest_runs_go_first_beyond_the_bound(store):
     assert store.model_path("r1") is None and "removed" in store.read("r1").model_note
     assert store.model_path("r0") is not None and store.model_path("r2") is not None
     assert store.read("r1").metrics == record().metrics  # the figures stay
+
+
+def test_a_listing_reads_only_the_records_that_changed(store, monkeypatch):
+    kept(store, id="one")
+    kept(store, id="two")
+    first = {e.id: e for e in store.entries()}
+    store.update("two", name="renamed")
+    (store.root / "one" / RECORD_FILE).unlink()  # damaged since the last listing
+    reads = []
+    real_entry = RunStore.entry
+    monkeypatch.setattr(RunStore, "entry",
+                        lambda self, run_id: reads.append(run_id) or real_entry(self, run_id))
+    again = {e.id: e for e in store.entries()}
+    assert sorted(reads) == ["one", "two"]
+    assert again["two"].record.name == "renamed" and again["one"].record is None
+    kept(store, id="three")
+    reads.clear()
+    third = {e.id: e for e in store.entries()}
+    # the folder without a record is looked at again (cheap); unchanged records are reused
+    assert sorted(reads) == ["one", "three"] and third["two"] is again["two"]
+    assert first["two"] is not again["two"]
