@@ -181,7 +181,7 @@ FIRST_START = textwrap.dedent("""
                 "shown": widget.isVisible() and not widget.visibleRegion().isEmpty()}
 
     app = QApplication([])
-    window = MainWindow(load_tensorflow=False)
+    window = MainWindow(load_tensorflow=False, learn_at_first_start=True)
     window.show()
     settle(1.0)  # the first paint, then the first-start dock sizes
     window.show_tab("train")
@@ -190,7 +190,9 @@ FIRST_START = textwrap.dedent("""
     print(json.dumps({"frame": [frame.x(), frame.y(), frame.width(), frame.height()],
                       "screen": [screen.x(), screen.y(), screen.width(), screen.height()],
                       "stop": seen(window.panels["training"].stop_button),
-                      "status": seen(window.statusBar())}))
+                      "status": seen(window.statusBar()),
+                      "learn": seen(window.learn_dock),
+                      "canvas_column": window.centralWidget().width()}))
     window.close()
 """)
 
@@ -210,6 +212,9 @@ def test_the_first_start_fits_a_1366x768_screen(tmp_path):
     sx, sy, sw, sh = found["screen"]
     assert sx <= x and sy <= y and x + w <= sx + sw and y + h <= sy + sh, found
     assert w >= 0.85 * sw and h >= 0.85 * sh, "the screen's room is used"
+    # Learn opens beside the canvas as a reading column; the canvas column keeps its room
+    assert found["learn"]["shown"] and 0.2 * sw <= found["learn"]["rect"][2] <= 0.3 * sw
+    assert found["canvas_column"] >= 0.25 * sw, found
     for name in ("stop", "status"):
         left, top, width, height = found[name]["rect"]
         assert found[name]["shown"], name
